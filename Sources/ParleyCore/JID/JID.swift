@@ -1,0 +1,176 @@
+import Foundation
+
+/// An XMPP address (RFC 7622): `[localpart@]domainpart[/resourcepart]`.
+///
+/// ```
+/// weeklysync@muc.meet.jitsi/3f9a1c7e
+/// [tenant]room@muc.meet.jitsi            (Jitsi's tenant form: `[` and `]` in the localpart)
+/// focus.meet.jitsi/abc@meet.jitsi/res    (client_proxy: `/` and `@` inside the resourcepart)
+/// ```
+///
+/// Parts are stored prepared: the localpart and domainpart lower-cased (RFC 7622 §3.2.2, §3.3.2),
+/// every part NFC-normalised, each at most 1023 bytes (§3.1). The localpart accepts the characters
+/// Jitsi puts in room names (`%`, `[`, `]`, `~`, §8 of the Jitsi requirements) and refuses the ones
+/// RFC 7622 §3.3.1 excludes (`" & ' / : < > @`, spaces and controls).
+public struct JID: Sendable, Hashable, CustomStringConvertible {
+    public let localpart: String?
+    public let domainpart: String
+    public let resourcepart: String?
+
+    /// RFC 7622 §3.1: each part is 1 to 1023 bytes.
+    public static let maximumPartBytes = 1023
+
+    /// Parses and prepares a JID string; throws `JIDError` describing what is wrong.
+    public init(_ string: some StringProtocol) throws(JIDError) {
+        let s = Substring(string)
+        var rest = s
+        var resource: Substring? = nil
+        if let slash = s.firstIndex(of: "/") {
+            resource = s[s.index(after: slash)...]
+            rest = s[..<slash]
+        }
+        var local: Substring? = nil
+        if let at = rest.firstIndex(of: "@") {
+            local = rest[..<at]
+            rest = rest[rest.index(after: at)...]
+        }
+        try self.init(localpart: local.map(String.init), domainpart: String(rest), resourcepart: resource.map(String.init))
+    }
+
+    /// Builds a JID from parts, preparing and validating each.
+    public init(localpart: String?, domainpart: String, resourcepart: String?) throws(JIDError) {
+        self.localpart = try localpart.map { p throws(JIDError) in try JID.prepareLocalpart(p) }
+        self.domainpart = try JID.prepareDomainpart(domainpart)
+        self.resourcepart = try resourcepart.map { p throws(JIDError) in try JID.prepareResourcepart(p) }
+    }
+
+    /// Builds a JID from parts that are already prepared (used for server-made values).
+    init(unchecked localpart: String?, domainpart: String, resourcepart: String?) {
+        self.localpart = localpart
+        self.domainpart = domainpart
+        self.resourcepart = resourcepart
+    }
+
+    /// The bare JID (`localpart@domainpart`).
+    public var bare: JID { JID(unchecked: self.localpart, domainpart: self.domainpart, resourcepart: nil) }
+    /// The domain alone.
+    public var domain: JID { JID(unchecked: nil, domainpart: self.domainpart, resourcepart: nil) }
+    public var isBare: Bool { self.resourcepart == nil }
+    public var isFull: Bool { self.resourcepart != nil }
+
+    /// This JID with another resource (validated).
+    public func with(resource: String) throws(JIDError) -> JID {
+        JID(unchecked: self.localpart, domainpart: self.domainpart, resourcepart: try JID.prepareResourcepart(resource))
+    }
+
+    public var description: String {
+        var s = ""
+        if let l = self.localpart { s += l + "@" }
+        s += self.domainpart
+        if let r = self.resourcepart { s += "/" + r }
+        return s
+    }
+
+    // MARK: - Preparation (RFC 7622 §3)
+
+    static func prepareLocalpart(_ raw: String) throws(JIDError) -> String {
+        guard !raw.isEmpty else { throw .emptyLocalpart }
+        let isASCII = raw.utf8.allSatisfy { $0 < 0x80 }
+        let prepared = isASCII ? raw.lowercased() : raw.precomposedStringWithCanonicalMapping.lowercased()
+        guard prepared.utf8.count <= maximumPartBytes else { throw .localpartTooLong }
+        for scalar in prepared.unicodeScalars {
+            switch scalar {
+            case "\"", "&", "'", "/", ":", "<", ">", "@": throw .invalidCharacter(part: "localpart")
+            default:
+                if scalar.value <= 0x20 || scalar.value == 0x7F || isDisallowed(scalar) {
+                    throw .invalidCharacter(part: "localpart")
+                }
+            }
+        }
+        return prepared
+    }
+
+    static func prepareDomainpart(_ raw: String) throws(JIDError) -> String {
+        var d = raw
+        if d.hasSuffix(".") { d.removeLast() }  // RFC 7622 §3.2: a trailing dot is removed
+        guard !d.isEmpty else { throw .emptyDomainpart }
+        if d.hasPrefix("[") {  // IPv6 literal (RFC 7622 §3.2.1)
+            guard d.hasSuffix("]"), d.count > 2,
+                d.dropFirst().dropLast().allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." })
+            else { throw .invalidCharacter(part: "domainpart") }
+            guard d.utf8.count <= maximumPartBytes else { throw .domainpartTooLong }
+            return d.lowercased()
+        }
+        let isASCII = d.utf8.allSatisfy { $0 < 0x80 }
+        let prepared = isASCII ? d.lowercased() : d.precomposedStringWithCanonicalMapping.lowercased()
+        guard prepared.utf8.count <= maximumPartBytes else { throw .domainpartTooLong }
+        for label in prepared.split(separator: ".", omittingEmptySubsequences: false) {
+            guard !label.isEmpty, label.utf8.count <= 63 else { throw .invalidCharacter(part: "domainpart") }
+            for scalar in label.unicodeScalars {
+                let ok: Bool
+                if scalar.isASCII {
+                    let c = UInt8(scalar.value)
+                    ok = (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F
+                } else {
+                    ok = !isDisallowed(scalar) && !scalar.properties.isWhitespace
+                }
+                guard ok else { throw .invalidCharacter(part: "domainpart") }
+            }
+        }
+        return prepared
+    }
+
+    static func prepareResourcepart(_ raw: String) throws(JIDError) -> String {
+        guard !raw.isEmpty else { throw .emptyResourcepart }
+        let isASCII = raw.utf8.allSatisfy { $0 < 0x80 }
+        let prepared = isASCII ? raw : raw.precomposedStringWithCanonicalMapping
+        guard prepared.utf8.count <= maximumPartBytes else { throw .resourcepartTooLong }
+        for scalar in prepared.unicodeScalars
+        where scalar.value < 0x20 || scalar.value == 0x7F || isDisallowed(scalar) {
+            throw .invalidCharacter(part: "resourcepart")
+        }
+        return prepared
+    }
+
+    /// Controls, unassigned-ish and non-characters that PRECIS classes disallow.
+    private static func isDisallowed(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
+            return true
+        default:
+            return scalar.properties.isNoncharacterCodePoint
+        }
+    }
+}
+
+/// Why a string is not a JID. Maps to the `jid-malformed` stanza error (RFC 6120 §8.3.3.8).
+public enum JIDError: Error, Sendable, Hashable, CustomStringConvertible {
+    case emptyLocalpart, emptyDomainpart, emptyResourcepart
+    case localpartTooLong, domainpartTooLong, resourcepartTooLong
+    case invalidCharacter(part: String)
+
+    public var description: String {
+        switch self {
+        case .emptyLocalpart: "empty localpart"
+        case .emptyDomainpart: "empty domainpart"
+        case .emptyResourcepart: "empty resourcepart"
+        case .localpartTooLong: "localpart longer than 1023 bytes"
+        case .domainpartTooLong: "domainpart longer than 1023 bytes"
+        case .resourcepartTooLong: "resourcepart longer than 1023 bytes"
+        case .invalidCharacter(let part): "invalid character in \(part)"
+        }
+    }
+}
+
+extension JID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let string = try decoder.singleValueContainer().decode(String.self)
+        do { try self.init(string) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
+        }
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(self.description)
+    }
+}
