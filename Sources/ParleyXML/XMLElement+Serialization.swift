@@ -1,0 +1,110 @@
+// MARK: - Encoding
+
+extension XMLElement {
+    /// Appends this element as UTF-8 XML to `out`.
+    ///
+    /// `inheritedNamespace` is the default namespace in scope where the element is written: `jabber:client`
+    /// inside a c2s stream (so stanzas carry no `xmlns`), empty for a stand-alone document such as a
+    /// WebSocket frame (RFC 7395 §3.3.3: each stanza then declares its namespace).
+    public func serialize(into out: inout [UInt8], inheritedNamespace: String) {
+        out.append(UInt8(ascii: "<"))
+        out.append(contentsOf: self.name.utf8)
+        if self.namespace != inheritedNamespace {
+            out.append(contentsOf: " xmlns='".utf8)
+            XMLEscaping.appendEscaped(self.namespace, into: &out)
+            out.append(UInt8(ascii: "'"))
+        }
+        var extraPrefixes = 0
+        for attribute in self.attributes {
+            out.append(UInt8(ascii: " "))
+            if attribute.namespace.isEmpty {
+                out.append(contentsOf: attribute.name.utf8)
+            } else if attribute.namespace == XMLAttribute.xmlNamespace {
+                out.append(contentsOf: "xml:".utf8)
+                out.append(contentsOf: attribute.name.utf8)
+            } else {
+                // A namespaced attribute: declare a prefix for it on this element.
+                extraPrefixes += 1
+                let prefix = "ns\(extraPrefixes)"
+                out.append(contentsOf: "xmlns:\(prefix)='".utf8)
+                XMLEscaping.appendEscaped(attribute.namespace, into: &out)
+                out.append(contentsOf: "' \(prefix):".utf8)
+                out.append(contentsOf: attribute.name.utf8)
+            }
+            out.append(contentsOf: "='".utf8)
+            XMLEscaping.appendEscaped(attribute.value, into: &out)
+            out.append(UInt8(ascii: "'"))
+        }
+        if self.children.isEmpty {
+            out.append(contentsOf: "/>".utf8)
+            return
+        }
+        out.append(UInt8(ascii: ">"))
+        for child in self.children {
+            switch child {
+            case .element(let element): element.serialize(into: &out, inheritedNamespace: self.namespace)
+            case .text(let text): XMLEscaping.appendEscaped(text, into: &out, isAttribute: false)
+            }
+        }
+        out.append(contentsOf: "</".utf8)
+        out.append(contentsOf: self.name.utf8)
+        out.append(UInt8(ascii: ">"))
+    }
+
+    /// The element as UTF-8 bytes.
+    public func serialized(inheritedNamespace: String = "") -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        self.serialize(into: &out, inheritedNamespace: inheritedNamespace)
+        return out
+    }
+
+    /// The element as a string (tests, logs at trace level).
+    public func xmlString(inheritedNamespace: String = "") -> String {
+        String(decoding: self.serialized(inheritedNamespace: inheritedNamespace), as: UTF8.self)
+    }
+}
+
+/// XML escaping for text and single-quoted attribute values.
+public enum XMLEscaping {
+    /// Appends `string` escaped. Text escapes `& < >`; attributes also escape both quotes. Characters that
+    /// XML 1.0 cannot carry at all (most C0 controls) are dropped, so the output is always well-formed.
+    public static func appendEscaped(_ string: String, into out: inout [UInt8], isAttribute: Bool = true) {
+        var needsWork = false
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "'"), UInt8(ascii: "\""):
+                needsWork = true
+            case 0..<0x20 where byte != 0x09 && byte != 0x0A && byte != 0x0D:
+                needsWork = true
+            default: break
+            }
+            if needsWork { break }
+        }
+        if !needsWork {
+            out.append(contentsOf: string.utf8)
+            return
+        }
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "'") where isAttribute: out.append(contentsOf: "&apos;".utf8)
+            case UInt8(ascii: "\"") where isAttribute: out.append(contentsOf: "&quot;".utf8)
+            case 0x0D: out.append(contentsOf: "&#13;".utf8)  // kept through a round trip
+            case 0x09 where isAttribute: out.append(contentsOf: "&#9;".utf8)
+            case 0x0A where isAttribute: out.append(contentsOf: "&#10;".utf8)
+            case 0..<0x20 where byte != 0x09 && byte != 0x0A: continue
+            default: out.append(byte)
+            }
+        }
+    }
+
+    /// The escaped form as a string.
+    public static func escaped(_ string: String, isAttribute: Bool = true) -> String {
+        var out: [UInt8] = []
+        self.appendEscaped(string, into: &out, isAttribute: isAttribute)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

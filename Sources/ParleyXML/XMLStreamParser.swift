@@ -1,0 +1,334 @@
+internal import CExpat
+
+/// A streaming XML parser on libexpat: bytes in any split → `XMLStreamEvent`s.
+///
+/// The root element opens the stream (`<stream:stream>`, or `<body>` for a BOSH request), each complete child
+/// of the root is reported as one `XMLElement`, and the root's end tag closes the stream. Namespaces are
+/// resolved (names arrive as `uri\u{1}local`, Prosody's separator), so prefixes never matter.
+///
+/// Restricted XML (RFC 6120 §11.1): comments, processing instructions, DOCTYPE and entity declarations
+/// are refused, so no entity can ever be expanded. Each top-level element is bounded in bytes and depth.
+///
+/// After each event the parser suspends, hands the event to the caller, and resumes. A caller may therefore
+/// `reset()` from inside its event handler (stream restart after STARTTLS or SASL, RFC 6120 §4.3.3): the
+/// bytes after that event are then fed to the fresh parser, not to the old one.
+public final class XMLStreamParser {
+    /// Limits applied to every top-level element.
+    public struct Configuration: Sendable, Hashable {
+        /// The most bytes one top-level element (a stanza) may take on the wire. Prosody's default: 256 KiB.
+        public var maxStanzaBytes: Int
+        /// The deepest nesting allowed, counting the root as depth 1.
+        public var maxDepth: Int
+
+        public init(maxStanzaBytes: Int = 256 * 1024, maxDepth: Int = 100) {
+            self.maxStanzaBytes = maxStanzaBytes
+            self.maxDepth = maxDepth
+        }
+    }
+
+    public var configuration: Configuration
+
+    private var parser: XML_Parser?
+    private var depth = 0
+    private var stack: [XMLElement] = []
+    private var text: [UInt8] = []
+    private var rootPrefixes: [String: String] = [:]
+    private var rootDefaultNamespace = ""
+    private var pending: XMLStreamEvent?
+    private var failure: XMLStreamError?
+    /// Absolute byte index (in this parser's input) where the current top-level element started,
+    /// or where the last event ended when between elements.
+    private var markIndex: Int = 0
+    /// Where the last suspended event ended.
+    private var suspendedEnd: Int = 0
+    private var bytesFed: Int = 0
+    private var resetRequested = false
+    private var insideFeed = false
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        self.parser = nil
+        self.makeParser()
+    }
+
+    deinit {
+        if let parser = self.parser { XML_ParserFree(parser) }
+    }
+
+    /// Starts over with a fresh parser, as a stream restart requires. Safe to call from an event handler.
+    public func reset() {
+        if self.insideFeed {
+            self.resetRequested = true
+        } else {
+            self.makeParser()
+        }
+    }
+
+    /// Feeds bytes; calls `onEvent` for every event they complete, in order. Throws the first error;
+    /// after an error the parser must be reset or dropped.
+    public func feed(_ bytes: UnsafeRawBufferPointer, _ onEvent: (XMLStreamEvent) throws -> Void) throws {
+        var remaining = bytes
+        self.insideFeed = true
+        defer { self.insideFeed = false }
+        while !remaining.isEmpty {
+            guard let parser = self.parser else { return }
+            if let failure = self.failure { throw failure }
+            let start = self.bytesFed
+            self.bytesFed += remaining.count
+            var status = remaining.withMemoryRebound(to: CChar.self) { chars in
+                XML_Parse(parser, chars.baseAddress, Int32(clamping: chars.count), 0)
+            }
+            while true {
+                if let failure = self.failure { throw failure }
+                if status == XML_STATUS_ERROR { throw self.expatError(parser) }
+                if let event = self.pending {
+                    self.pending = nil
+                    try onEvent(event)
+                }
+                if status == XML_STATUS_SUSPENDED {
+                    if self.resetRequested {
+                        self.resetRequested = false
+                        let consumed = self.suspendedEnd - start
+                        remaining = UnsafeRawBufferPointer(rebasing: remaining[min(max(consumed, 0), remaining.count)...])
+                        self.makeParser()
+                        break
+                    }
+                    status = XML_ResumeParser(parser)
+                    continue
+                }
+                remaining = UnsafeRawBufferPointer(start: nil, count: 0)
+                break
+            }
+            if self.resetRequested {
+                self.resetRequested = false
+                self.makeParser()
+            }
+        }
+        // An unfinished start tag or text run can grow without any callback firing: bound it here too.
+        if self.depth >= 1, self.bytesFed - self.markIndex > self.configuration.maxStanzaBytes {
+            self.fail(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
+            throw self.failure!
+        }
+    }
+
+    /// Feeds a byte array (tests and small callers).
+    public func feed(_ bytes: [UInt8], _ onEvent: (XMLStreamEvent) throws -> Void) throws {
+        try bytes.withUnsafeBytes { try self.feed($0, onEvent) }
+    }
+
+    /// Feeds bytes and returns the events (tests and small callers).
+    public func feed(_ bytes: [UInt8]) throws -> [XMLStreamEvent] {
+        var events: [XMLStreamEvent] = []
+        try self.feed(bytes) { events.append($0) }
+        return events
+    }
+
+    // MARK: - Parser set-up
+
+    private func makeParser() {
+        if let old = self.parser { XML_ParserFree(old) }
+        self.depth = 0
+        self.stack.removeAll(keepingCapacity: true)
+        self.text.removeAll(keepingCapacity: true)
+        self.rootPrefixes = [:]
+        self.rootDefaultNamespace = ""
+        self.pending = nil
+        self.failure = nil
+        self.markIndex = 0
+        self.suspendedEnd = 0
+        self.bytesFed = 0
+        guard let parser = XML_ParserCreateNS("UTF-8", 0x01) else {
+            self.parser = nil
+            self.failure = XMLStreamError(.notWellFormed, "Out of memory creating the XML parser")
+            return
+        }
+        self.parser = parser
+        CExpat_disableReparseDeferral(parser)
+        CExpat_limitAmplification(parser)
+        XML_SetUserData(parser, Unmanaged.passUnretained(self).toOpaque())
+        XML_SetElementHandler(parser, parleyStartElement, parleyEndElement)
+        XML_SetCharacterDataHandler(parser, parleyCharacterData)
+        XML_SetStartNamespaceDeclHandler(parser, parleyNamespaceDecl)
+        XML_SetCommentHandler(parser, parleyComment)
+        XML_SetProcessingInstructionHandler(parser, parleyProcessingInstruction)
+        XML_SetStartDoctypeDeclHandler(parser, parleyDoctype)
+        XML_SetEntityDeclHandler(parser, parleyEntityDecl)
+        XML_SetParamEntityParsing(parser, XML_PARAM_ENTITY_PARSING_NEVER)
+    }
+
+    private func expatError(_ parser: XML_Parser) -> XMLStreamError {
+        let code = XML_GetErrorCode(parser)
+        let reason = XML_ErrorString(code).map { String(cString: $0) } ?? "error \(code.rawValue)"
+        let line = XML_GetCurrentLineNumber(parser)
+        let column = XML_GetCurrentColumnNumber(parser)
+        let error = XMLStreamError(.notWellFormed, "XML not well-formed: \(reason) at line \(line), column \(column)")
+        self.failure = error
+        return error
+    }
+
+    fileprivate func fail(_ kind: XMLStreamError.Kind, _ message: String) {
+        if self.failure == nil { self.failure = XMLStreamError(kind, message) }
+        if let parser = self.parser { XML_StopParser(parser, 0) }
+    }
+
+    private func suspend(afterEventOf parser: XML_Parser) {
+        self.suspendedEnd = XML_GetCurrentByteIndex(parser) + Int(XML_GetCurrentByteCount(parser))
+        self.markIndex = self.suspendedEnd
+        XML_StopParser(parser, 1)
+    }
+
+    // MARK: - Callbacks
+
+    fileprivate func startElement(_ name: UnsafePointer<CChar>, _ attrs: UnsafeMutablePointer<UnsafePointer<CChar>?>?) {
+        guard self.failure == nil, let parser = self.parser else { return }
+        self.depth += 1
+        if self.depth > self.configuration.maxDepth {
+            self.fail(.tooDeep, "Elements nested deeper than \(self.configuration.maxDepth)")
+            return
+        }
+        if self.depth == 2 {
+            self.markIndex = XML_GetCurrentByteIndex(parser)
+        } else if self.depth > 2 {
+            if self.checkSize(parser) == false { return }
+            self.flushText()
+        }
+        let (namespace, local) = XMLStreamParser.split(name)
+        var attributes: [XMLAttribute] = []
+        if var cursor = attrs {
+            while let key = cursor.pointee, let value = cursor.successor().pointee {
+                let (ans, alocal) = XMLStreamParser.split(key)
+                attributes.append(XMLAttribute(name: alocal, namespace: ans, value: String(cString: value)))
+                cursor = cursor.successor().successor()
+            }
+        }
+        if self.depth == 1 {
+            self.pending = .streamOpened(
+                XMLStreamHeader(
+                    name: local, namespace: namespace, attributes: attributes,
+                    defaultNamespace: self.rootDefaultNamespace, prefixes: self.rootPrefixes))
+            self.suspend(afterEventOf: parser)
+        } else {
+            self.stack.append(XMLElement(name: local, namespace: namespace, attributes: attributes))
+        }
+    }
+
+    fileprivate func endElement() {
+        guard self.failure == nil, let parser = self.parser else { return }
+        defer { self.depth -= 1 }
+        if self.depth == 1 {
+            self.pending = .streamClosed
+            self.suspend(afterEventOf: parser)
+            return
+        }
+        self.flushText()
+        guard let element = self.stack.popLast() else { return }
+        if self.depth == 2 {
+            if XML_GetCurrentByteIndex(parser) + Int(XML_GetCurrentByteCount(parser)) - self.markIndex
+                > self.configuration.maxStanzaBytes
+            {
+                self.fail(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
+                return
+            }
+            self.pending = .element(element)
+            self.suspend(afterEventOf: parser)
+        } else if !self.stack.isEmpty {
+            self.stack[self.stack.count - 1].children.append(.element(element))
+        }
+    }
+
+    fileprivate func characterData(_ s: UnsafePointer<CChar>, _ length: Int32) {
+        guard self.failure == nil, self.depth >= 2, length > 0, let parser = self.parser else { return }
+        guard self.checkSize(parser) else { return }
+        s.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
+            self.text.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(length)))
+        }
+    }
+
+    fileprivate func namespaceDeclaration(prefix: UnsafePointer<CChar>?, uri: UnsafePointer<CChar>?) {
+        guard self.depth == 0 else { return }  // only the root's declarations are kept
+        let value = uri.map { String(cString: $0) } ?? ""
+        if let prefix {
+            self.rootPrefixes[String(cString: prefix)] = value
+        } else {
+            self.rootDefaultNamespace = value
+        }
+    }
+
+    private func checkSize(_ parser: XML_Parser) -> Bool {
+        if XML_GetCurrentByteIndex(parser) - self.markIndex > self.configuration.maxStanzaBytes {
+            self.fail(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
+            return false
+        }
+        return true
+    }
+
+    private func flushText() {
+        guard !self.text.isEmpty, !self.stack.isEmpty else {
+            self.text.removeAll(keepingCapacity: true)
+            return
+        }
+        self.stack[self.stack.count - 1].children.append(.text(String(decoding: self.text, as: UTF8.self)))
+        self.text.removeAll(keepingCapacity: true)
+    }
+
+    /// Splits expat's `uri\u{1}local` into its namespace and local name.
+    private static func split(_ name: UnsafePointer<CChar>) -> (String, String) {
+        var length = 0
+        while name[length] != 0 { length += 1 }
+        return name.withMemoryRebound(to: UInt8.self, capacity: length) { p in
+            let buffer = UnsafeBufferPointer(start: p, count: length)
+            if let sep = buffer.firstIndex(of: 0x01) {
+                return (
+                    String(decoding: UnsafeBufferPointer(rebasing: buffer[..<sep]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: buffer[(sep + 1)...]), as: UTF8.self)
+                )
+            }
+            return ("", String(decoding: buffer, as: UTF8.self))
+        }
+    }
+
+    fileprivate static func from(_ userData: UnsafeMutableRawPointer?) -> XMLStreamParser? {
+        guard let userData else { return nil }
+        return Unmanaged<XMLStreamParser>.fromOpaque(userData).takeUnretainedValue()
+    }
+}
+
+@available(*, unavailable)
+extension XMLStreamParser: Sendable {}
+
+// MARK: - C callbacks (no captures; `self` comes back through the user data)
+
+private let parleyStartElement: XML_StartElementHandler = { userData, name, attrs in
+    guard let name else { return }
+    XMLStreamParser.from(userData)?.startElement(name, attrs)
+}
+
+private let parleyEndElement: XML_EndElementHandler = { userData, _ in
+    XMLStreamParser.from(userData)?.endElement()
+}
+
+private let parleyCharacterData: XML_CharacterDataHandler = { userData, s, length in
+    guard let s else { return }
+    XMLStreamParser.from(userData)?.characterData(s, length)
+}
+
+private let parleyNamespaceDecl: XML_StartNamespaceDeclHandler = { userData, prefix, uri in
+    XMLStreamParser.from(userData)?.namespaceDeclaration(prefix: prefix, uri: uri)
+}
+
+private let parleyComment: XML_CommentHandler = { userData, _ in
+    XMLStreamParser.from(userData)?.fail(.restrictedXML, "Comments are not allowed in XMPP (RFC 6120 §11.1)")
+}
+
+private let parleyProcessingInstruction: XML_ProcessingInstructionHandler = { userData, _, _ in
+    XMLStreamParser.from(userData)?.fail(
+        .restrictedXML, "Processing instructions are not allowed in XMPP (RFC 6120 §11.1)")
+}
+
+private let parleyDoctype: XML_StartDoctypeDeclHandler = { userData, _, _, _, _ in
+    XMLStreamParser.from(userData)?.fail(.restrictedXML, "DOCTYPE is not allowed in XMPP (RFC 6120 §11.1)")
+}
+
+private let parleyEntityDecl: XML_EntityDeclHandler = { userData, _, _, _, _, _, _, _, _ in
+    XMLStreamParser.from(userData)?.fail(.restrictedXML, "Entity declarations are not allowed (RFC 6120 §11.1)")
+}
