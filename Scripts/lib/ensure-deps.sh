@@ -1,0 +1,25 @@
+# Sourced by the Scripts: installs what a fresh Debian machine lacks, once, without asking.
+# Only Debian packages and PyPI are reachable here; nothing else is downloaded.
+
+_apt_updated=0
+apt_install() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "Installing Debian packages: ${missing[*]}" >&2
+    if [ $_apt_updated -eq 0 ]; then
+        $sudo apt-get update -qq >&2 || true
+        _apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+ensure_build_deps() {
+    command -v swift >/dev/null 2>&1 || { [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"; }
+    command -v swift >/dev/null 2>&1 || { echo "Swift 6.3 is required (swift not on PATH)" >&2; exit 1; }
+    apt_install libexpat1-dev libssl-dev libsqlite3-dev pkg-config
+}

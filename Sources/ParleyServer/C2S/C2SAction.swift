@@ -1,0 +1,24 @@
+import ParleyCore
+import ParleyXML
+
+/// What the c2s state machine asks its transport to do, in order.
+enum C2SAction: Sendable {
+    /// Write the server's stream header (RFC 6120 §4.7) for `host`, with this stream id.
+    case sendStreamHeader(id: String, host: String)
+    /// Write a stream-level element (features, SASL, TLS) or a stanza addressed to this client.
+    case send(XMLElement)
+    /// `<proceed/>` was queued: flush it in plaintext, insert TLS in front, restart the stream (RFC 6120 §5.4.3.3).
+    case startTLS
+    /// Forget the parser state: the next bytes begin a new stream (after SASL success, RFC 6120 §6.4.6).
+    case restartStream
+    /// SASL succeeded for this bare JID.
+    case authenticated(JID)
+    /// The client asked to bind; the transport registers the session and reports back.
+    case bind(resource: String?, request: Stanza)
+    /// A stanza from the bound client, `from` stamped, to route.
+    case route(Stanza)
+    /// Presence without `to` (RFC 6121 §4.2, §4.5): the session's own availability.
+    case broadcastPresence(Stanza)
+    /// Close the stream, with a stream error when given (RFC 6120 §4.4, §4.9).
+    case close(StreamError?)
+}

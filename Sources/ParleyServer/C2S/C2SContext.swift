@@ -1,0 +1,41 @@
+import Logging
+import NIOCore
+import ParleyCore
+
+/// What every c2s connection shares: the router and the per-connection settings. Immutable.
+final class C2SContext: Sendable {
+    struct Settings: Sendable {
+        var hosts: [String: HostConfiguration]
+        var requireEncryption: Bool
+        var allowPlaintextLoopback: Bool
+        var maxStanzaBytes: Int
+        var unlimitedMaxStanzaBytes: Int
+        var unlimitedJIDs: Set<JID>
+        var maxDepth: Int
+        var negotiationTimeout: TimeAmount
+        var logAddresses: Bool
+    }
+
+    let settings: Settings
+    let router: StanzaRouter
+    let credentials: @Sendable (HostConfiguration) -> any SASLCredentialLookup
+    /// Makes the server-side TLS handler for STARTTLS; nil when no certificate is loaded.
+    let makeTLSHandler: (@Sendable () -> any ChannelHandler)?
+    let logger: Logger
+    /// Called when a session ends, after its presence is cleaned up (domain handlers forget it).
+    let sessionEnded: @Sendable (SessionHandle) -> Void
+
+    init(
+        settings: Settings, router: StanzaRouter,
+        credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup,
+        makeTLSHandler: (@Sendable () -> any ChannelHandler)?, logger: Logger,
+        sessionEnded: @escaping @Sendable (SessionHandle) -> Void
+    ) {
+        self.settings = settings
+        self.router = router
+        self.credentials = credentials
+        self.makeTLSHandler = makeTLSHandler
+        self.logger = logger
+        self.sessionEnded = sessionEnded
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import ParleyCore
+import ParleyXML
+
+/// SASL negotiation (RFC 6120 §6): `<auth/>`, `<challenge/>`/`<response/>`, `<success/>` or `<failure/>`.
+extension C2SStateMachine {
+    mutating func startSASL(_ auth: XMLElement) -> [C2SAction] {
+        guard let host = self.host else { return self.fail(StreamError(.internalServerError)) }
+        guard let name = auth[attribute: "mechanism"].flatMap(SASLMechanismName.init(rawValue:)),
+            host.mechanisms.contains(name)
+        else {
+            return self.saslFailed(SASLFailure(.invalidMechanism, text: "Mechanism not offered"))
+        }
+        if !self.secured && self.encryptionRequired {
+            return self.saslFailed(SASLFailure(.encryptionRequired, text: "Use STARTTLS first"))
+        }
+        let initial: [UInt8]
+        switch C2SStateMachine.decodeSASLPayload(auth.text) {
+        case .some(let bytes): initial = bytes
+        case .none: return self.saslFailed(SASLFailure(.incorrectEncoding))
+        }
+        switch name {
+        case .anonymous:
+            return self.saslStep(.success(username: SASLAnonymous.randomUsername(), additionalData: []), host: host)
+        case .plain:
+            return self.saslStep(SASLPlain.authenticate(initial, lookup: self.lookup(host)), host: host)
+        case .scramSHA1, .scramSHA256:
+            var scram = SCRAMServer(algorithm: name == .scramSHA1 ? .sha1 : .sha256)
+            if initial.isEmpty {
+                self.state = .authenticating(.scram(scram))
+                return [.send(XMLElement(name: "challenge", namespace: Namespace.sasl))]
+            }
+            let step = scram.receive(initial, lookup: self.lookup(host))
+            if case .challenge = step { self.state = .authenticating(.scram(scram)) }
+            return self.saslStep(step, host: host)
+        }
+    }
+
+    mutating func continueSASL(_ element: XMLElement, _ exchange: SASLExchange) -> [C2SAction] {
+        guard let host = self.host else { return self.fail(StreamError(.internalServerError)) }
+        switch (element.namespace, element.name) {
+        case (Namespace.sasl, "abort"):
+            self.state = .negotiating
+            return [.send(C2SStateMachine.failureElement(SASLFailure(.aborted)))]
+        case (Namespace.sasl, "response"):
+            guard let bytes = C2SStateMachine.decodeSASLPayload(element.text) else {
+                self.state = .negotiating
+                return self.saslFailed(SASLFailure(.incorrectEncoding))
+            }
+            switch exchange {
+            case .scram(var scram):
+                let step = scram.receive(bytes, lookup: self.lookup(host))
+                if case .challenge = step { self.state = .authenticating(.scram(scram)) }
+                return self.saslStep(step, host: host)
+            }
+        default:
+            return self.fail(StreamError(.policyViolation, text: "Expected a SASL response"))
+        }
+    }
+
+    private mutating func saslStep(_ step: SASLStep, host: HostConfiguration) -> [C2SAction] {
+        switch step {
+        case .challenge(let bytes):
+            var challenge = XMLElement(name: "challenge", namespace: Namespace.sasl)
+            challenge.append(text: Base64.encode(bytes))
+            return [.send(challenge)]
+        case .failure(let failure):
+            return self.saslFailed(failure)
+        case .success(let username, let data):
+            let local = username.split(separator: "@", maxSplits: 1).first.map(String.init) ?? username
+            guard let jid = try? JID(localpart: local, domainpart: host.domain, resourcepart: nil) else {
+                return self.saslFailed(SASLFailure(.notAuthorized, text: "Invalid username"))
+            }
+            self.markAuthenticated(jid)
+            var success = XMLElement(name: "success", namespace: Namespace.sasl)
+            if !data.isEmpty { success.append(text: Base64.encode(data)) }
+            return [.send(success), .authenticated(jid), .restartStream]
+        }
+    }
+
+    private mutating func saslFailed(_ failure: SASLFailure) -> [C2SAction] {
+        self.noteAuthFailure()
+        if self.tooManyAuthFailures {
+            return [.send(C2SStateMachine.failureElement(failure))]
+                + self.fail(StreamError(.policyViolation, text: "Too many failed authentication attempts"))
+        }
+        self.state = .negotiating
+        return [.send(C2SStateMachine.failureElement(failure))]
+    }
+
+    static func failureElement(_ failure: SASLFailure) -> XMLElement {
+        var element = XMLElement(name: "failure", namespace: Namespace.sasl)
+        element.append(XMLElement(name: failure.condition.rawValue, namespace: Namespace.sasl))
+        if let text = failure.text {
+            var t = XMLElement(name: "text", namespace: Namespace.sasl)
+            t.append(text: text)
+            element.append(t)
+        }
+        return element
+    }
+
+    /// RFC 6120 §6.4.2: `=` is an empty response; otherwise strict base64.
+    static func decodeSASLPayload(_ text: String) -> [UInt8]? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed == "=" { return [] }
+        return Base64.decode(trimmed)
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import ParleyCore
+import ParleyXML
+
+/// The client-to-server stream (RFC 6120 §4–§7): stream headers, STARTTLS, SASL, resource binding,
+/// then stanzas. A pure struct: events in, `C2SAction`s out. TCP, WebSocket and BOSH drive the same machine.
+///
+/// ```
+/// awaitingHeader ─header─▶ negotiating ─<starttls/>─▶ (TLS) awaitingHeader
+///                          negotiating ─<auth/>─▶ authenticating ─success─▶ awaitingHeader (authenticated)
+///                          negotiating (authenticated) ─bind─▶ binding ─▶ bound ─▶ closed
+/// ```
+struct C2SStateMachine {
+    enum State {
+        case awaitingHeader
+        case negotiating
+        case authenticating(SASLExchange)
+        case binding
+        case bound(JID)
+        case closed
+    }
+
+    /// An unfinished SASL exchange.
+    enum SASLExchange {
+        case scram(SCRAMServer)
+    }
+
+    struct Configuration {
+        var hosts: [String: HostConfiguration]
+        /// TLS can be offered (a certificate is loaded and the transport can add it).
+        var tlsAvailable: Bool
+        var requireEncryption: Bool
+        /// The connection is exempt from `requireEncryption` (loopback, or a transport secured in front,
+        /// like BOSH/WebSocket behind nginx).
+        var encryptionExempt: Bool
+        /// Failed SASL attempts before the stream is closed.
+        var maxAuthFailures = 5
+    }
+
+    var state: State = .awaitingHeader
+    private(set) var secured: Bool
+    private(set) var host: HostConfiguration?
+    private(set) var user: JID?
+    private(set) var headerWasSent = false
+    private(set) var authFailures = 0
+    private let configuration: Configuration
+    private let credentials: @Sendable (HostConfiguration) -> any SASLCredentialLookup
+
+    init(
+        configuration: Configuration, secured: Bool,
+        credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup
+    ) {
+        self.configuration = configuration
+        self.secured = secured
+        self.credentials = credentials
+    }
+
+    var isBound: Bool {
+        if case .bound = self.state { return true }
+        return false
+    }
+
+    var boundJID: JID? {
+        if case .bound(let jid) = self.state { return jid }
+        return nil
+    }
+
+    // MARK: - Events
+
+    mutating func streamOpened(_ header: XMLStreamHeader) -> [C2SAction] {
+        guard case .awaitingHeader = self.state else {
+            return self.fail(StreamError(.invalidXML, text: "Unexpected stream header"))
+        }
+        var actions: [C2SAction] = []
+        let to = header[attribute: "to"].flatMap { try? JID($0) }
+        let hostName = to?.domainpart ?? self.host?.domain ?? self.configuration.hosts.keys.sorted().first ?? "localhost"
+        actions.append(.sendStreamHeader(id: SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics), host: hostName))
+        self.headerWasSent = true
+        guard header.namespace == Namespace.streams, header.name == "stream" else {
+            return actions + self.fail(StreamError(.invalidNamespace, text: "The stream element must be <stream:stream> in \(Namespace.streams)"))
+        }
+        guard header.defaultNamespace == Namespace.client else {
+            return actions + self.fail(StreamError(.invalidNamespace, text: "The content namespace must be \(Namespace.client)"))
+        }
+        guard let version = header[attribute: "version"], version.hasPrefix("1.") else {
+            return actions + self.fail(StreamError(.unsupportedVersion, text: "XMPP version 1.0 is required"))
+        }
+        guard let to, to.localpart == nil, to.resourcepart == nil, let host = self.configuration.hosts[to.domainpart] else {
+            return actions + self.fail(StreamError(.hostUnknown, text: "This server does not serve that host"))
+        }
+        if let previous = self.host, previous.domain != host.domain {
+            return actions + self.fail(StreamError(.hostUnknown, text: "The host may not change on a stream restart"))
+        }
+        self.host = host
+        self.state = .negotiating
+        actions.append(.send(self.features(for: host)))
+        return actions
+    }
+
+    mutating func streamClosed() -> [C2SAction] {
+        self.state = .closed
+        return [.close(nil)]
+    }
+
+    /// TLS is up: the client opens a new stream over it (RFC 6120 §5.4.3.3).
+    mutating func tlsEstablished() {
+        self.secured = true
+        self.state = .awaitingHeader
+    }
+
+    /// Feeds one top-level element.
+    mutating func receive(_ element: XMLElement) -> [C2SAction] {
+        switch self.state {
+        case .awaitingHeader, .closed:
+            return self.fail(StreamError(.notAuthorized, text: "No stream is open"))
+        case .negotiating:
+            return self.negotiate(element)
+        case .authenticating(let exchange):
+            return self.continueSASL(element, exchange)
+        case .binding:
+            return self.fail(StreamError(.policyViolation, text: "Wait for the bind result"))
+        case .bound(let jid):
+            return self.stanza(element, from: jid)
+        }
+    }
+
+    /// The transport registered the session under `jid`.
+    mutating func bound(_ jid: JID, request: Stanza) -> [C2SAction] {
+        self.state = .bound(jid)
+        var bind = XMLElement(name: "bind", namespace: Namespace.bind)
+        var jidElement = XMLElement(name: "jid", namespace: Namespace.bind)
+        jidElement.append(text: jid.description)
+        bind.append(jidElement)
+        var reply = request.resultReply(bind)
+        reply.from = nil
+        reply.to = jid
+        return [.send(reply.element)]
+    }
+
+    /// The transport could not bind (for instance the resource was refused).
+    mutating func bindFailed(_ error: StanzaError, request: Stanza) -> [C2SAction] {
+        self.state = .negotiating
+        var reply = request.errorReply(error)
+        reply.from = nil
+        reply.to = nil
+        return [.send(reply.element)]
+    }
+
+    // MARK: - Negotiation
+
+    var encryptionRequired: Bool {
+        guard !self.configuration.encryptionExempt else { return false }
+        return self.host?.requireEncryption ?? self.configuration.requireEncryption
+    }
+
+    func lookup(_ host: HostConfiguration) -> any SASLCredentialLookup { self.credentials(host) }
+
+    mutating func markAuthenticated(_ jid: JID) {
+        self.user = jid
+        self.state = .awaitingHeader
+    }
+
+    mutating func noteAuthFailure() { self.authFailures += 1 }
+
+    var tooManyAuthFailures: Bool { self.authFailures >= self.configuration.maxAuthFailures }
+
+    // MARK: - Stanzas (RFC 6120 §8, §10)
+
+    private mutating func stanza(_ element: XMLElement, from jid: JID) -> [C2SAction] {
+        var stanza: Stanza
+        do {
+            stanza = try Stanza(element)
+        } catch {
+            switch error {
+            case .notAStanza:
+                return self.fail(StreamError(.unsupportedStanzaType, text: "Unknown top-level element <\(element.name)>"))
+            case .invalid(let stanzaError, let original):
+                guard original[attribute: "type"] != "error" else { return [] }
+                var reply = XMLElement(name: original.name, namespace: Namespace.client)
+                if let id = original[attribute: "id"] { reply[attribute: "id"] = id }
+                reply[attribute: "type"] = "error"
+                reply[attribute: "to"] = jid.description
+                reply.append(stanzaError.element)
+                return [.send(reply)]
+            }
+        }
+        // RFC 6120 §8.1.2.1: a `from` other than the client's own address is a stream error.
+        if let from = stanza.from, from != jid, from != jid.bare {
+            return self.fail(StreamError(.invalidFrom, text: "The from address does not match this session"))
+        }
+        stanza.from = jid
+        if stanza.kind == .presence && stanza.to == nil {
+            return [.broadcastPresence(stanza)]
+        }
+        return [.route(stanza)]
+    }
+
+    /// Stream features (RFC 6120 §4.3.2): STARTTLS first; SASL once TLS is done or not required;
+    /// bind and session after authentication.
+    private func features(for host: HostConfiguration) -> XMLElement {
+        var features = XMLElement(name: "features", namespace: Namespace.streams)
+        if self.user != nil {
+            features.append(XMLElement(name: "bind", namespace: Namespace.bind))
+            var session = XMLElement(name: "session", namespace: Namespace.session)
+            session.append(XMLElement(name: "optional", namespace: Namespace.session))
+            features.append(session)
+            return features
+        }
+        if !self.secured && self.configuration.tlsAvailable {
+            var starttls = XMLElement(name: "starttls", namespace: Namespace.tls)
+            if self.encryptionRequired { starttls.append(XMLElement(name: "required", namespace: Namespace.tls)) }
+            features.append(starttls)
+            if self.encryptionRequired { return features }
+        }
+        if self.secured || !self.encryptionRequired {
+            var mechanisms = XMLElement(name: "mechanisms", namespace: Namespace.sasl)
+            for mechanism in host.mechanisms {
+                var m = XMLElement(name: "mechanism", namespace: Namespace.sasl)
+                m.append(text: mechanism.rawValue)
+                mechanisms.append(m)
+            }
+            features.append(mechanisms)
+        }
+        return features
+    }
+
+    private mutating func negotiate(_ element: XMLElement) -> [C2SAction] {
+        switch (element.namespace, element.name) {
+        case (Namespace.tls, "starttls"):
+            guard !self.secured, self.configuration.tlsAvailable, self.user == nil else {
+                return self.fail(StreamError(.policyViolation, text: "STARTTLS is not available now"))
+            }
+            self.state = .awaitingHeader
+            return [.send(XMLElement(name: "proceed", namespace: Namespace.tls)), .startTLS]
+        case (Namespace.sasl, "auth"):
+            guard self.user == nil else {
+                return self.fail(StreamError(.policyViolation, text: "Already authenticated"))
+            }
+            return self.startSASL(element)
+        case (Namespace.client, "iq") where self.user != nil:
+            return self.bindOrSession(element)
+        case (Namespace.client, _):
+            return self.fail(StreamError(.notAuthorized, text: "Authenticate and bind a resource before sending stanzas"))
+        default:
+            return self.fail(StreamError(.unsupportedStanzaType, text: "Unexpected element during negotiation"))
+        }
+    }
+
+    private mutating func bindOrSession(_ element: XMLElement) -> [C2SAction] {
+        let stanza: Stanza
+        do {
+            stanza = try Stanza(element)
+        } catch {
+            return self.fail(StreamError(.notAuthorized, text: "Bind a resource before sending stanzas"))
+        }
+        guard stanza.type == "set", let payload = stanza.payload else {
+            return self.fail(StreamError(.notAuthorized, text: "Bind a resource before sending stanzas"))
+        }
+        switch (payload.namespace, payload.name) {
+        case (Namespace.bind, "bind"):
+            let requested = payload.child("resource", namespace: Namespace.bind)?.text
+            self.state = .binding
+            return [.bind(resource: requested.flatMap { $0.isEmpty ? nil : $0 }, request: stanza)]
+        case (Namespace.session, "session"):
+            var reply = stanza.resultReply()
+            reply.from = nil
+            return [.send(reply.element)]
+        default:
+            return self.fail(StreamError(.notAuthorized, text: "Bind a resource before sending stanzas"))
+        }
+    }
+
+    mutating func fail(_ error: StreamError) -> [C2SAction] {
+        self.state = .closed
+        return [.close(error)]
+    }
+}

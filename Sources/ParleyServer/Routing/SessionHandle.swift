@@ -1,0 +1,38 @@
+import ParleyCore
+import Synchronization
+
+/// Where a session's outbound stanzas go: a channel for TCP and WebSocket, a queue for BOSH.
+public protocol StanzaSink: AnyObject, Sendable {
+    /// Queues `stanza` for the client. Thread-safe; hops to the session's event loop.
+    func deliver(_ stanza: Stanza)
+    /// Ends the session with a stream error (nil: a clean close).
+    func close(_ error: StreamError?)
+}
+
+/// A bound client session (RFC 6120 §7) as the rest of the server sees it: its full JID, its availability
+/// (RFC 6121 §4.2 initial presence and priority) and where to deliver stanzas. Shared across event loops.
+public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
+    public let jid: JID
+    let sink: any StanzaSink
+    private let presence = Mutex<(available: Bool, priority: Int)>((false, 0))
+
+    init(jid: JID, sink: any StanzaSink) {
+        self.jid = jid
+        self.sink = sink
+    }
+
+    public func deliver(_ stanza: Stanza) { self.sink.deliver(stanza) }
+    public func close(_ error: StreamError?) { self.sink.close(error) }
+
+    /// True once the client has sent initial presence and until it sends unavailable.
+    public var isAvailable: Bool { self.presence.withLock { $0.available } }
+    public var priority: Int { self.presence.withLock { $0.priority } }
+
+    func setPresence(available: Bool, priority: Int) {
+        self.presence.withLock { $0 = (available, priority) }
+    }
+
+    public static func == (a: SessionHandle, b: SessionHandle) -> Bool { a === b }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+    public var description: String { "session(\(self.jid))" }
+}
