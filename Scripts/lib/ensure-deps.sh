@@ -23,3 +23,20 @@ ensure_build_deps() {
     command -v swift >/dev/null 2>&1 || { echo "Swift 6.3 is required (swift not on PATH)" >&2; exit 1; }
     apt_install libexpat1-dev libssl-dev libsqlite3-dev pkg-config
 }
+
+pip_install() {
+    # $1 = import name, $2.. = pip requirement(s)
+    local module="$1"; shift
+    python3 -c "import $module" 2>/dev/null && return 0
+    echo "Installing from PyPI: $*" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "$@" >&2 \
+        || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages "$@" >&2
+}
+
+ensure_test_deps() {
+    command -v python3 >/dev/null 2>&1 || apt_install python3 python3-pip
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    pip_install pytest "pytest>=7"
+    pip_install pytest_timeout "pytest-timeout>=2"
+    pip_install slixmpp "slixmpp==1.17.0"
+}

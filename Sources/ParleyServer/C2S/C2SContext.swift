@@ -20,7 +20,7 @@ final class C2SContext: Sendable {
     let router: StanzaRouter
     let credentials: @Sendable (HostConfiguration) -> any SASLCredentialLookup
     /// Makes the server-side TLS handler for STARTTLS; nil when no certificate is loaded.
-    let makeTLSHandler: (@Sendable () -> any ChannelHandler)?
+    let makeTLSHandler: (@Sendable () throws -> any ChannelHandler)?
     let logger: Logger
     /// Called when a session ends, after its presence is cleaned up (domain handlers forget it).
     let sessionEnded: @Sendable (SessionHandle) -> Void
@@ -28,7 +28,7 @@ final class C2SContext: Sendable {
     init(
         settings: Settings, router: StanzaRouter,
         credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup,
-        makeTLSHandler: (@Sendable () -> any ChannelHandler)?, logger: Logger,
+        makeTLSHandler: (@Sendable () throws -> any ChannelHandler)?, logger: Logger,
         sessionEnded: @escaping @Sendable (SessionHandle) -> Void
     ) {
         self.settings = settings

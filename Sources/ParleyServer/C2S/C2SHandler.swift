@@ -150,7 +150,7 @@ final class C2SHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.flush()
                 guard let make = self.shared.makeTLSHandler else { continue }
                 do {
-                    try context.pipeline.syncOperations.addHandler(make(), position: .first)
+                    try context.pipeline.syncOperations.addHandler(try make(), position: .first)
                 } catch {
                     self.logger.error("Could not start TLS: \(error)")
                     self.closing = true

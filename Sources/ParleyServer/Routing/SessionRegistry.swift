@@ -46,3 +46,11 @@ public final class SessionRegistry: Sendable {
     /// How many sessions are bound in all.
     public var count: Int { self.sessions.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 }
+
+extension SessionRegistry {
+    /// Ends every session (server shutdown).
+    func closeAll(_ error: StreamError) {
+        let all = self.sessions.withLock { map in map.values.flatMap(\.values) }
+        for session in all { session.close(error) }
+    }
+}

@@ -1,0 +1,32 @@
+import NIOCore
+import ParleyCore
+
+extension XMPPServer {
+    /// Everything the running server needs, with the Jitsi preset's values as defaults.
+    public struct Configuration: Sendable {
+        public var hosts: [HostConfiguration] = [
+            HostConfiguration(domain: "meet.jitsi", authentication: .anonymous),
+            HostConfiguration(domain: "auth.meet.jitsi", authentication: .internalHashed),
+        ]
+        public var listenAddress = "127.0.0.1"
+        /// 0 binds a free port.
+        public var c2sPort = 5222
+        /// XEP-0368 direct TLS; nil disables it.
+        public var c2sTLSPort: Int? = 5223
+        public var requireEncryption = true
+        public var allowPlaintextLoopback = false
+        /// Prosody's `c2s_stanza_size_limit`.
+        public var maxStanzaBytes = 256 * 1024
+        /// For `unlimitedJIDs` (Jitsi's `mod_limits_exception`): 10 MiB.
+        public var unlimitedMaxStanzaBytes = 10 * 1024 * 1024
+        public var unlimitedJIDs: [JID] = []
+        public var maxDepth = 100
+        public var negotiationTimeout: TimeAmount = .seconds(30)
+        public var advertiseVersion = false
+        public var logAddresses = false
+        /// Services owning whole domains (MUC, components).
+        public var domains: [String: any DomainHandler] = [:]
+
+        public init() {}
+    }
+}

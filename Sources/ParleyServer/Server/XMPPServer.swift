@@ -1,0 +1,140 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ParleyCore
+import ParleyTLS
+import Synchronization
+
+/// The running server: c2s listeners (STARTTLS on one port, direct TLS per XEP-0368 on another), the
+/// router, the session registry and the domain handlers. Start it, read its bound ports, shut it down.
+public final class XMPPServer: Sendable {
+    /// Ports actually bound (0 in the configuration asks the OS for a free one).
+    public struct BoundPorts: Sendable, Hashable, Codable {
+        public var c2s: Int
+        public var c2sTLS: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case c2s
+            case c2sTLS = "c2s_tls"
+        }
+    }
+
+    public let configuration: Configuration
+    public let router: StanzaRouter
+    public let registry: SessionRegistry
+    private let group: any EventLoopGroup
+    private let tls: TLSContext?
+    private let c2s: C2SContext
+    private let logger: Logger
+    private let channels = Mutex<[any Channel]>([])
+    private let connectionCounter = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - tls: the server's TLS context; nil disables STARTTLS and the direct-TLS port.
+    ///   - credentials: the SASL credential lookup for an account host.
+    public init(
+        configuration: Configuration, tls: TLSContext?,
+        credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup,
+        group: any EventLoopGroup, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.group = group
+        self.tls = tls
+        self.logger = logger
+        let registry = SessionRegistry()
+        self.registry = registry
+        var identities: [DiscoIdentity] = []
+        for (domain, handler) in configuration.domains.sorted(by: { $0.key < $1.key }) {
+            if var identity = handler.discoIdentity {
+                identity.name = identity.name ?? domain
+                identities.append(identity)
+            }
+        }
+        var hosts: [String: HostService] = [:]
+        for host in configuration.hosts {
+            hosts[host.domain] = HostService(
+                domain: host.domain, advertiseVersion: configuration.advertiseVersion,
+                componentIdentities: identities, componentDomains: Array(configuration.domains.keys))
+        }
+        let router = StanzaRouter(registry: registry, hosts: hosts, domains: configuration.domains, logger: logger)
+        self.router = router
+        let domains = configuration.domains
+        let makeTLS: (@Sendable () throws -> any ChannelHandler)? = tls.map { context in
+            { try OpenSSLHandler(context: context) }
+        }
+        self.c2s = C2SContext(
+            settings: .init(
+                hosts: Dictionary(configuration.hosts.map { ($0.domain, $0) }, uniquingKeysWith: { a, _ in a }),
+                requireEncryption: configuration.requireEncryption,
+                allowPlaintextLoopback: configuration.allowPlaintextLoopback,
+                maxStanzaBytes: configuration.maxStanzaBytes,
+                unlimitedMaxStanzaBytes: configuration.unlimitedMaxStanzaBytes,
+                unlimitedJIDs: Set(configuration.unlimitedJIDs.map(\.bare)),
+                maxDepth: configuration.maxDepth,
+                negotiationTimeout: configuration.negotiationTimeout,
+                logAddresses: configuration.logAddresses),
+            router: router, credentials: credentials, makeTLSHandler: makeTLS, logger: logger,
+            sessionEnded: { session in
+                for handler in domains.values { handler.sessionEnded(session, router: router) }
+            })
+    }
+
+    /// Binds the listeners. Returns once they accept connections.
+    public func start() throws -> BoundPorts {
+        let c2sChannel = try self.listen(port: self.configuration.c2sPort, directTLS: false)
+        var ports = BoundPorts(c2s: c2sChannel.localAddress?.port ?? 0, c2sTLS: nil)
+        if let tlsPort = self.configuration.c2sTLSPort, self.tls != nil {
+            let tlsChannel = try self.listen(port: tlsPort, directTLS: true)
+            ports.c2sTLS = tlsChannel.localAddress?.port
+        }
+        return ports
+    }
+
+    /// Ends every session with `system-shutdown` (RFC 6120 §4.9.3.22) and closes the listeners.
+    public func shutdown() {
+        let listeners = self.channels.withLock { channels in
+            defer { channels.removeAll() }
+            return channels
+        }
+        for channel in listeners { try? channel.close().wait() }
+        self.registry.closeAll(StreamError(.systemShutdown, text: "The server is shutting down"))
+    }
+
+    private func listen(port: Int, directTLS: Bool) throws -> any Channel {
+        let c2s = self.c2s
+        let tls = self.tls
+        let counter = self
+        let channel = try ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
+            .childChannelOption(.maxMessagesPerRead, value: 8)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let id = counter.nextConnectionID()
+                    let loopback = XMPPServer.isLoopback(channel.remoteAddress)
+                    if directTLS, let tls {
+                        try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(
+                        C2SHandler(context: c2s, secured: directTLS, loopback: loopback, connectionID: id))
+                }
+            }
+            .bind(host: self.configuration.listenAddress, port: port)
+            .wait()
+        self.channels.withLock { $0.append(channel) }
+        self.logger.info(
+            "Listening for clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(directTLS ? "direct" : "starttls")"])
+        return channel
+    }
+
+    private func nextConnectionID() -> String {
+        String(self.connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue, radix: 36)
+    }
+
+    static func isLoopback(_ address: SocketAddress?) -> Bool {
+        guard let ip = address?.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+    }
+}
