@@ -1,0 +1,199 @@
+internal import COpenSSL
+import NIOCore
+
+/// One TLS session: an `SSL*` between two memory BIOs, with no I/O of its own.
+///
+/// Ciphertext from the network goes in with `receive(_:)`; plaintext comes out of `read(allocator:)`; plaintext
+/// goes in with `write(_:)`; ciphertext for the network comes out of `drainCiphertext(into:)`. Memory BIOs cost one
+/// copy per record; swift-nio-ssl's `ByteBufferBIO` removes it if profiling ever asks.
+///
+/// Each operation empties the thread's OpenSSL error queue first: `SSL_get_error` consults that queue, and an event
+/// loop thread serves many connections.
+final class TLSConnection {
+    /// Kept so that the `SSL_CTX` (and the ALPN list its callback reads) outlives the `SSL`.
+    let context: TLSContext
+    private let ssl: OpaquePointer
+    /// Ciphertext from the network, read by OpenSSL. Owned by `ssl`.
+    private let inbound: OpaquePointer
+    /// Ciphertext OpenSSL produced for the network. Owned by `ssl`.
+    private let outbound: OpaquePointer
+
+    /// - Parameter serverHostname: client side only: sent as SNI (RFC 6066 §3) unless it is an IP literal, and
+    ///   checked against the certificate when the context verifies peers. Ignored on the server side.
+    init(context: TLSContext, serverHostname: String?) throws {
+        OpenSSLError.clearQueue()
+        let ssl = SSL_new(context.pointer)
+        let inbound = BIO_new(BIO_s_mem())
+        let outbound = BIO_new(BIO_s_mem())
+        guard let ssl, let inbound, let outbound else {
+            let error = OpenSSLError.drain(operation: "SSL_new")
+            if let ssl { SSL_free(ssl) }
+            if let inbound { BIO_free(inbound) }
+            if let outbound { BIO_free(outbound) }
+            throw error
+        }
+        // An empty memory BIO then reports "retry" rather than end of file, so OpenSSL says WANT_READ.
+        _ = COpenSSL_BIO_set_mem_eof_return(inbound, -1)
+        _ = COpenSSL_BIO_set_mem_eof_return(outbound, -1)
+        SSL_set_bio(ssl, inbound, outbound)
+        self.context = context
+        self.ssl = ssl
+        self.inbound = inbound
+        self.outbound = outbound
+
+        switch context.role {
+        case .server:
+            SSL_set_accept_state(ssl)
+        case .client:
+            SSL_set_connect_state(ssl)
+            if let serverHostname {
+                try self.configure(serverHostname: serverHostname)
+            }
+        }
+    }
+
+    deinit {
+        SSL_free(self.ssl)
+    }
+
+    private func configure(serverHostname: String) throws {
+        let isIPAddress = X509Certificate.isIPAddress(serverHostname)
+        if !isIPAddress, COpenSSL_SSL_set_tlsext_host_name(self.ssl, serverHostname) != 1 {
+            throw OpenSSLError.drain(operation: "SSL_set_tlsext_host_name")
+        }
+        guard self.context.verifiesPeer else {
+            return
+        }
+        let accepted =
+            isIPAddress
+            ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(self.ssl), serverHostname)
+            : SSL_set1_host(self.ssl, serverHostname)
+        guard accepted == 1 else {
+            throw OpenSSLError.drain(operation: "SSL_set1_host")
+        }
+    }
+
+    /// Hands ciphertext from the network to OpenSSL.
+    func receive(_ buffer: ByteBuffer) -> TLSResult<Void> {
+        var rest = buffer
+        while rest.readableBytes > 0 {
+            let count = Int32(clamping: rest.readableBytes)
+            OpenSSLError.clearQueue()
+            let written = rest.withUnsafeReadableBytes { BIO_write(self.inbound, $0.baseAddress, count) }
+            guard written > 0 else {
+                return .failed(OpenSSLError.drain(operation: "BIO_write"))
+            }
+            rest.moveReaderIndex(forwardBy: Int(written))
+        }
+        return .complete(())
+    }
+
+    /// Advances the handshake (RFC 8446 §4) as far as the ciphertext received so far allows.
+    func handshake() -> TLSResult<TLSHandshakeCompleted> {
+        OpenSSLError.clearQueue()
+        let result = SSL_do_handshake(self.ssl)
+        guard result == 1 else {
+            return self.failure(result, operation: "SSL_do_handshake")
+        }
+        return .complete(self.handshakeSummary())
+    }
+
+    /// Decrypts at most one record's worth of plaintext.
+    func read(allocator: ByteBufferAllocator) -> TLSResult<ByteBuffer> {
+        // Nothing received and nothing buffered inside OpenSSL: SSL_read could only say WANT_READ.
+        if COpenSSL_BIO_pending(self.inbound) == 0 && SSL_has_pending(self.ssl) == 0 {
+            return .incomplete
+        }
+        var buffer = allocator.buffer(capacity: 16_384)
+        var result: Int32 = 0
+        OpenSSLError.clearQueue()
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { raw in
+            var count = 0
+            result = SSL_read_ex(self.ssl, raw.baseAddress, raw.count, &count)
+            return result == 1 ? count : 0
+        }
+        guard result == 1 else {
+            return self.failure(result, operation: "SSL_read")
+        }
+        return .complete(buffer)
+    }
+
+    /// Encrypts all of `buffer`. A memory BIO never blocks, so this writes everything or fails.
+    func write(_ buffer: ByteBuffer) -> TLSResult<Void> {
+        guard buffer.readableBytes > 0 else {
+            return .complete(())
+        }
+        var result: Int32 = 0
+        var written = 0
+        OpenSSLError.clearQueue()
+        buffer.withUnsafeReadableBytes { raw in
+            result = SSL_write_ex(self.ssl, raw.baseAddress, raw.count, &written)
+        }
+        guard result == 1 else {
+            return self.failure(result, operation: "SSL_write")
+        }
+        return .complete(())
+    }
+
+    /// Queues our close_notify alert (RFC 8446 §6.1). We do not wait for the peer's: §6.1 allows closing at once.
+    func shutdown() {
+        OpenSSLError.clearQueue()
+        _ = SSL_shutdown(self.ssl)
+        OpenSSLError.clearQueue()
+    }
+
+    /// Appends every byte of ciphertext OpenSSL has produced to `buffer`.
+    func drainCiphertext(into buffer: inout ByteBuffer) {
+        while true {
+            let pending = Int32(clamping: COpenSSL_BIO_pending(self.outbound))
+            guard pending > 0 else {
+                return
+            }
+            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { raw in
+                Int(max(0, BIO_read(self.outbound, raw.baseAddress, pending)))
+            }
+            guard read > 0 else {
+                return
+            }
+        }
+    }
+
+    private func handshakeSummary() -> TLSHandshakeCompleted {
+        let version = SSL_get_version(self.ssl).map { String(cString: $0) } ?? "unknown"
+        let cipher = SSL_get_current_cipher(self.ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) }
+        var selected: UnsafePointer<UInt8>? = nil
+        var selectedLength: UInt32 = 0
+        SSL_get0_alpn_selected(self.ssl, &selected, &selectedLength)
+        let applicationProtocol = selected.flatMap { bytes -> String? in
+            guard selectedLength > 0 else {
+                return nil
+            }
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(selectedLength)), as: UTF8.self)
+        }
+        return TLSHandshakeCompleted(
+            protocolVersion: version,
+            cipher: cipher ?? "unknown",
+            applicationProtocol: applicationProtocol
+        )
+    }
+
+    /// Maps a failed call's `SSL_get_error` to a result, draining the error queue for fatal errors.
+    private func failure<Value>(_ result: Int32, operation: String) -> TLSResult<Value> {
+        switch SSL_get_error(self.ssl, result) {
+        case SSL_ERROR_WANT_READ, SSL_ERROR_WANT_WRITE:
+            return .incomplete
+        case SSL_ERROR_ZERO_RETURN:
+            return .closed
+        default:
+            var extra: [String] = []
+            let verification = SSL_get_verify_result(self.ssl)
+            if verification != X509_V_OK, let reason = X509_verify_cert_error_string(verification) {
+                extra.append("certificate verification: \(String(cString: reason))")
+            }
+            return .failed(OpenSSLError.drain(operation: operation, extra: extra))
+        }
+    }
+}
+
+@available(*, unavailable)
+extension TLSConnection: Sendable {}
