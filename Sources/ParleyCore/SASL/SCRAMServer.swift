@@ -66,6 +66,9 @@ public struct SCRAMServer: Sendable {
         else {
             return .failure(SASLFailure(.malformedRequest, text: "Bad client-first-message"))
         }
+        if attributes.contains(where: { $0.key == "\0" }) {
+            return .failure(SASLFailure(.malformedRequest, text: "Bad client-first-message"))
+        }
         if attributes[0].value.isEmpty || attributes.contains(where: { $0.key == "m" }) {
             return .failure(SASLFailure(.malformedRequest, text: "Unsupported SCRAM extension"))
         }

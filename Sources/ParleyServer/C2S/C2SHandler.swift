@@ -273,8 +273,8 @@ final class C2SHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.timeout?.cancel()
         self.timeout = nil
         guard let session = self.session else { return }
-        self.session = nil
         self.sendUnavailableToDirected(nil)
+        self.session = nil
         session.setPresence(available: false, priority: 0)
         self.shared.router.registry.unbind(session)
         self.shared.sessionEnded(session)

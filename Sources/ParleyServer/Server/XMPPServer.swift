@@ -59,8 +59,9 @@ public final class XMPPServer: Sendable {
         let router = StanzaRouter(registry: registry, hosts: hosts, domains: configuration.domains, logger: logger)
         self.router = router
         let domains = configuration.domains
-        let makeTLS: (@Sendable () throws -> any ChannelHandler)? = tls.map { context in
-            { try OpenSSLHandler(context: context) }
+        var makeTLS: (@Sendable () throws -> any ChannelHandler)? = nil
+        if let tls {
+            makeTLS = { @Sendable () throws -> any ChannelHandler in try OpenSSLHandler(context: tls) }
         }
         self.c2s = C2SContext(
             settings: .init(
