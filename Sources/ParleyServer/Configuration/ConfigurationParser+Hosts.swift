@@ -149,12 +149,19 @@ extension ConfigurationParser {
     /// When the file sets `hosts` but not `accounts`, the preset's accounts must still fit the hosts; and their
     /// password variables should be set.
     func checkDefaultAccounts(_ accounts: [Account], hosts: [Host], hostsNode: Node?) {
-        for account in accounts {
-            if let problem = Self.hostProblem(for: account.jid, in: hosts) {
-                self.error(
-                    "the default account \(account.jid) does not fit these hosts (\(problem)); declare `accounts` "
-                        + "(an empty list is allowed)", at: hostsNode, keyPath: "hosts")
-            } else if let name = account.passwordEnvironment, self.environment[name, default: ""].isEmpty {
+        let misfits = accounts.filter { Self.hostProblem(for: $0.jid, in: hosts) != nil }
+        if !misfits.isEmpty {
+            let names = misfits.map(\.jid.description).joined(separator: ", ")
+            var domains: [String] = []
+            for account in misfits where !domains.contains(account.jid.domainpart) {
+                domains.append(account.jid.domainpart)
+            }
+            self.error(
+                "the default accounts (\(names)) need the internal_hashed host \(domains.joined(separator: ", ")); "
+                    + "add it, or declare `accounts` (an empty list is allowed)", at: hostsNode, keyPath: "hosts")
+        }
+        for account in accounts where !misfits.contains(account) {
+            if let name = account.passwordEnvironment, self.environment[name, default: ""].isEmpty {
                 self.warning(
                     "the environment variable \(name) is not set; the default account \(account.jid) keeps the "
                         + "password it has in the account store (if any)", at: nil, keyPath: "accounts")

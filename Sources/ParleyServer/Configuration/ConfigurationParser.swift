@@ -79,7 +79,8 @@ final class ConfigurationParser {
             self.report(.error, message, at: (mark.line, mark.column), keyPath: "")
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
-            self.report(.error, "invalid YAML: duplicate key \(keys) in this mapping",
+            self.report(
+                .error, "invalid YAML: duplicate key \(keys) in this mapping",
                 at: (context.mark.line, context.mark.column), keyPath: "")
         case .reader(let problem, let offset, _, _):
             let location = offset.map { Self.location(atCharacterOffset: $0, in: yaml) }
@@ -127,7 +128,8 @@ final class ConfigurationParser {
             return Fields(keyPath: keyPath, node: node, values: [:])
         }
         guard case .mapping(let mapping) = node else {
-            self.error("expected a mapping (key: value lines), found \(self.describe(node))", at: node, keyPath: keyPath)
+            self.error(
+                "expected a mapping (key: value lines), found \(self.describe(node))", at: node, keyPath: keyPath)
             return nil
         }
         var values: [String: Node] = [:]
