@@ -99,7 +99,8 @@ extension User {
     /// Start-up provisioning resets the password of an account the configuration declares; say so.
     static func noteDeclared(_ jid: JID, _ administrator: AccountAdministrator) {
         guard let account = administrator.declaredAccount(jid) else { return }
-        let note = "note: \(account) is declared in the configuration; `parley serve` sets its password from there "
+        let note =
+            "note: \(account) is declared in the configuration; `parley serve` sets its password from there "
             + "at start-up when that password is available\n"
         FileHandle.standardError.write(Data(note.utf8))
     }

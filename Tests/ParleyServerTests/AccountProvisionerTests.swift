@@ -69,7 +69,8 @@ struct AccountProvisionerTests {
         environment["JICOFO_AUTH_PASSWORD"] = "rotated"
         _ = AccountProvisioner.apply(accounts, to: store, environment: environment)
         #expect(store.writes == 3)
-        let rotated = try #require(try store.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256))
+        let rotated = try #require(
+            try store.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256))
         #expect(rotated.verify(password: "rotated"))
 
         // An unset variable keeps the stored password.
@@ -94,7 +95,9 @@ struct AccountProvisionerTests {
         let lookup = HostCredentialLookup(store: store, host: "auth.meet.jitsi")
         #expect(lookup.scramCredentials(username: "focus", algorithm: .sha256)?.verify(password: "pw") == true)
         #expect(lookup.scramCredentials(username: "nobody", algorithm: .sha256) == nil)
-        #expect(HostCredentialLookup(store: store, host: "meet.jitsi").scramCredentials(username: "focus", algorithm: .sha1) == nil)
+        #expect(
+            HostCredentialLookup(store: store, host: "meet.jitsi").scramCredentials(username: "focus", algorithm: .sha1)
+                == nil)
         let failing = HostCredentialLookup(store: AccountFailingStore(), host: "auth.meet.jitsi")
         #expect(failing.scramCredentials(username: "focus", algorithm: .sha1) == nil)
     }
@@ -125,7 +128,8 @@ struct AccountProvisionerTests {
             try administrator.add(anonymous, password: "x")
         }
         let elsewhere = try AccountAdministrator.accountJID("dave@example.org")
-        #expect(throws: AccountAdministrationError.unknownHost("example.org", internalHashedHosts: ["auth.meet.jitsi"])) {
+        #expect(throws: AccountAdministrationError.unknownHost("example.org", internalHashedHosts: ["auth.meet.jitsi"]))
+        {
             try administrator.add(elsewhere, password: "x")
         }
         #expect(throws: AccountAdministrationError.notAnAccountJID("auth.meet.jitsi")) {
@@ -134,7 +138,9 @@ struct AccountProvisionerTests {
         #expect(throws: AccountAdministrationError.self) { try AccountAdministrator.accountJID("a b@c") }
 
         #expect(try administrator.list(host: nil) == [alice])
-        #expect(administrator.declaredAccount(try JID("focus@auth.meet.jitsi"))?.passwordEnvironment == "JICOFO_AUTH_PASSWORD")
+        #expect(
+            administrator.declaredAccount(try JID("focus@auth.meet.jitsi"))?.passwordEnvironment
+                == "JICOFO_AUTH_PASSWORD")
         try administrator.delete(alice)
         #expect(try administrator.list(host: "auth.meet.jitsi").isEmpty)
     }

@@ -72,12 +72,14 @@ struct AccountStoreTests {
         try store.setPassword("x", username: "jvb", host: host)
         try store.setPassword("y", username: "alice", host: "example.org")
         // Sorted by host, then username.
-        #expect(try store.list(host: nil).map(\.description) == [
-            "focus@auth.meet.jitsi", "jvb@auth.meet.jitsi", "alice@example.org",
-        ])
-        #expect(try store.list(host: "AUTH.meet.jitsi").map(\.description) == [
-            "focus@auth.meet.jitsi", "jvb@auth.meet.jitsi",
-        ])
+        #expect(
+            try store.list(host: nil).map(\.description) == [
+                "focus@auth.meet.jitsi", "jvb@auth.meet.jitsi", "alice@example.org",
+            ])
+        #expect(
+            try store.list(host: "AUTH.meet.jitsi").map(\.description) == [
+                "focus@auth.meet.jitsi", "jvb@auth.meet.jitsi",
+            ])
         #expect(try store.list(host: "nowhere.example").isEmpty)
 
         #expect(try store.delete(username: "focus", host: host))
@@ -87,7 +89,8 @@ struct AccountStoreTests {
         #expect(try store.list(host: host).map(\.description) == ["jvb@auth.meet.jitsi"])
     }
 
-    @Test("invalid names: lookups find nothing, setPassword refuses; empty passwords are refused",
+    @Test(
+        "invalid names: lookups find nothing, setPassword refuses; empty passwords are refused",
         arguments: AccountStoreKind.allCases)
     func invalidInput(kind: AccountStoreKind) throws {
         let (store, directory) = try kind.make()
@@ -140,7 +143,8 @@ struct AccountSQLiteFileTests {
         defer { AccountTestFolder.remove(directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(SQLiteAccountStore.fileName)
-        #expect(FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o644]))
+        #expect(
+            FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o644]))
         _ = try SQLiteAccountStore(dataDirectory: directory.path)
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)

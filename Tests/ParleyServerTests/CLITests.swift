@@ -63,7 +63,8 @@ struct CLITests {
         let folder = try self.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let bad = folder.appendingPathComponent("bad.yaml")
-        try "listen:\n  c2s_prot: 5222\n  http_port: 99999\naccounts: []\n".write(to: bad, atomically: true, encoding: .utf8)
+        try "listen:\n  c2s_prot: 5222\n  http_port: 99999\naccounts: []\n".write(
+            to: bad, atomically: true, encoding: .utf8)
         let failed = try self.parley(["check", bad.path])
         #expect(failed.status != 0)
         #expect(
@@ -100,7 +101,8 @@ struct CLITests {
         #expect(list.output == "alice@auth.meet.jitsi\nbob@auth.meet.jitsi\n")
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/accounts.sqlite").path))
 
-        #expect(try self.parley(["user", "passwd", "alice@auth.meet.jitsi"] + options, input: "pw-three\n").status == 0)
+        #expect(
+            try self.parley(["user", "passwd", "alice@auth.meet.jitsi"] + options, input: "pw-three\n").status == 0)
         #expect(try self.parley(["user", "passwd", "dave@auth.meet.jitsi"] + options, input: "x\n").status != 0)
         #expect(try self.parley(["user", "delete", "bob@auth.meet.jitsi"] + options).status == 0)
         #expect(try self.parley(["user", "delete", "bob@auth.meet.jitsi"] + options).status != 0)

@@ -84,14 +84,19 @@ struct ConfigurationCheckTests {
         #expect(lines.count == 3)
     }
 
-    @Test("unknown keys are errors with a did-you-mean for near misses", arguments: [
-        ("listen:\n  c2s_prot: 5222\n", "listen.c2s_prot", "unknown key; did you mean 'c2s_port'?"),
-        ("dataDirectory: x\n", "dataDirectory", "unknown key; did you mean 'data_directory'?"),
-        ("c2s:\n  max_stanza_byte: 1\n", "c2s.max_stanza_byte", "unknown key; did you mean 'max_stanza_bytes'?"),
-        ("log_levle: info\n", "log_levle", "unknown key; did you mean 'log_level'?"),
-        ("require_encryption: true\n", "require_encryption", "unknown key; 'require_encryption' belongs under 'c2s'"),
-        ("colour: blue\n", "colour", "unknown key"),
-    ])
+    @Test(
+        "unknown keys are errors with a did-you-mean for near misses",
+        arguments: [
+            ("listen:\n  c2s_prot: 5222\n", "listen.c2s_prot", "unknown key; did you mean 'c2s_port'?"),
+            ("dataDirectory: x\n", "dataDirectory", "unknown key; did you mean 'data_directory'?"),
+            ("c2s:\n  max_stanza_byte: 1\n", "c2s.max_stanza_byte", "unknown key; did you mean 'max_stanza_bytes'?"),
+            ("log_levle: info\n", "log_levle", "unknown key; did you mean 'log_level'?"),
+            (
+                "require_encryption: true\n", "require_encryption",
+                "unknown key; 'require_encryption' belongs under 'c2s'"
+            ),
+            ("colour: blue\n", "colour", "unknown key"),
+        ])
     func unknownKeys(yaml: String, keyPath: String, message: String) throws {
         let issues = ConfigurationLoader.check(yaml: yaml, path: "k.yaml", environment: [:])
         let issue = try #require(issues.first { $0.isError })
@@ -105,10 +110,11 @@ struct ConfigurationCheckTests {
         let issues = ConfigurationLoader.check(
             yaml: "log_level: warn\nhosts:\n  - {domain: a.example, authentication: internal_hash}\naccounts: []\n",
             path: "v.yaml", environment: [:])
-        #expect(issues.map(\.message) == [
-            "unknown log level 'warn'; did you mean 'warning'?",
-            "unknown authentication 'internal_hash'; did you mean 'internal_hashed'?",
-        ])
+        #expect(
+            issues.map(\.message) == [
+                "unknown log level 'warn'; did you mean 'warning'?",
+                "unknown authentication 'internal_hash'; did you mean 'internal_hashed'?",
+            ])
     }
 
     @Test("a YAML syntax error is reported at its position")
@@ -138,15 +144,17 @@ struct ConfigurationCheckTests {
     @Test("rules between keys")
     func crossKeyRules() {
         // The same port twice.
-        #expect(self.summary("listen:\n  http_port: 5222\n", environment: self.presetEnvironment) == [
-            "2:14 error listen.http_port"
-        ])
+        #expect(
+            self.summary("listen:\n  http_port: 5222\n", environment: self.presetEnvironment) == [
+                "2:14 error listen.http_port"
+            ])
         // A key without a certificate.
         #expect(self.summary("tls:\n  key: k.pem\n", environment: self.presetEnvironment) == ["2:8 error tls.key"])
         // The unlimited limit below the ordinary one.
-        #expect(self.summary("c2s:\n  max_stanza_bytes: 20000000\n", environment: self.presetEnvironment) == [
-            "2:21 error c2s.max_stanza_bytes"
-        ])
+        #expect(
+            self.summary("c2s:\n  max_stanza_bytes: 20000000\n", environment: self.presetEnvironment) == [
+                "2:21 error c2s.max_stanza_bytes"
+            ])
         // No hosts.
         #expect(self.summary("hosts: []\naccounts: []\n") == ["1:8 error hosts"])
         // password and password_env together; neither.
@@ -156,7 +164,8 @@ struct ConfigurationCheckTests {
                 == ["2:40 error accounts[0].password", "3:5 error accounts[1]"])
         // Two accounts with the same JID (compared prepared).
         #expect(
-            self.summary("accounts:\n  - {jid: a@auth.meet.jitsi, password_env: A}\n  - {jid: A@auth.meet.jitsi, password_env: A}\n",
+            self.summary(
+                "accounts:\n  - {jid: a@auth.meet.jitsi, password_env: A}\n  - {jid: A@auth.meet.jitsi, password_env: A}\n",
                 environment: ["A": "x"]) == ["3:11 error accounts[1].jid"])
     }
 

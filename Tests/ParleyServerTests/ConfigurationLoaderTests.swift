@@ -145,7 +145,8 @@ struct ConfigurationLoaderTests {
 
     @Test("load(path:) reads the file and resolves relative paths against its folder")
     func loadFromFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-cfg-\(UInt64.random(in: 0...UInt64.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "parley-cfg-\(UInt64.random(in: 0...UInt64.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("parley.yaml")
@@ -154,7 +155,8 @@ struct ConfigurationLoaderTests {
 
         let configuration = try ConfigurationLoader.load(path: file.path, environment: [:])
         #expect(configuration.dataDirectory == directory.appendingPathComponent("state").standardizedFileURL.path)
-        #expect(configuration.tls.certificate == directory.appendingPathComponent("tls/cert.pem").standardizedFileURL.path)
+        #expect(
+            configuration.tls.certificate == directory.appendingPathComponent("tls/cert.pem").standardizedFileURL.path)
         #expect(configuration.tls.key == "/abs/key.pem")
     }
 

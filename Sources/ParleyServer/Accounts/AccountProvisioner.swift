@@ -22,7 +22,8 @@ public enum AccountProvisioner {
             guard let password = account.resolvedPassword(environment: environment) else {
                 let source = account.passwordEnvironment.map { "the environment variable \($0) is not set" }
                 warnings.append(
-                    "\(account.jid): no password (\(source ?? "none configured")); its stored password, if any, is kept")
+                    "\(account.jid): no password (\(source ?? "none configured")); its stored password, if any, is kept"
+                )
                 continue
             }
             do {
