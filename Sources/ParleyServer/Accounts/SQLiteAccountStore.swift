@@ -103,11 +103,18 @@ public final class SQLiteAccountStore: AccountStore {
                     """,
                 arguments: [jid.domainpart, jid.localpart, algorithm.rawValue])
             guard let row else { return nil }
-            let salt: Data = row["salt"]
-            let storedKey: Data = row["stored_key"]
-            let serverKey: Data = row["server_key"]
+            // Throwing decodes: a damaged row is a storage error, never a trap.
+            let salt = try row.decode(Data.self, forColumn: "salt")
+            let iterations = try row.decode(Int.self, forColumn: "iterations")
+            let storedKey = try row.decode(Data.self, forColumn: "stored_key")
+            let serverKey = try row.decode(Data.self, forColumn: "server_key")
+            guard (1...SCRAMCredentials.maximumIterations).contains(iterations),
+                storedKey.count == algorithm.digestLength, serverKey.count == algorithm.digestLength
+            else {
+                throw AccountStoreError.storage("damaged credentials in the account store")
+            }
             return SCRAMCredentials(
-                algorithm: algorithm, salt: Array(salt), iterations: row["iterations"], storedKey: Array(storedKey),
+                algorithm: algorithm, salt: Array(salt), iterations: iterations, storedKey: Array(storedKey),
                 serverKey: Array(serverKey))
         }
     }
@@ -166,8 +173,11 @@ public final class SQLiteAccountStore: AccountStore {
             return try Row.fetchAll(db, sql: "SELECT host, username FROM account")
         }
         // Rows written by this store are valid JIDs; anything else in the file is skipped, never trapped on.
-        let jids = rows.compactMap { row in
-            try? JID(localpart: row["username"] as String, domainpart: row["host"] as String, resourcepart: nil)
+        let jids = rows.compactMap { row -> JID? in
+            guard let username = try? row.decode(String.self, forColumn: "username"),
+                let host = try? row.decode(String.self, forColumn: "host")
+            else { return nil }
+            return try? JID(localpart: username, domainpart: host, resourcepart: nil)
         }
         return AccountRecord.sorted(jids)
     }
