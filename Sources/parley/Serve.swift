@@ -1,16 +1,142 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ParleyCore
+import ParleyServer
+import ParleyTLS
 
-/// `parley serve`: a placeholder until the server lifecycle lands.
+/// `parley serve`: runs the server. With no file, the Jitsi preset on 127.0.0.1.
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the server.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the server (the Jitsi preset on 127.0.0.1 when no configuration file is given).",
+        discussion: """
+            --ephemeral binds free ports on 127.0.0.1, keeps everything in memory (accounts, certificate), and \
+            once it accepts connections prints one JSON line naming its ports, for test harnesses:
+              {"c2s":41234,"c2s_tls":41235}
+            """)
 
-    @Option(name: .long, help: "The YAML configuration file (default: the Jitsi preset).")
+    @Option(name: .long, help: "A YAML configuration file (see Docs/Configuration.md).")
     var config: String?
 
-    @Flag(name: .long, help: "Keep accounts in memory only.")
+    @Flag(name: .long, help: "Free ports on 127.0.0.1, everything in memory, ports printed as one JSON line.")
     var ephemeral = false
 
+    @Option(
+        name: .customLong("account"),
+        help: "With --ephemeral: an account to create, as JID:PASSWORD (repeatable).")
+    var accounts: [String] = []
+
+    @Option(name: .long, help: "Override the log level (trace, debug, info, notice, warning, error, critical).")
+    var logLevel: String?
+
+    func validate() throws {
+        if !self.accounts.isEmpty && !self.ephemeral {
+            throw ValidationError("--account is for --ephemeral test servers; use `parley user add` otherwise.")
+        }
+    }
+
     func run() throws {
-        print("not yet")
+        let started = ContinuousClock.now
+        let environment = ProcessInfo.processInfo.environment
+        var file: ServerConfiguration
+        if let path = self.config {
+            file = try ConfigurationLoader.load(path: path, environment: environment)
+        } else {
+            file = ServerConfiguration.jitsiPreset
+        }
+        if self.ephemeral {
+            file.listen.address = "127.0.0.1"
+        }
+        let level = self.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? file.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "parley")
+
+        // Accounts: SQLite in the data folder, or memory for --ephemeral.
+        let store: any AccountStore = self.ephemeral ? MemoryAccountStore() : try SQLiteAccountStore(dataDirectory: file.dataDirectory)
+        for warning in AccountProvisioner.apply(file.accounts, to: store, environment: environment) {
+            logger.warning("\(warning)")
+        }
+        for spec in self.accounts {
+            let (jid, password) = try Serve.parseAccount(spec)
+            try store.setPassword(password, username: jid.localpart ?? "", host: jid.domainpart)
+        }
+
+        // TLS: the operator's PEM files, or a self-signed certificate (kept in the data folder, or in memory).
+        let hosts = file.hosts.map(\.domain)
+        let pem: (certificatePEM: String, privateKeyPEM: String)
+        if let certificate = file.tls.certificate, let key = file.tls.key {
+            pem = try CertificateStore.load(certificatePath: certificate, keyPath: key)
+        } else if self.ephemeral {
+            pem = try SelfSignedCertificate.make(hosts: hosts)
+        } else {
+            pem = try CertificateStore.loadOrCreate(directory: file.dataDirectory, hosts: hosts)
+        }
+        let tls = try TLSContext.server(certificateChainPEM: pem.certificatePEM, privateKeyPEM: pem.privateKeyPEM)
+
+        let threads = file.eventLoops > 0 ? file.eventLoops : System.coreCount
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        var serverConfiguration = XMPPServer.Configuration(file)
+        if self.ephemeral {
+            serverConfiguration.c2sPort = 0  // free ports, printed below
+            serverConfiguration.c2sTLSPort = 0
+        }
+        let server = XMPPServer(
+            configuration: serverConfiguration, tls: tls,
+            credentials: { host in HostCredentialLookup(store: store, host: host.domain, logger: logger) },
+            group: group, logger: logger)
+        let ports = try server.start()
+
+        if self.ephemeral {
+            var line = "{\"c2s\":\(ports.c2s)"
+            if let tlsPort = ports.c2sTLS { line += ",\"c2s_tls\":\(tlsPort)" }
+            line += "}\n"
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+        let elapsed = ContinuousClock.now - started
+        logger.notice(
+            "Parley is serving",
+            metadata: [
+                "hosts": "\(hosts.joined(separator: ","))", "c2s": "\(ports.c2s)",
+                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "startup": "\(elapsed)",
+            ])
+        Serve.waitForSignal()
+        logger.notice("Shutting down")
+        server.shutdown()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// `JID:PASSWORD`, split at the first `:` after the `@` (a localpart cannot contain `:`, RFC 7622 §3.3.1).
+    static func parseAccount(_ spec: String) throws -> (JID, String) {
+        guard let at = spec.firstIndex(of: "@"), let colon = spec[at...].firstIndex(of: ":") else {
+            throw ValidationError("--account wants JID:PASSWORD, e.g. focus@auth.meet.jitsi:secret")
+        }
+        let jid = try JID(spec[..<colon])
+        let password = String(spec[spec.index(after: colon)...])
+        guard jid.localpart != nil, jid.resourcepart == nil, !password.isEmpty else {
+            throw ValidationError("--account wants a bare JID with a localpart and a non-empty password")
+        }
+        return (jid, password)
+    }
+
+    /// Blocks until SIGINT or SIGTERM.
+    static func waitForSignal() {
+        let semaphore = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { semaphore.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        semaphore.wait()
+        withExtendedLifetime(sources) {}
     }
 }

@@ -1,0 +1,29 @@
+import NIOCore
+import ParleyCore
+
+extension XMPPServer.Configuration {
+    /// The running server's settings from an operator's `ServerConfiguration` (the YAML file or the preset).
+    public init(_ file: ServerConfiguration) {
+        self.init()
+        self.hosts = file.hosts.map { host in
+            HostConfiguration(
+                domain: host.domain,
+                authentication: host.authentication == .anonymous ? .anonymous : .internalHashed,
+                mechanisms: host.saslMechanisms,
+                requireEncryption: host.requireEncryption)
+        }
+        self.listenAddress = file.listen.address
+        self.c2sPort = file.listen.c2sPort
+        self.c2sTLSPort = file.listen.c2sTLSPort == 0 ? nil : file.listen.c2sTLSPort
+        self.requireEncryption = file.c2s.requireEncryption
+        self.allowPlaintextLoopback = file.c2s.allowPlaintextLoopback
+        self.maxStanzaBytes = file.c2s.maxStanzaBytes
+        self.unlimitedMaxStanzaBytes = file.c2s.unlimitedMaxStanzaBytes
+        self.unlimitedJIDs = file.c2s.unlimitedJIDs
+        self.maxDepth = file.c2s.maxDepth
+        let (seconds, attoseconds) = file.c2s.negotiationTimeout.components
+        self.negotiationTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.advertiseVersion = file.c2s.advertiseVersion
+        self.logAddresses = file.logAddresses
+    }
+}
