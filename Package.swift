@@ -30,9 +30,14 @@ let package = Package(
         ),
         .target(name: "ParleyCore", dependencies: ["ParleyXML", "COpenSSL"], swiftSettings: strict),
         .target(
+            name: "ParleyMUC",
+            dependencies: ["ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyXML", "ParleyCore", "ParleyTLS",
+                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -44,7 +49,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyServer", "ParleyCore",
+                "ParleyServer", "ParleyCore", "ParleyMUC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -54,6 +59,7 @@ let package = Package(
         .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], swiftSettings: strict),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
+        .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTLSTests",
             dependencies: [

@@ -374,7 +374,7 @@ class InteropClient(slixmpp.ClientXMPP):
         self.enable_direct_tls = direct_tls
         self.enable_starttls = not direct_tls
         self.enable_plaintext = False
-        mechanisms = self["feature_mechanisms"]
+        mechanisms = self.plugin["feature_mechanisms"]
         mechanisms.unencrypted_plain = False
         mechanisms.unencrypted_scram = False
         self.register_plugin("xep_0030")
@@ -462,7 +462,7 @@ async def close_client(client: slixmpp.ClientXMPP):
 
 async def ping(client: slixmpp.ClientXMPP, to: str = ANON_DOMAIN, timeout: float = 5.0):
     """Sends a ping IQ and returns the reply (raises IqError on an error reply)."""
-    return await client["xep_0199"].send_ping(to, timeout=timeout)
+    return await client.plugin["xep_0199"].send_ping(to, timeout=timeout)
 
 
 def assert_still_served(server: ParleyServer, runner: AsyncRunner, client: InteropClient, context: str):

@@ -111,7 +111,7 @@ async def send_and_capture_iq(client, xml: str, ident: str, timeout=5.0):
 def test_starttls_account_login_and_bind(server, aio, mechanism, jid, password, expected):
     client = login(aio, server, jid, password, mechanism)
     assert client.boundjid.full == expected
-    assert client["feature_mechanisms"].mech.name == mechanism
+    assert client.plugin["feature_mechanisms"].mech.name == mechanism
     assert client.tls_version in ("TLSv1.2", "TLSv1.3")
 
 
@@ -135,7 +135,7 @@ def test_anonymous_login_random_lowercase_localpart(server, aio):
         assert jid.domain == ANON_DOMAIN
         assert re.fullmatch(r"[a-z0-9]{8,}", jid.user), f"localpart not random lowercase: {jid.user!r}"
         assert jid.resource, f"no resource: {jid}"
-        assert client["feature_mechanisms"].mech.name == "ANONYMOUS"
+        assert client.plugin["feature_mechanisms"].mech.name == "ANONYMOUS"
     assert first.boundjid.user != second.boundjid.user
 
 
@@ -323,7 +323,7 @@ def test_ping_server(server, aio):
 
 def test_disco_info_server(server, aio):
     browser = anonymous(aio, server)
-    reply = aio.run(browser["xep_0030"].get_info(jid=ANON_DOMAIN, timeout=5))
+    reply = aio.run(browser.plugin["xep_0030"].get_info(jid=ANON_DOMAIN, timeout=5))
     assert reply["type"] == "result"
     features = set(reply["disco_info"]["features"])
     assert {NS_PING, NS_DISCO_INFO, NS_DISCO_ITEMS} <= features, features

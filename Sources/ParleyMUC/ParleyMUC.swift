@@ -1,0 +1,1 @@
+// The MUC room manager (XEP-0045) with Jitsi's semantics.
