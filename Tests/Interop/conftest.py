@@ -33,6 +33,8 @@ from pathlib import Path
 
 import pytest
 import slixmpp
+from slixmpp.xmlstream.handler import Callback
+from slixmpp.xmlstream.matcher import MatchXPath
 from slixmpp.exceptions import IqError, IqTimeout
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,7 +190,8 @@ class ParleyServer:
 
     def stderr_tail(self, limit: int = 6000) -> str:
         try:
-            self._stderr.flush()
+            if not self._stderr.closed:
+                self._stderr.flush()
             data = self.stderr_path.read_bytes()
         except OSError:
             return "(no stderr)"
@@ -198,25 +201,35 @@ class ParleyServer:
     def describe(self) -> str:
         return f"command: {' '.join(self.args)}\n--- parley stderr (tail) ---\n{self.stderr_tail()}\n--- end of stderr ---"
 
+    def signal_and_wait(self, sig: int = signal.SIGTERM, timeout: float = SHUTDOWN_TIMEOUT) -> str | None:
+        """Sends `sig` (the server must exit by itself) and waits. Returns a problem description or None."""
+        name = signal.Signals(sig).name
+        self.stopped_by_us = True
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.exit_code = self.proc.wait(timeout=SHUTDOWN_TIMEOUT)
+            return f"parley did not exit within {timeout} s of {name} (killed)"
+        self.exit_code = code
+        if code not in (0, -sig, 128 + sig):
+            return f"parley exited abnormally on {name} ({describe_exit(code)})"
+        return None
+
     def stop(self) -> str | None:
-        """Stops the server. Returns a failure message when it had died by itself or misbehaved on SIGTERM."""
+        """Stops the server. Returns a failure message when it had died by itself, misbehaved on SIGTERM, or
+        printed more than its JSON line on stdout."""
         problem = None
         code = self.proc.poll()
         if code is not None:
-            problem = f"parley died during the test ({describe_exit(code)})"
+            if not self.stopped_by_us:
+                problem = f"parley died during the test ({describe_exit(code)})"
+            self.exit_code = code
         else:
-            self.stopped_by_us = True
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                code = self.proc.wait(timeout=SHUTDOWN_TIMEOUT)
-                if code not in (0, -signal.SIGTERM, 128 + signal.SIGTERM):
-                    problem = f"parley exited abnormally on SIGTERM ({describe_exit(code)})"
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                code = self.proc.wait(timeout=SHUTDOWN_TIMEOUT)
-                problem = f"parley did not exit within {SHUTDOWN_TIMEOUT} s of SIGTERM (killed)"
-        self.exit_code = code
-        self._stderr.close()
+            problem = self.signal_and_wait(signal.SIGTERM)
+        if not self._stderr.closed:
+            self._stderr.close()
         extra = []
         while True:
             try:
@@ -391,7 +404,10 @@ class InteropClient(slixmpp.ClientXMPP):
         self.add_event_handler("no_auth", lambda _: self._fail_start("no acceptable SASL mechanism offered"))
         self.add_event_handler("stream_error", self._on_stream_error)
         self.add_event_handler("disconnected", self._on_disconnected)
-        self.add_event_handler("message", lambda msg: self.messages.put_nowait(msg))
+        # Every <message/> (slixmpp's own 'message' event only fires for messages with a <body/>).
+        self.register_handler(
+            Callback("interop-messages", MatchXPath(f"{{{NS_CLIENT}}}message"), self.messages.put_nowait)
+        )
 
     def _on_session_start(self, _):
         if not self.session_started.done():
@@ -533,6 +549,7 @@ class RawClient:
     # -- parsing ---------------------------------------------------------------------------------------------
 
     def _reset_parser(self):
+        self._stream_start = len(getattr(self, "received", b""))
         self._parser = ET.XMLPullParser(("start", "end"))
         self._depth = 0
         self.header: ET.Element | None = None
@@ -699,6 +716,19 @@ class RawClient:
                 f"got stream error {error}{self.transcript()}"
             ) from None
         error = self.stream_error()
+        if error is None and self.parse_error:
+            # Name what the bytes say, to make the report precise.
+            tail = bytes(self.received[self._stream_start:])
+            found = re.search(rb"<(?:\w+:)?error[^>]*>\s*<([a-z-]+) xmlns=['\"]" + NS_STREAM_ERRORS.encode(), tail)
+            header = re.search(rb"<(?:\w+:)?stream[\s>]", tail)
+            raise AssertionError(
+                f"expected stream error <{condition}/>; the server's bytes in this stream do not parse as an XML "
+                f"stream ({self.parse_error})"
+                + (f": it sent <stream:error><{found.group(1).decode()}/> " if found else "")
+                + ("without first sending a <stream:stream> header for this stream (RFC 6120 §4.9.1.1, §5.4.3.3)"
+                   if found and not header else "")
+                + self.transcript()
+            )
         assert error is not None, f"expected stream error <{condition}/>, got none{self.transcript()}"
         assert error[0] == condition, f"expected stream error <{condition}/>, got <{error[0]}/>{self.transcript()}"
         if header_first:

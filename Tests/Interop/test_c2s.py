@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -364,3 +365,20 @@ def test_iq_bad_request(server, raw_clients, stanza):
     assert stanza_error(reply)[1] == "bad-request", client.transcript()
     # The stream stays open.
     assert client.ping_server("after").get("type") == "result"
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Process lifecycle
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_stops_server_and_ends_sessions(parley_factory, raw_clients, sig):
+    server = parley_factory()
+    client = raw_clients(raw_bound_client(server.c2s))
+    problem = server.signal_and_wait(sig)
+    assert problem is None, f"{problem}\n{server.describe()}"
+    client.read_until_closed(3)
+    # RFC 6120 §4.9.3.22: a stream error on shutdown, if any, is <system-shutdown/>.
+    error = client.stream_error()
+    assert error is None or error[0] == "system-shutdown", client.transcript()

@@ -16,4 +16,17 @@ public enum Namespace {
     public static let framing = "urn:ietf:params:xml:ns:xmpp-framing"
     public static let streamManagement = "urn:xmpp:sm:3"
     public static let caps = "http://jabber.org/protocol/caps"
+    public static let muc = "http://jabber.org/protocol/muc"
+    public static let mucUser = "http://jabber.org/protocol/muc#user"
+    public static let mucAdmin = "http://jabber.org/protocol/muc#admin"
+    public static let mucOwner = "http://jabber.org/protocol/muc#owner"
+    public static let mucRoomConfig = "http://jabber.org/protocol/muc#roomconfig"
+    public static let mucRoomInfo = "http://jabber.org/protocol/muc#roominfo"
+    public static let dataForms = "jabber:x:data"
+    public static let nick = "http://jabber.org/protocol/nick"
+    public static let delay = "urn:xmpp:delay"
+    /// Jitsi's own namespace (`<json-message>`, `<room-does-not-exist>`, …).
+    public static let jitmeet = "http://jitsi.org/jitmeet"
+    /// Jitsi's conference IQ (`<conference xmlns='http://jitsi.org/protocol/focus' room='…'>`).
+    public static let focus = "http://jitsi.org/protocol/focus"
 }

@@ -11,7 +11,7 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins",
+                "hosts", "accounts", "admins", "muc", "focus_proxy",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port"]),
@@ -25,6 +25,8 @@ extension ConfigurationParser {
         ),
         ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms"]),
         ("accounts[]", ["jid", "password", "password_env"]),
+        ("muc[]", ConfigurationParser.mucKeys),
+        ("focus_proxy", ConfigurationParser.focusProxyKeys),
     ]
 
     static func keys(of section: String) -> [String] {
@@ -74,6 +76,12 @@ extension ConfigurationParser {
         }
         if let node = fields["admins"] {
             configuration.admins = self.jidList(node, "admins") ?? configuration.admins
+        }
+        if let node = fields["muc"], let services = self.parseMUCs(node, keyPath: "muc", hosts: configuration.hosts) {
+            configuration.muc = services
+        }
+        if let node = fields["focus_proxy"], let proxy = self.parseFocusProxy(node, keyPath: "focus_proxy", configuration: configuration) {
+            configuration.focusProxy = proxy
         }
         return configuration
     }

@@ -42,6 +42,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var accounts: [Account]
     /// `admins`: bare JIDs with administrative rights (Jitsi's focus and bridge accounts).
     public var admins: [JID]
+    /// MUC services (XEP-0045).
+    public var muc: [MUC]
+    /// Jitsi's focus proxy component; nil when off.
+    public var focusProxy: FocusProxy?
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(
@@ -55,7 +59,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         c2s: C2S = C2S(),
         hosts: [Host] = ServerConfiguration.jitsiHosts,
         accounts: [Account] = ServerConfiguration.jitsiAccounts,
-        admins: [JID] = ServerConfiguration.jitsiAdmins
+        admins: [JID] = ServerConfiguration.jitsiAdmins,
+        muc: [MUC] = ServerConfiguration.jitsiMUCs,
+        focusProxy: FocusProxy? = ServerConfiguration.jitsiFocusProxy
     ) {
         self.dataDirectory = dataDirectory
         self.logLevel = logLevel
@@ -68,6 +74,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.hosts = hosts
         self.accounts = accounts
         self.admins = admins
+        self.muc = muc
+        self.focusProxy = focusProxy
     }
 
     /// The embedded default: what docker-jitsi-meet's Prosody serves, on 127.0.0.1.
@@ -86,7 +94,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     ]
 
     /// The preset's administrators: Jicofo's and the videobridge's accounts.
-    public static let jitsiAdmins: [JID] = jitsiServiceJIDs
+    public static let jitsiAdmins: [JID] = [JID(literal: "focus@auth.meet.jitsi")]
 
     /// Jicofo's and the videobridge's JIDs, the preset's `admins` and `c2s.unlimited_jids`.
     public static let jitsiServiceJIDs: [JID] = [

@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyCore
+import ParleyMUC
 
 extension XMPPServer {
     /// Everything the running server needs, with the Jitsi preset's values as defaults.
@@ -24,8 +25,14 @@ extension XMPPServer {
         public var negotiationTimeout: TimeAmount = .seconds(30)
         public var advertiseVersion = false
         public var logAddresses = false
-        /// Services owning whole domains (MUC, components).
+        /// Services owning whole domains besides the MUC services and the focus proxy.
         public var domains: [String: any DomainHandler] = [:]
+        /// MUC services (XEP-0045).
+        public var mucServices: [MUCServiceConfiguration] = []
+        /// Jitsi's focus proxy: (component domain, focus account).
+        public var focusProxy: (domain: String, target: JID)?
+        /// The room-name policy: a refusal for a room localpart, or nil when allowed.
+        public var roomNamePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 
         public init() {}
     }

@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyCore
+import ParleyMUC
 
 extension XMPPServer.Configuration {
     /// The running server's settings from an operator's `ServerConfiguration` (the YAML file or the preset).
@@ -25,5 +26,17 @@ extension XMPPServer.Configuration {
         self.negotiationTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         self.advertiseVersion = file.c2s.advertiseVersion
         self.logAddresses = file.logAddresses
+        self.mucServices = file.muc.map { muc in
+            var service = MUCServiceConfiguration(domain: muc.domain)
+            service.restrictRoomCreation = muc.restrictRoomCreation
+            service.roomLocking = muc.roomLocking
+            service.focusLock = muc.focusLock
+            service.admins = Set((file.admins + muc.admins).map(\.bare))
+            service.defaultRoom.maxOccupants = muc.maxOccupants
+            service.defaultRoom.historyLength = muc.historyLength
+            service.defaultRoom.whois = muc.publicJIDs ? .anyone : .moderators
+            return service
+        }
+        self.focusProxy = file.focusProxy.map { ($0.domain, $0.target) }
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ParleyCore
+import ParleyMUC
 import ParleyTLS
 import Synchronization
 
@@ -43,8 +44,16 @@ public final class XMPPServer: Sendable {
         self.logger = logger
         let registry = SessionRegistry()
         self.registry = registry
+        var domainHandlers = configuration.domains
+        for muc in configuration.mucServices {
+            let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
+            domainHandlers[muc.domain] = MUCDomainHandler(service: service)
+        }
+        if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
+            domainHandlers[proxy.domain] = FocusProxy(domain: domain, target: proxy.target.bare, roomNamePolicy: configuration.roomNamePolicy)
+        }
         var identities: [DiscoIdentity] = []
-        for (domain, handler) in configuration.domains.sorted(by: { $0.key < $1.key }) {
+        for (domain, handler) in domainHandlers.sorted(by: { $0.key < $1.key }) {
             if var identity = handler.discoIdentity {
                 identity.name = identity.name ?? domain
                 identities.append(identity)
@@ -54,11 +63,11 @@ public final class XMPPServer: Sendable {
         for host in configuration.hosts {
             hosts[host.domain] = HostService(
                 domain: host.domain, advertiseVersion: configuration.advertiseVersion,
-                componentIdentities: identities, componentDomains: Array(configuration.domains.keys))
+                componentIdentities: identities, componentDomains: Array(domainHandlers.keys))
         }
-        let router = StanzaRouter(registry: registry, hosts: hosts, domains: configuration.domains, logger: logger)
+        let router = StanzaRouter(registry: registry, hosts: hosts, domains: domainHandlers, logger: logger)
         self.router = router
-        let domains = configuration.domains
+        let domains = domainHandlers
         var makeTLS: (@Sendable () throws -> any ChannelHandler)? = nil
         if let tls {
             makeTLS = { @Sendable () throws -> any ChannelHandler in try OpenSSLHandler(context: tls) }

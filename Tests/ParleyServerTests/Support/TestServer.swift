@@ -25,7 +25,7 @@ final class TestServer: Sendable {
     let ports: XMPPServer.BoundPorts
 
     init(accounts: [String: String] = [:], configure: (inout XMPPServer.Configuration) -> Void = { _ in }) throws {
-        var configuration = XMPPServer.Configuration()
+        var configuration = XMPPServer.Configuration(ServerConfiguration.jitsiPreset)
         configuration.c2sPort = 0
         configuration.c2sTLSPort = 0
         configure(&configuration)

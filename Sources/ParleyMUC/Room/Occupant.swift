@@ -1,0 +1,26 @@
+import ParleyCore
+import ParleyXML
+
+/// One occupant of a room (XEP-0045 §7.2): a nick, the real bare JID behind it and every session of
+/// that JID that joined with the nick (Prosody's multi-session occupants), the role, and the last
+/// presence it sent, payload untouched.
+public struct Occupant: Sendable, Hashable {
+    public let nick: String
+    public let bareJID: JID
+    /// Real full JIDs, in join order.
+    public var sessions: [JID]
+    public var role: Role
+    /// The occupant's presence children as sent, without the MUC `<x/>` elements.
+    public var payload: [XMLNode]
+
+    public init(nick: String, bareJID: JID, session: JID, role: Role, payload: [XMLNode]) {
+        self.nick = nick
+        self.bareJID = bareJID
+        self.sessions = [session]
+        self.role = role
+        self.payload = payload
+    }
+
+    /// The session IQs to this occupant go to.
+    public var primarySession: JID { self.sessions.last ?? self.bareJID }
+}

@@ -1,0 +1,273 @@
+import ParleyCore
+import ParleyXML
+
+/// Presence: entering (XEP-0045 §7.2), updates (§7.7), nick changes (§7.6), leaving (§7.14).
+extension RoomState {
+    mutating func handlePresence(_ presence: Stanza) -> [Stanza] {
+        guard let from = presence.from, let to = presence.to else { return [] }
+        guard let nick = to.resourcepart else {
+            guard presence.type == nil else { return [] }
+            return self.joinError(presence, StanzaError(.jidMalformed, text: "Join with a nick: room@service/nick"))
+        }
+        switch presence.type {
+        case nil:
+            if let current = self.nickByRealJID[from] {
+                return current == nick ? self.update(presence, nick: nick) : self.changeNick(presence, from: from, to: nick)
+            }
+            return self.join(presence, from: from, nick: nick)
+        case "unavailable", "error":
+            return self.leave(from, status: presence.type == "unavailable" ? presence.element.children : [])
+        default:
+            return []
+        }
+    }
+
+    // MARK: Entering
+
+    mutating func join(_ presence: Stanza, from: JID, nick: String) -> [Stanza] {
+        guard nick.utf8.count <= self.service.maxNickBytes,
+            !nick.unicodeScalars.contains(where: { $0.properties.isWhitespace && $0 != " " }),
+            nick.first != " ", nick.last != " "
+        else {
+            return self.joinError(presence, StanzaError(.notAcceptable, text: "Invalid nickname"))
+        }
+        let isAdmin = self.service.isAdmin(from)
+        let affiliation = self.affiliation(of: from)
+        if let refusal = self.nameRefusal, !isAdmin {
+            return self.joinError(presence, refusal)
+        }
+        if self.service.focusLock, !self.focusJoined, nick != self.service.focusNick, !isAdmin {
+            guard self.queuedJoins.count < self.service.maxQueuedJoins else {
+                return self.joinError(presence, StanzaError(.resourceConstraint, text: "Too many participants are waiting for the conference to start"))
+            }
+            self.queuedJoins.append(presence)
+            return []
+        }
+        if affiliation == .outcast {
+            return self.joinError(presence, StanzaError(.forbidden, text: "You are banned from this room"))
+        }
+        if let existing = self.occupants[nick], existing.bareJID != from.bare {
+            return self.joinError(presence, StanzaError(.conflict, text: "That nickname is already in use"))
+        }
+        if self.locked, affiliation != .owner {
+            return self.joinError(presence, StanzaError(.itemNotFound, text: "This room is locked until its owner configures it"))
+        }
+        if self.configuration.membersOnly, affiliation < .member {
+            return self.joinError(presence, StanzaError(.registrationRequired, text: "Only members may enter this room"))
+        }
+        if let password = self.configuration.password, !isAdmin {
+            let given = presence.element.child("x", namespace: Namespace.muc)?.child("password", namespace: Namespace.muc)?.text
+            guard given == password else {
+                return self.joinError(presence, StanzaError(.notAuthorized, text: "A password is required to enter this room"))
+            }
+        }
+        let counted = self.occupants.values.filter { !self.service.isAdmin($0.bareJID) }.count
+        if !isAdmin, counted >= min(self.configuration.maxOccupants ?? Int.max, self.service.hardMaxOccupants) {
+            return self.joinError(presence, StanzaError(.serviceUnavailable, text: "The room is full"))
+        }
+
+        let payload = RoomState.payload(of: presence)
+        var out: [Stanza] = []
+        if var existing = self.occupants[nick] {
+            // Another session of the same occupant (same bare JID, same nick).
+            existing.sessions.append(from)
+            existing.payload = payload
+            self.occupants[nick] = existing
+            self.nickByRealJID[from] = nick
+            for other in self.order where other != nick {
+                if let o = self.occupants[other] { out.append(self.presence(of: o, to: from)) }
+            }
+            out.append(self.presence(of: existing, to: from, statuses: self.selfStatuses(created: false)))
+            return out
+        }
+        let occupant = Occupant(nick: nick, bareJID: from.bare, session: from, role: affiliation.defaultRole, payload: payload)
+        // §7.2.3: existing occupants' presence to the newcomer first…
+        for other in self.order {
+            if let o = self.occupants[other] { out.append(self.presence(of: o, to: from)) }
+        }
+        // …then the newcomer's presence to everyone else…
+        for session in self.allSessions {
+            out.append(self.presence(of: occupant, to: session))
+        }
+        self.occupants[nick] = occupant
+        self.order.append(nick)
+        self.nickByRealJID[from] = nick
+        // …then self-presence (110, 100 for non-anonymous rooms, 201 on creation), history, subject.
+        let created = self.isNew
+        self.isNew = false
+        out.append(self.presence(of: occupant, to: from, statuses: self.selfStatuses(created: created)))
+        out += self.historyDeliveries(to: from)
+        out.append(self.subjectMessage(to: from))
+        if nick == self.service.focusNick, self.service.focusLock, !self.focusJoined {
+            self.focusJoined = true
+            let held = self.queuedJoins
+            self.queuedJoins.removeAll()
+            for queued in held {
+                guard let qFrom = queued.from, let qNick = queued.to?.resourcepart else { continue }
+                out += self.join(queued, from: qFrom, nick: qNick)
+            }
+        }
+        return out
+    }
+
+    private func selfStatuses(created: Bool) -> [Int] {
+        var codes = [110]
+        if self.configuration.whois == .anyone { codes.append(100) }
+        if created { codes.append(201) }
+        return codes
+    }
+
+    /// A join error: presence of type error from the occupant JID asked for, with the join's id (§7.2.6).
+    func joinError(_ presence: Stanza, _ error: StanzaError) -> [Stanza] {
+        guard presence.from != nil, presence.to != nil else { return [] }
+        return [RoomState.presenceError(presence, error)]
+    }
+
+    // MARK: Updates and nick changes
+
+    mutating func update(_ presence: Stanza, nick: String) -> [Stanza] {
+        guard var occupant = self.occupants[nick] else { return [] }
+        occupant.payload = RoomState.payload(of: presence)
+        self.occupants[nick] = occupant
+        return self.broadcastPresence(of: occupant)
+    }
+
+    mutating func changeNick(_ presence: Stanza, from: JID, to newNick: String) -> [Stanza] {
+        guard let oldNick = self.nickByRealJID[from], let old = self.occupants[oldNick] else { return [] }
+        if old.sessions.count > 1 {
+            return self.errorReply(presence, StanzaError(.notAcceptable, text: "Nick changes are not supported with several sessions"))
+        }
+        if self.occupants[newNick] != nil || newNick.utf8.count > self.service.maxNickBytes {
+            return self.joinError(presence, StanzaError(.conflict, text: "That nickname is already in use"))
+        }
+        var out: [Stanza] = []
+        for session in self.allSessions {
+            var unavailable = self.presence(of: old, to: session, type: "unavailable", statuses: session == from ? [303, 110] : [303])
+            unavailable.withElement { element in
+                RoomState.addToUserX(&element) { x in
+                    if var item = x.child("item", namespace: Namespace.mucUser) {
+                        item[attribute: "nick"] = newNick
+                        x.removeChildren { $0.name == "item" }
+                        x.children.insert(.element(item), at: 0)
+                    }
+                }
+            }
+            out.append(unavailable)
+        }
+        var renamed = Occupant(nick: newNick, bareJID: old.bareJID, session: from, role: old.role, payload: RoomState.payload(of: presence))
+        renamed.sessions = old.sessions
+        self.occupants[oldNick] = nil
+        self.occupants[newNick] = renamed
+        if let index = self.order.firstIndex(of: oldNick) { self.order[index] = newNick }
+        self.nickByRealJID[from] = newNick
+        out += self.broadcastPresence(of: renamed)
+        return out
+    }
+
+    /// The occupant's current presence to every session in the room (self copies with 110).
+    func broadcastPresence(of occupant: Occupant) -> [Stanza] {
+        self.allSessions.map { session in
+            self.presence(of: occupant, to: session, statuses: occupant.sessions.contains(session) ? [110] : [])
+        }
+    }
+
+    // MARK: Leaving
+
+    mutating func leave(_ from: JID, status: [XMLNode]) -> [Stanza] {
+        guard let nick = self.nickByRealJID[from], var occupant = self.occupants[nick] else {
+            // A queued joiner who gives up before focus arrives.
+            self.queuedJoins.removeAll { $0.from == from }
+            return []
+        }
+        self.nickByRealJID[from] = nil
+        let extra = status.filter {
+            if case .element(let e) = $0 { return e.name == "status" && e.namespace == Namespace.client }
+            return false
+        }
+        if occupant.sessions.count > 1 {
+            occupant.sessions.removeAll { $0 == from }
+            self.occupants[nick] = occupant
+            var gone = occupant
+            gone.role = .none
+            gone.payload = extra
+            return [self.presence(of: gone, to: from, type: "unavailable", statuses: [110])]
+        }
+        return self.remove(nick, statuses: [], extraPayload: extra)
+    }
+
+    /// Removes an occupant, telling everyone (itself with 110). Used for leaving, kicks and bans.
+    mutating func remove(
+        _ nick: String, statuses: [Int], extraPayload: [XMLNode] = [], actor: String? = nil, reason: String? = nil
+    ) -> [Stanza] {
+        guard var occupant = self.occupants[nick] else { return [] }
+        var out: [Stanza] = []
+        occupant.role = .none
+        occupant.payload = extraPayload
+        for session in self.allSessions {
+            let isSelf = occupant.sessions.contains(session)
+            var stanza = self.presence(of: occupant, to: session, type: "unavailable", statuses: isSelf ? statuses + [110] : statuses)
+            if actor != nil || reason != nil {
+                stanza.withElement { element in
+                    RoomState.addToUserX(&element) { x in
+                        guard var item = x.child("item", namespace: Namespace.mucUser) else { return }
+                        if let actor { item.append(XMLElement("actor", ns: Namespace.mucUser, [("nick", actor)])) }
+                        if let reason {
+                            var r = XMLElement(name: "reason", namespace: Namespace.mucUser)
+                            r.append(text: reason)
+                            item.append(r)
+                        }
+                        x.removeChildren { $0.name == "item" }
+                        x.children.insert(.element(item), at: 0)
+                    }
+                }
+            }
+            out.append(stanza)
+        }
+        for session in occupant.sessions { self.nickByRealJID[session] = nil }
+        self.occupants[nick] = nil
+        self.order.removeAll { $0 == nick }
+        if self.occupants.isEmpty { self.destroyed = true }
+        return out
+    }
+
+    // MARK: Building presence
+
+    /// `occupant`'s presence as `recipient` sees it: the stored payload plus `<x xmlns='…muc#user'>`
+    /// with the item (real JID only when the room is non-anonymous or the recipient is a moderator).
+    func presence(of occupant: Occupant, to recipient: JID, type: String? = nil, statuses: [Int] = []) -> Stanza {
+        var element = XMLElement(name: "presence", namespace: Namespace.client)
+        if let type { element[attribute: "type"] = type }
+        element.children = occupant.payload
+        var x = XMLElement(name: "x", namespace: Namespace.mucUser)
+        var item = XMLElement(name: "item", namespace: Namespace.mucUser)
+        item[attribute: "affiliation"] = self.affiliation(of: occupant.bareJID).rawValue
+        item[attribute: "role"] = occupant.role.rawValue
+        if self.configuration.whois == .anyone || self.occupant(of: recipient)?.role == .moderator {
+            item[attribute: "jid"] = occupant.primarySession.description
+        }
+        x.append(item)
+        for code in statuses { x.append(XMLElement("status", ns: Namespace.mucUser, [("code", String(code))])) }
+        element.append(x)
+        return Stanza(unchecked: element, kind: .presence, from: self.occupantJID(occupant.nick), to: recipient)
+    }
+
+    /// The presence children kept for broadcast: everything but MUC's own `<x/>` elements.
+    static func payload(of presence: Stanza) -> [XMLNode] {
+        presence.element.children.filter { node in
+            if case .element(let e) = node {
+                return !(e.name == "x" && (e.namespace == Namespace.muc || e.namespace == Namespace.mucUser))
+            }
+            if case .text(let t) = node { return !t.allSatisfy(\.isWhitespace) }
+            return true
+        }
+    }
+
+    static func addToUserX(_ element: inout XMLElement, _ body: (inout XMLElement) -> Void) {
+        guard let index = element.children.lastIndex(where: {
+            if case .element(let e) = $0 { return e.name == "x" && e.namespace == Namespace.mucUser }
+            return false
+        }), case .element(var x) = element.children[index] else { return }
+        body(&x)
+        element.children[index] = .element(x)
+    }
+}

@@ -1,0 +1,86 @@
+import ParleyCore
+import ParleyXML
+
+/// One room's state and logic (XEP-0045), as a pure value: a stanza in, the deliveries out, in the order
+/// the XEP prescribes. No I/O and no clock of its own, so every ordering rule can be tested directly.
+///
+/// Deliveries are stanzas addressed to real JIDs (`to`), sent from the room or an occupant JID (`from`).
+public struct RoomState: Sendable {
+    public let jid: JID
+    public let meetingID: String
+    public let createdMillis: Int64
+    public var configuration: RoomConfiguration
+    public internal(set) var occupants: [String: Occupant] = [:]
+    /// Nicks in join order: broadcasts follow it, so every recipient sees the same order.
+    var order: [String] = []
+    var nickByRealJID: [JID: String] = [:]
+    public internal(set) var affiliations: [JID: Affiliation] = [:]
+    /// True until the first successful join (that self-presence carries status 201).
+    public internal(set) var isNew = true
+    public internal(set) var locked: Bool
+    public internal(set) var destroyed = false
+    /// Jitsi's `jicofo_lock`: set once the focus occupant has joined.
+    public internal(set) var focusJoined = false
+    var queuedJoins: [Stanza] = []
+    var history: [(stanza: Stanza, stampMillis: Int64)] = []
+    var subject: (text: String, by: String)? = nil
+    let service: MUCServiceConfiguration
+    let iqSecret: [UInt8]
+    /// Why non-admins may not use this room's name, when the room-name policy refuses it.
+    let nameRefusal: StanzaError?
+
+    public init(
+        jid: JID, service: MUCServiceConfiguration, meetingID: String, createdMillis: Int64, iqSecret: [UInt8],
+        nameRefusal: StanzaError? = nil
+    ) {
+        self.jid = jid.bare
+        self.service = service
+        self.meetingID = meetingID
+        self.createdMillis = createdMillis
+        self.iqSecret = iqSecret
+        self.nameRefusal = nameRefusal
+        self.configuration = service.defaultRoom
+        self.configuration.historyLength = min(self.configuration.historyLength, service.maxHistoryLength)
+        self.locked = service.roomLocking
+    }
+
+    /// Handles one stanza addressed to the room or to one of its occupants. `now` stamps history.
+    public mutating func handle(_ stanza: Stanza, nowMillis: Int64 = 0) -> [Stanza] {
+        guard !self.destroyed, stanza.from != nil else { return [] }
+        switch stanza.kind {
+        case .presence: return self.handlePresence(stanza)
+        case .message: return self.handleMessage(stanza, nowMillis: nowMillis)
+        case .iq: return self.handleIQ(stanza)
+        }
+    }
+
+    /// Joins still held by the focus lock.
+    public var queuedJoinCount: Int { self.queuedJoins.count }
+
+    public var isEmpty: Bool { self.occupants.isEmpty }
+
+    // MARK: - Helpers shared by the handlers
+
+    /// The affiliation of a real bare JID: configured admins own every room.
+    func affiliation(of jid: JID) -> Affiliation {
+        if self.service.isAdmin(jid) { return .owner }
+        return self.affiliations[jid.bare] ?? .none
+    }
+
+    func occupantJID(_ nick: String) -> JID {
+        (try? self.jid.with(resource: nick)) ?? self.jid
+    }
+
+    func occupant(of real: JID) -> Occupant? {
+        self.nickByRealJID[real].flatMap { self.occupants[$0] }
+    }
+
+    /// Every session of every occupant, in join order.
+    var allSessions: [JID] { self.order.compactMap { self.occupants[$0] }.flatMap(\.sessions) }
+
+    /// A stanza error reply to `stanza`, sent from where it was addressed.
+    func errorReply(_ stanza: Stanza, _ error: StanzaError) -> [Stanza] {
+        guard !stanza.isError else { return [] }
+        return [stanza.errorReply(error)]
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import NIOCore
+import ParleyCore
+import ParleyXML
+import Synchronization
+
+/// A MUC service (XEP-0045) on one domain: finds or creates rooms, applies the creation rules and the
+/// room-name policy, answers service-level disco, and hands everything else to the room.
+///
+/// Rooms live in memory only and are destroyed when the last occupant leaves; the name is reusable at once.
+public final class MUCService: Sendable {
+    public let configuration: MUCServiceConfiguration
+    private let rooms = Mutex<[String: MUCRoom]>([:])
+    private let group: any EventLoopGroup
+    private let secret: [UInt8]
+    /// The room-name policy: a refusal for names that identify a person, nil when the name is fine.
+    private let namePolicy: @Sendable (String) -> StanzaError?
+
+    public init(
+        configuration: MUCServiceConfiguration, group: any EventLoopGroup,
+        namePolicy: @escaping @Sendable (String) -> StanzaError? = { _ in nil }
+    ) {
+        self.configuration = configuration
+        self.group = group
+        self.secret = SecureRandom.bytes(32)
+        self.namePolicy = namePolicy
+    }
+
+    public var domain: String { self.configuration.domain }
+    public var roomCount: Int { self.rooms.withLock { $0.count } }
+
+    public func room(_ localpart: String) -> MUCRoom? { self.rooms.withLock { $0[localpart] } }
+
+    /// Handles a stanza addressed to this service's domain, a room, or an occupant.
+    public func handle(_ stanza: Stanza, sink: any MUCDeliverySink) {
+        guard let to = stanza.to, stanza.from != nil else { return }
+        guard let name = to.localpart else {
+            self.serviceIQ(stanza, sink: sink)
+            return
+        }
+        if let room = self.rooms.withLock({ $0[name] }) {
+            room.receive(stanza, sink: sink)
+            return
+        }
+        // No such room. Only an available presence to an occupant JID may create one.
+        guard stanza.kind == .presence, stanza.type == nil, let from = stanza.from else {
+            if !stanza.isError, stanza.kind != .presence {
+                sink.deliver(stanza.errorReply(StanzaError(.itemNotFound, text: "No such room")))
+            }
+            return
+        }
+        guard to.resourcepart != nil else {
+            sink.deliver(RoomState.presenceError(stanza, StanzaError(.jidMalformed, text: "Join with a nick: room@service/nick")))
+            return
+        }
+        let isAdmin = self.configuration.isAdmin(from)
+        if self.configuration.restrictRoomCreation && !isAdmin {
+            sink.deliver(RoomState.presenceError(stanza, StanzaError(.notAllowed, type: .cancel, text: "Room creation is restricted")))
+            return
+        }
+        let refusal = self.namePolicy(name)
+        if let refusal, !isAdmin {
+            sink.deliver(RoomState.presenceError(stanza, refusal))
+            return
+        }
+        let room = self.rooms.withLock { rooms -> MUCRoom in
+            if let existing = rooms[name] { return existing }
+            let state = RoomState(
+                jid: to.bare, service: self.configuration, meetingID: UUID().uuidString.lowercased(), createdMillis: Int64(Date().timeIntervalSince1970 * 1000),
+                iqSecret: self.secret, nameRefusal: refusal)
+            let room = MUCRoom(state: state, eventLoop: self.group.next(), service: self)
+            rooms[name] = room
+            return room
+        }
+        room.receive(stanza, sink: sink)
+    }
+
+    /// Called on the room's loop once it is empty: forget it, if it is still the registered one.
+    func roomDestroyed(_ room: MUCRoom) {
+        guard let name = room.jid.localpart else { return }
+        self.rooms.withLock { rooms in
+            if rooms[name] === room { rooms[name] = nil }
+        }
+    }
+
+    /// Service-level IQs: disco#info lists the MUC feature (Smack checks it before joining);
+    /// disco#items lists no rooms (Jitsi's `muc_hide_all`).
+    private func serviceIQ(_ stanza: Stanza, sink: any MUCDeliverySink) {
+        guard stanza.isIQRequest, let payload = stanza.payload else { return }
+        switch (stanza.type, payload.namespace, payload.name) {
+        case ("get", Namespace.discoInfo, "query"):
+            var query = XMLElement(name: "query", namespace: Namespace.discoInfo)
+            query.append(XMLElement("identity", ns: Namespace.discoInfo, [("category", "conference"), ("type", "text"), ("name", "Chatrooms")]))
+            for feature in [Namespace.discoInfo, Namespace.discoItems, Namespace.muc] {
+                query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))
+            }
+            sink.deliver(stanza.resultReply(query))
+        case ("get", Namespace.discoItems, "query"):
+            sink.deliver(stanza.resultReply(XMLElement(name: "query", namespace: Namespace.discoItems)))
+        case ("get", Namespace.ping, "ping"):
+            sink.deliver(stanza.resultReply())
+        default:
+            sink.deliver(stanza.errorReply(StanzaError(.serviceUnavailable)))
+        }
+    }
+}
+
+extension RoomState {
+    /// A presence error from the occupant JID asked for, carrying the join's id (XEP-0045 §7.2.6).
+    static func presenceError(_ presence: Stanza, _ error: StanzaError) -> Stanza {
+        var element = XMLElement(name: "presence", namespace: Namespace.client)
+        if let id = presence.id { element[attribute: "id"] = id }
+        element[attribute: "type"] = "error"
+        element.append(XMLElement(name: "x", namespace: Namespace.muc))
+        element.append(error.element)
+        return Stanza(unchecked: element, kind: .presence, from: presence.to, to: presence.from)
+    }
+}
+

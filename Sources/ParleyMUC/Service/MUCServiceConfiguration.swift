@@ -1,0 +1,33 @@
+import ParleyCore
+
+/// One MUC service (XEP-0045) on its own domain, e.g. `muc.meet.jitsi` or `internal-muc.meet.jitsi`.
+public struct MUCServiceConfiguration: Sendable, Hashable {
+    public var domain: String
+    /// Only admins create rooms; others get `cancel/not-allowed` "Room creation is restricted" (Jitsi preset: on).
+    public var restrictRoomCreation = true
+    /// XEP-0045 §10.1: a new room stays locked until its owner configures it (Jitsi preset: off).
+    public var roomLocking = false
+    /// Jitsi's `jicofo_lock`: joins wait until the occupant with `focusNick` is in (conference rooms only).
+    public var focusLock = false
+    public var focusNick = "focus"
+    /// The most joins held while waiting for focus, per room (Jitsi: 500).
+    public var maxQueuedJoins = 500
+    /// Bare JIDs that are owners of every room (Prosody's `component_admins_as_room_owners`).
+    public var admins: Set<JID> = []
+    /// Room defaults.
+    public var defaultRoom = RoomConfiguration()
+    /// The most history messages a room may be configured to keep.
+    public var maxHistoryLength = 20
+    /// The longest nick accepted, in bytes.
+    public var maxNickBytes = 128
+    /// The most occupants in one room when the room sets no limit (a safety bound, not a policy).
+    public var hardMaxOccupants = 10_000
+    /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
+    public var hideRooms = true
+
+    public init(domain: String) {
+        self.domain = domain
+    }
+
+    public func isAdmin(_ jid: JID) -> Bool { self.admins.contains(jid.bare) }
+}
