@@ -442,18 +442,25 @@ def test_silent_connection_times_out(silent_server, aio, raw_clients, stage):
     assert_still_served(server, aio, bystander, f"a silent connection ({stage}) timed out")
 
 
-@pytest.mark.timeout(30)
-def test_silent_direct_tls_without_handshake_closed(silent_server, aio, raw_clients):
+@pytest.mark.parametrize("where", ["direct-tls-port", "after-starttls-proceed"])
+def test_silent_connection_without_tls_handshake_closed(silent_server, aio, raw_clients, where):
+    """No ClientHello ever comes: no stream error can be sent, but negotiation_timeout must still close it."""
     server = silent_server
     bystander = aio.run(
         connect_client(server.c2s, f"{JVB_JID}/bystander", JVB_PASSWORD, "SCRAM-SHA-256", runner=aio), timeout=15
     )
-    client = raw_clients(RawClient(server.c2s_tls))  # TCP only: no ClientHello ever
+    if where == "direct-tls-port":
+        client = raw_clients(RawClient(server.c2s_tls))  # TCP only
+    else:
+        client = raw_clients(RawClient(server.c2s))
+        client.open_stream()
+        client.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>")
+        client.expect(q("urn:ietf:params:xml:ns:xmpp-tls", "proceed"))
     started = time.monotonic()
     client.read_until_closed(6)  # negotiation_timeout is 1 s
     elapsed = time.monotonic() - started
     assert elapsed >= 0.5, f"closed after {elapsed:.2f} s{client.transcript()}"
-    assert_still_served(server, aio, bystander, "a silent TCP connection to the direct-TLS port")
+    assert_still_served(server, aio, bystander, f"a silent connection without TLS handshake ({where})")
 
 
 # ----------------------------------------------------------------------------------------------------------------
