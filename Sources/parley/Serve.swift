@@ -42,10 +42,12 @@ struct Serve: ParsableCommand {
         let started = ContinuousClock.now
         let environment = ProcessInfo.processInfo.environment
         var file: ServerConfiguration
+        var startupNotes: [String] = []
         if let path = self.config {
             file = try ConfigurationLoader.load(path: path, environment: environment)
         } else {
-            file = ServerConfiguration.jitsiPreset
+            // The Jitsi preset, driven by docker-jitsi-meet's variables when they are set.
+            (file, startupNotes) = JitsiEnvironment.apply(to: .jitsiPreset, environment: environment)
         }
         if self.ephemeral {
             file.listen.address = "127.0.0.1"
@@ -57,6 +59,7 @@ struct Serve: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "parley")
+        for note in startupNotes { logger.notice("\(note)") }
 
         // Accounts: SQLite in the data folder, or memory for --ephemeral.
         let store: any AccountStore = self.ephemeral ? MemoryAccountStore() : try SQLiteAccountStore(dataDirectory: file.dataDirectory)

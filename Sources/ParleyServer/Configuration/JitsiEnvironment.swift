@@ -1,0 +1,79 @@
+import Logging
+import ParleyCore
+
+/// docker-jitsi-meet's environment variables applied to the Jitsi preset, so Parley can stand where the
+/// prosody container stood (docker-jitsi-meet `prosody/rootfs/defaults/*.cfg.lua` use the same names).
+/// Used only when `parley serve` runs without a configuration file. Docs/Deploying-with-Jitsi.md lists them.
+public enum JitsiEnvironment {
+    /// The variables this understands; any of them being set means "docker mode".
+    public static let variables = [
+        "XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_GUEST_DOMAIN",
+        "XMPP_RECORDER_DOMAIN", "XMPP_HIDDEN_DOMAIN", "JICOFO_AUTH_USER", "JICOFO_AUTH_PASSWORD", "JVB_AUTH_USER",
+        "JVB_AUTH_PASSWORD", "JIBRI_XMPP_USER", "JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_USER",
+        "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
+        "ENABLE_GUESTS", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
+    ]
+
+    /// The preset with the environment applied, plus notes for the log (never containing a password).
+    public static func apply(to preset: ServerConfiguration, environment: [String: String]) -> (ServerConfiguration, [String]) {
+        func value(_ name: String) -> String? {
+            guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        func flag(_ name: String) -> Bool { ["1", "true", "yes", "on"].contains(value(name)?.lowercased() ?? "") }
+        var c = preset
+        var notes: [String] = []
+        let dockerMode = Self.variables.contains { value($0) != nil && !$0.hasPrefix("PARLEY_") }
+
+        let domain = value("XMPP_DOMAIN") ?? "meet.jitsi"
+        let authDomain = value("XMPP_AUTH_DOMAIN") ?? "auth.\(domain)"
+        let mucDomain = value("XMPP_MUC_DOMAIN") ?? "muc.\(domain)"
+        let internalMUC = value("XMPP_INTERNAL_MUC_DOMAIN") ?? "internal-muc.\(domain)"
+        let focusUser = value("JICOFO_AUTH_USER") ?? "focus"
+        let jvbUser = value("JVB_AUTH_USER") ?? "jvb"
+
+        let secure = flag("ENABLE_AUTH")
+        let authType = value("AUTH_TYPE")?.lowercased() ?? "internal"
+        if secure && authType != "internal" {
+            notes.append("AUTH_TYPE=\(authType) is not supported; using internal accounts on \(domain)")
+        }
+        c.hosts = [ServerConfiguration.Host(domain: domain, authentication: secure ? .internalHashed : .anonymous)]
+        if secure, flag("ENABLE_GUESTS") {
+            c.hosts.append(.init(domain: value("XMPP_GUEST_DOMAIN") ?? "guest.\(domain)", authentication: .anonymous))
+        }
+        c.hosts.append(.init(domain: authDomain, authentication: .internalHashed))
+        var serviceUsers: [(user: String, passwordVariable: String)] = [(focusUser, "JICOFO_AUTH_PASSWORD"), (jvbUser, "JVB_AUTH_PASSWORD")]
+        if value("JIBRI_XMPP_PASSWORD") != nil { serviceUsers.append((value("JIBRI_XMPP_USER") ?? "jibri", "JIBRI_XMPP_PASSWORD")) }
+        if value("JIGASI_XMPP_PASSWORD") != nil { serviceUsers.append((value("JIGASI_XMPP_USER") ?? "jigasi", "JIGASI_XMPP_PASSWORD")) }
+        c.accounts = serviceUsers.compactMap { entry in
+            (try? JID(localpart: entry.user, domainpart: authDomain, resourcepart: nil)).map {
+                ServerConfiguration.Account(jid: $0, passwordEnvironment: entry.passwordVariable)
+            }
+        }
+        if let recorderDomain = value("XMPP_RECORDER_DOMAIN") ?? value("XMPP_HIDDEN_DOMAIN"), value("JIBRI_RECORDER_PASSWORD") != nil {
+            c.hosts.append(.init(domain: recorderDomain, authentication: .internalHashed))
+            if let jid = try? JID(localpart: value("JIBRI_RECORDER_USER") ?? "recorder", domainpart: recorderDomain, resourcepart: nil) {
+                c.accounts.append(.init(jid: jid, passwordEnvironment: "JIBRI_RECORDER_PASSWORD"))
+            }
+        }
+        let serviceJIDs = c.accounts.filter { $0.jid.domainpart == authDomain }.map(\.jid)
+        let focusJID = serviceJIDs.first ?? c.admins.first
+        c.admins = focusJID.map { [$0] } ?? []
+        c.c2s.unlimitedJIDs = serviceJIDs
+        var conference = ServerConfiguration.MUC(domain: mucDomain, focusLock: true)
+        if let max = value("MAX_PARTICIPANTS").flatMap(Int.init), max > 0 { conference.maxOccupants = max }
+        let brewery = ServerConfiguration.MUC(domain: internalMUC, admins: Array(serviceJIDs.dropFirst()))
+        c.muc = [conference, brewery]
+        if let focusJID { c.focusProxy = .init(domain: "focus.\(domain)", target: focusJID) }
+        if let level = value("LOG_LEVEL").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) { c.logLevel = level }
+        if let dir = value("PARLEY_DATA_DIRECTORY") { c.dataDirectory = dir }
+        if let address = value("PARLEY_LISTEN_ADDRESS") {
+            c.listen.address = address
+        } else if dockerMode {
+            // Inside docker-jitsi-meet the other containers reach the server over the compose network.
+            c.listen.address = "0.0.0.0"
+            notes.append("docker-jitsi-meet variables found: listening on all interfaces (set PARLEY_LISTEN_ADDRESS to change)")
+        }
+        return (c, notes)
+    }
+}

@@ -1,0 +1,46 @@
+import ParleyCore
+import Testing
+
+@testable import ParleyServer
+
+@Suite struct JitsiEnvironmentTests {
+    @Test func noVariablesIsThePresetOnLoopback() {
+        let (c, notes) = JitsiEnvironment.apply(to: .jitsiPreset, environment: [:])
+        #expect(c.hosts.map(\.domain) == ["meet.jitsi", "auth.meet.jitsi"])
+        #expect(c.muc.map(\.domain) == ["muc.meet.jitsi", "internal-muc.meet.jitsi"])
+        #expect(c.focusProxy?.domain == "focus.meet.jitsi")
+        #expect(c.listen.address == "127.0.0.1")
+        #expect(notes.isEmpty)
+    }
+
+    @Test func dockerVariablesRenameEverything() throws {
+        let env = [
+            "XMPP_DOMAIN": "meet.example.org", "XMPP_AUTH_DOMAIN": "auth.meet.example.org",
+            "XMPP_MUC_DOMAIN": "conference.meet.example.org", "XMPP_INTERNAL_MUC_DOMAIN": "internal.auth.meet.example.org",
+            "JICOFO_AUTH_USER": "jicofo", "JICOFO_AUTH_PASSWORD": "p1", "JVB_AUTH_PASSWORD": "p2",
+            "JIBRI_XMPP_PASSWORD": "p3", "MAX_PARTICIPANTS": "50", "LOG_LEVEL": "debug",
+        ]
+        let (c, notes) = JitsiEnvironment.apply(to: .jitsiPreset, environment: env)
+        #expect(c.hosts.map(\.domain) == ["meet.example.org", "auth.meet.example.org"])
+        #expect(c.hosts[0].authentication == .anonymous)
+        #expect(c.accounts.map(\.jid.description) == ["jicofo@auth.meet.example.org", "jvb@auth.meet.example.org", "jibri@auth.meet.example.org"])
+        #expect(c.accounts[0].resolvedPassword(environment: env) == "p1")
+        #expect(c.admins == [try JID("jicofo@auth.meet.example.org")])
+        #expect(c.muc[0].domain == "conference.meet.example.org" && c.muc[0].focusLock && c.muc[0].maxOccupants == 50)
+        #expect(c.muc[1].domain == "internal.auth.meet.example.org")
+        #expect(c.muc[1].admins.map(\.description) == ["jvb@auth.meet.example.org", "jibri@auth.meet.example.org"])
+        #expect(c.focusProxy == .init(domain: "focus.meet.example.org", target: try JID("jicofo@auth.meet.example.org")))
+        #expect(c.c2s.unlimitedJIDs.count == 3)
+        #expect(c.logLevel == .debug)
+        #expect(c.listen.address == "0.0.0.0")
+        #expect(notes.count == 1)
+        #expect(!notes.joined().contains("p1"))
+    }
+
+    @Test func secureDomainWithGuests() {
+        let (c, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["ENABLE_AUTH": "1", "ENABLE_GUESTS": "1", "PARLEY_LISTEN_ADDRESS": "127.0.0.1"])
+        #expect(c.hosts.map(\.domain) == ["meet.jitsi", "guest.meet.jitsi", "auth.meet.jitsi"])
+        #expect(c.hosts.map(\.authentication) == [.internalHashed, .anonymous, .internalHashed])
+        #expect(c.listen.address == "127.0.0.1")
+    }
+}
