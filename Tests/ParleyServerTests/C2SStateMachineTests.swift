@@ -202,3 +202,18 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         #expect(closedWith(m.receive(XMLElement("foo", ns: "urn:x"))) == .unsupportedStanzaType)
     }
 }
+
+@Suite struct C2SStreamRestartTests {
+    /// RFC 6120 §4.9.1.1: an error at the start of a restarted stream still opens that stream first.
+    @Test func headerIsSentAgainOnEachNewStream() {
+        var m = machine()
+        _ = m.streamOpened(header())
+        _ = m.receive(XMLElement(name: "starttls", namespace: Namespace.tls))
+        m.tlsEstablished()
+        #expect(!m.headerWasSent)
+        _ = m.streamOpened(header())
+        #expect(m.headerWasSent)
+        _ = m.receive(auth("ANONYMOUS"))
+        #expect(!m.headerWasSent)
+    }
+}

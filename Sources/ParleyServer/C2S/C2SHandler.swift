@@ -14,6 +14,9 @@ final class C2SHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = C2SOutbound
     typealias OutboundOut = ByteBuffer
 
+    /// How long a closing stream may take to flush its last bytes.
+    static let closeGracePeriod: TimeAmount = .seconds(2)
+
     private let shared: C2SContext
     private var machine: C2SStateMachine
     private let parser: XMLStreamParser
@@ -263,6 +266,9 @@ final class C2SHandler: ChannelDuplexHandler, RemovableChannelHandler {
         buffer.writeBytes(bytes)
         let channel = context.channel
         context.writeAndFlush(self.wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
+        // A write can wait forever behind a TLS handshake the peer never finishes, or a peer that never
+        // reads: close regardless after a grace period.
+        context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { channel.close(promise: nil) }
         self.endSession()
     }
 

@@ -106,6 +106,7 @@ struct C2SStateMachine {
     mutating func tlsEstablished() {
         self.secured = true
         self.state = .awaitingHeader
+        self.headerWasSent = false  // the stream over TLS is a new stream (§5.4.3.3)
     }
 
     /// Feeds one top-level element.
@@ -158,6 +159,7 @@ struct C2SStateMachine {
     mutating func markAuthenticated(_ jid: JID) {
         self.user = jid
         self.state = .awaitingHeader
+        self.headerWasSent = false  // the stream after SASL success is a new stream (§6.4.6)
     }
 
     mutating func noteAuthFailure() { self.authFailures += 1 }
