@@ -23,6 +23,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CLoadSystem"),
         .target(name: "ParleyXML", dependencies: ["CExpat"], swiftSettings: strict),
         .target(
             name: "ParleyTLS",
@@ -50,7 +51,7 @@ let package = Package(
         .target(
             name: "ParleyLoad",
             dependencies: [
-                "ParleyXML", "ParleyTLS",
+                "ParleyXML", "ParleyTLS", "CLoadSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -257,6 +257,8 @@ final class BOSHSession: ClientLink {
         ByteBuffer()
     }
 
+    var supportsTLS: Bool { false }
+
     func startTLS() throws {
         throw ChannelError.inappropriateOperationForState
     }

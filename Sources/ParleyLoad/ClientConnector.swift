@@ -8,7 +8,7 @@ import ParleyTLS
 ///
 /// One bootstrap serves every connection of the loop: XMPP and HTTP servers speak second, so the handlers are
 /// added once the TCP connection is up, with nothing lost in between.
-final class ClientConnector {
+final class ClientConnector: ClientConnecting {
     private let eventLoop: any EventLoop
     private let configuration: LoadConfiguration
     private let templates: StanzaTemplates

@@ -11,6 +11,8 @@ protocol ClientLink: AnyObject {
     func send(_ buffer: ByteBuffer)
     /// Allocates an outbound buffer.
     func makeBuffer(capacity: Int) -> ByteBuffer
+    /// Whether `startTLS` can work (NIO's TCP link with a TLS context).
+    var supportsTLS: Bool { get }
     /// Puts TLS under the stream after `<proceed/>` (TCP only).
     func startTLS() throws
     /// Ends the XML stream politely; the link reports `linkClosed` once the server has closed it too.

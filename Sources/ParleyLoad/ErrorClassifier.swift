@@ -31,6 +31,9 @@ public enum ErrorClassifier {
 
     /// The condition for an error thrown by NIO while connecting or on an open channel.
     public static func condition(of error: any Error, stage: String) -> String {
+        if let raw = error as? RawSocketError {
+            return (stage == "connect" ? "connect:" : "socket:") + Self.errnoName(raw.errno)
+        }
         if let io = error as? IOError {
             return "connect:" + Self.errnoName(io.errnoCode)
         }

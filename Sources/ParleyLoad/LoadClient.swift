@@ -254,7 +254,10 @@ final class LoadClient {
         switch negotiation {
         case .initial, .secured:
             let offersTLS = features.contains("<starttls")
-            if negotiation == .initial && (self.transport == .starttls || (self.focus != nil && offersTLS)) {
+            // The focus, like Jicofo, takes TLS when offered, where its link can.
+            if negotiation == .initial
+                && (self.transport == .starttls || (self.focus != nil && offersTLS && link.supportsTLS))
+            {
                 guard offersTLS else {
                     self.fail("protocol:starttls-not-offered")
                     return
@@ -367,6 +370,7 @@ final class LoadClient {
             return
         }
         self.presences += 1
+        self.worker.presenceReceived()
         guard own else { return }
         if self.stage == .awaitingJoin {
             self.stage = .joined

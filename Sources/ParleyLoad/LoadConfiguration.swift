@@ -49,6 +49,8 @@ public struct LoadConfiguration: Sendable {
     public var serverPID: Int32?
     /// Event-loop threads of the generator.
     public var threads: Int = 1
+    /// Which event loops run the clients.
+    public var engine: LoadEngine = .auto
     /// Seconds a client may take from its start to its join before it counts as `timeout:<stage>`.
     public var clientTimeout: Double = 30
     /// Room names are `<roomPrefix><n>`; the default is random per run so runs never share rooms.
@@ -97,6 +99,9 @@ public struct LoadConfiguration: Sendable {
         }
         if self.threads < 1 || self.threads > Self.maxThreads {
             problems.append("--threads must be 1 to \(Self.maxThreads)")
+        }
+        if self.engine == .raw && self.transport != .tcp {
+            problems.append("--engine raw runs plain TCP only; use nio (or auto) for \(self.transport.rawValue)")
         }
         if !(1...65535).contains(self.port) { problems.append("--port must be 1 to 65535") }
         if self.host.isEmpty { problems.append("--host must not be empty") }

@@ -16,7 +16,7 @@ extension LoadReport {
         lines.append("")
         let columns = [
             "phase", "done", "failed", "seconds", "per s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms",
-            "gen µs/op", "srv CPU s", "per srv CPU-s",
+            "gen µs/op (user+sys)", "srv CPU s", "per srv CPU-s",
         ]
         var rows: [[String]] = [columns]
         for phase in self.phases {
@@ -26,7 +26,9 @@ extension LoadReport {
                 NumberFormat.milliseconds(phase.latency.p50), NumberFormat.milliseconds(phase.latency.p90),
                 NumberFormat.milliseconds(phase.latency.p99), NumberFormat.milliseconds(phase.latency.p999),
                 NumberFormat.milliseconds(phase.latency.max),
-                NumberFormat.fixed(phase.generatorMicrosecondsPerOperation, 1),
+                NumberFormat.fixed(phase.generatorMicrosecondsPerOperation, 1) + " ("
+                    + NumberFormat.fixed(phase.generatorUserMicrosecondsPerOperation, 0) + "+"
+                    + NumberFormat.fixed(phase.generatorSystemMicrosecondsPerOperation, 0) + ")",
                 phase.serverCPUSeconds.map { NumberFormat.fixed($0, 3) } ?? "-",
                 phase.operationsPerServerCPUSecond.map(NumberFormat.rate) ?? "-",
             ])

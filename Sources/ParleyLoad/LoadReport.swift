@@ -20,6 +20,9 @@ public struct LoadReport: Codable, Sendable {
         public var loginLatency: LatencySummary?
         public var generatorCPUSeconds: Double
         public var generatorMicrosecondsPerOperation: Double
+        /// The user-space part (the generator's own code) and the kernel part of it.
+        public var generatorUserMicrosecondsPerOperation: Double
+        public var generatorSystemMicrosecondsPerOperation: Double
         public var serverCPUSeconds: Double?
         public var operationsPerServerCPUSecond: Double?
         /// Presences received by the clients in this phase (fanout: the update deliveries counted).

@@ -45,20 +45,43 @@ public final class LoadRunner {
         }
         let tls = try TLSContext.client(verifyPeer: false)
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
-        defer { try? group.syncShutdownGracefully() }
-        var workers: [NIOLoopBound<LoadWorker>] = []
-        let loops = Array(group.makeIterator())
-        for (index, loop) in loops.enumerated() {
-            let count = loops.count
-            let bound = try loop.submit {
-                NIOLoopBound(
-                    LoadWorker(
-                        id: index, workerCount: count, eventLoop: loop, configuration: configuration,
-                        templates: templates, tls: tls, address: address),
-                    eventLoop: loop)
-            }.wait()
-            workers.append(bound)
+        // Plain TCP runs on the generator's raw loops, everything else on NIO (see `RawEventLoop`).
+        let useRaw = configuration.engine == .raw || (configuration.engine == .auto && configuration.transport == .tcp)
+        var rawLoops: [RawEventLoop] = []
+        var group: MultiThreadedEventLoopGroup? = nil
+        defer {
+            for loop in rawLoops { loop.shutdown() }
+            try? group?.syncShutdownGracefully()
+        }
+        var workers: [LoopBound<LoadWorker>] = []
+        let count = configuration.threads
+        for index in 0..<count {
+            let loop: any LoadEventLoop
+            if useRaw {
+                let raw = try RawEventLoop()
+                raw.start(name: "load-\(index)")
+                rawLoops.append(raw)
+                loop = raw
+            } else {
+                if group == nil { group = MultiThreadedEventLoopGroup(numberOfThreads: count) }
+                loop = NIOLoadEventLoop(group!.next())
+            }
+            let worker = try loop.submitAndWait { () -> LoopBound<LoadWorker> in
+                let connector: any ClientConnecting
+                if let raw = loop as? RawEventLoop {
+                    connector = RawConnector(loop: raw, address: address, templates: templates)
+                } else {
+                    connector = ClientConnector(
+                        eventLoop: (loop as! NIOLoadEventLoop).eventLoop, configuration: configuration,
+                        templates: templates, tls: tls, address: address)
+                }
+                return LoopBound(
+                    value: LoadWorker(
+                        id: index, workerCount: count, loop: loop, connector: connector, configuration: configuration,
+                        templates: templates),
+                    loop: loop)
+            }
+            workers.append(worker)
         }
 
         var monitor = ServerMonitor(pid: configuration.serverPID)
@@ -70,7 +93,7 @@ public final class LoadRunner {
         // The emulated focus logs in before any participant asks for a conference.
         if configuration.scenario == .jitsi && configuration.focusJID != nil {
             let first = workers[0]
-            first.eventLoop.execute { first.value.startFocus() }
+            first.loop.execute { first.value.startFocus() }
             let focusDeadline = min(deadline, LoadClock.now() + 10_000_000_000)
             while true {
                 let snapshot = try self.snapshot(workers)
@@ -89,9 +112,9 @@ public final class LoadRunner {
 
         // Phase 1: logins or joins.
         let joinStart = LoadClock.now()
-        let joinGenerator = ProcessUsage.selfCPUSeconds()
+        let joinGenerator = ProcessUsage.selfCPUSplit()
         let joinServer = monitor.cpuSeconds()
-        for worker in workers { worker.eventLoop.execute { worker.value.beginJoinPhase(at: joinStart) } }
+        for worker in workers { worker.loop.execute { worker.value.beginJoinPhase(at: joinStart) } }
         var last = try self.poll(
             workers, monitor: &monitor, deadline: deadline, phase: configuration.scenario.operationName,
             start: joinStart
@@ -99,22 +122,25 @@ public final class LoadRunner {
             $0.finished >= configuration.clients
         }
         let joinEnd = last.lastCompletionAt > joinStart ? last.lastCompletionAt : LoadClock.now()
+        let joinGeneratorCPU = Self.since(joinGenerator)
+        let joinServerCPU = monitor.cpuSeconds().map { $0 - (joinServer ?? 0) }
+        last = try self.snapshot(workers, latencies: true)
+        let joinLatencies = last.latencies ?? WorkerSnapshot.Latencies()
         phases.append(
             self.phase(
-                name: configuration.scenario.operationName, snapshot: last, operations: last.completed,
-                failed: last.failed, start: joinStart, end: joinEnd,
-                generatorCPU: ProcessUsage.selfCPUSeconds() - joinGenerator,
-                serverCPU: monitor.cpuSeconds().map { $0 - (joinServer ?? 0) }, latency: last.operation,
-                session: last.session, login: configuration.scenario.joinsRoom ? last.login : nil,
+                name: configuration.scenario.operationName, operations: last.completed, failed: last.failed,
+                start: joinStart, end: joinEnd, generatorCPU: joinGeneratorCPU, serverCPU: joinServerCPU,
+                latency: joinLatencies.operation, session: joinLatencies.session,
+                login: configuration.scenario.joinsRoom ? joinLatencies.login : nil,
                 deliveries: configuration.scenario.joinsRoom ? last.presences : nil, expected: nil))
 
         // Phase 2 (fanout): every occupant sends its updates.
         if configuration.scenario == .fanout && last.completed > 0 && LoadClock.now() < deadline {
             let before = try self.snapshot(workers)
             let updateStart = LoadClock.now()
-            let updateGenerator = ProcessUsage.selfCPUSeconds()
+            let updateGenerator = ProcessUsage.selfCPUSplit()
             let updateServer = monitor.cpuSeconds()
-            for worker in workers { worker.eventLoop.execute { worker.value.beginUpdates() } }
+            for worker in workers { worker.loop.execute { worker.value.beginUpdates() } }
             var lastPresences = before.presences
             var lastChange = updateStart
             last = try self.poll(workers, monitor: &monitor, deadline: deadline, phase: "fanout", start: updateStart) {
@@ -127,6 +153,9 @@ public final class LoadRunner {
                 return snapshot.presencesMissing == 0 || LoadClock.now() - lastChange > 2_000_000_000
             }
             let updateEnd = max(last.lastEchoAt, updateStart)
+            let updateGeneratorCPU = Self.since(updateGenerator)
+            let updateServerCPU = monitor.cpuSeconds().map { $0 - (updateServer ?? 0) }
+            last = try self.snapshot(workers, latencies: true)
             let expected =
                 configuration.updates
                 * (0..<self.roomCount).reduce(0) {
@@ -135,11 +164,10 @@ public final class LoadRunner {
                 }
             phases.append(
                 self.phase(
-                    name: "fanout", snapshot: last, operations: last.updatesEchoed,
-                    failed: last.updatesSent - last.updatesEchoed, start: updateStart, end: updateEnd,
-                    generatorCPU: ProcessUsage.selfCPUSeconds() - updateGenerator,
-                    serverCPU: monitor.cpuSeconds().map { $0 - (updateServer ?? 0) }, latency: last.update,
-                    session: nil, login: nil, deliveries: last.presences - last.joinPresences, expected: expected))
+                    name: "fanout", operations: last.updatesEchoed, failed: last.updatesSent - last.updatesEchoed,
+                    start: updateStart, end: updateEnd, generatorCPU: updateGeneratorCPU, serverCPU: updateServerCPU,
+                    latency: last.latencies?.update ?? LatencyRecorder(), session: nil, login: nil,
+                    deliveries: last.presences - last.joinPresences, expected: expected))
         }
 
         // Idle: hold the joined sessions.
@@ -160,7 +188,7 @@ public final class LoadRunner {
         let held = last.openConnections
 
         // Teardown: polite closes, then whatever is left is dropped.
-        for worker in workers { worker.eventLoop.execute { worker.value.closeAll() } }
+        for worker in workers { worker.loop.execute { worker.value.closeAll() } }
         let closeDeadline = min(deadline + 5_000_000_000, LoadClock.now() + 5_000_000_000)
         while LoadClock.now() < closeDeadline {
             let snapshot = try self.snapshot(workers)
@@ -228,17 +256,17 @@ public final class LoadRunner {
 
     // MARK: - Polling
 
-    private func snapshot(_ workers: [NIOLoopBound<LoadWorker>]) throws -> WorkerSnapshot {
+    private func snapshot(_ workers: [LoopBound<LoadWorker>], latencies: Bool = false) throws -> WorkerSnapshot {
         var merged = WorkerSnapshot()
         for worker in workers {
-            merged.merge(try worker.eventLoop.submit { worker.value.snapshot() }.wait())
+            merged.merge(try worker.loop.submitAndWait { worker.value.snapshot(latencies: latencies) })
         }
         return merged
     }
 
     /// Polls until `done` or the deadline, printing a progress line every second.
     private func poll(
-        _ workers: [NIOLoopBound<LoadWorker>], monitor: inout ServerMonitor, deadline: UInt64, phase: String,
+        _ workers: [LoopBound<LoadWorker>], monitor: inout ServerMonitor, deadline: UInt64, phase: String,
         start: UInt64, done: (WorkerSnapshot) -> Bool
     ) throws -> WorkerSnapshot {
         var nextProgress = start + 1_000_000_000
@@ -261,25 +289,35 @@ public final class LoadRunner {
         }
     }
 
-    private func shutdown(_ workers: [NIOLoopBound<LoadWorker>]) {
+    private static func since(_ start: (user: Double, system: Double)) -> (user: Double, system: Double) {
+        let now = ProcessUsage.selfCPUSplit()
+        return (now.user - start.user, now.system - start.system)
+    }
+
+    private func shutdown(_ workers: [LoopBound<LoadWorker>]) {
         for worker in workers {
-            try? worker.eventLoop.submit { worker.value.abortAll() }.wait()
+            _ = try? worker.loop.submitAndWait { worker.value.abortAll() }
         }
         // Let the closes run through the loops.
         usleep(100_000)
     }
 
     private func phase(
-        name: String, snapshot: WorkerSnapshot, operations: Int, failed: Int, start: UInt64, end: UInt64,
-        generatorCPU: Double, serverCPU: Double?, latency: LatencyRecorder, session: LatencyRecorder?,
+        name: String, operations: Int, failed: Int, start: UInt64, end: UInt64,
+        generatorCPU: (user: Double, system: Double), serverCPU: Double?, latency: LatencyRecorder,
+        session: LatencyRecorder?,
         login: LatencyRecorder?, deliveries: Int?, expected: Int?
     ) -> LoadReport.Phase {
         let seconds = LoadClock.seconds(from: start, to: end)
+        func perOperation(_ cpu: Double) -> Double { operations > 0 ? cpu * 1e6 / Double(operations) : 0 }
         return LoadReport.Phase(
             name: name, operations: operations, failed: max(0, failed), seconds: seconds,
             rate: seconds > 0 ? Double(operations) / seconds : 0, latency: latency.summary,
-            sessionLatency: session?.summary, loginLatency: login?.summary, generatorCPUSeconds: generatorCPU,
-            generatorMicrosecondsPerOperation: operations > 0 ? generatorCPU * 1e6 / Double(operations) : 0,
+            sessionLatency: session?.summary, loginLatency: login?.summary,
+            generatorCPUSeconds: generatorCPU.user + generatorCPU.system,
+            generatorMicrosecondsPerOperation: perOperation(generatorCPU.user + generatorCPU.system),
+            generatorUserMicrosecondsPerOperation: perOperation(generatorCPU.user),
+            generatorSystemMicrosecondsPerOperation: perOperation(generatorCPU.system),
             serverCPUSeconds: serverCPU,
             operationsPerServerCPUSecond: serverCPU.flatMap { $0 > 0 ? Double(operations) / $0 : nil },
             deliveries: deliveries, expectedDeliveries: expected,

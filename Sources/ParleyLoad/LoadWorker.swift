@@ -1,5 +1,4 @@
 import NIOCore
-import ParleyTLS
 
 /// The clients of one event loop and their bookkeeping. Everything here runs on that loop; the runner talks to it
 /// with `execute`/`submit` and reads its figures as a `WorkerSnapshot`.
@@ -9,11 +8,12 @@ import ParleyTLS
 final class LoadWorker {
     let id: Int
     let workerCount: Int
-    let eventLoop: any EventLoop
+    let loop: any LoadEventLoop
     let configuration: LoadConfiguration
     let templates: StanzaTemplates
-    private let connector: ClientConnector
+    private let connector: any ClientConnecting
     private var stats = WorkerSnapshot()
+    private var latencies = WorkerSnapshot.Latencies()
     private let scheduler: RateScheduler
     private var phaseStart: UInt64 = 0
     private var localStarted = 0
@@ -29,16 +29,15 @@ final class LoadWorker {
     private(set) var focus: LoadClient?
 
     init(
-        id: Int, workerCount: Int, eventLoop: any EventLoop, configuration: LoadConfiguration,
-        templates: StanzaTemplates, tls: TLSContext?, address: SocketAddress
+        id: Int, workerCount: Int, loop: any LoadEventLoop, connector: any ClientConnecting,
+        configuration: LoadConfiguration, templates: StanzaTemplates
     ) {
         self.id = id
         self.workerCount = workerCount
-        self.eventLoop = eventLoop
+        self.loop = loop
         self.configuration = configuration
         self.templates = templates
-        self.connector = ClientConnector(
-            eventLoop: eventLoop, configuration: configuration, templates: templates, tls: tls, address: address)
+        self.connector = connector
         let whole = RateScheduler(mode: configuration.driver, ramp: configuration.ramp, total: configuration.clients)
         self.scheduler = whole.share(worker: id, of: workerCount)
     }
@@ -89,8 +88,9 @@ final class LoadWorker {
         }
     }
 
-    func snapshot() -> WorkerSnapshot {
+    func snapshot(latencies: Bool) -> WorkerSnapshot {
         var snapshot = self.stats
+        if latencies { snapshot.latencies = self.latencies }
         if self.configuration.scenario == .fanout {
             var missing = 0
             var joinPresences = 0
@@ -103,13 +103,9 @@ final class LoadWorker {
             snapshot.presencesMissing = missing
             snapshot.joinPresences = joinPresences
         }
-        snapshot.presences = self.clients.values.reduce(self.departedPresences) { $0 + $1.presences }
         snapshot.focusAnswered = self.focus?.focus?.answered ?? 0
         return snapshot
     }
-
-    /// Presences counted by clients that have since gone.
-    private var departedPresences = 0
 
     // MARK: - Starting clients
 
@@ -155,9 +151,9 @@ final class LoadWorker {
         self.tickScheduled = true
         // Open loop: 1 ms between batches of starts. Closed loop: completions start clients; the tick only
         // follows the concurrency ramp.
-        let interval: TimeAmount
-        if case .rate = self.scheduler.mode { interval = .milliseconds(1) } else { interval = .milliseconds(10) }
-        self.eventLoop.assumeIsolated().scheduleTask(in: interval) {
+        let interval: UInt64
+        if case .rate = self.scheduler.mode { interval = 1_000_000 } else { interval = 10_000_000 }
+        self.loop.schedule(afterNanoseconds: interval) {
             self.tickScheduled = false
             self.startDue()
             self.scheduleTick()
@@ -167,7 +163,7 @@ final class LoadWorker {
     private func scheduleSweep() {
         guard !self.sweepScheduled, !self.stopped else { return }
         self.sweepScheduled = true
-        self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) {
+        self.loop.schedule(afterNanoseconds: 100_000_000) {
             self.sweepScheduled = false
             let now = LoadClock.now()
             for client in self.pending.values where client.deadline < now {
@@ -187,21 +183,19 @@ final class LoadWorker {
     func clientDisconnected(_ client: LoadClient) {
         self.stats.openConnections -= 1
         let key = ObjectIdentifier(client)
-        if self.clients.removeValue(forKey: key) != nil {
-            self.departedPresences += client.presences
-        }
+        self.clients.removeValue(forKey: key)
     }
 
     func clientLoggedIn(_ client: LoadClient) {
         guard client.focus == nil else { return }
         self.stats.loggedIn += 1
-        self.stats.login.record(nanoseconds: Int64(LoadClock.now() &- client.connectStartedAt))
+        self.latencies.login.record(nanoseconds: Int64(LoadClock.now() &- client.connectStartedAt))
     }
 
     /// The login scenario's operation is done: the client leaves at once.
     func clientCompleted(_ client: LoadClient) {
         let now = LoadClock.now()
-        self.stats.operation.record(nanoseconds: Int64(now &- client.connectStartedAt))
+        self.latencies.operation.record(nanoseconds: Int64(now &- client.connectStartedAt))
         self.complete(client, at: now)
         client.close()
     }
@@ -209,7 +203,7 @@ final class LoadWorker {
     func clientJoined(_ client: LoadClient) {
         let now = LoadClock.now()
         let sent = self.configuration.scenario == .jitsi ? client.conferenceSentAt : client.joinSentAt
-        self.stats.operation.record(nanoseconds: Int64(now &- sent))
+        self.latencies.operation.record(nanoseconds: Int64(now &- sent))
         self.complete(client, at: now)
     }
 
@@ -219,7 +213,7 @@ final class LoadWorker {
         self.pending.removeValue(forKey: ObjectIdentifier(client))
         self.stats.completed += 1
         self.inFlight -= 1
-        self.stats.session.record(nanoseconds: Int64(now &- client.startedAt))
+        self.latencies.session.record(nanoseconds: Int64(now &- client.startedAt))
         self.stats.lastCompletionAt = now
         self.startDue()
     }
@@ -239,10 +233,15 @@ final class LoadWorker {
         self.startDue()
     }
 
+    @inline(__always)
+    func presenceReceived() {
+        self.stats.presences += 1
+    }
+
     func clientEchoed(_ client: LoadClient) {
         let now = LoadClock.now()
         self.stats.updatesEchoed += 1
-        self.stats.update.record(nanoseconds: Int64(now &- client.updateSentAt))
+        self.latencies.update.record(nanoseconds: Int64(now &- client.updateSentAt))
         self.stats.lastEchoAt = now
     }
 
@@ -251,7 +250,7 @@ final class LoadWorker {
     }
 
     func retryConference(_ client: LoadClient) {
-        self.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(100)) {
+        self.loop.schedule(afterNanoseconds: 100_000_000) {
             client.sendConferenceRequest()
         }
     }

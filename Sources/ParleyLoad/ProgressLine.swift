@@ -9,14 +9,15 @@ public enum ProgressLine {
         let elapsed = LoadClock.seconds(from: start, to: now)
         let isUpdates = phase == "fanout"
         let done = isUpdates ? snapshot.updatesEchoed : snapshot.completed
-        let latency = (isUpdates ? snapshot.update : snapshot.operation).summary
+        let latency = (isUpdates ? snapshot.latencies?.update : snapshot.latencies?.operation)?.summary
         var line = "[" + NumberFormat.padded(NumberFormat.fixed(elapsed, 1), 6, right: true) + "s] " + phase + "  "
         line += NumberFormat.grouped(done)
         if !isUpdates { line += "/" + NumberFormat.grouped(total) }
         line += "  " + NumberFormat.rate(elapsed > 0 ? Double(done) / elapsed : 0) + "/s"
-        line +=
-            "  p50 " + NumberFormat.milliseconds(latency.p50) + " ms  p99 " + NumberFormat.milliseconds(latency.p99)
-            + " ms"
+        if let latency {
+            line += "  p50 " + NumberFormat.milliseconds(latency.p50) + " ms"
+            line += "  p99 " + NumberFormat.milliseconds(latency.p99) + " ms"
+        }
         line += "  errors " + NumberFormat.grouped(snapshot.errors.total)
         line += "  open " + NumberFormat.grouped(snapshot.openConnections)
         return line

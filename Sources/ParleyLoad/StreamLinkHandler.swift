@@ -100,6 +100,8 @@ final class StreamLinkHandler: ChannelInboundHandler, ClientLink {
         self.context?.channel.allocator.buffer(capacity: capacity) ?? ByteBuffer()
     }
 
+    var supportsTLS: Bool { self.tls != nil }
+
     func startTLS() throws {
         guard let context = self.context, let tls = self.tls else { throw ChannelError.inappropriateOperationForState }
         // The framer restarts with the stream; what arrives from now on is decrypted by the handler in front.

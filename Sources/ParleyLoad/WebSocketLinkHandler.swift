@@ -121,6 +121,8 @@ final class WebSocketLinkHandler: ChannelInboundHandler, ClientLink {
         self.context?.channel.allocator.buffer(capacity: capacity) ?? ByteBuffer()
     }
 
+    var supportsTLS: Bool { false }
+
     func startTLS() throws {
         throw ChannelError.inappropriateOperationForState
     }

@@ -9,15 +9,9 @@ public struct WorkerSnapshot: Sendable {
     public var completed = 0
     public var failed = 0
     public var errors = ErrorCounts()
-    /// The first-phase operation: connect → bind (login), join presence → self-presence (join, fill, fanout,
-    /// idle), conference IQ → self-presence (jitsi).
-    public var operation = LatencyRecorder()
-    /// Connect → bind result.
-    public var login = LatencyRecorder()
-    /// The client's (intended) start → operation completed: what a user waits, queueing in the generator included.
-    public var session = LatencyRecorder()
-    /// Presence update sent → its echo (fanout).
-    public var update = LatencyRecorder()
+    /// The latency histograms; nil in the light snapshots the runner polls with (copying and merging histograms
+    /// every 20 ms would cost the generator more than its clients do).
+    public var latencies: Latencies?
     /// Available presences received by joined clients (all rounds, own echoes included).
     public var presences = 0
     public var updatesSent = 0
@@ -42,10 +36,13 @@ public struct WorkerSnapshot: Sendable {
         self.completed += other.completed
         self.failed += other.failed
         self.errors.merge(other.errors)
-        self.operation.merge(other.operation)
-        self.login.merge(other.login)
-        self.session.merge(other.session)
-        self.update.merge(other.update)
+        if let theirs = other.latencies {
+            if self.latencies == nil {
+                self.latencies = theirs
+            } else {
+                self.latencies!.merge(theirs)
+            }
+        }
         self.presences += other.presences
         self.updatesSent += other.updatesSent
         self.updatesEchoed += other.updatesEchoed
@@ -55,6 +52,29 @@ public struct WorkerSnapshot: Sendable {
         self.lastEchoAt = max(self.lastEchoAt, other.lastEchoAt)
         self.focusReady = self.focusReady || other.focusReady
         self.focusAnswered += other.focusAnswered
+    }
+
+    /// Latencies of one worker, or merged.
+    public struct Latencies: Sendable {
+        /// The first-phase operation: connect → bind (login), join presence → self-presence (join, fill, fanout,
+        /// idle), conference IQ → self-presence (jitsi).
+        public var operation = LatencyRecorder()
+        /// Connect → bind result.
+        public var login = LatencyRecorder()
+        /// The client's (intended) start → operation completed: what a user waits, queueing in the generator
+        /// included.
+        public var session = LatencyRecorder()
+        /// Presence update sent → its echo (fanout).
+        public var update = LatencyRecorder()
+
+        public init() {}
+
+        public mutating func merge(_ other: Latencies) {
+            self.operation.merge(other.operation)
+            self.login.merge(other.login)
+            self.session.merge(other.session)
+            self.update.merge(other.update)
+        }
     }
 
     /// Clients done with the first phase, one way or the other.

@@ -84,6 +84,9 @@ struct Load: ParsableCommand {
     @Option(help: "Event-loop threads of the generator.")
     var threads: Int = 1
 
+    @Option(help: "auto (raw for tcp, nio otherwise), raw (own epoll loop, tcp only) or nio.")
+    var engine: String = "auto"
+
     @Option(help: "Seconds a client may take to log in and join before it counts as a timeout (default 30).")
     var timeout: Double?
 
@@ -112,6 +115,9 @@ struct Load: ParsableCommand {
         }
         guard let sasl = LoadSASL(rawValue: self.sasl) else {
             throw ValidationError("--sasl must be anonymous or plain")
+        }
+        guard let engine = LoadEngine(rawValue: self.engine) else {
+            throw ValidationError("--engine must be auto, raw or nio")
         }
         if self.rate != nil && self.concurrency != nil {
             throw ValidationError("--rate (open loop) and --concurrency (closed loop) exclude each other")
@@ -143,6 +149,7 @@ struct Load: ParsableCommand {
         configuration.focusPassword = self.focusPassword ?? environment["PARLEY_LOAD_FOCUS_PASSWORD"] ?? ""
         configuration.serverPID = self.serverPID
         configuration.threads = self.threads
+        configuration.engine = engine
         configuration.clientTimeout = self.timeout ?? min(30, self.duration)
         if let prefix = self.roomPrefix { configuration.roomPrefix = prefix }
         configuration.settle = self.settle
