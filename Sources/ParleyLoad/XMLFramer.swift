@@ -160,6 +160,14 @@ public struct XMLFramer {
                 }
                 scan = gt + 1
                 let empty = bytes[gt - 1] == UInt8(ascii: "/")
+                if depth == rootDepth - 1 && empty {
+                    // A root with no children (an empty BOSH `<body/>`): opened and closed at once.
+                    consumed = scan
+                    let view = ElementView(UnsafeRawBufferPointer(rebasing: bytes[lt..<scan]))
+                    if case .stop = handle(.streamOpened(view)) { break scanning }
+                    if case .stop = handle(.streamClosed) { break scanning }
+                    continue
+                }
                 if depth == rootDepth - 1 && !empty {
                     // The root (stream header or BOSH body) opens.
                     depth += 1

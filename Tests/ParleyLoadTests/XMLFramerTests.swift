@@ -117,3 +117,11 @@ private let header =
         #expect(framer.bufferedByteCount == 0)
     }
 }
+
+@Suite struct XMLFramerEmptyRootTests {
+    @Test func emptyBOSHBodyOpensAndCloses() {
+        let events = frame(
+            "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='internal-server-error'/>")
+        #expect(events == ["open:body", "close"])
+    }
+}
