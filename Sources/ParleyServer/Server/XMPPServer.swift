@@ -128,7 +128,7 @@ public final class XMPPServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        C2SHandler(context: c2s, secured: directTLS, loopback: loopback, connectionID: id))
+                        C2SHandler(context: c2s, eventLoop: channel.eventLoop, secured: directTLS, loopback: loopback, connectionID: id))
                 }
             }
             .bind(host: self.configuration.listenAddress, port: port)
