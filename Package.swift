@@ -35,9 +35,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ParleyTransports",
+            dependencies: [
+                "ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC",
+                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC", "ParleyTransports",
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,6 +68,8 @@ let package = Package(
         .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], swiftSettings: strict),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyTransportsTests", dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"], swiftSettings: strict),
         .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTLSTests",

@@ -89,6 +89,7 @@ struct Serve: ParsableCommand {
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0
+            if serverConfiguration.httpPort != nil { serverConfiguration.httpPort = 0 }
         }
         let server = XMPPServer(
             configuration: serverConfiguration, tls: tls,
@@ -99,6 +100,7 @@ struct Serve: ParsableCommand {
         if self.ephemeral {
             var line = "{\"c2s\":\(ports.c2s)"
             if let tlsPort = ports.c2sTLS { line += ",\"c2s_tls\":\(tlsPort)" }
+            if let httpPort = ports.http { line += ",\"http\":\(httpPort)" }
             line += "}\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
@@ -107,7 +109,7 @@ struct Serve: ParsableCommand {
             "Parley is serving",
             metadata: [
                 "hosts": "\(hosts.joined(separator: ","))", "c2s": "\(ports.c2s)",
-                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "startup": "\(elapsed)",
+                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "http": "\(ports.http.map(String.init) ?? "off")", "startup": "\(elapsed)",
             ])
         Serve.waitForSignal()
         logger.notice("Shutting down")

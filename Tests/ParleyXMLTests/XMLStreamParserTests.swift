@@ -210,3 +210,14 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite struct XMLStreamParserEmptyRootTests {
+    /// expat reports an empty root's start and end in one token: both events must come out.
+    @Test func emptyRootGivesOpenedAndClosed() throws {
+        let events = try XMLStreamParser().feed(Array("<body rid='1' xmlns='http://jabber.org/protocol/httpbind'/>".utf8))
+        #expect(events.count == 2)
+        guard case .streamOpened(let header) = events.first else { Issue.record("no header"); return }
+        #expect(header[attribute: "rid"] == "1")
+        #expect(events.last == .streamClosed)
+    }
+}

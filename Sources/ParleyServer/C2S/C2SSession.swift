@@ -19,15 +19,21 @@ final class C2SSession {
     private var timeout: Scheduled<Void>?
     private(set) var closing = false
     var logger: Logger
+    /// The query string of the request that opened a web session (`room`, `token`, `previd`, `prefix`).
+    let query: [String: String]
 
-    init(context shared: C2SContext, transport: any C2STransport, secured: Bool, encryptionExempt: Bool, connectionID: String) {
+    init(
+        context shared: C2SContext, transport: any C2STransport, secured: Bool, encryptionExempt: Bool,
+        connectionID: String, query: [String: String] = [:], canStartTLS: Bool = false
+    ) {
         self.shared = shared
+        self.query = query
         self.eventLoop = transport.eventLoop
         self.transport = transport
         let settings = shared.settings
         self.machine = C2SStateMachine(
             configuration: .init(
-                hosts: settings.hosts, tlsAvailable: shared.makeTLSHandler != nil && !secured,
+                hosts: settings.hosts, tlsAvailable: canStartTLS && shared.makeTLSHandler != nil && !secured,
                 requireEncryption: settings.requireEncryption, encryptionExempt: encryptionExempt),
             secured: secured, credentials: shared.credentials)
         var logger = shared.logger

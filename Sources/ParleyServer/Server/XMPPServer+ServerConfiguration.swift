@@ -16,6 +16,7 @@ extension XMPPServer.Configuration {
         self.listenAddress = file.listen.address
         self.c2sPort = file.listen.c2sPort
         self.c2sTLSPort = file.listen.c2sTLSPort == 0 ? nil : file.listen.c2sTLSPort
+        self.httpPort = file.listen.httpPort == 0 ? nil : file.listen.httpPort
         self.requireEncryption = file.c2s.requireEncryption
         self.allowPlaintextLoopback = file.c2s.allowPlaintextLoopback
         self.maxStanzaBytes = file.c2s.maxStanzaBytes
