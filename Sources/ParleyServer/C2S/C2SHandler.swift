@@ -58,7 +58,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         let session = C2SSession(
             context: self.shared, transport: self, secured: self.secured,
             encryptionExempt: self.loopback && self.shared.settings.allowPlaintextLoopback,
-            connectionID: self.connectionID, canStartTLS: true)
+            connectionID: self.connectionID, canStartTLS: true, supportsStreamManagement: true)
         self.session = session
         if self.shared.settings.logAddresses, let address = context.remoteAddress {
             session.logger.info("Client connected", metadata: ["address": "\(address)"])

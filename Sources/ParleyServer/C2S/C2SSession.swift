@@ -11,31 +11,42 @@ import ParleyXML
 final class C2SSession {
     let shared: C2SContext
     let eventLoop: any EventLoop
-    private(set) var machine: C2SStateMachine
-    private var transport: (any C2STransport)?
-    private(set) var handle: SessionHandle?
+    var machine: C2SStateMachine
+    var transport: (any C2STransport)?
+    var handle: SessionHandle?
     /// Entities that got directed presence (RFC 6121 §4.6): they get unavailable when the session ends.
-    private var directedPresence: Set<JID> = []
+    var directedPresence: Set<JID> = []
     private var timeout: Scheduled<Void>?
-    private(set) var closing = false
+    var closing = false
+    /// XEP-0198 state; `hibernation` runs while the connection is gone and the session may be resumed.
+    var sm = StreamManagementState()
+    var hibernation: Scheduled<Void>?
+    var resumptionEntry: ResumptionRegistry.Entry?
+    let supportsStreamManagement: Bool
     var logger: Logger
     /// The query string of the request that opened a web session (`room`, `token`, `previd`, `prefix`).
     let query: [String: String]
 
     init(
         context shared: C2SContext, transport: any C2STransport, secured: Bool, encryptionExempt: Bool,
-        connectionID: String, query: [String: String] = [:], canStartTLS: Bool = false
+        connectionID: String, query: [String: String] = [:], canStartTLS: Bool = false,
+        supportsStreamManagement: Bool = false
     ) {
         self.shared = shared
         self.query = query
+        self.supportsStreamManagement = supportsStreamManagement
         self.eventLoop = transport.eventLoop
         self.transport = transport
         let settings = shared.settings
-        self.machine = C2SStateMachine(
-            configuration: .init(
-                hosts: settings.hosts, tlsAvailable: canStartTLS && shared.makeTLSHandler != nil && !secured,
-                requireEncryption: settings.requireEncryption, encryptionExempt: encryptionExempt),
-            secured: secured, credentials: shared.credentials)
+        var machineConfiguration = C2SStateMachine.Configuration(
+            hosts: settings.hosts, tlsAvailable: canStartTLS && shared.makeTLSHandler != nil && !secured,
+            requireEncryption: settings.requireEncryption, encryptionExempt: encryptionExempt)
+        machineConfiguration.offerStreamManagement = supportsStreamManagement
+        // Jitsi's jitsi-anonymous: a client resuming with `previd` gets its hibernated username back.
+        if let previd = query["previd"], let entry = shared.resumption.entry(previd) {
+            machineConfiguration.anonymousUsername = entry.jid.localpart
+        }
+        self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured, credentials: shared.credentials)
         var logger = shared.logger
         logger[metadataKey: "connection"] = "\(connectionID)"
         self.logger = logger
@@ -58,7 +69,9 @@ final class C2SSession {
         guard !self.closing else { return }
         switch event {
         case .streamOpened(let header): self.perform(self.machine.streamOpened(header))
-        case .element(let element): self.perform(self.machine.receive(element))
+        case .element(let element):
+            if self.sm.enabled, StreamManagementState.isStanza(element) { self.sm.handledInbound &+= 1 }
+            self.perform(self.machine.receive(element))
         case .streamClosed: self.perform(self.machine.streamClosed())
         }
     }
@@ -68,10 +81,13 @@ final class C2SSession {
         self.perform(self.machine.fail(StreamError(error)))
     }
 
-    /// The connection is gone (closed by the peer, or after our close).
+    /// The connection is gone (closed by the peer, or after our close). A resumable session that did not
+    /// close cleanly hibernates (XEP-0198 §5) instead of ending.
     func transportClosed() {
-        self.closing = true
+        let abrupt = !self.closing
         self.transport = nil
+        if abrupt, self.hibernate() { return }
+        self.closing = true
         self.endSession()
     }
 
@@ -79,9 +95,40 @@ final class C2SSession {
 
     /// A stanza routed to this session. On `eventLoop`.
     func deliver(_ stanza: Stanza) {
-        guard !self.closing, let transport = self.transport else { return }
-        transport.send(stanza.element)
+        guard let transport = self.transport else {
+            // Hibernating: queue for the resumed connection (XEP-0198 §5), within bounds.
+            guard self.hibernation != nil else { return }
+            _ = self.sm.sent(stanza.element, askEvery: Int.max)
+            if self.sm.unacked.count > C2SSession.maxHibernationQueue {
+                self.logger.info("Too many stanzas queued while hibernating: ending the session")
+                self.hibernation?.cancel()
+                self.hibernation = nil
+                self.forgetResumption()
+                self.endSession()
+            }
+            return
+        }
+        guard !self.closing else { return }
+        self.output(stanza.element, to: transport)
         transport.flush()
+    }
+
+    /// The most stanzas kept for a hibernating session.
+    static let maxHibernationQueue = 1000
+    /// Ask for an ack after this many unacknowledged stanzas (docker-jitsi-meet: `smacks_max_unacked_stanzas = 5`).
+    static let askForAckEvery = 5
+
+    /// Sends an element, counting stanzas for stream management.
+    private func output(_ element: XMLElement, to transport: any C2STransport) {
+        transport.send(element)
+        if StreamManagementState.isStanza(element), self.sm.sent(element, askEvery: C2SSession.askForAckEvery) {
+            transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
+        }
+    }
+
+    func cancelNegotiationTimeout() {
+        self.timeout?.cancel()
+        self.timeout = nil
     }
 
     /// Ends the stream (for example `conflict` when another session took the resource).
@@ -98,7 +145,7 @@ final class C2SSession {
             case .sendStreamHeader(let id, let host):
                 transport.sendStreamHeader(id: id, host: host)
             case .send(let element):
-                transport.send(element)
+                self.output(element, to: transport)
             case .startTLS:
                 transport.flush()
                 guard transport.startTLS() else {
@@ -121,6 +168,10 @@ final class C2SSession {
                 self.route(stanza)
             case .broadcastPresence(let presence):
                 self.broadcastPresence(presence)
+            case .streamManagement(let element):
+                self.streamManagement(element)
+            case .resume(let element):
+                self.resume(element)
             case .close(let error):
                 guard !self.closing else { return }
                 self.closing = true
@@ -193,9 +244,12 @@ final class C2SSession {
     }
 
     /// The session is over: presence cleaned up, registry left (RFC 6121 §4.6.3). Idempotent.
-    private func endSession() {
+    func endSession() {
         self.timeout?.cancel()
         self.timeout = nil
+        self.hibernation?.cancel()
+        self.hibernation = nil
+        self.forgetResumption()
         guard let handle = self.handle else { return }
         self.sendUnavailableToDirected(nil)
         self.handle = nil

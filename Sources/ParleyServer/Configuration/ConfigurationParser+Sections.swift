@@ -11,7 +11,7 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins", "muc", "focus_proxy",
+                "hosts", "accounts", "admins", "muc", "focus_proxy", "http",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port"]),
@@ -20,12 +20,13 @@ extension ConfigurationParser {
             "c2s",
             [
                 "require_encryption", "allow_plaintext_loopback", "max_stanza_bytes", "unlimited_max_stanza_bytes",
-                "unlimited_jids", "max_depth", "negotiation_timeout", "advertise_version",
+                "unlimited_jids", "max_depth", "negotiation_timeout", "advertise_version", "sm_hibernation",
             ]
         ),
         ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms"]),
         ("accounts[]", ["jid", "password", "password_env"]),
         ("muc[]", ConfigurationParser.mucKeys),
+        ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
     ]
 
@@ -76,6 +77,9 @@ extension ConfigurationParser {
         }
         if let node = fields["admins"] {
             configuration.admins = self.jidList(node, "admins") ?? configuration.admins
+        }
+        if let node = fields["http"] {
+            configuration.http = self.parseHTTP(node, keyPath: "http")
         }
         if let node = fields["muc"], let services = self.parseMUCs(node, keyPath: "muc", hosts: configuration.hosts) {
             configuration.muc = services
@@ -146,6 +150,7 @@ extension ConfigurationParser {
             self.seconds($0, $1, maximum: 86_400)
         }
         self.assign(fields, "advertise_version", to: &c2s.advertiseVersion, self.bool)
+        self.assign(fields, "sm_hibernation", to: &c2s.smHibernation) { self.integer($0, $1, in: 1...3600) }
         if c2s.unlimitedMaxStanzaBytes < c2s.maxStanzaBytes {
             let key = fields["unlimited_max_stanza_bytes"] != nil ? "unlimited_max_stanza_bytes" : "max_stanza_bytes"
             self.error(
@@ -153,6 +158,18 @@ extension ConfigurationParser {
                     + "(\(c2s.maxStanzaBytes))", at: fields[key], keyPath: fields.path(key))
         }
         return c2s
+    }
+
+    func parseHTTP(_ node: Node, keyPath: String) -> ServerConfiguration.HTTP {
+        var http = ServerConfiguration.HTTP()
+        guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.keys(of: "http")) else { return http }
+        self.assign(fields, "cors_origins", to: &http.corsOrigins) { node, keyPath -> [String]? in
+            self.list(node, keyPath)?.enumerated().compactMap { self.string($1, "\(keyPath)[\($0)]") }
+        }
+        self.assign(fields, "bosh_max_wait", to: &http.boshMaxWait) { self.integer($0, $1, in: 1...60) }
+        self.assign(fields, "bosh_inactivity", to: &http.boshInactivity) { self.integer($0, $1, in: 1...600) }
+        self.assign(fields, "behind_tls_proxy", to: &http.behindTLSProxy, self.bool)
+        return http
     }
 
     // MARK: - admins, unlimited_jids

@@ -46,6 +46,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var muc: [MUC]
     /// Jitsi's focus proxy component; nil when off.
     public var focusProxy: FocusProxy?
+    /// The web transports' settings.
+    public var http = HTTP()
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(

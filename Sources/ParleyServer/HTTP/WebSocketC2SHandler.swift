@@ -33,7 +33,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         self.context = context
         let session = C2SSession(
             context: self.shared, transport: self, secured: false, encryptionExempt: self.secure,
-            connectionID: self.connectionID, query: self.query.parameters)
+            connectionID: self.connectionID, query: self.query.parameters, supportsStreamManagement: true)
         self.session = session
         session.logger.debug("WebSocket client connected")
         session.start()

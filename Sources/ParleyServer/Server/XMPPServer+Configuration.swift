@@ -23,6 +23,8 @@ extension XMPPServer {
         /// BOSH timing (XEP-0124).
         public var boshMaxWait = 60
         public var boshInactivity = 60
+        /// XEP-0198: seconds a dropped, resumable session waits for its client.
+        public var hibernationSeconds = 60
         public var requireEncryption = true
         public var allowPlaintextLoopback = false
         /// Prosody's `c2s_stanza_size_limit`.

@@ -17,6 +17,11 @@ extension XMPPServer.Configuration {
         self.c2sPort = file.listen.c2sPort
         self.c2sTLSPort = file.listen.c2sTLSPort == 0 ? nil : file.listen.c2sTLSPort
         self.httpPort = file.listen.httpPort == 0 ? nil : file.listen.httpPort
+        self.corsOrigins = file.http.corsOrigins
+        self.boshMaxWait = file.http.boshMaxWait
+        self.boshInactivity = file.http.boshInactivity
+        self.webTransportsSecure = file.http.behindTLSProxy
+        self.hibernationSeconds = file.c2s.smHibernation
         self.requireEncryption = file.c2s.requireEncryption
         self.allowPlaintextLoopback = file.c2s.allowPlaintextLoopback
         self.maxStanzaBytes = file.c2s.maxStanzaBytes

@@ -88,7 +88,7 @@ public final class XMPPServer: Sendable {
                 unlimitedJIDs: Set(configuration.unlimitedJIDs.map(\.bare)),
                 maxDepth: configuration.maxDepth,
                 negotiationTimeout: configuration.negotiationTimeout,
-                logAddresses: configuration.logAddresses),
+                logAddresses: configuration.logAddresses, hibernationSeconds: configuration.hibernationSeconds),
             router: router, credentials: credentials, makeTLSHandler: makeTLS, logger: logger,
             sessionEnded: { session in
                 for handler in domains.values { handler.sessionEnded(session, router: router) }
