@@ -11,7 +11,7 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins",
+                "hosts", "accounts", "admins", "room_names",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port"]),
@@ -25,6 +25,7 @@ extension ConfigurationParser {
         ),
         ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms"]),
         ("accounts[]", ["jid", "password", "password_env"]),
+        ("room_names", roomNamesKeys),
     ]
 
     static func keys(of section: String) -> [String] {
@@ -74,6 +75,9 @@ extension ConfigurationParser {
         }
         if let node = fields["admins"] {
             configuration.admins = self.jidList(node, "admins") ?? configuration.admins
+        }
+        if let node = fields["room_names"] {
+            configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")
         }
         return configuration
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ParleyCore
+import ParleyMUC
 
 /// Everything `parley serve` reads from its YAML file, with a default for every key.
 ///
@@ -42,6 +43,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var accounts: [Account]
     /// `admins`: bare JIDs with administrative rights (Jitsi's focus and bridge accounts).
     public var admins: [JID]
+    /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).
+    public var roomNames: RoomNamePolicy.Configuration
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(
@@ -55,7 +58,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         c2s: C2S = C2S(),
         hosts: [Host] = ServerConfiguration.jitsiHosts,
         accounts: [Account] = ServerConfiguration.jitsiAccounts,
-        admins: [JID] = ServerConfiguration.jitsiAdmins
+        admins: [JID] = ServerConfiguration.jitsiAdmins,
+        roomNames: RoomNamePolicy.Configuration = RoomNamePolicy.Configuration()
     ) {
         self.dataDirectory = dataDirectory
         self.logLevel = logLevel
@@ -68,6 +72,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.hosts = hosts
         self.accounts = accounts
         self.admins = admins
+        self.roomNames = roomNames
     }
 
     /// The embedded default: what docker-jitsi-meet's Prosody serves, on 127.0.0.1.
