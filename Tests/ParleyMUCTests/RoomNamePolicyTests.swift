@@ -191,7 +191,8 @@ struct RoomNamePolicyTests {
     static let jitsiGeneratedNames = [
         "gentleflowersattenddoubtfully", "hungryelephantsjumpquickly", "remarkableconversationsdriftloudly",
         "suspiciousbananasreflectbriefly", "tropicalgalaxiesdebateeagerly", "vibrantcommitteesvisitslowly",
-        "ancientbreakthroughsreturnrapidly", "steadyhorizonsexplainopenly",
+        "ancientbreakthroughsreturnrapidly", "steadyhorizonsexplainopenly", "responsiblecandlesreinforcenowadays",
+        "surprisingcommissionsbreathepolitely",
     ]
 
     @Test(
