@@ -86,6 +86,9 @@ struct Serve: ParsableCommand {
         let threads = file.eventLoops > 0 ? file.eventLoops : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var serverConfiguration = XMPPServer.Configuration(file)
+        // Room names that are account names are refused: the store's accounts as of start-up.
+        let storedNames = (try? store.list(host: nil).compactMap(\.localpart)) ?? []
+        serverConfiguration.setRoomNamePolicy(file, accountNames: file.declaredAccountNames.union(storedNames))
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0

@@ -11,7 +11,7 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins", "muc", "focus_proxy", "http",
+                "hosts", "accounts", "admins", "muc", "focus_proxy", "http", "room_names",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port"]),
@@ -28,6 +28,7 @@ extension ConfigurationParser {
         ("muc[]", ConfigurationParser.mucKeys),
         ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
+        ("room_names", roomNamesKeys),
     ]
 
     static func keys(of section: String) -> [String] {
@@ -86,6 +87,9 @@ extension ConfigurationParser {
         }
         if let node = fields["focus_proxy"], let proxy = self.parseFocusProxy(node, keyPath: "focus_proxy", configuration: configuration) {
             configuration.focusProxy = proxy
+        }
+        if let node = fields["room_names"] {
+            configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")
         }
         return configuration
     }

@@ -44,5 +44,12 @@ extension XMPPServer.Configuration {
             return service
         }
         self.focusProxy = file.focusProxy.map { ($0.domain, $0.target) }
+        self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
+    }
+
+    /// The room-name policy of `file`, knowing these account names (the store's, read at start-up).
+    public mutating func setRoomNamePolicy(_ file: ServerConfiguration, accountNames: Set<String>) {
+        let policy = file.roomNamePolicy(mucDomains: file.muc.map(\.domain), isAccountName: { accountNames.contains($0) })
+        self.roomNamePolicy = { policy.evaluate($0).stanzaError }
     }
 }
