@@ -66,11 +66,13 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
-        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], swiftSettings: strict),
+        .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
+        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTransportsTests", dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"], swiftSettings: strict),
-        .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTLSTests",
             dependencies: [
@@ -82,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "ParleyServerTests",
             dependencies: [
-                "ParleyServer", "ParleyCore", "ParleyXML", "ParleyTLS",
+                "ParleyServer", "ParleyCore", "ParleyXML", "ParleyTLS", "ParleyTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyXML

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import ParleyCore
+import ParleyTransports
 import ParleyXML
 
 /// A client connection over TCP (RFC 6120): the framing for a `C2SSession`. Bytes go through the stream
@@ -123,7 +124,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
 
     func send(_ element: XMLElement) {
         if element.namespace == Namespace.streams {
-            self.write(C2SHandler.streamElementBytes(element))
+            self.write(StreamElementEncoding.encode(element, declarePrefix: false))
         } else {
             self.write(element.serialized(inheritedNamespace: Namespace.client))
         }
@@ -154,7 +155,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
             if needsHeader {
                 bytes += Array("<?xml version='1.0'?><stream:stream xmlns='\(Namespace.client)' xmlns:stream='\(Namespace.streams)' version='1.0'>".utf8)
             }
-            bytes += C2SHandler.streamElementBytes(error.element)
+            bytes += StreamElementEncoding.encode(error.element, declarePrefix: false)
         }
         bytes += Array("</stream:stream>".utf8)
         let channel = context.channel
@@ -172,29 +173,6 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private func write(_ bytes: [UInt8]) {
         guard let context = self.context else { return }
         context.write(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
-    }
-
-    /// Stream-namespace elements keep the conventional `stream:` prefix, which some clients match literally.
-    static func streamElementBytes(_ element: XMLElement) -> [UInt8] {
-        var out = Array("<stream:\(element.name)".utf8)
-        for attribute in element.attributes where attribute.namespace.isEmpty {
-            out += Array(" \(attribute.name)='".utf8)
-            XMLEscaping.appendEscaped(attribute.value, into: &out)
-            out.append(UInt8(ascii: "'"))
-        }
-        if element.children.isEmpty {
-            out += Array("/>".utf8)
-            return out
-        }
-        out.append(UInt8(ascii: ">"))
-        for child in element.children {
-            switch child {
-            case .element(let e): e.serialize(into: &out, inheritedNamespace: Namespace.client)
-            case .text(let t): XMLEscaping.appendEscaped(t, into: &out, isAttribute: false)
-            }
-        }
-        out += Array("</stream:\(element.name)>".utf8)
-        return out
     }
 }
 

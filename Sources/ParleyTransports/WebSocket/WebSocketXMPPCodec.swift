@@ -70,21 +70,7 @@ public struct WebSocketXMPPCodec {
         guard element.namespace == Namespace.streams else {
             return element.serialized(inheritedNamespace: "")
         }
-        var out = Array("<stream:\(element.name) xmlns:stream='\(Namespace.streams)'".utf8)
-        for attribute in element.attributes where attribute.namespace.isEmpty {
-            out += Array(" \(attribute.name)='".utf8)
-            XMLEscaping.appendEscaped(attribute.value, into: &out)
-            out.append(UInt8(ascii: "'"))
-        }
-        out.append(UInt8(ascii: ">"))
-        for child in element.children {
-            switch child {
-            case .element(let e): e.serialize(into: &out, inheritedNamespace: Namespace.client)
-            case .text(let t): XMLEscaping.appendEscaped(t, into: &out, isAttribute: false)
-            }
-        }
-        out += Array("</stream:\(element.name)>".utf8)
-        return out
+        return StreamElementEncoding.encode(element, declarePrefix: true)
     }
 }
 
