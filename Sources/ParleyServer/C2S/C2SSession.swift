@@ -18,6 +18,7 @@ final class C2SSession {
     var directedPresence: Set<JID> = []
     private var timeout: Scheduled<Void>?
     var closing = false
+    private var flushScheduled = false
     /// XEP-0198 state; `hibernation` runs while the connection is gone and the session may be resumed.
     var sm = StreamManagementState()
     var hibernation: Scheduled<Void>?
@@ -110,7 +111,19 @@ final class C2SSession {
         }
         guard !self.closing else { return }
         self.output(stanza.element, to: transport)
-        transport.flush()
+        self.scheduleFlush()
+    }
+
+    /// Coalesces flushes: stanzas delivered in one burst (a room's broadcast) leave in one write.
+    private func scheduleFlush() {
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.eventLoop.execute {
+            let session = loopBound.value
+            session.flushScheduled = false
+            session.transport?.flush()
+        }
     }
 
     /// The most stanzas kept for a hibernating session.
