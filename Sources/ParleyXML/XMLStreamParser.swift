@@ -111,8 +111,9 @@ public final class XMLStreamParser {
         }
         // An unfinished start tag or text run can grow without any callback firing: bound it here too.
         if self.elementDepth >= 1, self.bytesFed - self.markIndex > self.configuration.maxStanzaBytes {
-            self.fail(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
-            throw self.failure!
+            let error = XMLStreamError(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
+            self.failure = error
+            throw error
         }
     }
 

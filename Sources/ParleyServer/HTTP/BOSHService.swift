@@ -44,7 +44,10 @@ final class BOSHService: Sendable {
         } catch {
             return respond(.badRequest, BOSHBody.terminate(condition: "bad-request"))
         }
-        guard let rid = parsed.rid else { return respond(.badRequest, BOSHBody.terminate(condition: "bad-request")) }
+        // XEP-0124 §14: a rid is below 2^53, which also keeps the window arithmetic far from overflow.
+        guard let rid = parsed.rid, rid < 1 << 53 else {
+            return respond(.badRequest, BOSHBody.terminate(condition: "bad-request"))
+        }
         guard let sid = parsed.sid else {
             self.create(parsed, rid: rid, query: query, channel: channel, respond: respond)
             return
