@@ -93,6 +93,7 @@ struct Serve: ParsableCommand {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0
             if serverConfiguration.httpPort != nil { serverConfiguration.httpPort = 0 }
+            if serverConfiguration.httpsPort != nil { serverConfiguration.httpsPort = 0 }
         }
         let server = XMPPServer(
             configuration: serverConfiguration, tls: tls,
@@ -104,6 +105,7 @@ struct Serve: ParsableCommand {
             var line = "{\"c2s\":\(ports.c2s)"
             if let tlsPort = ports.c2sTLS { line += ",\"c2s_tls\":\(tlsPort)" }
             if let httpPort = ports.http { line += ",\"http\":\(httpPort)" }
+            if let httpsPort = ports.https { line += ",\"https\":\(httpsPort)" }
             line += "}\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }

@@ -14,7 +14,7 @@ extension ConfigurationParser {
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "http", "room_names",
             ]
         ),
-        ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port"]),
+        ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
         ("tls", ["certificate", "key"]),
         (
             "c2s",
@@ -105,9 +105,13 @@ extension ConfigurationParser {
         self.assign(fields, "c2s_port", to: &listen.c2sPort, self.port)
         self.assign(fields, "c2s_tls_port", to: &listen.c2sTLSPort, self.port)
         self.assign(fields, "http_port", to: &listen.httpPort, self.port)
+        self.assign(fields, "https_port", to: &listen.httpsPort, self.port)
 
         // Two listeners on one port cannot both bind; report it at the port the file sets.
-        let ports = [("c2s_port", listen.c2sPort), ("c2s_tls_port", listen.c2sTLSPort), ("http_port", listen.httpPort)]
+        let ports = [
+            ("c2s_port", listen.c2sPort), ("c2s_tls_port", listen.c2sTLSPort), ("http_port", listen.httpPort),
+            ("https_port", listen.httpsPort),
+        ]
         for (index, (key, port)) in ports.enumerated() where port != 0 {
             guard let earlier = ports[..<index].first(where: { $0.1 == port }) else { continue }
             let node = fields[key] ?? fields[earlier.0]

@@ -16,6 +16,8 @@ extension XMPPServer {
         public var c2sTLSPort: Int? = 5223
         /// The web transports (BOSH, WebSocket) and `/health`; nil disables them. 0 binds a free port.
         public var httpPort: Int? = 5280
+        /// The same web listener over TLS (no nginx in front); nil (the default) disables it.
+        public var httpsPort: Int? = nil
         /// Origins allowed to use BOSH from a browser (CORS); `*` allows any.
         public var corsOrigins: [String] = []
         /// BOSH and WebSocket arrive through nginx, which terminates TLS (Jitsi's `consider_*_secure`).

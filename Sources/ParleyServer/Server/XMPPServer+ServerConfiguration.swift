@@ -17,6 +17,7 @@ extension XMPPServer.Configuration {
         self.c2sPort = file.listen.c2sPort
         self.c2sTLSPort = file.listen.c2sTLSPort == 0 ? nil : file.listen.c2sTLSPort
         self.httpPort = file.listen.httpPort == 0 ? nil : file.listen.httpPort
+        self.httpsPort = file.listen.httpsPort == 0 ? nil : file.listen.httpsPort
         self.corsOrigins = file.http.corsOrigins
         self.boshMaxWait = file.http.boshMaxWait
         self.boshInactivity = file.http.boshInactivity

@@ -17,11 +17,13 @@ public final class XMPPServer: Sendable {
         public var c2s: Int
         public var c2sTLS: Int?
         public var http: Int?
+        public var https: Int?
 
         enum CodingKeys: String, CodingKey {
             case c2s
             case c2sTLS = "c2s_tls"
             case http
+            case https
         }
     }
 
@@ -107,13 +109,16 @@ public final class XMPPServer: Sendable {
     /// Binds the listeners. Returns once they accept connections.
     public func start() throws -> BoundPorts {
         let c2sChannel = try self.listen(port: self.configuration.c2sPort, directTLS: false)
-        var ports = BoundPorts(c2s: c2sChannel.localAddress?.port ?? 0, c2sTLS: nil, http: nil)
+        var ports = BoundPorts(c2s: c2sChannel.localAddress?.port ?? 0, c2sTLS: nil, http: nil, https: nil)
         if let tlsPort = self.configuration.c2sTLSPort, self.tls != nil {
             let tlsChannel = try self.listen(port: tlsPort, directTLS: true)
             ports.c2sTLS = tlsChannel.localAddress?.port
         }
         if let httpPort = self.configuration.httpPort {
-            ports.http = try self.listenHTTP(port: httpPort).localAddress?.port
+            ports.http = try self.listenHTTP(port: httpPort, tls: nil).localAddress?.port
+        }
+        if let httpsPort = self.configuration.httpsPort, let tls = self.tls {
+            ports.https = try self.listenHTTP(port: httpsPort, tls: tls).localAddress?.port
         }
         return ports
     }
@@ -159,7 +164,7 @@ public final class XMPPServer: Sendable {
 
     /// The web listener: WebSocket upgrades at `/xmpp-websocket` (RFC 7395: subprotocol `xmpp` required and
     /// echoed), everything else to `HTTPHandler` (BOSH, keep-alive, health).
-    private func listenHTTP(port: Int) throws -> any Channel {
+    private func listenHTTP(port: Int, tls: TLSContext?) throws -> any Channel {
         let web = self.web
         let counter = self
         let maxFrame = max(self.configuration.maxStanzaBytes, 16 * 1024) + 4096
@@ -192,6 +197,7 @@ public final class XMPPServer: Sendable {
                         }
                     })
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (
                             upgraders: [upgrader],
@@ -205,7 +211,8 @@ public final class XMPPServer: Sendable {
             .bind(host: self.configuration.listenAddress, port: port)
             .wait()
         self.channels.withLock { $0.append(channel) }
-        self.logger.info("Listening for web clients", metadata: ["port": "\(channel.localAddress?.port ?? port)"])
+        self.logger.info(
+            "Listening for web clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"])
         return channel
     }
 
