@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
@@ -55,10 +56,22 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "ParleyLoad",
+            dependencies: [
+                "ParleyXML", "ParleyTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "parley",
             dependencies: [
-                "ParleyServer", "ParleyCore", "ParleyMUC",
+                "ParleyServer", "ParleyCore", "ParleyMUC", "ParleyLoad",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +81,11 @@ let package = Package(
         .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
         .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyLoadTests",
+            dependencies: ["ParleyLoad", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTransportsTests", dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"], swiftSettings: strict),

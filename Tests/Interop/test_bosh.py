@@ -24,6 +24,7 @@ from webxmpp import (
     NS_XBOSH,
     PRESENCE,
     BoshClient,
+    assert_server_healthy,
     focus_factory,  # noqa: F401  (fixture)
     http_request,
     participant_join,
@@ -219,8 +220,14 @@ def test_overactivity_policy_violation(server, bosh_clients):
     time.sleep(0.3)
     ahead = bosh._pool.submit(bosh.post, n + 3)  # waits for n + 2
     time.sleep(0.3)
-    third = bosh.post(n + 2)  # now three outstanding
-    replies = [third, held.result(timeout=12), ahead.result(timeout=12)]
+    try:
+        third = bosh.post(n + 2)  # now three outstanding
+        replies = [third, held.result(timeout=12), ahead.result(timeout=12)]
+    except (ConnectionError, OSError) as error:
+        assert_server_healthy(server, f"after three outstanding BOSH requests (rids n+1, n+3, n+2; requests=2): {error!r}")
+        raise
+    time.sleep(0.3)
+    assert_server_healthy(server, "after answering three outstanding BOSH requests (requests=2) with terminate")
     conditions = [r.condition for r in replies]
     assert "policy-violation" in conditions, f"three outstanding requests with requests=2: {replies!r}{bosh.transcript()}"
     assert all(r.type == "terminate" for r in replies), f"every outstanding request ends with terminate: {replies!r}"

@@ -137,6 +137,25 @@ def http_request(port: int, method: str, path: str, body: bytes | str | None = N
         connection.close()
 
 
+def assert_server_healthy(server, context: str, timeout: float = 3.0):
+    """The server answers /health. A crashing Swift process can stay alive for seconds while its backtracer
+    prints, so a dead-looking server is given time to exit and is then reported with its stderr."""
+    problem = None
+    try:
+        status, _, _ = http_request(server.ports["http"], "GET", "/health", timeout=timeout)
+        if status != 200:
+            problem = f"/health answered HTTP {status}"
+    except (OSError, http.client.HTTPException) as error:
+        problem = f"/health failed: {error!r}"
+    if problem is None:
+        return
+    deadline = time.monotonic() + 15
+    while server.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    server.assert_alive(context)
+    pytest.fail(f"the server no longer answers /health {context} ({problem})\n{server.describe()}")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # WebSocket (RFC 7395)
 # ---------------------------------------------------------------------------------------------------------------
@@ -395,6 +414,19 @@ def ws_clients():
     yield track
     for client in opened:
         client.close()
+
+
+def ws_join(client: "WSClient", room: str, display: str) -> tuple[str, str]:
+    """lib-jitsi-meet's join (nick = the first 8 characters of the anonymous username); waits for the
+    self-presence with status 110. Returns (occupant JID, the join stanza sent)."""
+    nick = client.jid.split("@", 1)[0][:8]
+    occupant = f"{room}@{MUC_DOMAIN}/{nick}"
+    stanza = participant_join(room, nick, display)
+    client.send(stanza)
+    own = client.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == occupant and e.get("type") is None,
+                          what=f"self-presence in {room}")
+    assert "110" in status_codes(own), f"self-presence without status 110: {show(own)}{client.transcript()}"
+    return occupant, stanza
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,291 @@
+import NIOCore
+import NIOPosix
+import ParleyTLS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs one load test from start to finish and returns its report. `run()` blocks the calling thread, which only
+/// polls: every client lives on the workers' event loops.
+///
+/// Phases: (focus login, jitsi) → join or login → (updates, fanout) → (hold, idle) → teardown. Each phase is
+/// timed from its first start to its last completion; CPU time is read for the generator (`getrusage`) and for
+/// the server (`--server-pid`) at the phase's edges. The whole run ends at `duration`, whatever is left.
+public final class LoadRunner {
+    public let configuration: LoadConfiguration
+    private let progress: ((String) -> Void)?
+    /// How often the runner polls the workers, and samples the server's RSS.
+    private let pollInterval: UInt32 = 20_000
+    private let rssInterval: UInt64 = 100_000_000
+
+    public init(configuration: LoadConfiguration, progress: ((String) -> Void)? = nil) {
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    public func run() throws -> LoadReport {
+        let configuration = self.configuration
+        try configuration.validate()
+        let templates = StanzaTemplates(configuration: configuration)
+        try templates.check()
+
+        let fileLimit = ProcessUsage.raiseFileLimit()
+        let needed = configuration.clients * configuration.transport.socketsPerClient + 64
+        if configuration.scenario != .login && needed > fileLimit {
+            throw LoadConfigurationError(problems: [
+                "\(configuration.clients) clients need about \(needed) open files; the limit is \(fileLimit) (ulimit -n)"
+            ])
+        }
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.makeAddressResolvingHost(configuration.host, port: configuration.port)
+        } catch {
+            throw LoadConfigurationError(problems: ["cannot resolve --host \(configuration.host): \(error)"])
+        }
+        let tls = try TLSContext.client(verifyPeer: false)
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.threads)
+        defer { try? group.syncShutdownGracefully() }
+        var workers: [NIOLoopBound<LoadWorker>] = []
+        let loops = Array(group.makeIterator())
+        for (index, loop) in loops.enumerated() {
+            let count = loops.count
+            let bound = try loop.submit {
+                NIOLoopBound(
+                    LoadWorker(
+                        id: index, workerCount: count, eventLoop: loop, configuration: configuration,
+                        templates: templates, tls: tls, address: address),
+                    eventLoop: loop)
+            }.wait()
+            workers.append(bound)
+        }
+
+        var monitor = ServerMonitor(pid: configuration.serverPID)
+        let runStart = LoadClock.now()
+        let deadline = runStart + UInt64(configuration.duration * 1e9)
+        let generatorStart = ProcessUsage.selfCPUSeconds()
+        var phases: [LoadReport.Phase] = []
+
+        // The emulated focus logs in before any participant asks for a conference.
+        if configuration.scenario == .jitsi && configuration.focusJID != nil {
+            let first = workers[0]
+            first.eventLoop.execute { first.value.startFocus() }
+            let focusDeadline = min(deadline, LoadClock.now() + 10_000_000_000)
+            while true {
+                let snapshot = try self.snapshot(workers)
+                if snapshot.focusReady { break }
+                if LoadClock.now() > focusDeadline || snapshot.errors.total > 0 {
+                    self.shutdown(workers)
+                    let reasons = snapshot.errors.sorted.map(\.condition).joined(separator: ", ")
+                    throw LoadConfigurationError(problems: [
+                        "the focus \(configuration.focusJID ?? "") could not log in\(reasons.isEmpty ? "" : ": " + reasons)"
+                    ])
+                }
+                usleep(self.pollInterval)
+                monitor.sample()
+            }
+        }
+
+        // Phase 1: logins or joins.
+        let joinStart = LoadClock.now()
+        let joinGenerator = ProcessUsage.selfCPUSeconds()
+        let joinServer = monitor.cpuSeconds()
+        for worker in workers { worker.eventLoop.execute { worker.value.beginJoinPhase(at: joinStart) } }
+        var last = try self.poll(
+            workers, monitor: &monitor, deadline: deadline, phase: configuration.scenario.operationName,
+            start: joinStart
+        ) {
+            $0.finished >= configuration.clients
+        }
+        let joinEnd = last.lastCompletionAt > joinStart ? last.lastCompletionAt : LoadClock.now()
+        phases.append(
+            self.phase(
+                name: configuration.scenario.operationName, snapshot: last, operations: last.completed,
+                failed: last.failed, start: joinStart, end: joinEnd,
+                generatorCPU: ProcessUsage.selfCPUSeconds() - joinGenerator,
+                serverCPU: monitor.cpuSeconds().map { $0 - (joinServer ?? 0) }, latency: last.operation,
+                session: last.session, login: configuration.scenario.joinsRoom ? last.login : nil,
+                deliveries: configuration.scenario.joinsRoom ? last.presences : nil, expected: nil))
+
+        // Phase 2 (fanout): every occupant sends its updates.
+        if configuration.scenario == .fanout && last.completed > 0 && LoadClock.now() < deadline {
+            let before = try self.snapshot(workers)
+            let updateStart = LoadClock.now()
+            let updateGenerator = ProcessUsage.selfCPUSeconds()
+            let updateServer = monitor.cpuSeconds()
+            for worker in workers { worker.eventLoop.execute { worker.value.beginUpdates() } }
+            var lastPresences = before.presences
+            var lastChange = updateStart
+            last = try self.poll(workers, monitor: &monitor, deadline: deadline, phase: "fanout", start: updateStart) {
+                snapshot in
+                if snapshot.presences != lastPresences {
+                    lastPresences = snapshot.presences
+                    lastChange = LoadClock.now()
+                }
+                // Done when every expected presence arrived, or nothing has moved for two seconds.
+                return snapshot.presencesMissing == 0 || LoadClock.now() - lastChange > 2_000_000_000
+            }
+            let updateEnd = max(last.lastEchoAt, updateStart)
+            let expected =
+                configuration.updates
+                * (0..<self.roomCount).reduce(0) {
+                    let occupants = configuration.occupants(ofRoom: $1)
+                    return $0 + occupants * occupants
+                }
+            phases.append(
+                self.phase(
+                    name: "fanout", snapshot: last, operations: last.updatesEchoed,
+                    failed: last.updatesSent - last.updatesEchoed, start: updateStart, end: updateEnd,
+                    generatorCPU: ProcessUsage.selfCPUSeconds() - updateGenerator,
+                    serverCPU: monitor.cpuSeconds().map { $0 - (updateServer ?? 0) }, latency: last.update,
+                    session: nil, login: nil, deliveries: last.presences - last.joinPresences, expected: expected))
+        }
+
+        // Idle: hold the joined sessions.
+        if configuration.scenario == .idle {
+            let holdEnd = min(deadline, LoadClock.now() + UInt64(configuration.hold * 1e9))
+            while LoadClock.now() < holdEnd {
+                usleep(self.pollInterval * 5)
+                monitor.sample()
+                let elapsed = LoadClock.seconds(from: runStart, to: LoadClock.now())
+                self.progress?(
+                    "[\(NumberFormat.fixed(elapsed, 1))s] hold  \(last.completed) sessions  rss \(monitor.lastRSSKiB / 1024) MiB"
+                )
+            }
+            last = try self.snapshot(workers)
+        }
+        monitor.sample()
+        let rssJoined = monitor.lastRSSKiB
+        let held = last.openConnections
+
+        // Teardown: polite closes, then whatever is left is dropped.
+        for worker in workers { worker.eventLoop.execute { worker.value.closeAll() } }
+        let closeDeadline = min(deadline + 5_000_000_000, LoadClock.now() + 5_000_000_000)
+        while LoadClock.now() < closeDeadline {
+            let snapshot = try self.snapshot(workers)
+            if snapshot.openConnections <= 0 { break }
+            usleep(self.pollInterval)
+            monitor.sample()
+        }
+        self.shutdown(workers)
+        let final = try self.snapshot(workers)
+        if configuration.settle > 0 {
+            let settleEnd = LoadClock.now() + UInt64(configuration.settle * 1e9)
+            while LoadClock.now() < settleEnd {
+                usleep(self.pollInterval * 5)
+                monitor.sample()
+            }
+        }
+        monitor.sample()
+        let runEnd = LoadClock.now()
+
+        var server: LoadReport.Server? = nil
+        if let pid = configuration.serverPID {
+            let perSession: Double? =
+                held > 0 && configuration.scenario != .login
+                ? Double(rssJoined - monitor.rssBeforeKiB) * 1024 / Double(held) : nil
+            server = LoadReport.Server(
+                pid: pid, cpuSeconds: (monitor.cpuSeconds() ?? 0) - (monitor.cpuAtStart ?? 0),
+                rssBeforeKib: monitor.rssBeforeKiB, rssPeakKib: monitor.peakRSSKiB, rssJoinedKib: rssJoined,
+                rssAfterKib: monitor.lastRSSKiB, bytesPerSession: perSession)
+        }
+        let rate: Double?
+        let concurrency: Int?
+        switch configuration.driver {
+        case .rate(let value):
+            rate = value
+            concurrency = nil
+        case .concurrency(let value):
+            rate = nil
+            concurrency = value
+        }
+        var errors: [String: Int] = [:]
+        for (condition, count) in final.errors.sorted { errors[condition] = count }
+        let notStarted = configuration.clients - final.started
+        return LoadReport(
+            scenario: configuration.scenario.rawValue, transport: configuration.transport.rawValue,
+            target: "\(configuration.host):\(configuration.port)"
+                + (configuration.transport.defaultPath != nil ? configuration.path : ""),
+            domain: configuration.domain, muc: configuration.mucDomain, driver: rate != nil ? "open" : "closed",
+            rate: rate, concurrency: concurrency, ramp: configuration.ramp, clients: configuration.clients,
+            roomSize: configuration.effectiveRoomSize,
+            updates: configuration.scenario == .fanout ? configuration.updates : nil,
+            holdSeconds: configuration.scenario == .idle ? configuration.hold : nil,
+            presence: configuration.presence.rawValue, presenceBytes: templates.joinPresenceBytes,
+            threads: configuration.threads, phases: phases, errors: errors, errorCount: final.errors.total,
+            completed: phases.first?.operations ?? 0, notStarted: notStarted,
+            ok: final.errors.total == 0 && notStarted == 0 && (phases.first?.operations ?? 0) == configuration.clients,
+            durationSeconds: LoadClock.seconds(from: runStart, to: runEnd),
+            generatorCPUSeconds: ProcessUsage.selfCPUSeconds() - generatorStart,
+            generatorPeakRSSKib: ProcessUsage.selfPeakRSSKiB(), server: server)
+    }
+
+    private var roomCount: Int {
+        let size = self.configuration.effectiveRoomSize
+        return (self.configuration.clients + size - 1) / size
+    }
+
+    // MARK: - Polling
+
+    private func snapshot(_ workers: [NIOLoopBound<LoadWorker>]) throws -> WorkerSnapshot {
+        var merged = WorkerSnapshot()
+        for worker in workers {
+            merged.merge(try worker.eventLoop.submit { worker.value.snapshot() }.wait())
+        }
+        return merged
+    }
+
+    /// Polls until `done` or the deadline, printing a progress line every second.
+    private func poll(
+        _ workers: [NIOLoopBound<LoadWorker>], monitor: inout ServerMonitor, deadline: UInt64, phase: String,
+        start: UInt64, done: (WorkerSnapshot) -> Bool
+    ) throws -> WorkerSnapshot {
+        var nextProgress = start + 1_000_000_000
+        var nextSample = LoadClock.now()
+        while true {
+            let snapshot = try self.snapshot(workers)
+            let now = LoadClock.now()
+            if done(snapshot) || now >= deadline { return snapshot }
+            if now >= nextSample {
+                monitor.sample()
+                nextSample = now + self.rssInterval
+            }
+            if now >= nextProgress, let progress = self.progress {
+                nextProgress = now + 1_000_000_000
+                progress(
+                    ProgressLine.render(
+                        phase: phase, snapshot: snapshot, start: start, now: now, total: self.configuration.clients))
+            }
+            usleep(self.pollInterval)
+        }
+    }
+
+    private func shutdown(_ workers: [NIOLoopBound<LoadWorker>]) {
+        for worker in workers {
+            try? worker.eventLoop.submit { worker.value.abortAll() }.wait()
+        }
+        // Let the closes run through the loops.
+        usleep(100_000)
+    }
+
+    private func phase(
+        name: String, snapshot: WorkerSnapshot, operations: Int, failed: Int, start: UInt64, end: UInt64,
+        generatorCPU: Double, serverCPU: Double?, latency: LatencyRecorder, session: LatencyRecorder?,
+        login: LatencyRecorder?, deliveries: Int?, expected: Int?
+    ) -> LoadReport.Phase {
+        let seconds = LoadClock.seconds(from: start, to: end)
+        return LoadReport.Phase(
+            name: name, operations: operations, failed: max(0, failed), seconds: seconds,
+            rate: seconds > 0 ? Double(operations) / seconds : 0, latency: latency.summary,
+            sessionLatency: session?.summary, loginLatency: login?.summary, generatorCPUSeconds: generatorCPU,
+            generatorMicrosecondsPerOperation: operations > 0 ? generatorCPU * 1e6 / Double(operations) : 0,
+            serverCPUSeconds: serverCPU,
+            operationsPerServerCPUSecond: serverCPU.flatMap { $0 > 0 ? Double(operations) / $0 : nil },
+            deliveries: deliveries, expectedDeliveries: expected,
+            deliveriesPerServerCPUSecond: deliveries.flatMap { count in
+                serverCPU.flatMap { $0 > 0 ? Double(count) / $0 : nil }
+            },
+            deliveriesPerSecond: deliveries.flatMap { seconds > 0 ? Double($0) / seconds : nil })
+    }
+}
