@@ -81,11 +81,6 @@ let package = Package(
         .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
         .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
-        .testTarget(
-            name: "ParleyLoadTests",
-            dependencies: ["ParleyLoad", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict
-        ),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTransportsTests", dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"], swiftSettings: strict),
