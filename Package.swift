@@ -37,9 +37,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ParleyTransports",
+            dependencies: [
+                "ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC",
+                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC", "ParleyTransports",
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,14 +80,18 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
-        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML"], swiftSettings: strict),
+        .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
+        .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ParleyLoadTests",
-            dependencies: ["ParleyLoad", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["ParleyLoad", "ParleyTestSupport", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
-        .testTarget(name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyTransportsTests", dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"], swiftSettings: strict),
+        .testTarget(
+            name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTLSTests",
             dependencies: [
@@ -90,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "ParleyServerTests",
             dependencies: [
-                "ParleyServer", "ParleyCore", "ParleyXML", "ParleyTLS",
+                "ParleyServer", "ParleyCore", "ParleyXML", "ParleyTLS", "ParleyTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

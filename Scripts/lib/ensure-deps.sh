@@ -39,4 +39,8 @@ ensure_test_deps() {
     pip_install pytest "pytest>=7"
     pip_install pytest_timeout "pytest-timeout>=2"
     pip_install slixmpp "slixmpp==1.17.0"
+    # Web-transport and browser interop tests (Tests/Interop/test_{bosh,websocket,stream_management,browser}.py):
+    # Debian's headless Chromium driven over the DevTools Protocol, Debian's strophe.js, nginx as Jitsi deploys it.
+    apt_install chromium libjs-strophe nginx
+    pip_install websockets "websockets>=13"
 }

@@ -29,12 +29,13 @@ public final class XMLStreamParser {
     public var configuration: Configuration
 
     private var parser: XML_Parser?
-    private var depth = 0
+    private var elementDepth = 0
     private var stack: [XMLElement] = []
     private var text: [UInt8] = []
     private var rootPrefixes: [String: String] = [:]
     private var rootDefaultNamespace = ""
-    private var pending: XMLStreamEvent?
+    /// Events of the current token: usually one; two for an empty root element (`<body/>`).
+    private var pending: [XMLStreamEvent] = []
     private var failure: XMLStreamError?
     /// Absolute byte index (in this parser's input) where the current top-level element started,
     /// or where the last event ended when between elements.
@@ -54,6 +55,9 @@ public final class XMLStreamParser {
     deinit {
         if let parser = self.parser { XML_ParserFree(parser) }
     }
+
+    /// The current element depth: 0 before the root, 1 between top-level elements, more inside one.
+    public var depth: Int { self.elementDepth }
 
     /// Starts over with a fresh parser, as a stream restart requires. Safe to call from an event handler.
     public func reset() {
@@ -81,9 +85,10 @@ public final class XMLStreamParser {
             while true {
                 if let failure = self.failure { throw failure }
                 if status == XML_STATUS_ERROR { throw self.expatError(parser) }
-                if let event = self.pending {
-                    self.pending = nil
-                    try onEvent(event)
+                if !self.pending.isEmpty {
+                    let events = self.pending
+                    self.pending.removeAll(keepingCapacity: true)
+                    for event in events { try onEvent(event) }
                 }
                 if status == XML_STATUS_SUSPENDED {
                     if self.resetRequested {
@@ -105,9 +110,10 @@ public final class XMLStreamParser {
             }
         }
         // An unfinished start tag or text run can grow without any callback firing: bound it here too.
-        if self.depth >= 1, self.bytesFed - self.markIndex > self.configuration.maxStanzaBytes {
-            self.fail(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
-            throw self.failure!
+        if self.elementDepth >= 1, self.bytesFed - self.markIndex > self.configuration.maxStanzaBytes {
+            let error = XMLStreamError(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
+            self.failure = error
+            throw error
         }
     }
 
@@ -127,12 +133,12 @@ public final class XMLStreamParser {
 
     private func makeParser() {
         if let old = self.parser { XML_ParserFree(old) }
-        self.depth = 0
+        self.elementDepth = 0
         self.stack.removeAll(keepingCapacity: true)
         self.text.removeAll(keepingCapacity: true)
         self.rootPrefixes = [:]
         self.rootDefaultNamespace = ""
-        self.pending = nil
+        self.pending.removeAll()
         self.failure = nil
         self.markIndex = 0
         self.suspendedEnd = 0
@@ -181,14 +187,14 @@ public final class XMLStreamParser {
 
     fileprivate func startElement(_ name: UnsafePointer<CChar>, _ attrs: UnsafeMutablePointer<UnsafePointer<CChar>?>?) {
         guard self.failure == nil, let parser = self.parser else { return }
-        self.depth += 1
-        if self.depth > self.configuration.maxDepth {
+        self.elementDepth += 1
+        if self.elementDepth > self.configuration.maxDepth {
             self.fail(.tooDeep, "Elements nested deeper than \(self.configuration.maxDepth)")
             return
         }
-        if self.depth == 2 {
+        if self.elementDepth == 2 {
             self.markIndex = XML_GetCurrentByteIndex(parser)
-        } else if self.depth > 2 {
+        } else if self.elementDepth > 2 {
             if self.checkSize(parser) == false { return }
             self.flushText()
         }
@@ -201,11 +207,11 @@ public final class XMLStreamParser {
                 cursor = cursor.successor().successor()
             }
         }
-        if self.depth == 1 {
-            self.pending = .streamOpened(
+        if self.elementDepth == 1 {
+            self.pending.append(.streamOpened(
                 XMLStreamHeader(
                     name: local, namespace: namespace, attributes: attributes,
-                    defaultNamespace: self.rootDefaultNamespace, prefixes: self.rootPrefixes))
+                    defaultNamespace: self.rootDefaultNamespace, prefixes: self.rootPrefixes)))
             self.suspend(afterEventOf: parser)
         } else {
             self.stack.append(XMLElement(name: local, namespace: namespace, attributes: attributes))
@@ -214,22 +220,22 @@ public final class XMLStreamParser {
 
     fileprivate func endElement() {
         guard self.failure == nil, let parser = self.parser else { return }
-        defer { self.depth -= 1 }
-        if self.depth == 1 {
-            self.pending = .streamClosed
+        defer { self.elementDepth -= 1 }
+        if self.elementDepth == 1 {
+            self.pending.append(.streamClosed)
             self.suspend(afterEventOf: parser)
             return
         }
         self.flushText()
         guard let element = self.stack.popLast() else { return }
-        if self.depth == 2 {
+        if self.elementDepth == 2 {
             if XML_GetCurrentByteIndex(parser) + Int(XML_GetCurrentByteCount(parser)) - self.markIndex
                 > self.configuration.maxStanzaBytes
             {
                 self.fail(.stanzaTooLarge, "Stanza exceeds \(self.configuration.maxStanzaBytes) bytes")
                 return
             }
-            self.pending = .element(element)
+            self.pending.append(.element(element))
             self.suspend(afterEventOf: parser)
         } else if !self.stack.isEmpty {
             self.stack[self.stack.count - 1].children.append(.element(element))
@@ -237,7 +243,7 @@ public final class XMLStreamParser {
     }
 
     fileprivate func characterData(_ s: UnsafePointer<CChar>, _ length: Int32) {
-        guard self.failure == nil, self.depth >= 2, length > 0, let parser = self.parser else { return }
+        guard self.failure == nil, self.elementDepth >= 2, length > 0, let parser = self.parser else { return }
         guard self.checkSize(parser) else { return }
         s.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
             self.text.append(contentsOf: UnsafeBufferPointer(start: $0, count: Int(length)))
@@ -245,7 +251,7 @@ public final class XMLStreamParser {
     }
 
     fileprivate func namespaceDeclaration(prefix: UnsafePointer<CChar>?, uri: UnsafePointer<CChar>?) {
-        guard self.depth == 0 else { return }  // only the root's declarations are kept
+        guard self.elementDepth == 0 else { return }  // only the root's declarations are kept
         let value = uri.map { String(cString: $0) } ?? ""
         if let prefix {
             self.rootPrefixes[String(cString: prefix)] = value

@@ -6,6 +6,6 @@ struct Parley: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parley",
         abstract: "An XMPP signalling server for self-hosted Jitsi Meet.",
-        subcommands: [Serve.self, User.self, Check.self, Load.self]
+        subcommands: [Serve.self, User.self, Check.self, CheckRoom.self, Load.self]
     )
 }

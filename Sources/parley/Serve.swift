@@ -86,9 +86,14 @@ struct Serve: ParsableCommand {
         let threads = file.eventLoops > 0 ? file.eventLoops : System.coreCount
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var serverConfiguration = XMPPServer.Configuration(file)
+        // Room names that are account names are refused: the store's accounts as of start-up.
+        let storedNames = (try? store.list(host: nil).compactMap(\.localpart)) ?? []
+        serverConfiguration.setRoomNamePolicy(file, accountNames: file.declaredAccountNames.union(storedNames))
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0
+            if serverConfiguration.httpPort != nil { serverConfiguration.httpPort = 0 }
+            if serverConfiguration.httpsPort != nil { serverConfiguration.httpsPort = 0 }
         }
         let server = XMPPServer(
             configuration: serverConfiguration, tls: tls,
@@ -99,6 +104,8 @@ struct Serve: ParsableCommand {
         if self.ephemeral {
             var line = "{\"c2s\":\(ports.c2s)"
             if let tlsPort = ports.c2sTLS { line += ",\"c2s_tls\":\(tlsPort)" }
+            if let httpPort = ports.http { line += ",\"http\":\(httpPort)" }
+            if let httpsPort = ports.https { line += ",\"https\":\(httpsPort)" }
             line += "}\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }
@@ -107,7 +114,7 @@ struct Serve: ParsableCommand {
             "Parley is serving",
             metadata: [
                 "hosts": "\(hosts.joined(separator: ","))", "c2s": "\(ports.c2s)",
-                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "startup": "\(elapsed)",
+                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "http": "\(ports.http.map(String.init) ?? "off")", "startup": "\(elapsed)",
             ])
         Serve.waitForSignal()
         logger.notice("Shutting down")

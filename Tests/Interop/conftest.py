@@ -824,3 +824,137 @@ def raw_clients():
     yield track
     for client in opened:
         client.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Raw sockets on asyncio (hundreds of concurrent connections in one event loop)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class AsyncRawClient:
+    """The asyncio twin of `RawClient`, for floods over many connections: exact bytes out, the server's bytes
+    parsed into the top-level elements of the current stream (`elements`), everything kept for reports."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float = 5.0):
+        self.reader = reader
+        self.writer = writer
+        self.timeout = timeout
+        self.sent = bytearray()
+        self.received = bytearray()
+        self.elements: collections.deque = collections.deque()
+        self.eof = False
+        self.jid: str | None = None
+        self._reset_parser()
+
+    @classmethod
+    async def connect(cls, port: int, timeout: float = 5.0) -> "AsyncRawClient":
+        reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), timeout)
+        return cls(reader, writer, timeout)
+
+    def _reset_parser(self):
+        self._parser = ET.XMLPullParser(("start", "end"))
+        self._depth = 0
+        self.header: ET.Element | None = None
+
+    def _feed(self, data: bytes):
+        self._parser.feed(data)
+        for event, element in self._parser.read_events():
+            if event == "start":
+                self._depth += 1
+                if self._depth == 1:
+                    self.header = element
+            else:
+                if self._depth == 2:
+                    self.elements.append(element)
+                    if self.header is not None and len(self.header) and self.header[-1] is element:
+                        self.header.remove(element)
+                self._depth -= 1
+
+    def send(self, data: bytes | str):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sent += data
+        self.writer.write(data)
+
+    def transcript(self, limit: int = 2000) -> str:
+        def clip(data: bytes) -> str:
+            text = data.decode("utf-8", "replace")
+            return text if len(text) <= limit else f"…({len(text) - limit} chars before)…" + text[-limit:]
+
+        return (
+            f"\n--- sent ({len(self.sent)} bytes) ---\n{clip(bytes(self.sent))}"
+            f"\n--- received ({len(self.received)} bytes) ---\n{clip(bytes(self.received))}"
+            f"\n--- connection: {'closed' if self.eof else 'open'}"
+        )
+
+    async def next_element(self, timeout: float | None = None) -> ET.Element:
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while not self.elements:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no element from the server within the time limit{self.transcript()}")
+            if self.eof:
+                raise RawClosed(f"the server closed the connection{self.transcript()}")
+            try:
+                data = await asyncio.wait_for(self.reader.read(65536), remaining)
+            except asyncio.TimeoutError:
+                continue
+            except (ConnectionError, ssl.SSLError, OSError):
+                data = b""
+            if not data:
+                self.eof = True
+                continue
+            self.received += data
+            self._feed(data)
+        return self.elements.popleft()
+
+    async def wait_for(self, predicate, timeout: float | None = None, what: str = "a matching element") -> ET.Element:
+        """Skips elements until one satisfies `predicate`."""
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"no {what} within the time limit{self.transcript()}")
+            element = await self.next_element(remaining)
+            if predicate(element):
+                return element
+
+    async def expect(self, tag: str) -> ET.Element:
+        element = await self.next_element()
+        if element.tag != tag:
+            raise AssertionError(f"expected {tag}, got {ET.tostring(element)!r}{self.transcript()}")
+        return element
+
+    async def open_stream(self, to: str = ANON_DOMAIN) -> ET.Element:
+        self._reset_parser()
+        self.elements.clear()
+        self.send(stream_header(to))
+        return await self.expect(q(NS_STREAMS, "features"))
+
+    def close(self):
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+
+
+async def async_raw_bound_client(port: int, timeout: float = 5.0) -> AsyncRawClient:
+    """STARTTLS, SASL ANONYMOUS on meet.jitsi, stream restart, bind (server-made resource), on asyncio."""
+    client = await AsyncRawClient.connect(port, timeout)
+    try:
+        await client.open_stream(ANON_DOMAIN)
+        client.send(f"<starttls xmlns='{NS_TLS}'/>")
+        await client.expect(q(NS_TLS, "proceed"))
+        await client.writer.start_tls(client_tls_context(), server_hostname=ANON_DOMAIN)
+        await client.open_stream(ANON_DOMAIN)
+        client.send(f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>")
+        await client.expect(q(NS_SASL, "success"))
+        await client.open_stream(ANON_DOMAIN)
+        client.send(f"<iq type='set' id='bind_1'><bind xmlns='{NS_BIND}'/></iq>")
+        reply = await client.expect(q(NS_CLIENT, "iq"))
+        client.jid = reply.findtext(f"{q(NS_BIND, 'bind')}/{q(NS_BIND, 'jid')}")
+        assert reply.get("type") == "result" and client.jid, f"bind failed{client.transcript()}"
+    except BaseException:
+        client.close()
+        raise
+    return client

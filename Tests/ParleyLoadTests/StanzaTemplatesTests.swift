@@ -1,4 +1,5 @@
 import NIOCore
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyLoad
@@ -33,7 +34,8 @@ import Testing
 
     @Test func jitsiPresenceCarriesTheFixtureExtensions() throws {
         // Every child of the fixture's presence appears, by element name, in the generator's Jitsi presence.
-        let fixture = try Fixtures.string("participant-join-presence.xml")
+        let fixture = String(decoding: Fixtures.bytes("participant-join-presence.xml"), as: UTF8.self)
+        #expect(!fixture.isEmpty)
         let payload = JitsiPresence.extensions(sourceInfo: 0)
         for name in [
             "stats-id", "<c ", "<features>", "jitsi_participant_region", "jitsi_participant_codecList", "<email>",

@@ -1,5 +1,6 @@
 import ParleyCore
 import ParleyXML
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyMUC

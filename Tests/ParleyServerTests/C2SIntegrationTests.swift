@@ -1,6 +1,7 @@
 import NIOCore
 import ParleyCore
 import ParleyXML
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyServer

@@ -1,5 +1,6 @@
 import ParleyCore
 import ParleyXML
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyServer
@@ -84,5 +85,39 @@ import Testing
         let answer = try await alice.expect { $0[attribute: "id"] == "q1" }
         #expect(answer.child("error")?.child("service-unavailable") != nil)
         await alice.close()
+    }
+}
+
+@Suite struct RoomNamePolicyFlowTests {
+    @Test func personalRoomNamesAreRefusedAtTheConferenceIQAndAtJoin() async throws {
+        let server = try TestServer(accounts: ["focus": "pw"])
+        defer { server.shutdown() }
+        let focus = try await server.client()
+        _ = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "pw", resource: "focus")
+        try await focus.send("<presence/>")
+        let alice = try await server.client()
+        _ = try await alice.login(host: "meet.jitsi")
+
+        // The conference IQ is refused before the focus sees it.
+        try await alice.send("<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='aliceexample.com@muc.meet.jitsi'/></iq>")
+        let refused = try await alice.expect { $0[attribute: "id"] == "q1" }
+        let error = try #require(refused.child("error"))
+        #expect(error[attribute: "type"] == "cancel" && error.child("not-allowed") != nil)
+        #expect(error.child("text")?.text == "room name looks like an e-mail address")
+
+        // A room focus (an admin) made cannot be joined by participants when its name is a phone number.
+        try await focus.send("<presence to='4917612345678@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>")
+        _ = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "4917612345678@muc.meet.jitsi/focus" }
+        try await alice.send("<presence id='j1' to='4917612345678@muc.meet.jitsi/alice'><x xmlns='\(Namespace.muc)'/></presence>")
+        let joinError = try await alice.expect { $0.name == "presence" && $0[attribute: "id"] == "j1" }
+        #expect(joinError[attribute: "type"] == "error")
+        #expect(joinError.child("error")?.child("text")?.text == "room name looks like a phone number")
+
+        // Ordinary names pass.
+        try await alice.send("<iq type='set' id='q2' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='weekly-standup@muc.meet.jitsi'/></iq>")
+        let forwarded = try await focus.expect { $0.name == "iq" && $0[attribute: "id"] == "q2" }
+        #expect(forwarded.child("conference")?[attribute: "room"] == "weekly-standup@muc.meet.jitsi")
+        await alice.close()
+        await focus.close()
     }
 }

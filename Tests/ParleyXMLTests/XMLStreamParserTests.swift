@@ -1,3 +1,4 @@
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyXML
@@ -208,5 +209,16 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite struct XMLStreamParserEmptyRootTests {
+    /// expat reports an empty root's start and end in one token: both events must come out.
+    @Test func emptyRootGivesOpenedAndClosed() throws {
+        let events = try XMLStreamParser().feed(Array("<body rid='1' xmlns='http://jabber.org/protocol/httpbind'/>".utf8))
+        #expect(events.count == 2)
+        guard case .streamOpened(let header) = events.first else { Issue.record("no header"); return }
+        #expect(header[attribute: "rid"] == "1")
+        #expect(events.last == .streamClosed)
     }
 }

@@ -6,6 +6,8 @@ import ParleyXML
 /// presence it sent, payload untouched.
 public struct Occupant: Sendable, Hashable {
     public let nick: String
+    /// `room@service/nick`, prepared once.
+    public let jid: JID
     public let bareJID: JID
     /// Real full JIDs, in join order.
     public var sessions: [JID]
@@ -13,8 +15,9 @@ public struct Occupant: Sendable, Hashable {
     /// The occupant's presence children as sent, without the MUC `<x/>` elements.
     public var payload: [XMLNode]
 
-    public init(nick: String, bareJID: JID, session: JID, role: Role, payload: [XMLNode]) {
+    public init(nick: String, jid: JID, bareJID: JID, session: JID, role: Role, payload: [XMLNode]) {
         self.nick = nick
+        self.jid = jid
         self.bareJID = bareJID
         self.sessions = [session]
         self.role = role

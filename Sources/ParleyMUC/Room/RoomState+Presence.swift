@@ -80,7 +80,9 @@ extension RoomState {
             out.append(self.presence(of: existing, to: from, statuses: self.selfStatuses(created: false)))
             return out
         }
-        let occupant = Occupant(nick: nick, bareJID: from.bare, session: from, role: affiliation.defaultRole, payload: payload)
+        guard let occupantJID = presence.to, occupantJID.resourcepart == nick else { return [] }
+        let occupant = Occupant(
+            nick: nick, jid: occupantJID, bareJID: from.bare, session: from, role: affiliation.defaultRole, payload: payload)
         // §7.2.3: existing occupants' presence to the newcomer first…
         for other in self.order {
             if let o = self.occupants[other] { out.append(self.presence(of: o, to: from)) }
@@ -154,7 +156,9 @@ extension RoomState {
             }
             out.append(unavailable)
         }
-        var renamed = Occupant(nick: newNick, bareJID: old.bareJID, session: from, role: old.role, payload: RoomState.payload(of: presence))
+        guard let newJID = presence.to, newJID.resourcepart == newNick else { return [] }
+        var renamed = Occupant(
+            nick: newNick, jid: newJID, bareJID: old.bareJID, session: from, role: old.role, payload: RoomState.payload(of: presence))
         renamed.sessions = old.sessions
         self.occupants[oldNick] = nil
         self.occupants[newNick] = renamed
@@ -248,7 +252,7 @@ extension RoomState {
         x.append(item)
         for code in statuses { x.append(XMLElement("status", ns: Namespace.mucUser, [("code", String(code))])) }
         element.append(x)
-        return Stanza(unchecked: element, kind: .presence, from: self.occupantJID(occupant.nick), to: recipient)
+        return Stanza(unchecked: element, kind: .presence, from: occupant.jid, to: recipient)
     }
 
     /// The presence children kept for broadcast: everything but MUC's own `<x/>` elements.

@@ -68,7 +68,7 @@ public struct RoomState: Sendable {
     }
 
     func occupantJID(_ nick: String) -> JID {
-        (try? self.jid.with(resource: nick)) ?? self.jid
+        self.occupants[nick]?.jid ?? (try? self.jid.with(resource: nick)) ?? self.jid
     }
 
     func occupant(of real: JID) -> Occupant? {

@@ -19,6 +19,10 @@ enum C2SAction: Sendable {
     case route(Stanza)
     /// Presence without `to` (RFC 6121 §4.2, §4.5): the session's own availability.
     case broadcastPresence(Stanza)
+    /// A stream management element (XEP-0198: `<enable/>`, `<r/>`, `<a/>`) on a bound stream.
+    case streamManagement(XMLElement)
+    /// `<resume/>` (XEP-0198 §5) instead of binding: the transport looks up the hibernated session.
+    case resume(XMLElement)
     /// Close the stream, with a stream error when given (RFC 6120 §4.4, §4.9).
     case close(StreamError?)
 }

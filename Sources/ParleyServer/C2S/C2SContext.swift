@@ -14,6 +14,8 @@ final class C2SContext: Sendable {
         var maxDepth: Int
         var negotiationTimeout: TimeAmount
         var logAddresses: Bool
+        /// XEP-0198: how long a dropped session waits for its client to resume it.
+        var hibernationSeconds = 60
     }
 
     let settings: Settings
@@ -24,6 +26,8 @@ final class C2SContext: Sendable {
     let logger: Logger
     /// Called when a session ends, after its presence is cleaned up (domain handlers forget it).
     let sessionEnded: @Sendable (SessionHandle) -> Void
+    /// Sessions that may be resumed (XEP-0198).
+    let resumption = ResumptionRegistry()
 
     init(
         settings: Settings, router: StanzaRouter,

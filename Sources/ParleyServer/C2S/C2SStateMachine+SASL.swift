@@ -21,7 +21,7 @@ extension C2SStateMachine {
         }
         switch name {
         case .anonymous:
-            return self.saslStep(.success(username: SASLAnonymous.randomUsername(), additionalData: []), host: host)
+            return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), host: host)
         case .plain:
             return self.saslStep(SASLPlain.authenticate(initial, lookup: self.lookup(host)), host: host)
         case .scramSHA1, .scramSHA256:

@@ -35,6 +35,11 @@ struct C2SStateMachine {
         var encryptionExempt: Bool
         /// Failed SASL attempts before the stream is closed.
         var maxAuthFailures = 5
+        /// Offer XEP-0198 stream management after authentication (TCP and WebSocket, not BOSH).
+        var offerStreamManagement = false
+        /// The username SASL ANONYMOUS gives: a hibernated session's, when the client resumes it
+        /// (Jitsi's `jitsi-anonymous` with `previd`); otherwise random.
+        var anonymousUsername: String? = nil
     }
 
     var state: State = .awaitingHeader
@@ -121,6 +126,7 @@ struct C2SStateMachine {
         case .binding:
             return self.fail(StreamError(.policyViolation, text: "Wait for the bind result"))
         case .bound(let jid):
+            if element.namespace == Namespace.streamManagement { return [.streamManagement(element)] }
             return self.stanza(element, from: jid)
         }
     }
@@ -137,6 +143,18 @@ struct C2SStateMachine {
         reply.to = jid
         return [.send(reply.element)]
     }
+
+    /// The transport resumed a hibernated session (XEP-0198 §5) under `jid`.
+    mutating func resumed(_ jid: JID) {
+        self.state = .bound(jid)
+    }
+
+    /// Resumption failed: the client may bind instead.
+    mutating func resumeFailed() {
+        self.state = .negotiating
+    }
+
+    var anonymousUsername: String { self.configuration.anonymousUsername ?? SASLAnonymous.randomUsername() }
 
     /// The transport could not bind (for instance the resource was refused).
     mutating func bindFailed(_ error: StanzaError, request: Stanza) -> [C2SAction] {
@@ -206,6 +224,9 @@ struct C2SStateMachine {
             var session = XMLElement(name: "session", namespace: Namespace.session)
             session.append(XMLElement(name: "optional", namespace: Namespace.session))
             features.append(session)
+            if self.configuration.offerStreamManagement {
+                features.append(XMLElement(name: "sm", namespace: Namespace.streamManagement))
+            }
             return features
         }
         if !self.secured && self.configuration.tlsAvailable {
@@ -241,6 +262,13 @@ struct C2SStateMachine {
             return self.startSASL(element)
         case (Namespace.client, "iq") where self.user != nil:
             return self.bindOrSession(element)
+        case (Namespace.streamManagement, "resume") where self.user != nil && self.configuration.offerStreamManagement:
+            self.state = .binding
+            return [.resume(element)]
+        case (Namespace.streamManagement, _):
+            var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
+            failed.append(XMLElement(name: "unexpected-request", namespace: Namespace.stanzaErrors))
+            return [.send(failed)]
         case (Namespace.client, _):
             return self.fail(StreamError(.notAuthorized, text: "Authenticate and bind a resource before sending stanzas"))
         default:

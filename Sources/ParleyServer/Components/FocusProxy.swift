@@ -29,8 +29,7 @@ struct FocusProxy: DomainHandler {
             if let conference = stanza.payload, conference.name == "conference", conference.namespace == Namespace.focus,
                 let room = conference[attribute: "room"]
             {
-                let localpart = (try? JID(room))?.localpart ?? room
-                if let refusal = self.roomNamePolicy(localpart) { return router.bounce(stanza, refusal) }
+                if let refusal = self.roomNamePolicy(room) { return router.bounce(stanza, refusal) }
             }
             let live = router.registry.sessions(of: self.target)
             guard let focus = live.filter(\.isAvailable).max(by: { $0.priority < $1.priority }) ?? live.first else {

@@ -11,22 +11,24 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins", "muc", "focus_proxy",
+                "hosts", "accounts", "admins", "muc", "focus_proxy", "http", "room_names",
             ]
         ),
-        ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port"]),
+        ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
         ("tls", ["certificate", "key"]),
         (
             "c2s",
             [
                 "require_encryption", "allow_plaintext_loopback", "max_stanza_bytes", "unlimited_max_stanza_bytes",
-                "unlimited_jids", "max_depth", "negotiation_timeout", "advertise_version",
+                "unlimited_jids", "max_depth", "negotiation_timeout", "advertise_version", "sm_hibernation",
             ]
         ),
         ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms"]),
         ("accounts[]", ["jid", "password", "password_env"]),
         ("muc[]", ConfigurationParser.mucKeys),
+        ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
+        ("room_names", roomNamesKeys),
     ]
 
     static func keys(of section: String) -> [String] {
@@ -77,11 +79,17 @@ extension ConfigurationParser {
         if let node = fields["admins"] {
             configuration.admins = self.jidList(node, "admins") ?? configuration.admins
         }
+        if let node = fields["http"] {
+            configuration.http = self.parseHTTP(node, keyPath: "http")
+        }
         if let node = fields["muc"], let services = self.parseMUCs(node, keyPath: "muc", hosts: configuration.hosts) {
             configuration.muc = services
         }
         if let node = fields["focus_proxy"], let proxy = self.parseFocusProxy(node, keyPath: "focus_proxy", configuration: configuration) {
             configuration.focusProxy = proxy
+        }
+        if let node = fields["room_names"] {
+            configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")
         }
         return configuration
     }
@@ -97,9 +105,13 @@ extension ConfigurationParser {
         self.assign(fields, "c2s_port", to: &listen.c2sPort, self.port)
         self.assign(fields, "c2s_tls_port", to: &listen.c2sTLSPort, self.port)
         self.assign(fields, "http_port", to: &listen.httpPort, self.port)
+        self.assign(fields, "https_port", to: &listen.httpsPort, self.port)
 
         // Two listeners on one port cannot both bind; report it at the port the file sets.
-        let ports = [("c2s_port", listen.c2sPort), ("c2s_tls_port", listen.c2sTLSPort), ("http_port", listen.httpPort)]
+        let ports = [
+            ("c2s_port", listen.c2sPort), ("c2s_tls_port", listen.c2sTLSPort), ("http_port", listen.httpPort),
+            ("https_port", listen.httpsPort),
+        ]
         for (index, (key, port)) in ports.enumerated() where port != 0 {
             guard let earlier = ports[..<index].first(where: { $0.1 == port }) else { continue }
             let node = fields[key] ?? fields[earlier.0]
@@ -146,6 +158,7 @@ extension ConfigurationParser {
             self.seconds($0, $1, maximum: 86_400)
         }
         self.assign(fields, "advertise_version", to: &c2s.advertiseVersion, self.bool)
+        self.assign(fields, "sm_hibernation", to: &c2s.smHibernation) { self.integer($0, $1, in: 1...3600) }
         if c2s.unlimitedMaxStanzaBytes < c2s.maxStanzaBytes {
             let key = fields["unlimited_max_stanza_bytes"] != nil ? "unlimited_max_stanza_bytes" : "max_stanza_bytes"
             self.error(
@@ -153,6 +166,18 @@ extension ConfigurationParser {
                     + "(\(c2s.maxStanzaBytes))", at: fields[key], keyPath: fields.path(key))
         }
         return c2s
+    }
+
+    func parseHTTP(_ node: Node, keyPath: String) -> ServerConfiguration.HTTP {
+        var http = ServerConfiguration.HTTP()
+        guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.keys(of: "http")) else { return http }
+        self.assign(fields, "cors_origins", to: &http.corsOrigins) { node, keyPath -> [String]? in
+            self.list(node, keyPath)?.enumerated().compactMap { self.string($1, "\(keyPath)[\($0)]") }
+        }
+        self.assign(fields, "bosh_max_wait", to: &http.boshMaxWait) { self.integer($0, $1, in: 1...60) }
+        self.assign(fields, "bosh_inactivity", to: &http.boshInactivity) { self.integer($0, $1, in: 1...600) }
+        self.assign(fields, "behind_tls_proxy", to: &http.behindTLSProxy, self.bool)
+        return http
     }
 
     // MARK: - admins, unlimited_jids

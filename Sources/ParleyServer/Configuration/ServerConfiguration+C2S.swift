@@ -25,6 +25,8 @@ extension ServerConfiguration {
         public var maxDepth: Int
         /// `negotiation_timeout` (seconds): how long a connection may stay unauthenticated.
         public var negotiationTimeout: Duration
+        /// `sm_hibernation` (seconds): how long a dropped session with XEP-0198 resumption waits (memory only).
+        public var smHibernation: Int = 60
         /// `advertise_version`: whether to answer XEP-0092 software version queries (privacy: off).
         public var advertiseVersion: Bool
 

@@ -17,6 +17,9 @@ extension ServerConfiguration {
         public var c2sTLSPort: Int
         /// `http_port`: BOSH and WebSocket; 0 turns it off.
         public var httpPort: Int
+        /// `https_port`: BOSH and WebSocket over TLS with the server's certificate, for deployments without
+        /// nginx in front; 0 (the default) turns it off.
+        public var httpsPort: Int = 0
 
         public init(address: String = "127.0.0.1", c2sPort: Int = 5222, c2sTLSPort: Int = 5223, httpPort: Int = 5280) {
             self.address = address

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ParleyCore
+import ParleyMUC
 
 /// Everything `parley serve` reads from its YAML file, with a default for every key.
 ///
@@ -46,6 +47,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var muc: [MUC]
     /// Jitsi's focus proxy component; nil when off.
     public var focusProxy: FocusProxy?
+    /// The web transports' settings.
+    public var http = HTTP()
+    /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).
+    public var roomNames: RoomNamePolicy.Configuration
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(
@@ -61,7 +66,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         accounts: [Account] = ServerConfiguration.jitsiAccounts,
         admins: [JID] = ServerConfiguration.jitsiAdmins,
         muc: [MUC] = ServerConfiguration.jitsiMUCs,
-        focusProxy: FocusProxy? = ServerConfiguration.jitsiFocusProxy
+        focusProxy: FocusProxy? = ServerConfiguration.jitsiFocusProxy,
+        roomNames: RoomNamePolicy.Configuration = RoomNamePolicy.Configuration()
     ) {
         self.dataDirectory = dataDirectory
         self.logLevel = logLevel
@@ -76,6 +82,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.admins = admins
         self.muc = muc
         self.focusProxy = focusProxy
+        self.roomNames = roomNames
     }
 
     /// The embedded default: what docker-jitsi-meet's Prosody serves, on 127.0.0.1.

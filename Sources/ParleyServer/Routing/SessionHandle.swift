@@ -13,16 +13,19 @@ public protocol StanzaSink: AnyObject, Sendable {
 /// (RFC 6121 §4.2 initial presence and priority) and where to deliver stanzas. Shared across event loops.
 public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public let jid: JID
-    let sink: any StanzaSink
+    /// Where stanzas go; a resumed session (XEP-0198) points it at its new connection.
+    private let sink: Mutex<any StanzaSink>
     private let presence = Mutex<(available: Bool, priority: Int)>((false, 0))
 
     init(jid: JID, sink: any StanzaSink) {
         self.jid = jid
-        self.sink = sink
+        self.sink = Mutex(sink)
     }
 
-    public func deliver(_ stanza: Stanza) { self.sink.deliver(stanza) }
-    public func close(_ error: StreamError?) { self.sink.close(error) }
+    public func deliver(_ stanza: Stanza) { self.sink.withLock { $0 }.deliver(stanza) }
+    public func close(_ error: StreamError?) { self.sink.withLock { $0 }.close(error) }
+
+    func retarget(to sink: any StanzaSink) { self.sink.withLock { $0 = sink } }
 
     /// True once the client has sent initial presence and until it sends unavailable.
     public var isAvailable: Bool { self.presence.withLock { $0.available } }

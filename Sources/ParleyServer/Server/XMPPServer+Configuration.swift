@@ -14,6 +14,19 @@ extension XMPPServer {
         public var c2sPort = 5222
         /// XEP-0368 direct TLS; nil disables it.
         public var c2sTLSPort: Int? = 5223
+        /// The web transports (BOSH, WebSocket) and `/health`; nil disables them. 0 binds a free port.
+        public var httpPort: Int? = 5280
+        /// The same web listener over TLS (no nginx in front); nil (the default) disables it.
+        public var httpsPort: Int? = nil
+        /// Origins allowed to use BOSH from a browser (CORS); `*` allows any.
+        public var corsOrigins: [String] = []
+        /// BOSH and WebSocket arrive through nginx, which terminates TLS (Jitsi's `consider_*_secure`).
+        public var webTransportsSecure = true
+        /// BOSH timing (XEP-0124).
+        public var boshMaxWait = 60
+        public var boshInactivity = 60
+        /// XEP-0198: seconds a dropped, resumable session waits for its client.
+        public var hibernationSeconds = 60
         public var requireEncryption = true
         public var allowPlaintextLoopback = false
         /// Prosody's `c2s_stanza_size_limit`.

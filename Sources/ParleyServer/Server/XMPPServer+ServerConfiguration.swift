@@ -16,6 +16,13 @@ extension XMPPServer.Configuration {
         self.listenAddress = file.listen.address
         self.c2sPort = file.listen.c2sPort
         self.c2sTLSPort = file.listen.c2sTLSPort == 0 ? nil : file.listen.c2sTLSPort
+        self.httpPort = file.listen.httpPort == 0 ? nil : file.listen.httpPort
+        self.httpsPort = file.listen.httpsPort == 0 ? nil : file.listen.httpsPort
+        self.corsOrigins = file.http.corsOrigins
+        self.boshMaxWait = file.http.boshMaxWait
+        self.boshInactivity = file.http.boshInactivity
+        self.webTransportsSecure = file.http.behindTLSProxy
+        self.hibernationSeconds = file.c2s.smHibernation
         self.requireEncryption = file.c2s.requireEncryption
         self.allowPlaintextLoopback = file.c2s.allowPlaintextLoopback
         self.maxStanzaBytes = file.c2s.maxStanzaBytes
@@ -38,5 +45,12 @@ extension XMPPServer.Configuration {
             return service
         }
         self.focusProxy = file.focusProxy.map { ($0.domain, $0.target) }
+        self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
+    }
+
+    /// The room-name policy of `file`, knowing these account names (the store's, read at start-up).
+    public mutating func setRoomNamePolicy(_ file: ServerConfiguration, accountNames: Set<String>) {
+        let policy = file.roomNamePolicy(mucDomains: file.muc.map(\.domain), isAccountName: { accountNames.contains($0) })
+        self.roomNamePolicy = { policy.evaluate($0).stanzaError }
     }
 }

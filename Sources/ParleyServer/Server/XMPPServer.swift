@@ -1,9 +1,12 @@
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 import ParleyCore
 import ParleyMUC
 import ParleyTLS
+import ParleyTransports
 import Synchronization
 
 /// The running server: c2s listeners (STARTTLS on one port, direct TLS per XEP-0368 on another), the
@@ -13,10 +16,14 @@ public final class XMPPServer: Sendable {
     public struct BoundPorts: Sendable, Hashable, Codable {
         public var c2s: Int
         public var c2sTLS: Int?
+        public var http: Int?
+        public var https: Int?
 
         enum CodingKeys: String, CodingKey {
             case c2s
             case c2sTLS = "c2s_tls"
+            case http
+            case https
         }
     }
 
@@ -26,6 +33,7 @@ public final class XMPPServer: Sendable {
     private let group: any EventLoopGroup
     private let tls: TLSContext?
     private let c2s: C2SContext
+    let web: WebContext
     private let logger: Logger
     private let channels = Mutex<[any Channel]>([])
     private let connectionCounter = Atomic<Int>(0)
@@ -82,20 +90,35 @@ public final class XMPPServer: Sendable {
                 unlimitedJIDs: Set(configuration.unlimitedJIDs.map(\.bare)),
                 maxDepth: configuration.maxDepth,
                 negotiationTimeout: configuration.negotiationTimeout,
-                logAddresses: configuration.logAddresses),
+                logAddresses: configuration.logAddresses, hibernationSeconds: configuration.hibernationSeconds),
             router: router, credentials: credentials, makeTLSHandler: makeTLS, logger: logger,
             sessionEnded: { session in
                 for handler in domains.values { handler.sessionEnded(session, router: router) }
             })
+        let bosh = BOSHService(
+            settings: .init(
+                maxWait: configuration.boshMaxWait, inactivity: configuration.boshInactivity,
+                maxBodyBytes: configuration.maxStanzaBytes + 8192),
+            group: group)
+        self.web = WebContext(
+            c2s: self.c2s, bosh: bosh, corsOrigins: Set(configuration.corsOrigins), secure: configuration.webTransportsSecure,
+            maxBodyBytes: configuration.maxStanzaBytes + 8192, roomNamePolicy: configuration.roomNamePolicy)
+        bosh.attach(self.web)
     }
 
     /// Binds the listeners. Returns once they accept connections.
     public func start() throws -> BoundPorts {
         let c2sChannel = try self.listen(port: self.configuration.c2sPort, directTLS: false)
-        var ports = BoundPorts(c2s: c2sChannel.localAddress?.port ?? 0, c2sTLS: nil)
+        var ports = BoundPorts(c2s: c2sChannel.localAddress?.port ?? 0, c2sTLS: nil, http: nil, https: nil)
         if let tlsPort = self.configuration.c2sTLSPort, self.tls != nil {
             let tlsChannel = try self.listen(port: tlsPort, directTLS: true)
             ports.c2sTLS = tlsChannel.localAddress?.port
+        }
+        if let httpPort = self.configuration.httpPort {
+            ports.http = try self.listenHTTP(port: httpPort, tls: nil).localAddress?.port
+        }
+        if let httpsPort = self.configuration.httpsPort, let tls = self.tls {
+            ports.https = try self.listenHTTP(port: httpsPort, tls: tls).localAddress?.port
         }
         return ports
     }
@@ -128,7 +151,7 @@ public final class XMPPServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        C2SHandler(context: c2s, secured: directTLS, loopback: loopback, connectionID: id))
+                        C2SHandler(context: c2s, eventLoop: channel.eventLoop, secured: directTLS, loopback: loopback, connectionID: id))
                 }
             }
             .bind(host: self.configuration.listenAddress, port: port)
@@ -136,6 +159,60 @@ public final class XMPPServer: Sendable {
         self.channels.withLock { $0.append(channel) }
         self.logger.info(
             "Listening for clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(directTLS ? "direct" : "starttls")"])
+        return channel
+    }
+
+    /// The web listener: WebSocket upgrades at `/xmpp-websocket` (RFC 7395: subprotocol `xmpp` required and
+    /// echoed), everything else to `HTTPHandler` (BOSH, keep-alive, health).
+    private func listenHTTP(port: Int, tls: TLSContext?) throws -> any Channel {
+        let web = self.web
+        let counter = self
+        let maxFrame = max(self.configuration.maxStanzaBytes, 16 * 1024) + 4096
+        let channel = try ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
+            .childChannelInitializer { channel in
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: maxFrame, automaticErrorHandling: true,
+                    shouldUpgrade: { channel, head in
+                        let query = HTTPQuery(uri: head.uri)
+                        let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap { $0.split(separator: ",") }
+                            .map { $0.trimmingCharacters(in: .whitespaces) }
+                        guard query.path == "/xmpp-websocket", protocols.contains("xmpp"), web.roomRefusal(query) == nil else {
+                            return channel.eventLoop.makeSucceededFuture(nil)
+                        }
+                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders([("Sec-WebSocket-Protocol", "xmpp")]))
+                    },
+                    upgradePipelineHandler: { channel, head in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOWebSocketFrameAggregator(
+                                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 256, maxAccumulatedFrameSize: maxFrame))
+                            try channel.pipeline.syncOperations.addHandler(
+                                WebSocketC2SHandler(
+                                    context: web.c2s, eventLoop: channel.eventLoop, query: HTTPQuery(uri: head.uri),
+                                    secure: web.secure, connectionID: "ws-" + counter.nextConnectionID()))
+                        }
+                    })
+                return channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (
+                            upgraders: [upgrader],
+                            completionHandler: { context in
+                                context.pipeline.removeHandler(name: "parley.http", promise: nil)
+                            }
+                        ))
+                    try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
+                }
+            }
+            .bind(host: self.configuration.listenAddress, port: port)
+            .wait()
+        self.channels.withLock { $0.append(channel) }
+        self.logger.info(
+            "Listening for web clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"])
         return channel
     }
 

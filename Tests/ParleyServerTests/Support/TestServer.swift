@@ -28,6 +28,7 @@ final class TestServer: Sendable {
         var configuration = XMPPServer.Configuration(ServerConfiguration.jitsiPreset)
         configuration.c2sPort = 0
         configuration.c2sTLSPort = 0
+        configuration.httpPort = 0
         configure(&configuration)
         var table: [String: SCRAMCredentials] = [:]
         for (user, password) in accounts {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Loads the Jitsi stanza fixtures from `Tests/Fixtures/jitsi` (copied from shared/fixtures/jitsi).
-enum Fixtures {
-    static let directory: URL = {
+public enum Fixtures {
+    public static let directory: URL = {
         var url = URL(fileURLWithPath: #filePath)
         while url.path != "/" {
             url.deleteLastPathComponent()
@@ -12,12 +12,12 @@ enum Fixtures {
         return URL(fileURLWithPath: "Tests/Fixtures/jitsi")
     }()
 
-    static var names: [String] {
+    public static var names: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
             .filter { $0.hasSuffix(".xml") }.sorted()
     }
 
-    static func bytes(_ name: String) -> [UInt8] {
+    public static func bytes(_ name: String) -> [UInt8] {
         (try? Array(Data(contentsOf: directory.appendingPathComponent(name)))) ?? []
     }
 }

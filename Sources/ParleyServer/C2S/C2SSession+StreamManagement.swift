@@ -1,0 +1,140 @@
+import NIOCore
+import ParleyCore
+import ParleyXML
+
+/// XEP-0198 stream management: acks, hibernation when the connection drops, and resumption on a new one.
+extension C2SSession {
+    /// `<enable/>`, `<r/>`, `<a/>` on a bound stream.
+    func streamManagement(_ element: XMLElement) {
+        guard let transport = self.transport else { return }
+        switch element.name {
+        case "enable":
+            guard !self.sm.enabled, self.supportsStreamManagement, let handle = self.handle else {
+                var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
+                failed.append(XMLElement(name: "unexpected-request", namespace: Namespace.stanzaErrors))
+                transport.send(failed)
+                return
+            }
+            self.sm.enabled = true
+            var enabled = XMLElement(name: "enabled", namespace: Namespace.streamManagement)
+            if element[attribute: "resume"] == "true" || element[attribute: "resume"] == "1" {
+                let id = SecureRandom.string(count: 24, alphabet: StreamManagementState.idAlphabet)
+                self.sm.resumable = true
+                self.sm.id = id
+                let entry = ResumptionRegistry.Entry(jid: handle.jid, session: NIOLoopBound(self, eventLoop: self.eventLoop))
+                self.shared.resumption.register(id, entry)
+                self.resumptionEntry = entry
+                enabled[attribute: "id"] = id
+                enabled[attribute: "resume"] = "true"
+                enabled[attribute: "max"] = String(self.shared.settings.hibernationSeconds)
+            }
+            transport.send(enabled)
+        case "r":
+            guard self.sm.enabled else { return }
+            transport.send(XMLElement("a", ns: Namespace.streamManagement, [("h", String(self.sm.handledInbound))]))
+        case "a":
+            guard self.sm.enabled, let h = element[attribute: "h"].flatMap(UInt32.init) else { return }
+            if !self.sm.acknowledged(h) {
+                // §4: acknowledging more than was sent is a protocol violation.
+                self.close(StreamError(.undefinedCondition, text: "The client acknowledged stanzas it was never sent"))
+            }
+        default:
+            var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
+            failed.append(XMLElement(name: "feature-not-implemented", namespace: Namespace.stanzaErrors))
+            transport.send(failed)
+        }
+    }
+
+    /// The connection dropped without a clean close: keep the session for the hibernation window (§5).
+    /// Returns false when the session is not resumable and must end now.
+    func hibernate() -> Bool {
+        guard self.sm.resumable, self.handle != nil, self.resumptionEntry != nil else { return false }
+        self.logger.debug("Connection lost: hibernating")
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.hibernation = self.eventLoop.scheduleTask(in: .seconds(Int64(self.shared.settings.hibernationSeconds))) {
+            let session = loopBound.value
+            session.logger.debug("Hibernation expired")
+            session.hibernation = nil
+            session.forgetResumption()
+            session.endSession()
+        }
+        return true
+    }
+
+    func forgetResumption() {
+        if let id = self.sm.id, let entry = self.resumptionEntry { self.shared.resumption.remove(id, ifSame: entry) }
+        self.resumptionEntry = nil
+    }
+
+    /// `<resume previd h/>` on a new, authenticated stream (§5): take over the hibernated session.
+    func resume(_ element: XMLElement) {
+        guard let user = self.machine.user, let previd = element[attribute: "previd"],
+            let clientH = element[attribute: "h"].flatMap(UInt32.init),
+            let entry = self.shared.resumption.entry(previd), entry.jid.bare == user.bare
+        else { return self.resumeFailed() }
+        let newLoop = self.eventLoop
+        let target = NIOLoopBound(self, eventLoop: newLoop)
+        entry.session.eventLoop.flatSubmit { () -> EventLoopFuture<C2SSession.Handover?> in
+            newLoop.makeSucceededFuture(entry.session.value.handOver(previd: previd))
+        }.hop(to: newLoop).whenComplete { result in
+            let session = target.value
+            guard case .success(let handover?) = result else { return session.resumeFailed() }
+            session.adopt(handover, previd: previd, clientH: clientH)
+        }
+    }
+
+    private func resumeFailed() {
+        self.machine.resumeFailed()
+        var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
+        failed.append(XMLElement(name: "item-not-found", namespace: Namespace.stanzaErrors))
+        self.transport?.send(failed)
+        self.transport?.flush()
+    }
+
+    /// What a hibernated (or still-connected) session hands to the connection that resumes it.
+    struct Handover: Sendable {
+        let handle: SessionHandle
+        let directedPresence: Set<JID>
+        let sm: StreamManagementState
+    }
+
+    /// On the old session's loop: give up the session to a resuming connection.
+    private func handOver(previd: String) -> Handover? {
+        guard let handle = self.handle, self.sm.id == previd else { return nil }
+        self.hibernation?.cancel()
+        self.hibernation = nil
+        let handover = Handover(handle: handle, directedPresence: self.directedPresence, sm: self.sm)
+        // This session no longer owns anything: closing its old connection (if still open) ends nothing.
+        self.handle = nil
+        self.directedPresence = []
+        self.resumptionEntry = nil
+        if let transport = self.transport {
+            self.closing = true
+            transport.close(StreamError(.conflict, text: "The session was resumed on another connection"), needsHeader: false)
+            self.transport = nil
+        }
+        return handover
+    }
+
+    /// On the new session's loop: continue the old session here.
+    private func adopt(_ handover: Handover, previd: String, clientH: UInt32) {
+        guard let transport = self.transport, !self.closing else { return }
+        self.handle = handover.handle
+        self.directedPresence = handover.directedPresence
+        self.sm = handover.sm
+        self.sm.awaitingAck = false
+        _ = self.sm.acknowledged(clientH)
+        let entry = ResumptionRegistry.Entry(jid: handover.handle.jid, session: NIOLoopBound(self, eventLoop: self.eventLoop))
+        self.shared.resumption.register(previd, entry)
+        self.resumptionEntry = entry
+        handover.handle.retarget(to: C2SSessionSink(self))
+        self.machine.resumed(handover.handle.jid)
+        self.cancelNegotiationTimeout()
+        self.logger.debug("Resumed a session")
+        transport.send(
+            XMLElement("resumed", ns: Namespace.streamManagement, [("previd", previd), ("h", String(self.sm.handledInbound))]))
+        // §5: everything the client has not acknowledged is sent again, in order.
+        for (_, element) in self.sm.unacked { transport.send(element) }
+        transport.flush()
+    }
+}

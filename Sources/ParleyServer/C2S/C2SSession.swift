@@ -1,0 +1,300 @@
+import Logging
+import NIOCore
+import ParleyCore
+import ParleyXML
+
+/// One client session, whatever its transport: drives the `C2SStateMachine` with the transport's stream
+/// events, performs its actions (bind, route, presence), and takes stanzas other sessions send it.
+///
+/// Loop-bound: every method runs on `eventLoop`, the transport's. The transport owns the session; the
+/// session keeps the transport until it closes.
+final class C2SSession {
+    let shared: C2SContext
+    let eventLoop: any EventLoop
+    var machine: C2SStateMachine
+    var transport: (any C2STransport)?
+    var handle: SessionHandle?
+    /// Entities that got directed presence (RFC 6121 §4.6): they get unavailable when the session ends.
+    var directedPresence: Set<JID> = []
+    private var timeout: Scheduled<Void>?
+    var closing = false
+    private var flushScheduled = false
+    /// XEP-0198 state; `hibernation` runs while the connection is gone and the session may be resumed.
+    var sm = StreamManagementState()
+    var hibernation: Scheduled<Void>?
+    var resumptionEntry: ResumptionRegistry.Entry?
+    let supportsStreamManagement: Bool
+    var logger: Logger
+    /// The query string of the request that opened a web session (`room`, `token`, `previd`, `prefix`).
+    let query: [String: String]
+
+    init(
+        context shared: C2SContext, transport: any C2STransport, secured: Bool, encryptionExempt: Bool,
+        connectionID: String, query: [String: String] = [:], canStartTLS: Bool = false,
+        supportsStreamManagement: Bool = false
+    ) {
+        self.shared = shared
+        self.query = query
+        self.supportsStreamManagement = supportsStreamManagement
+        self.eventLoop = transport.eventLoop
+        self.transport = transport
+        let settings = shared.settings
+        var machineConfiguration = C2SStateMachine.Configuration(
+            hosts: settings.hosts, tlsAvailable: canStartTLS && shared.makeTLSHandler != nil && !secured,
+            requireEncryption: settings.requireEncryption, encryptionExempt: encryptionExempt)
+        machineConfiguration.offerStreamManagement = supportsStreamManagement
+        // Jitsi's jitsi-anonymous: a client resuming with `previd` gets its hibernated username back.
+        if let previd = query["previd"], let entry = shared.resumption.entry(previd) {
+            machineConfiguration.anonymousUsername = entry.jid.localpart
+        }
+        self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured, credentials: shared.credentials)
+        var logger = shared.logger
+        logger[metadataKey: "connection"] = "\(connectionID)"
+        self.logger = logger
+    }
+
+    /// Starts the negotiation timer (unauthenticated connections time out, RFC 6120 §13.12).
+    func start() {
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.timeout = self.eventLoop.scheduleTask(in: self.shared.settings.negotiationTimeout) {
+            let session = loopBound.value
+            guard !session.machine.isBound else { return }
+            session.logger.info("Negotiation timed out")
+            session.close(StreamError(.connectionTimeout, text: "No session was established in time"))
+        }
+    }
+
+    // MARK: - Input from the transport
+
+    func receive(_ event: XMLStreamEvent) {
+        guard !self.closing else { return }
+        switch event {
+        case .streamOpened(let header): self.perform(self.machine.streamOpened(header))
+        case .element(let element):
+            if self.sm.enabled, StreamManagementState.isStanza(element) { self.sm.handledInbound &+= 1 }
+            self.perform(self.machine.receive(element))
+        case .streamClosed: self.perform(self.machine.streamClosed())
+        }
+    }
+
+    func inputRefused(_ error: XMLStreamError) {
+        self.logger.debug("Refused input: \(error.message)")
+        self.perform(self.machine.fail(StreamError(error)))
+    }
+
+    /// The connection is gone (closed by the peer, or after our close). A resumable session that did not
+    /// close cleanly hibernates (XEP-0198 §5) instead of ending.
+    func transportClosed() {
+        let abrupt = !self.closing
+        self.transport = nil
+        if abrupt, self.hibernate() { return }
+        self.closing = true
+        self.endSession()
+    }
+
+    // MARK: - Output from other sessions
+
+    /// A stanza routed to this session. On `eventLoop`.
+    func deliver(_ stanza: Stanza) {
+        guard let transport = self.transport else {
+            // Hibernating: queue for the resumed connection (XEP-0198 §5), within bounds.
+            guard self.hibernation != nil else { return }
+            _ = self.sm.sent(stanza.element, askEvery: Int.max)
+            if self.sm.unacked.count > C2SSession.maxHibernationQueue {
+                self.logger.info("Too many stanzas queued while hibernating: ending the session")
+                self.hibernation?.cancel()
+                self.hibernation = nil
+                self.forgetResumption()
+                self.endSession()
+            }
+            return
+        }
+        guard !self.closing else { return }
+        self.output(stanza.element, to: transport)
+        self.scheduleFlush()
+    }
+
+    /// Coalesces flushes: stanzas delivered in one burst (a room's broadcast) leave in one write.
+    private func scheduleFlush() {
+        guard !self.flushScheduled else { return }
+        self.flushScheduled = true
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.eventLoop.execute {
+            let session = loopBound.value
+            session.flushScheduled = false
+            session.transport?.flush()
+        }
+    }
+
+    /// The most stanzas kept for a hibernating session.
+    static let maxHibernationQueue = 1000
+    /// Ask for an ack after this many unacknowledged stanzas (docker-jitsi-meet: `smacks_max_unacked_stanzas = 5`).
+    static let askForAckEvery = 5
+
+    /// Sends an element, counting stanzas for stream management.
+    private func output(_ element: XMLElement, to transport: any C2STransport) {
+        transport.send(element)
+        if StreamManagementState.isStanza(element), self.sm.sent(element, askEvery: C2SSession.askForAckEvery) {
+            transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
+        }
+    }
+
+    func cancelNegotiationTimeout() {
+        self.timeout?.cancel()
+        self.timeout = nil
+    }
+
+    /// Ends the stream (for example `conflict` when another session took the resource).
+    func close(_ error: StreamError?) {
+        self.perform([.close(error)])
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ actions: [C2SAction]) {
+        guard let transport = self.transport else { return }
+        for action in actions {
+            switch action {
+            case .sendStreamHeader(let id, let host):
+                transport.sendStreamHeader(id: id, host: host)
+            case .send(let element):
+                self.output(element, to: transport)
+            case .startTLS:
+                transport.flush()
+                guard transport.startTLS() else {
+                    self.logger.error("Could not start TLS")
+                    self.closing = true
+                    transport.close(nil, needsHeader: false)
+                    return
+                }
+                self.machine.tlsEstablished()
+            case .restartStream:
+                transport.restartStream()
+            case .authenticated(let jid):
+                if self.shared.settings.unlimitedJIDs.contains(jid) {
+                    transport.raiseStanzaLimit(to: self.shared.settings.unlimitedMaxStanzaBytes)
+                }
+                self.logger.debug("Authenticated")
+            case .bind(let resource, let request):
+                self.bind(resource: resource, request: request)
+            case .route(let stanza):
+                self.route(stanza)
+            case .broadcastPresence(let presence):
+                self.broadcastPresence(presence)
+            case .streamManagement(let element):
+                self.streamManagement(element)
+            case .resume(let element):
+                self.resume(element)
+            case .close(let error):
+                guard !self.closing else { return }
+                self.closing = true
+                if let error { self.logger.info("Closing with stream error \(error.condition.rawValue)") }
+                transport.close(error, needsHeader: !self.machine.headerWasSent)
+                self.endSession()
+                return
+            }
+        }
+        transport.flush()
+    }
+
+    private func bind(resource: String?, request: Stanza) {
+        guard let user = self.machine.user else { return }
+        let jid: JID
+        do {
+            jid = try user.with(resource: resource ?? SecureRandom.string(count: 12, alphabet: SecureRandom.identifierAlphabet))
+        } catch {
+            self.perform(self.machine.bindFailed(StanzaError(.badRequest, text: "Invalid resource: \(error)"), request: request))
+            return
+        }
+        let handle = SessionHandle(jid: jid, sink: C2SSessionSink(self))
+        if let replaced = self.shared.router.registry.bind(handle) {
+            replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))
+        }
+        self.handle = handle
+        self.timeout?.cancel()
+        self.timeout = nil
+        self.logger.debug("Bound a session")
+        self.perform(self.machine.bound(jid, request: request))
+    }
+
+    private func route(_ stanza: Stanza) {
+        if stanza.kind == .presence, let to = stanza.to {
+            // Directed presence bookkeeping (RFC 6121 §4.6).
+            switch stanza.type {
+            case nil: self.directedPresence.insert(to)
+            case "unavailable": self.directedPresence.remove(to)
+            default: break
+            }
+        }
+        self.shared.router.route(stanza, from: self.handle)
+    }
+
+    /// Presence without `to`: the session becomes available or unavailable (RFC 6121 §4.2, §4.5). Parley
+    /// keeps no roster, so on unavailable only the directed-presence recipients are told.
+    private func broadcastPresence(_ presence: Stanza) {
+        guard let handle = self.handle else { return }
+        switch presence.type {
+        case nil:
+            let priority = presence.element.child("priority").flatMap { Int($0.text.trimmingCharacters(in: .whitespaces)) } ?? 0
+            handle.setPresence(available: true, priority: max(-128, min(127, priority)))
+        case "unavailable":
+            handle.setPresence(available: false, priority: 0)
+            self.sendUnavailableToDirected(presence)
+        default:
+            break  // subscription management needs a roster
+        }
+    }
+
+    private func sendUnavailableToDirected(_ template: Stanza?) {
+        guard let handle = self.handle, !self.directedPresence.isEmpty else { return }
+        let targets = self.directedPresence
+        self.directedPresence.removeAll()
+        for target in targets {
+            var element = template?.element ?? XMLElement(name: "presence", namespace: Namespace.client)
+            element[attribute: "type"] = "unavailable"
+            self.shared.router.route(Stanza(unchecked: element, kind: .presence, from: handle.jid, to: target), from: handle)
+        }
+    }
+
+    /// The session is over: presence cleaned up, registry left (RFC 6121 §4.6.3). Idempotent.
+    func endSession() {
+        self.timeout?.cancel()
+        self.timeout = nil
+        self.hibernation?.cancel()
+        self.hibernation = nil
+        self.forgetResumption()
+        guard let handle = self.handle else { return }
+        self.sendUnavailableToDirected(nil)
+        self.handle = nil
+        handle.setPresence(available: false, priority: 0)
+        self.shared.router.registry.unbind(handle)
+        self.shared.sessionEnded(handle)
+    }
+}
+
+@available(*, unavailable)
+extension C2SSession: Sendable {}
+
+/// Delivers to a `C2SSession` from any thread by hopping to its event loop.
+final class C2SSessionSink: StanzaSink, @unchecked Sendable {
+    // @unchecked: `session` is only read and written on `eventLoop` (see `deliver`, `close`).
+    private weak var session: C2SSession?
+    private let eventLoop: any EventLoop
+
+    init(_ session: C2SSession) {
+        self.session = session
+        self.eventLoop = session.eventLoop
+    }
+
+    func deliver(_ stanza: Stanza) {
+        if self.eventLoop.inEventLoop {
+            self.session?.deliver(stanza)
+        } else {
+            self.eventLoop.execute { self.session?.deliver(stanza) }
+        }
+    }
+
+    func close(_ error: StreamError?) {
+        self.eventLoop.execute { self.session?.close(error) }
+    }
+}

@@ -1,0 +1,22 @@
+import NIOCore
+import ParleyCore
+import ParleyXML
+
+/// What a transport does for a `C2SSession`: framing only. TCP writes a `<stream:stream>` document,
+/// WebSocket writes RFC 7395 frames, BOSH queues for the held HTTP request. Calls happen on `eventLoop`.
+protocol C2STransport: AnyObject {
+    var eventLoop: any EventLoop { get }
+    /// The opening of a (new) stream: `<stream:stream …>` on TCP, `<open/>` on WebSocket.
+    func sendStreamHeader(id: String, host: String)
+    /// A stream-level element or a stanza for the client. `flush` follows a batch.
+    func send(_ element: XMLElement)
+    func flush()
+    /// TCP only: `<proceed/>` is out; insert TLS in front. Returns false when the transport cannot.
+    func startTLS() -> Bool
+    /// The next input begins a new stream (RFC 6120 §4.3.3).
+    func restartStream()
+    /// Allows larger stanzas (service accounts, Jitsi's `limits_exception`).
+    func raiseStanzaLimit(to bytes: Int)
+    /// Ends the stream: the error (after a header when `needsHeader`), the closing, then the connection.
+    func close(_ error: StreamError?, needsHeader: Bool)
+}

@@ -1,0 +1,114 @@
+import NIOCore
+import NIOHTTP1
+import ParleyCore
+import ParleyTransports
+
+/// Plain HTTP on the web listener (port 5280 behind nginx): BOSH at `/http-bind` (XEP-0124/0206),
+/// the keep-alive answer at `/xmpp-websocket` (Jitsi fetches it every minute), and `/health` for load
+/// balancers. WebSocket upgrades are taken by NIO's upgrader before requests reach this handler.
+final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let web: WebContext
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+
+    init(web: WebContext) {
+        self.web = web
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            self.body = nil
+            self.tooLarge = false
+        case .body(var chunk):
+            guard !self.tooLarge else { return }
+            if (self.body?.readableBytes ?? 0) + chunk.readableBytes > self.web.maxBodyBytes {
+                self.tooLarge = true
+                self.body = nil
+                return
+            }
+            if self.body == nil {
+                self.body = chunk
+            } else {
+                self.body?.writeBuffer(&chunk)
+            }
+        case .end:
+            guard let head = self.head else { return }
+            self.head = nil
+            self.respond(to: head, body: self.body, context: context)
+            self.body = nil
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+        let query = HTTPQuery(uri: head.uri)
+        let origin = head.headers.first(name: "Origin")
+        switch (head.method, query.path) {
+        case (.GET, "/health"), (.HEAD, "/health"):
+            self.send(.ok, "ok\n", head: head, context: context)
+        case (.GET, "/xmpp-websocket"), (.HEAD, "/xmpp-websocket"):
+            if let refusal = self.web.roomRefusal(query) {
+                return self.send(.forbidden, (refusal.text ?? "room name refused") + "\n", head: head, context: context)
+            }
+            if head.headers.contains(name: "Upgrade") {
+                // The upgrader declined: RFC 7395 §3.1 requires the `xmpp` subprotocol.
+                return self.send(.badRequest, "WebSocket connections need the 'xmpp' subprotocol (RFC 7395)\n", head: head, context: context)
+            }
+            self.send(.ok, "It works! Point your XMPP WebSocket client to this URL.\n", head: head, context: context)
+        case (.OPTIONS, "/http-bind"):
+            self.send(.ok, "", head: head, context: context, extra: self.web.corsHeaders(origin: origin, preflight: true))
+        case (.GET, "/http-bind"):
+            self.send(.ok, "It works! Point your BOSH client to this URL.\n", head: head, context: context)
+        case (.POST, "/http-bind"):
+            if self.tooLarge {
+                return self.send(.payloadTooLarge, "", head: head, context: context)
+            }
+            if let refusal = self.web.roomRefusal(query) {
+                return self.send(.forbidden, (refusal.text ?? "room name refused") + "\n", head: head, context: context)
+            }
+            let cors = self.web.corsHeaders(origin: origin, preflight: false)
+            let channel = context.channel
+            let keepAlive = head.isKeepAlive
+            let version = head.version
+            self.web.bosh.handle(body: body ?? ByteBuffer(), query: query, channel: channel) { status, bytes in
+                HTTPHandler.write(status: status, body: bytes, contentType: "text/xml; charset=utf-8", extra: cors,
+                                  version: version, keepAlive: keepAlive, channel: channel)
+            }
+        default:
+            self.send(.notFound, "Not found\n", head: head, context: context)
+        }
+    }
+
+    private func send(_ status: HTTPResponseStatus, _ text: String, head: HTTPRequestHead, context: ChannelHandlerContext, extra: HTTPHeaders = [:]) {
+        HTTPHandler.write(
+            status: status, body: Array(text.utf8), contentType: "text/plain; charset=utf-8", extra: extra,
+            version: head.version, keepAlive: head.isKeepAlive, channel: context.channel)
+    }
+
+    /// Writes a whole response; thread-safe (BOSH answers come from the session's loop).
+    static func write(
+        status: HTTPResponseStatus, body: [UInt8], contentType: String, extra: HTTPHeaders, version: HTTPVersion,
+        keepAlive: Bool, channel: any Channel
+    ) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Cache-Control", value: "no-store")
+        headers.add(contentsOf: extra)
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: status, headers: headers)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        channel.write(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
+        channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in
+            if !keepAlive { channel.close(promise: nil) }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPHandler: Sendable {}

@@ -1,0 +1,136 @@
+import NIOCore
+import NIOWebSocket
+import ParleyCore
+import ParleyTransports
+import ParleyXML
+
+/// A client session over WebSocket (RFC 7395): the framing for a `C2SSession`. Text frames in, one element
+/// per frame out; ping answered with pong; a bad frame ends that session with the stream error RFC 6120 names.
+final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let eventLoop: any EventLoop
+    private let shared: C2SContext
+    private let codec: WebSocketXMPPCodec
+    private let query: HTTPQuery
+    private let connectionID: String
+    private let secure: Bool
+    private var session: C2SSession?
+    private var context: ChannelHandlerContext?
+    private var closeSent = false
+
+    init(context shared: C2SContext, eventLoop: any EventLoop, query: HTTPQuery, secure: Bool, connectionID: String) {
+        self.shared = shared
+        self.eventLoop = eventLoop
+        self.query = query
+        self.secure = secure
+        self.connectionID = connectionID
+        self.codec = WebSocketXMPPCodec(maxStanzaBytes: shared.settings.maxStanzaBytes, maxDepth: shared.settings.maxDepth)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let session = C2SSession(
+            context: self.shared, transport: self, secured: false, encryptionExempt: self.secure,
+            connectionID: self.connectionID, query: self.query.parameters, supportsStreamManagement: true)
+        self.session = session
+        session.logger.debug("WebSocket client connected")
+        session.start()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            guard let session = self.session, !session.closing else { return }
+            do {
+                let event = try frame.unmaskedData.withUnsafeReadableBytes { try self.codec.decode(frame: $0) }
+                session.receive(event)
+            } catch let error as XMLStreamError {
+                session.inputRefused(error)
+            } catch {
+                session.close(StreamError(.internalServerError))
+            }
+        case .binary:
+            // RFC 7395 §3.2: XMPP over WebSocket uses text frames only.
+            self.session?.close(StreamError(.badFormat, text: "Binary frames are not allowed (RFC 7395 §3.2)"))
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? payload)
+            context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
+        case .connectionClose:
+            // The client closed without <close/>: answer the close frame and end the session.
+            self.sendCloseFrame(context: context, code: .normalClosure)
+            self.session?.transportClosed()
+            self.session = nil
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.session?.transportClosed()
+        self.session = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Oversized or malformed frames (NIOWebSocketError) end here: the session ends with policy-violation.
+        if let session = self.session, !session.closing {
+            session.close(StreamError(.policyViolation, text: "Bad WebSocket frame: \(error)"))
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - C2STransport
+
+    func sendStreamHeader(id: String, host: String) { self.write(WebSocketXMPPCodec.open(id: id, from: host)) }
+
+    func send(_ element: XMLElement) { self.write(WebSocketXMPPCodec.encode(element)) }
+
+    func flush() { self.context?.flush() }
+
+    func startTLS() -> Bool { false }
+
+    func restartStream() {}
+
+    func raiseStanzaLimit(to bytes: Int) { self.codec.raiseLimit(to: bytes) }
+
+    func close(_ error: StreamError?, needsHeader: Bool) {
+        guard let context = self.context else { return }
+        if let error {
+            if needsHeader { self.write(WebSocketXMPPCodec.open(id: "error", from: "")) }
+            self.write(WebSocketXMPPCodec.encode(error.element))
+        }
+        self.write(WebSocketXMPPCodec.close)
+        self.sendCloseFrame(context: context, code: error == nil ? .normalClosure : .policyViolation)
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { channel.close(promise: nil) }
+    }
+
+    private func sendCloseFrame(context: ChannelHandlerContext, code: WebSocketErrorCode) {
+        guard !self.closeSent else { return }
+        self.closeSent = true
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: code)
+        let channel = context.channel
+        context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        guard let context = self.context, !self.closeSent else { return }
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: bytes))
+        context.write(self.wrapOutboundOut(frame), promise: nil)
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketC2SHandler: Sendable {}

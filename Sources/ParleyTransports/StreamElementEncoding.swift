@@ -1,0 +1,31 @@
+import ParleyCore
+import ParleyXML
+
+/// Encodes stream-level elements (`<stream:features>`, `<stream:error>`) with the conventional `stream:`
+/// prefix, which some clients match literally. Every transport writes them this way.
+public enum StreamElementEncoding {
+    /// `element` in the streams namespace as `<stream:name>…</stream:name>`. `declarePrefix` adds
+    /// `xmlns:stream` (a WebSocket frame or BOSH body stands alone; a TCP stream declared it in its header).
+    public static func encode(_ element: XMLElement, declarePrefix: Bool) -> [UInt8] {
+        var out = Array("<stream:\(element.name)".utf8)
+        if declarePrefix { out += Array(" xmlns:stream='\(Namespace.streams)'".utf8) }
+        for attribute in element.attributes where attribute.namespace.isEmpty {
+            out += Array(" \(attribute.name)='".utf8)
+            XMLEscaping.appendEscaped(attribute.value, into: &out)
+            out.append(UInt8(ascii: "'"))
+        }
+        if element.children.isEmpty {
+            out += Array("/>".utf8)
+            return out
+        }
+        out.append(UInt8(ascii: ">"))
+        for child in element.children {
+            switch child {
+            case .element(let e): e.serialize(into: &out, inheritedNamespace: Namespace.client)
+            case .text(let t): XMLEscaping.appendEscaped(t, into: &out, isAttribute: false)
+            }
+        }
+        out += Array("</stream:\(element.name)>".utf8)
+        return out
+    }
+}

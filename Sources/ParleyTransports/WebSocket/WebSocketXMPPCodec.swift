@@ -1,0 +1,78 @@
+import ParleyCore
+import ParleyXML
+
+/// XMPP over WebSocket (RFC 7395): each text frame carries one complete top-level element; the stream
+/// is opened and closed with `<open/>` and `<close/>` in `urn:ietf:params:xml:ns:xmpp-framing`.
+///
+/// ```
+/// C: <open xmlns="urn:ietf:params:xml:ns:xmpp-framing" to="meet.jitsi" version="1.0"/>
+/// S: <open xmlns="urn:ietf:params:xml:ns:xmpp-framing" from="meet.jitsi" id="…" version="1.0"/>
+/// S: <stream:features xmlns:stream="http://etherx.jabber.org/streams">…</stream:features>
+/// C: <message xmlns="jabber:client" to="…">…</message>
+/// C: <close xmlns="urn:ietf:params:xml:ns:xmpp-framing"/>
+/// ```
+///
+/// Decoding turns frames into the same `XMLStreamEvent`s the TCP parser gives, so the session layer
+/// cannot tell the transports apart.
+public struct WebSocketXMPPCodec {
+    private let parser: XMLStreamParser
+    private static let syntheticRoot = Array(
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8)
+
+    public init(maxStanzaBytes: Int, maxDepth: Int = 100) {
+        self.parser = XMLStreamParser(configuration: .init(maxStanzaBytes: maxStanzaBytes, maxDepth: maxDepth))
+        try? self.parser.feed(WebSocketXMPPCodec.syntheticRoot) { _ in }
+    }
+
+    /// Allows larger frames for service accounts.
+    public func raiseLimit(to bytes: Int) { self.parser.configuration.maxStanzaBytes = bytes }
+
+    /// Decodes one text frame. Throws `XMLStreamError` for bad XML or a frame that is not exactly one element.
+    public func decode(frame bytes: UnsafeRawBufferPointer) throws -> XMLStreamEvent {
+        var elements: [XMLElement] = []
+        try self.parser.feed(bytes) { event in
+            if case .element(let element) = event { elements.append(element) }
+        }
+        guard self.parser.depth == 1, elements.count == 1, let element = elements.first else {
+            throw XMLStreamError(.notWellFormed, "A WebSocket frame must carry exactly one complete element (RFC 7395 §3.3.3)")
+        }
+        if element.namespace == Namespace.framing {
+            switch element.name {
+            case "open":
+                // The same header the TCP parser reports for <stream:stream>.
+                return .streamOpened(
+                    XMLStreamHeader(
+                        name: "stream", namespace: Namespace.streams,
+                        attributes: element.attributes.filter { $0.name != "xmlns" }, defaultNamespace: Namespace.client,
+                        prefixes: ["stream": Namespace.streams]))
+            case "close":
+                return .streamClosed
+            default:
+                break
+            }
+        }
+        return .element(element)
+    }
+
+    // MARK: - Encoding
+
+    /// `<open/>` answering the client's (RFC 7395 §3.3.2).
+    public static func open(id: String, from host: String) -> [UInt8] {
+        Array("<open xmlns='\(Namespace.framing)' from='\(XMLEscaping.escaped(host))' id='\(id)' version='1.0' xml:lang='en'/>".utf8)
+    }
+
+    /// `<close/>` (RFC 7395 §3.6).
+    public static let close = Array("<close xmlns='\(Namespace.framing)'/>".utf8)
+
+    /// One element as a frame: stanzas carry `xmlns='jabber:client'`; stream-level elements keep the `stream:`
+    /// prefix with its declaration (RFC 7395 §3.3.3, §3.4).
+    public static func encode(_ element: XMLElement) -> [UInt8] {
+        guard element.namespace == Namespace.streams else {
+            return element.serialized(inheritedNamespace: "")
+        }
+        return StreamElementEncoding.encode(element, declarePrefix: true)
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketXMPPCodec: Sendable {}

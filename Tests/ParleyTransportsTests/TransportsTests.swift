@@ -1,0 +1,94 @@
+import ParleyCore
+import ParleyXML
+import Testing
+
+@testable import ParleyTransports
+
+@Suite struct WebSocketXMPPCodecTests {
+    private func decode(_ codec: WebSocketXMPPCodec, _ text: String) throws -> XMLStreamEvent {
+        try Array(text.utf8).withUnsafeBytes { try codec.decode(frame: $0) }
+    }
+
+    @Test func openAndCloseMapToStreamEvents() throws {
+        let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
+        guard case .streamOpened(let header) = try decode(codec, "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='meet.jitsi' version='1.0'/>") else {
+            Issue.record("no header")
+            return
+        }
+        #expect(header.namespace == Namespace.streams && header.defaultNamespace == Namespace.client)
+        #expect(header[attribute: "to"] == "meet.jitsi")
+        #expect(try decode(codec, "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>") == .streamClosed)
+    }
+
+    @Test func oneElementPerFrame() throws {
+        let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
+        guard case .element(let message) = try decode(codec, "<message xmlns='jabber:client' to='a@b'><body>x</body></message>") else {
+            Issue.record("no element")
+            return
+        }
+        #expect(message.child("body")?.text == "x")
+        #expect(throws: XMLStreamError.self) { try decode(codec, "<message xmlns='jabber:client'/><presence xmlns='jabber:client'/>") }
+    }
+
+    @Test func partialFramesAreRefused() {
+        let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
+        #expect(throws: XMLStreamError.self) { try decode(codec, "<message xmlns='jabber:client'>") }
+    }
+
+    @Test func oversizedFramesAreRefused() {
+        let codec = WebSocketXMPPCodec(maxStanzaBytes: 100)
+        #expect(throws: XMLStreamError.self) {
+            try decode(codec, "<message xmlns='jabber:client'><body>" + String(repeating: "x", count: 500) + "</body></message>")
+        }
+    }
+
+    @Test func encodingDeclaresNamespaces() {
+        let stanza = XMLElement("message", ns: Namespace.client, [("to", "a@b")])
+        #expect(String(decoding: WebSocketXMPPCodec.encode(stanza), as: UTF8.self) == "<message xmlns='jabber:client' to='a@b'/>")
+        var features = XMLElement(name: "features", namespace: Namespace.streams)
+        features.append(XMLElement(name: "bind", namespace: Namespace.bind))
+        #expect(String(decoding: WebSocketXMPPCodec.encode(features), as: UTF8.self)
+            == "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")
+    }
+}
+
+@Suite struct BOSHBodyTests {
+    private func parse(_ text: String) throws -> BOSHBody {
+        try Array(text.utf8).withUnsafeBytes { try BOSHBody(parsing: $0, maxBytes: 10_000) }
+    }
+
+    @Test func creationRequest() throws {
+        let body = try parse("<body rid='1573741820' to='meet.jitsi' wait='60' hold='1' ver='1.6' xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'/>")
+        #expect(body.rid == 1_573_741_820 && body.sid == nil)
+        #expect(body[xmpp: "version"] == "1.0")
+        #expect(body[attribute: "to"] == "meet.jitsi")
+    }
+
+    @Test func payloadRestartAndTerminate() throws {
+        let body = try parse("<body rid='2' sid='s' xmpp:restart='true' type='terminate' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'><message xmlns='jabber:client'/><iq xmlns='jabber:client' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq></body>")
+        #expect(body.elements.map(\.name) == ["message", "iq"])
+        #expect(body.isRestart && body.isTerminate)
+    }
+
+    @Test func notABOSHBody() {
+        #expect(throws: XMLStreamError.self) { try parse("<body rid='1'/>") }
+        #expect(throws: XMLStreamError.self) { try parse("<body xmlns='http://jabber.org/protocol/httpbind' rid='1'>") }
+        #expect(throws: XMLStreamError.self) { try parse("<!DOCTYPE x><body xmlns='http://jabber.org/protocol/httpbind'/>") }
+    }
+
+    @Test func terminateResponse() {
+        let text = String(decoding: BOSHBody.terminate(condition: "item-not-found"), as: UTF8.self)
+        #expect(text.contains("type='terminate'") && text.contains("condition='item-not-found'"))
+    }
+}
+
+@Suite struct HTTPQueryTests {
+    @Test func jitsiQueryString() {
+        let q = HTTPQuery(uri: "/xmpp-websocket?room=weekly%2Dsync&prefix=acme&previd=ab_C-1&token=a+b&room=second")
+        #expect(q.path == "/xmpp-websocket")
+        #expect(q["room"] == "weekly-sync")
+        #expect(q["prefix"] == "acme" && q["previd"] == "ab_C-1" && q["token"] == "a b")
+        #expect(HTTPQuery(uri: "/http-bind").parameters.isEmpty)
+        #expect(HTTPQuery(uri: "/x?bad=%zz&empty=").parameters == ["bad": "%zz", "empty": ""])
+    }
+}
