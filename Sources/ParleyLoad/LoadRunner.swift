@@ -85,6 +85,7 @@ public final class LoadRunner {
         }
 
         var monitor = ServerMonitor(pid: configuration.serverPID)
+        var timeline = UsageTimeline(serverPID: configuration.serverPID)
         let runStart = LoadClock.now()
         let deadline = runStart + UInt64(configuration.duration * 1e9)
         let generatorStart = ProcessUsage.selfCPUSeconds()
@@ -111,19 +112,17 @@ public final class LoadRunner {
         }
 
         // Phase 1: logins or joins.
-        let joinStart = LoadClock.now()
-        let joinGenerator = ProcessUsage.selfCPUSplit()
-        let joinServer = monitor.cpuSeconds()
+        let joinBegin = timeline.sample()
+        let joinStart = joinBegin.at
         for worker in workers { worker.loop.execute { worker.value.beginJoinPhase(at: joinStart) } }
         var last = try self.poll(
-            workers, monitor: &monitor, deadline: deadline, phase: configuration.scenario.operationName,
-            start: joinStart
+            workers, monitor: &monitor, timeline: &timeline, deadline: deadline,
+            phase: configuration.scenario.operationName, start: joinStart
         ) {
             $0.finished >= configuration.clients
         }
         let joinEnd = last.lastCompletionAt > joinStart ? last.lastCompletionAt : LoadClock.now()
-        let joinGeneratorCPU = Self.since(joinGenerator)
-        let joinServerCPU = monitor.cpuSeconds().map { $0 - (joinServer ?? 0) }
+        let (joinGeneratorCPU, joinServerCPU) = Self.usage(timeline, from: joinBegin, to: joinEnd)
         last = try self.snapshot(workers, latencies: true)
         let joinLatencies = last.latencies ?? WorkerSnapshot.Latencies()
         phases.append(
@@ -137,13 +136,15 @@ public final class LoadRunner {
         // Phase 2 (fanout): every occupant sends its updates.
         if configuration.scenario == .fanout && last.completed > 0 && LoadClock.now() < deadline {
             let before = try self.snapshot(workers)
-            let updateStart = LoadClock.now()
-            let updateGenerator = ProcessUsage.selfCPUSplit()
-            let updateServer = monitor.cpuSeconds()
+            let updateBegin = timeline.sample()
+            let updateStart = updateBegin.at
             for worker in workers { worker.loop.execute { worker.value.beginUpdates() } }
             var lastPresences = before.presences
             var lastChange = updateStart
-            last = try self.poll(workers, monitor: &monitor, deadline: deadline, phase: "fanout", start: updateStart) {
+            last = try self.poll(
+                workers, monitor: &monitor, timeline: &timeline, deadline: deadline, phase: "fanout",
+                start: updateStart
+            ) {
                 snapshot in
                 if snapshot.presences != lastPresences {
                     lastPresences = snapshot.presences
@@ -153,8 +154,7 @@ public final class LoadRunner {
                 return snapshot.presencesMissing == 0 || LoadClock.now() - lastChange > 2_000_000_000
             }
             let updateEnd = max(last.lastEchoAt, updateStart)
-            let updateGeneratorCPU = Self.since(updateGenerator)
-            let updateServerCPU = monitor.cpuSeconds().map { $0 - (updateServer ?? 0) }
+            let (updateGeneratorCPU, updateServerCPU) = Self.usage(timeline, from: updateBegin, to: updateEnd)
             last = try self.snapshot(workers, latencies: true)
             let expected =
                 configuration.updates
@@ -266,14 +266,15 @@ public final class LoadRunner {
 
     /// Polls until `done` or the deadline, printing a progress line every second.
     private func poll(
-        _ workers: [LoopBound<LoadWorker>], monitor: inout ServerMonitor, deadline: UInt64, phase: String,
-        start: UInt64, done: (WorkerSnapshot) -> Bool
+        _ workers: [LoopBound<LoadWorker>], monitor: inout ServerMonitor, timeline: inout UsageTimeline,
+        deadline: UInt64, phase: String, start: UInt64, done: (WorkerSnapshot) -> Bool
     ) throws -> WorkerSnapshot {
+        timeline.trim(keepingLast: 1)
         var nextProgress = start + 1_000_000_000
         var nextSample = LoadClock.now()
         while true {
             let snapshot = try self.snapshot(workers)
-            let now = LoadClock.now()
+            let now = timeline.sample().at
             if done(snapshot) || now >= deadline { return snapshot }
             if now >= nextSample {
                 monitor.sample()
@@ -289,9 +290,14 @@ public final class LoadRunner {
         }
     }
 
-    private static func since(_ start: (user: Double, system: Double)) -> (user: Double, system: Double) {
-        let now = ProcessUsage.selfCPUSplit()
-        return (now.user - start.user, now.system - start.system)
+    /// The generator's and the server's CPU seconds between a phase's first sample and its end.
+    private static func usage(
+        _ timeline: UsageTimeline, from start: UsageTimeline.Sample, to end: UInt64
+    ) -> (generator: (user: Double, system: Double), server: Double?) {
+        let finish = timeline.value(at: end)
+        var server: Double? = nil
+        if let a = start.server, let b = finish.server { server = b - a }
+        return ((finish.user - start.user, finish.system - start.system), server)
     }
 
     private func shutdown(_ workers: [LoopBound<LoadWorker>]) {

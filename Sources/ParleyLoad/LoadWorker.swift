@@ -229,7 +229,6 @@ final class LoadWorker {
         self.pending.removeValue(forKey: ObjectIdentifier(client))
         self.stats.failed += 1
         self.inFlight -= 1
-        self.stats.lastCompletionAt = LoadClock.now()
         self.startDue()
     }
 

@@ -21,7 +21,8 @@ public struct WorkerSnapshot: Sendable {
     /// Presences the joins alone deliver to the joined clients (one per occupant of each one's room): fanout
     /// deliveries are the presences beyond these.
     public var joinPresences = 0
-    /// Uptime nanoseconds of the latest completion, echo, or failure.
+    /// Uptime nanoseconds of the latest successful completion (failures, timeouts above all, do not stretch a
+    /// phase), and of the latest update echo.
     public var lastCompletionAt: UInt64 = 0
     public var lastEchoAt: UInt64 = 0
     public var focusReady = false
