@@ -120,8 +120,10 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         let channel = context.channel
+        let eventLoop = context.eventLoop
         context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
-            channel.close(promise: nil)
+            // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
+            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { channel.close(promise: nil) }
         }
     }
 

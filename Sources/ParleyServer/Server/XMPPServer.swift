@@ -175,7 +175,7 @@ public final class XMPPServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
             .childChannelInitializer { channel in
                 let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: maxFrame, automaticErrorHandling: true,
+                    maxFrameSize: maxFrame, automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
                     shouldUpgrade: { channel, head in
                         let query = HTTPQuery(uri: head.uri)
                         let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap { $0.split(separator: ",") }
