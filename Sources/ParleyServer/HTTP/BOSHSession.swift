@@ -213,6 +213,10 @@ final class BOSHSession: C2STransport {
 
     func send(_ element: XMLElement) { self.pending += WebSocketXMPPCodec.encode(element) }
 
+    func send(_ bytes: StanzaBytes, to recipient: JID?) {
+        bytes.write(to: recipient, declareNamespace: true, into: &self.pending)
+    }
+
     func flush() {
         if !self.pending.isEmpty || self.creationAttributes != nil { self.answerOldest() }
     }

@@ -94,6 +94,12 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     func send(_ element: XMLElement) { self.write(WebSocketXMPPCodec.encode(element)) }
 
+    func send(_ bytes: StanzaBytes, to recipient: JID?) {
+        var out: [UInt8] = []
+        bytes.write(to: recipient, declareNamespace: true, into: &out)
+        self.write(out)
+    }
+
     func flush() { self.context?.flush() }
 
     func startTLS() -> Bool { false }
