@@ -12,7 +12,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     let eventLoop: any EventLoop
     private let shared: C2SContext
-    private let codec: WebSocketXMPPCodec
+    private var codec: WebSocketXMPPCodec
     private let query: HTTPQuery
     private let connectionID: String
     private let secure: Bool
