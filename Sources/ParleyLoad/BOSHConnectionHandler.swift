@@ -56,7 +56,7 @@ final class BOSHConnectionHandler: ChannelInboundHandler {
             if self.body == nil {
                 self.body = part
             } else {
-                self.body!.writeBuffer(&part)
+                self.body?.writeBuffer(&part)
             }
         case .end:
             self.busy = false

@@ -43,8 +43,8 @@ public enum ErrorClassifier {
             }
             return "connect:failed"
         }
-        if error is ChannelError {
-            switch error as! ChannelError {
+        if let channelError = error as? ChannelError {
+            switch channelError {
             case .connectTimeout: return "connect:timeout"
             case .ioOnClosedChannel, .alreadyClosed, .eof: return "closed:" + stage
             default: return "channel:" + stage

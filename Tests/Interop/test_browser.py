@@ -287,6 +287,11 @@ def test_browsers_through_jitsi_nginx(parley_factory, focus_factory, pages, ngin
     assert proxy.proc.poll() is None, f"nginx died:\n{proxy.describe()}"
     log = (proxy.prefix / "access.log").read_text()
     if transport == "websocket":
+        # nginx logs an upgraded connection when it closes, which may be a moment after the page left.
+        deadline = time.monotonic() + 10
+        while not re.search(r'"GET /xmpp-websocket\?room=\S+ HTTP/1.1" 101 ', log) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            log = (proxy.prefix / "access.log").read_text()
         assert re.search(r'"GET /xmpp-websocket\?room=\S+ HTTP/1.1" 101 ', log), f"no upgraded WebSocket in nginx's log:\n{log}"
     else:
         assert re.search(r'"POST /http-bind\?room=\S+ HTTP/1.1" 200 ', log), f"no BOSH POST in nginx's log:\n{log}"

@@ -22,10 +22,8 @@ from webxmpp import (
     PRESENCE,
     WSClient,
     focus_factory,  # noqa: F401  (fixture)
-    participant_join,
     relayed_children,
     show,
-    status_codes,
     unique_room,
     ws_join,
     ws_clients,  # noqa: F401  (fixture)

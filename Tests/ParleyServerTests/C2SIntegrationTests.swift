@@ -31,6 +31,11 @@ import Testing
         let unknown = try await client.expect { $0[attribute: "id"] == "u1" }
         #expect(unknown.child("error")?.child("service-unavailable") != nil)
 
+        // The legacy session IQ, without `to`, as Strophe sends it after binding (RFC 3921 §3).
+        try await client.send("<iq type='set' id='s1'><session xmlns='\(Namespace.session)'/></iq>")
+        let session = try await client.expect { $0[attribute: "id"] == "s1" }
+        #expect(session[attribute: "type"] == "result")
+
         try await client.send("<iq type='get' id='r1'><query xmlns='\(Namespace.roster)'/></iq>")
         let roster = try await client.expect { $0[attribute: "id"] == "r1" }
         #expect(roster[attribute: "type"] == "result")

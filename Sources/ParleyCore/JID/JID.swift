@@ -75,6 +75,9 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
 
     static func prepareLocalpart(_ raw: String) throws(JIDError) -> String {
         guard !raw.isEmpty else { throw .emptyLocalpart }
+        if let fast = try asciiFastPath(raw, forbidden: localpartForbidden, tooLong: .localpartTooLong, part: "localpart") {
+            return fast
+        }
         let isASCII = raw.utf8.allSatisfy { $0 < 0x80 }
         let prepared = isASCII ? raw.lowercased() : raw.precomposedStringWithCanonicalMapping.lowercased()
         guard prepared.utf8.count <= maximumPartBytes else { throw .localpartTooLong }
@@ -102,7 +105,8 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
             return d.lowercased()
         }
         let isASCII = d.utf8.allSatisfy { $0 < 0x80 }
-        let prepared = isASCII ? d.lowercased() : d.precomposedStringWithCanonicalMapping.lowercased()
+        let hasUppercase = d.utf8.contains { $0 >= 0x41 && $0 <= 0x5A }
+        let prepared = isASCII ? (hasUppercase ? d.lowercased() : d) : d.precomposedStringWithCanonicalMapping.lowercased()
         guard prepared.utf8.count <= maximumPartBytes else { throw .domainpartTooLong }
         for label in prepared.split(separator: ".", omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.utf8.count <= 63 else { throw .invalidCharacter(part: "domainpart") }
@@ -122,6 +126,8 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
 
     static func prepareResourcepart(_ raw: String) throws(JIDError) -> String {
         guard !raw.isEmpty else { throw .emptyResourcepart }
+        // ASCII without controls needs no preparation (the common case: Jitsi's nicks and resources).
+        if raw.utf8.count <= maximumPartBytes, raw.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return raw }
         let isASCII = raw.utf8.allSatisfy { $0 < 0x80 }
         let prepared = isASCII ? raw : raw.precomposedStringWithCanonicalMapping
         guard prepared.utf8.count <= maximumPartBytes else { throw .resourcepartTooLong }
@@ -130,6 +136,27 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
             throw .invalidCharacter(part: "resourcepart")
         }
         return prepared
+    }
+
+    /// Bytes a localpart may not contain (RFC 7622 §3.3.1): `" & ' / : < > @`, space, controls, DEL.
+    private static let localpartForbidden: [Bool] = {
+        var table = [Bool](repeating: false, count: 128)
+        for b in 0..<0x21 { table[b] = true }
+        table[0x7F] = true
+        for c in "\"&'/:<>@".utf8 { table[Int(c)] = true }
+        return table
+    }()
+
+    /// An ASCII part needs only lower-casing and the byte checks; nil when the part is not ASCII.
+    private static func asciiFastPath(_ raw: String, forbidden: [Bool], tooLong: JIDError, part: String) throws(JIDError) -> String? {
+        var hasUppercase = false
+        for byte in raw.utf8 {
+            guard byte < 0x80 else { return nil }
+            if forbidden[Int(byte)] { throw .invalidCharacter(part: part) }
+            if byte >= 0x41 && byte <= 0x5A { hasUppercase = true }
+        }
+        guard raw.utf8.count <= maximumPartBytes else { throw tooLong }
+        return hasUppercase ? raw.lowercased() : raw
     }
 
     /// Controls, unassigned-ish and non-characters that PRECIS classes disallow.

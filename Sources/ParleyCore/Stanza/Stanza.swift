@@ -17,7 +17,25 @@ public struct Stanza: Sendable, Hashable {
     /// The element, with `from`/`to` kept in step with the typed fields.
     public private(set) var element: XMLElement
     public var from: JID? {
-        didSet { self.element[attribute: "from"] = self.from?.description }
+        didSet {
+            self.element[attribute: "from"] = self.from?.description
+            self.serialized = nil
+        }
+    }
+    /// The stanza's bytes without `to`, shared by every recipient of a broadcast; nil until `prepareBroadcast`.
+    /// Changing `from` or the element drops it; changing `to` keeps it (the bytes have no `to`).
+    public private(set) var serialized: StanzaBytes?
+
+    /// This stanza for one recipient of a broadcast: the same bytes, another `to`.
+    public func addressed(to recipient: JID) -> Stanza {
+        var copy = self
+        copy.to = recipient
+        return copy
+    }
+
+    /// Serializes once so that each recipient's copy only splices in its `to`.
+    public mutating func prepareBroadcast() {
+        if self.serialized == nil { self.serialized = StanzaBytes(self.element) }
     }
     public var to: JID? {
         didSet { self.element[attribute: "to"] = self.to?.description }
@@ -86,6 +104,7 @@ public struct Stanza: Sendable, Hashable {
 
     /// Replaces the element's children (for server-side rewrites).
     public mutating func withElement(_ body: (inout XMLElement) -> Void) {
+        self.serialized = nil
         body(&self.element)
         self.element[attribute: "from"] = self.from?.description
         self.element[attribute: "to"] = self.to?.description

@@ -4,7 +4,7 @@ import ParleyXML
 /// One occupant of a room (XEP-0045 §7.2): a nick, the real bare JID behind it and every session of
 /// that JID that joined with the nick (Prosody's multi-session occupants), the role, and the last
 /// presence it sent, payload untouched.
-public struct Occupant: Sendable, Hashable {
+public struct Occupant: Sendable {
     public let nick: String
     /// `room@service/nick`, prepared once.
     public let jid: JID
@@ -13,7 +13,11 @@ public struct Occupant: Sendable, Hashable {
     public var sessions: [JID]
     public var role: Role
     /// The occupant's presence children as sent, without the MUC `<x/>` elements.
-    public var payload: [XMLNode]
+    public var payload: [XMLNode] {
+        didSet { self.cachedPresence = nil }
+    }
+    /// Its presence as others see it, serialized once (`key`: affiliation, role, real JID shown or not).
+    var cachedPresence: (key: String, stanza: Stanza)?
 
     public init(nick: String, jid: JID, bareJID: JID, session: JID, role: Role, payload: [XMLNode]) {
         self.nick = nick

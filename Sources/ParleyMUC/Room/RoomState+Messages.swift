@@ -40,7 +40,9 @@ extension RoomState {
                 self.history.removeFirst(self.history.count - self.configuration.historyLength)
             }
         }
-        return self.allSessions.map { Stanza(unchecked: element, kind: .message, from: self.occupantJID(sender.nick), to: $0) }
+        var template = Stanza(unchecked: element, kind: .message, from: sender.jid, to: nil)
+        template.prepareBroadcast()
+        return self.allSessions.map { template.addressed(to: $0) }
     }
 
     /// History for a newcomer (§7.2.15), each with a delay stamp (XEP-0203).

@@ -75,7 +75,7 @@ extension RoomState {
             self.occupants[nick] = existing
             self.nickByRealJID[from] = nick
             for other in self.order where other != nick {
-                if let o = self.occupants[other] { out.append(self.presence(of: o, to: from)) }
+                if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
             }
             out.append(self.presence(of: existing, to: from, statuses: self.selfStatuses(created: false)))
             return out
@@ -85,12 +85,10 @@ extension RoomState {
             nick: nick, jid: occupantJID, bareJID: from.bare, session: from, role: affiliation.defaultRole, payload: payload)
         // §7.2.3: existing occupants' presence to the newcomer first…
         for other in self.order {
-            if let o = self.occupants[other] { out.append(self.presence(of: o, to: from)) }
+            if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
         }
         // …then the newcomer's presence to everyone else…
-        for session in self.allSessions {
-            out.append(self.presence(of: occupant, to: session))
-        }
+        out += self.broadcast(occupant, to: self.allSessions)
         self.occupants[nick] = occupant
         self.order.append(nick)
         self.nickByRealJID[from] = nick
@@ -170,9 +168,49 @@ extension RoomState {
 
     /// The occupant's current presence to every session in the room (self copies with 110).
     func broadcastPresence(of occupant: Occupant) -> [Stanza] {
-        self.allSessions.map { session in
-            self.presence(of: occupant, to: session, statuses: occupant.sessions.contains(session) ? [110] : [])
+        self.broadcast(occupant, to: self.allSessions, selfStatuses: [110])
+    }
+
+    /// `occupant`'s presence to `recipients`: serialized once per variant (with or without the real JID),
+    /// each recipient's copy only gets its `to`. The occupant's own sessions get `selfStatuses` added.
+    func broadcast(
+        _ occupant: Occupant, to recipients: [JID], type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]
+    ) -> [Stanza] {
+        var templates: [Bool: Stanza] = [:]
+        var out: [Stanza] = []
+        out.reserveCapacity(recipients.count)
+        for recipient in recipients {
+            if occupant.sessions.contains(recipient) {
+                out.append(self.presence(of: occupant, to: recipient, type: type, statuses: statuses + selfStatuses))
+                continue
+            }
+            let showJID = self.showsRealJID(to: recipient)
+            let template = templates[showJID] ?? {
+                var t = self.presence(of: occupant, to: nil, showJID: showJID, type: type, statuses: statuses)
+                t.prepareBroadcast()
+                templates[showJID] = t
+                return t
+            }()
+            out.append(template.addressed(to: recipient))
         }
+        return out
+    }
+
+    /// An existing occupant's presence as `recipient` will see it, from the occupant's cache.
+    mutating func cachedPresence(of nick: String, for recipient: JID) -> Stanza? {
+        guard var occupant = self.occupants[nick] else { return nil }
+        let showJID = self.showsRealJID(to: recipient)
+        let key = "\(self.affiliation(of: occupant.bareJID).rawValue)|\(occupant.role.rawValue)|\(showJID)|\(occupant.primarySession)"
+        if let cached = occupant.cachedPresence, cached.key == key { return cached.stanza }
+        var template = self.presence(of: occupant, to: nil, showJID: showJID)
+        template.prepareBroadcast()
+        occupant.cachedPresence = (key, template)
+        self.occupants[nick] = occupant
+        return template
+    }
+
+    func showsRealJID(to recipient: JID) -> Bool {
+        self.configuration.whois == .anyone || self.occupant(of: recipient)?.role == .moderator
     }
 
     // MARK: Leaving
@@ -207,10 +245,13 @@ extension RoomState {
         var out: [Stanza] = []
         occupant.role = .none
         occupant.payload = extraPayload
+        if actor == nil && reason == nil {
+            out = self.broadcast(occupant, to: self.allSessions, type: "unavailable", statuses: statuses)
+        } else {
         for session in self.allSessions {
             let isSelf = occupant.sessions.contains(session)
             var stanza = self.presence(of: occupant, to: session, type: "unavailable", statuses: isSelf ? statuses + [110] : statuses)
-            if actor != nil || reason != nil {
+            do {
                 stanza.withElement { element in
                     RoomState.addToUserX(&element) { x in
                         guard var item = x.child("item", namespace: Namespace.mucUser) else { return }
@@ -227,6 +268,7 @@ extension RoomState {
             }
             out.append(stanza)
         }
+        }
         for session in occupant.sessions { self.nickByRealJID[session] = nil }
         self.occupants[nick] = nil
         self.order.removeAll { $0 == nick }
@@ -238,7 +280,9 @@ extension RoomState {
 
     /// `occupant`'s presence as `recipient` sees it: the stored payload plus `<x xmlns='…muc#user'>`
     /// with the item (real JID only when the room is non-anonymous or the recipient is a moderator).
-    func presence(of occupant: Occupant, to recipient: JID, type: String? = nil, statuses: [Int] = []) -> Stanza {
+    func presence(
+        of occupant: Occupant, to recipient: JID?, showJID: Bool? = nil, type: String? = nil, statuses: [Int] = []
+    ) -> Stanza {
         var element = XMLElement(name: "presence", namespace: Namespace.client)
         if let type { element[attribute: "type"] = type }
         element.children = occupant.payload
@@ -246,7 +290,7 @@ extension RoomState {
         var item = XMLElement(name: "item", namespace: Namespace.mucUser)
         item[attribute: "affiliation"] = self.affiliation(of: occupant.bareJID).rawValue
         item[attribute: "role"] = occupant.role.rawValue
-        if self.configuration.whois == .anyone || self.occupant(of: recipient)?.role == .moderator {
+        if showJID ?? recipient.map({ self.showsRealJID(to: $0) }) ?? false {
             item[attribute: "jid"] = occupant.primarySession.description
         }
         x.append(item)

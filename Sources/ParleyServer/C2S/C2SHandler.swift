@@ -130,6 +130,12 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         }
     }
 
+    func send(_ bytes: StanzaBytes, to recipient: JID?) {
+        var out: [UInt8] = []
+        bytes.write(to: recipient, declareNamespace: false, into: &out)
+        self.write(out)
+    }
+
     func flush() { self.context?.flush() }
 
     func startTLS() -> Bool {

@@ -110,7 +110,14 @@ final class C2SSession {
             return
         }
         guard !self.closing else { return }
-        self.output(stanza.element, to: transport)
+        if let bytes = stanza.serialized {
+            transport.send(bytes, to: stanza.to)
+            if self.sm.sent(stanza.element, askEvery: C2SSession.askForAckEvery) {
+                transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
+            }
+        } else {
+            self.output(stanza.element, to: transport)
+        }
         self.scheduleFlush()
     }
 

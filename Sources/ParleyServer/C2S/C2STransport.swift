@@ -10,6 +10,8 @@ protocol C2STransport: AnyObject {
     func sendStreamHeader(id: String, host: String)
     /// A stream-level element or a stanza for the client. `flush` follows a batch.
     func send(_ element: XMLElement)
+    /// A stanza serialized once for many recipients, with this recipient's `to` spliced in.
+    func send(_ bytes: StanzaBytes, to recipient: JID?)
     func flush()
     /// TCP only: `<proceed/>` is out; insert TLS in front. Returns false when the transport cannot.
     func startTLS() -> Bool

@@ -81,11 +81,12 @@ final class BOSHSession: C2STransport {
         guard rid <= self.lastRID + window else {
             return self.terminate(condition: "item-not-found", respond: respond)
         }
-        self.early[rid] = (body, respond)
-        // Overactivity (XEP-0124 §11): more requests outstanding than `requests`.
-        if self.early.count + self.held.count > self.service.settings.requests {
+        // Overactivity (XEP-0124 §11): more requests outstanding than `requests`. Checked before this request
+        // is queued, so every HTTP request gets exactly one response.
+        if self.early.count + self.held.count + 1 > self.service.settings.requests {
             return self.terminate(condition: "policy-violation", respond: respond)
         }
+        self.early[rid] = (body, respond)
         while let (next, nextRespond) = self.early.removeValue(forKey: self.lastRID + 1) {
             self.lastRID += 1
             self.process(next, rid: self.lastRID, respond: nextRespond)
@@ -211,6 +212,10 @@ final class BOSHSession: C2STransport {
     }
 
     func send(_ element: XMLElement) { self.pending += WebSocketXMPPCodec.encode(element) }
+
+    func send(_ bytes: StanzaBytes, to recipient: JID?) {
+        bytes.write(to: recipient, declareNamespace: true, into: &self.pending)
+    }
 
     func flush() {
         if !self.pending.isEmpty || self.creationAttributes != nil { self.answerOldest() }

@@ -12,7 +12,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     let eventLoop: any EventLoop
     private let shared: C2SContext
-    private let codec: WebSocketXMPPCodec
+    private var codec: WebSocketXMPPCodec
     private let query: HTTPQuery
     private let connectionID: String
     private let secure: Bool
@@ -94,6 +94,12 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     func send(_ element: XMLElement) { self.write(WebSocketXMPPCodec.encode(element)) }
 
+    func send(_ bytes: StanzaBytes, to recipient: JID?) {
+        var out: [UInt8] = []
+        bytes.write(to: recipient, declareNamespace: true, into: &out)
+        self.write(out)
+    }
+
     func flush() { self.context?.flush() }
 
     func startTLS() -> Bool { false }
@@ -120,8 +126,10 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         let channel = context.channel
+        let eventLoop = context.eventLoop
         context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
-            channel.close(promise: nil)
+            // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
+            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { channel.close(promise: nil) }
         }
     }
 

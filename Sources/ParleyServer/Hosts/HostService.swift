@@ -68,6 +68,9 @@ final class HostService: Sendable {
             router.route(stanza.resultReply())
         case (_, Namespace.roster, "query"):
             self.roster(stanza, router: router)
+        case ("set", Namespace.session, "session") where stanza.from?.bare == to.bare:
+            // RFC 3921 §3: the legacy session IQ, sent without `to` by Strophe and older clients.
+            router.route(stanza.resultReply())
         case ("get", Namespace.discoInfo, "query"):
             guard stanza.from?.bare == to.bare || !router.registry.sessions(of: to).isEmpty else {
                 return router.bounce(stanza, StanzaError(.serviceUnavailable))

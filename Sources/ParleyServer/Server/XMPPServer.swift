@@ -37,6 +37,7 @@ public final class XMPPServer: Sendable {
     private let logger: Logger
     private let channels = Mutex<[any Channel]>([])
     private let connectionCounter = Atomic<Int>(0)
+    private let trimmer = Mutex<RepeatedTask?>(nil)
 
     /// - Parameters:
     ///   - tls: the server's TLS context; nil disables STARTTLS and the direct-TLS port.
@@ -120,6 +121,7 @@ public final class XMPPServer: Sendable {
         if let httpsPort = self.configuration.httpsPort, let tls = self.tls {
             ports.https = try self.listenHTTP(port: httpsPort, tls: tls).localAddress?.port
         }
+        self.startMemoryTrimmer()
         return ports
     }
 
@@ -129,6 +131,7 @@ public final class XMPPServer: Sendable {
             defer { channels.removeAll() }
             return channels
         }
+        self.trimmer.withLock { $0?.cancel() }
         for channel in listeners { try? channel.close().wait() }
         self.registry.closeAll(StreamError(.systemShutdown, text: "The server is shutting down"))
     }
@@ -175,7 +178,7 @@ public final class XMPPServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
             .childChannelInitializer { channel in
                 let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: maxFrame, automaticErrorHandling: true,
+                    maxFrameSize: maxFrame, automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
                     shouldUpgrade: { channel, head in
                         let query = HTTPQuery(uri: head.uri)
                         let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap { $0.split(separator: ",") }
@@ -214,6 +217,23 @@ public final class XMPPServer: Sendable {
         self.logger.info(
             "Listening for web clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"])
         return channel
+    }
+
+    /// glibc keeps freed memory in its arenas; after sessions end, give it back to the OS so a server that
+    /// served a join storm returns to its idle size (checked every 3 s, only when sessions went away).
+    private func startMemoryTrimmer() {
+        let registry = self.registry
+        let lastCount = Atomic<Int>(0)
+        let trimmedWhileEmpty = Atomic<Bool>(false)
+        let task = self.group.next().scheduleRepeatedTask(initialDelay: .seconds(3), delay: .seconds(3)) { _ in
+            let count = registry.count
+            let dropped = count < lastCount.exchange(count, ordering: .relaxed)
+            // Also once more when the server has become empty: late frees (rooms, channels) land after the drop.
+            let emptyAgain = count == 0 && !trimmedWhileEmpty.exchange(true, ordering: .relaxed)
+            if count > 0 { trimmedWhileEmpty.store(false, ordering: .relaxed) }
+            if dropped || emptyAgain { MemoryTrim.trim() }
+        }
+        self.trimmer.withLock { $0 = task }
     }
 
     private func nextConnectionID() -> String {

@@ -15,25 +15,29 @@ import ParleyXML
 /// Decoding turns frames into the same `XMLStreamEvent`s the TCP parser gives, so the session layer
 /// cannot tell the transports apart.
 public struct WebSocketXMPPCodec {
-    private let parser: XMLStreamParser
+    private var configuration: XMLStreamParser.Configuration
     private static let syntheticRoot = Array(
         "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8)
 
     public init(maxStanzaBytes: Int, maxDepth: Int = 100) {
-        self.parser = XMLStreamParser(configuration: .init(maxStanzaBytes: maxStanzaBytes, maxDepth: maxDepth))
-        try? self.parser.feed(WebSocketXMPPCodec.syntheticRoot) { _ in }
+        self.configuration = .init(maxStanzaBytes: maxStanzaBytes, maxDepth: maxDepth)
     }
 
     /// Allows larger frames for service accounts.
-    public func raiseLimit(to bytes: Int) { self.parser.configuration.maxStanzaBytes = bytes }
+    public mutating func raiseLimit(to bytes: Int) { self.configuration.maxStanzaBytes = bytes }
 
     /// Decodes one text frame. Throws `XMLStreamError` for bad XML or a frame that is not exactly one element.
+    ///
+    /// Each frame is a document of its own (RFC 7395 §3.3.3), so each gets a fresh parser, freed when the frame
+    /// is done: an idle WebSocket session holds no parser memory at all.
     public func decode(frame bytes: UnsafeRawBufferPointer) throws -> XMLStreamEvent {
+        let parser = XMLStreamParser(configuration: self.configuration)
+        try parser.feed(WebSocketXMPPCodec.syntheticRoot) { _ in }
         var elements: [XMLElement] = []
-        try self.parser.feed(bytes) { event in
+        try parser.feed(bytes) { event in
             if case .element(let element) = event { elements.append(element) }
         }
-        guard self.parser.depth == 1, elements.count == 1, let element = elements.first else {
+        guard parser.depth == 1, elements.count == 1, let element = elements.first else {
             throw XMLStreamError(.notWellFormed, "A WebSocket frame must carry exactly one complete element (RFC 7395 §3.3.3)")
         }
         if element.namespace == Namespace.framing {
@@ -74,5 +78,3 @@ public struct WebSocketXMPPCodec {
     }
 }
 
-@available(*, unavailable)
-extension WebSocketXMPPCodec: Sendable {}

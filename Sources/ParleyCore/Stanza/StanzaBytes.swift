@@ -1,0 +1,34 @@
+import ParleyXML
+
+/// A stanza serialized once for many recipients: the bytes without the `to` attribute, and where a `to`
+/// (and, for WebSocket and BOSH, `xmlns='jabber:client'`) goes in for each delivery. A room's presence
+/// broadcast is serialized once instead of once per occupant.
+public final class StanzaBytes: Sendable, Hashable {
+    /// `<name …>…</name>` as in a c2s stream (no `xmlns`, no `to`).
+    public let bytes: [UInt8]
+    /// Right after `<name`.
+    public let insertionPoint: Int
+
+    public init(_ element: XMLElement) {
+        var bare = element
+        bare[attribute: "to"] = nil
+        self.bytes = bare.serialized(inheritedNamespace: Namespace.client)
+        self.insertionPoint = 1 + element.name.utf8.count
+    }
+
+    /// The stanza for one recipient: `to` spliced in, and `xmlns` when the framing needs it (RFC 7395 §3.3.3).
+    public func write(to recipient: JID?, declareNamespace: Bool, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + self.bytes.count + 80)
+        out.append(contentsOf: self.bytes[..<self.insertionPoint])
+        if declareNamespace { out.append(contentsOf: " xmlns='jabber:client'".utf8) }
+        if let recipient {
+            out.append(contentsOf: " to='".utf8)
+            XMLEscaping.appendEscaped(recipient.description, into: &out)
+            out.append(UInt8(ascii: "'"))
+        }
+        out.append(contentsOf: self.bytes[self.insertionPoint...])
+    }
+
+    public static func == (a: StanzaBytes, b: StanzaBytes) -> Bool { a === b || a.bytes == b.bytes }
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.bytes.count) }
+}
