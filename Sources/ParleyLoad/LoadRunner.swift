@@ -57,28 +57,29 @@ public final class LoadRunner {
         let count = configuration.threads
         for index in 0..<count {
             let loop: any LoadEventLoop
+            let makeConnector: @Sendable () -> any ClientConnecting
             if useRaw {
                 let raw = try RawEventLoop()
                 raw.start(name: "load-\(index)")
                 rawLoops.append(raw)
                 loop = raw
+                makeConnector = { RawConnector(loop: raw, address: address, templates: templates) }
             } else {
-                if group == nil { group = MultiThreadedEventLoopGroup(numberOfThreads: count) }
-                loop = NIOLoadEventLoop(group!.next())
+                let nioGroup = group ?? MultiThreadedEventLoopGroup(numberOfThreads: count)
+                group = nioGroup
+                let eventLoop = nioGroup.next()
+                loop = NIOLoadEventLoop(eventLoop)
+                makeConnector = {
+                    ClientConnector(
+                        eventLoop: eventLoop, configuration: configuration, templates: templates, tls: tls,
+                        address: address)
+                }
             }
             let worker = try loop.submitAndWait { () -> LoopBound<LoadWorker> in
-                let connector: any ClientConnecting
-                if let raw = loop as? RawEventLoop {
-                    connector = RawConnector(loop: raw, address: address, templates: templates)
-                } else {
-                    connector = ClientConnector(
-                        eventLoop: (loop as! NIOLoadEventLoop).eventLoop, configuration: configuration,
-                        templates: templates, tls: tls, address: address)
-                }
-                return LoopBound(
+                LoopBound(
                     value: LoadWorker(
-                        id: index, workerCount: count, loop: loop, connector: connector, configuration: configuration,
-                        templates: templates),
+                        id: index, workerCount: count, loop: loop, connector: makeConnector(),
+                        configuration: configuration, templates: templates),
                     loop: loop)
             }
             workers.append(worker)

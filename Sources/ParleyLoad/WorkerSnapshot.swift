@@ -38,10 +38,11 @@ public struct WorkerSnapshot: Sendable {
         self.failed += other.failed
         self.errors.merge(other.errors)
         if let theirs = other.latencies {
-            if self.latencies == nil {
-                self.latencies = theirs
+            if var mine = self.latencies {
+                mine.merge(theirs)
+                self.latencies = mine
             } else {
-                self.latencies!.merge(theirs)
+                self.latencies = theirs
             }
         }
         self.presences += other.presences
