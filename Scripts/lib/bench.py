@@ -381,12 +381,12 @@ def write_report(work: Path, out: Path) -> None:
         if not d or not d.get("rates"):
             add(f"| {NAMES[s]} | – | – | – | – | – | – | – |")
             continue
-        rates, per_cpu = d["rates"], d.get("per_cpu") or []
+        rates, cpu_rates = d["rates"], d.get("per_cpu") or []
         first = rates[0] or None
-        first_cpu = per_cpu[0] if per_cpu and per_cpu[0] else None
+        first_cpu = cpu_rates[0] if cpu_rates and cpu_rates[0] else None
         add(f"| {NAMES[s]} | {d['idle_rss_kib'] / 1024:.1f} | {', '.join(f'{x:,.0f}' for x in rates)} | "
-            f"{(min(rates) / first) if first else 0:.2f} | {', '.join(f'{x:,.0f}' for x in per_cpu)} | "
-            f"{(min(per_cpu) / first_cpu) if first_cpu else 0:.2f} | "
+            f"{(min(rates) / first) if first else 0:.2f} | {', '.join(f'{x:,.0f}' for x in cpu_rates)} | "
+            f"{(min(cpu_rates) / first_cpu) if first_cpu else 0:.2f} | "
             f"{', '.join(f'{x / 1024:.1f}' for x in d['rss_after_kib'])} | "
             f"{d['rss_after_kib'][-1] / d['idle_rss_kib']:.2f} |")
     add("")
@@ -445,8 +445,8 @@ def write_report(work: Path, out: Path) -> None:
     if d and d.get("rates"):
         rates = d["rates"]
         worst = min(rates) / rates[0]
-        per_cpu = d.get("per_cpu") or []
-        worst_cpu = (min(per_cpu) / per_cpu[0]) if per_cpu and per_cpu[0] else None
+        cpu_rates = d.get("per_cpu") or []
+        worst_cpu = (min(cpu_rates) / cpu_rates[0]) if cpu_rates and cpu_rates[0] else None
         target("no decay: six storms within 10% of the first",
                f"worst storm {worst:.2f} × the first (wall), {worst_cpu:.2f} × (per CPU-second)"
                if worst_cpu is not None else f"worst {worst:.2f} × the first", worst >= 0.9)
