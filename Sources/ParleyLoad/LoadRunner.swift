@@ -283,9 +283,11 @@ public final class LoadRunner {
             }
             if now >= nextProgress, let progress = self.progress {
                 nextProgress = now + 1_000_000_000
+                // Histograms only here, once a second: the percentiles so far.
+                let full = try self.snapshot(workers, latencies: true)
                 progress(
                     ProgressLine.render(
-                        phase: phase, snapshot: snapshot, start: start, now: now, total: self.configuration.clients))
+                        phase: phase, snapshot: full, start: start, now: now, total: self.configuration.clients))
             }
             usleep(self.pollInterval)
         }
