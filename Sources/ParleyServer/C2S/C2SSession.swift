@@ -112,9 +112,7 @@ final class C2SSession {
         guard !self.closing else { return }
         if let bytes = stanza.serialized {
             transport.send(bytes, to: stanza.to)
-            if self.sm.sent(stanza.element, askEvery: C2SSession.askForAckEvery) {
-                transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
-            }
+            self.countSent(stanza.element, to: transport)
         } else {
             self.output(stanza.element, to: transport)
         }
@@ -141,7 +139,12 @@ final class C2SSession {
     /// Sends an element, counting stanzas for stream management.
     private func output(_ element: XMLElement, to transport: any C2STransport) {
         transport.send(element)
-        if StreamManagementState.isStanza(element), self.sm.sent(element, askEvery: C2SSession.askForAckEvery) {
+        if StreamManagementState.isStanza(element) { self.countSent(element, to: transport) }
+    }
+
+    /// XEP-0198 §4: records a stanza sent and asks for an ack every `askForAckEvery` of them.
+    private func countSent(_ element: XMLElement, to transport: any C2STransport) {
+        if self.sm.sent(element, askEvery: C2SSession.askForAckEvery) {
             transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
         }
     }
