@@ -1,3 +1,4 @@
+import Foundation
 import ParleyXML
 import Testing
 
@@ -64,5 +65,39 @@ private func element(_ xml: String) throws -> XMLElement {
         stanza.from = try JID("u@meet.jitsi/r")
         #expect(stanza.element.children == presence.children)
         #expect(stanza.element[attribute: "from"] == "u@meet.jitsi/r")
+    }
+
+    @Test func broadcastCopiesShareBytesAndStayIndependent() throws {
+        var template = try Stanza(element("<presence from='room@muc.meet.jitsi/alice'><status>hi</status></presence>"))
+        template.prepareBroadcast()
+        let bob = try JID("bob@meet.jitsi/b1")
+        let carol = try JID("carol@meet.jitsi/c1")
+        let toBob = template.addressed(to: bob)
+        var toCarol = template.addressed(to: carol)
+        #expect(toBob.serialized === template.serialized)
+        #expect(toBob.to == bob && toCarol.to == carol && template.to == nil)
+        // The element as written out carries each copy's own `to`.
+        #expect(toBob.element[attribute: "to"] == "bob@meet.jitsi/b1")
+        #expect(toCarol.element[attribute: "to"] == "carol@meet.jitsi/c1")
+        #expect(template.element[attribute: "to"] == nil)
+        // Changing one copy leaves the others alone and drops its shared bytes.
+        toCarol.withElement { $0[attribute: "id"] = "x" }
+        #expect(toCarol.serialized == nil && toCarol.id == "x" && toCarol.element[attribute: "to"] == "carol@meet.jitsi/c1")
+        #expect(toBob.id == nil && template.id == nil && toBob.serialized != nil)
+        var bytes: [UInt8] = []
+        toBob.serialized?.write(to: toBob.to, declareNamespace: false, into: &bytes)
+        let written = String(decoding: bytes, as: UTF8.self)
+        #expect(written.contains(" to='bob@meet.jitsi/b1'"))
+        #expect(written.replacingOccurrences(of: " to='bob@meet.jitsi/b1'", with: "") == template.element.xmlString(inheritedNamespace: Namespace.client))
+    }
+
+    @Test func recipientResourcesAreEscapedInSplicedBytes() throws {
+        var template = try Stanza(element("<message type='groupchat' from='r@muc.x/n'><body>b</body></message>"))
+        template.prepareBroadcast()
+        let odd = try JID("u@x/it's<&>")
+        var bytes: [UInt8] = []
+        template.serialized?.write(to: odd, declareNamespace: true, into: &bytes)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("<message xmlns='jabber:client' to='u@x/it&apos;s&lt;&amp;&gt;'"))
     }
 }

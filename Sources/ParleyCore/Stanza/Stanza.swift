@@ -13,36 +13,100 @@ public struct Stanza: Sendable, Hashable {
         case message, presence, iq
     }
 
-    public let kind: Kind
-    /// The element, with `from`/`to` kept in step with the typed fields.
-    public private(set) var element: XMLElement
-    public var from: JID? {
-        didSet {
-            self.element[attribute: "from"] = self.from?.description
-            self.serialized = nil
+    /// The envelope and element, shared by copies until one of them changes (copy on write): a broadcast
+    /// hands one `Stanza` per recipient through several arrays, and each copy is then one reference.
+    private final class Storage: @unchecked Sendable {
+        // @unchecked: mutated only through `Stanza.mutableStorage`, i.e. when uniquely referenced.
+        let kind: Kind
+        /// For a broadcast copy made by `addressed(to:)` the element's `to` attribute is stale
+        /// (`elementToIsStale`): the shared bytes carry no `to`, and each copy is only written out.
+        var element: XMLElement
+        var elementToIsStale = false
+        var to: JID?
+        var from: JID?
+        var serialized: StanzaBytes?
+
+        init(kind: Kind, element: XMLElement) {
+            self.kind = kind
+            self.element = element
+        }
+
+        func copy() -> Storage {
+            let copy = Storage(kind: self.kind, element: self.element)
+            copy.elementToIsStale = self.elementToIsStale
+            copy.to = self.to
+            copy.from = self.from
+            copy.serialized = self.serialized
+            return copy
         }
     }
+
+    private var storage: Storage
+
+    private var mutableStorage: Storage {
+        mutating get {
+            if !isKnownUniquelyReferenced(&self.storage) { self.storage = self.storage.copy() }
+            return self.storage
+        }
+    }
+
+    public var kind: Kind { self.storage.kind }
+
+    /// The element, with `from`/`to` in step with the typed fields.
+    public var element: XMLElement {
+        guard self.storage.elementToIsStale else { return self.storage.element }
+        var element = self.storage.element
+        element[attribute: "to"] = self.storage.to?.description
+        return element
+    }
+
+    public var from: JID? {
+        get { self.storage.from }
+        set {
+            let storage = self.mutableStorage
+            storage.from = newValue
+            storage.element[attribute: "from"] = newValue?.description
+            storage.serialized = nil
+        }
+    }
+
     /// The stanza's bytes without `to`, shared by every recipient of a broadcast; nil until `prepareBroadcast`.
     /// Changing `from` or the element drops it; changing `to` keeps it (the bytes have no `to`).
-    public private(set) var serialized: StanzaBytes?
+    public var serialized: StanzaBytes? { self.storage.serialized }
 
-    /// This stanza for one recipient of a broadcast: the same bytes, another `to`.
+    /// This stanza for one recipient of a broadcast: the same bytes, another `to`. With the bytes
+    /// prepared, the copy shares the element untouched (no per-recipient copy of its attributes).
     public func addressed(to recipient: JID) -> Stanza {
         var copy = self
-        copy.to = recipient
+        if self.storage.serialized != nil {
+            let storage = copy.mutableStorage
+            storage.to = recipient
+            storage.elementToIsStale = true
+        } else {
+            copy.to = recipient
+        }
         return copy
     }
 
     /// Serializes once so that each recipient's copy only splices in its `to`.
     public mutating func prepareBroadcast() {
-        if self.serialized == nil { self.serialized = StanzaBytes(self.element) }
-    }
-    public var to: JID? {
-        didSet { self.element[attribute: "to"] = self.to?.description }
+        guard self.storage.serialized == nil else { return }
+        let storage = self.mutableStorage
+        storage.serialized = StanzaBytes(storage.element)
     }
 
-    public var id: String? { self.element[attribute: "id"] }
-    public var type: String? { self.element[attribute: "type"] }
+    public var to: JID? {
+        get { self.storage.to }
+        set {
+            let storage = self.mutableStorage
+            storage.to = newValue
+            storage.element[attribute: "to"] = newValue?.description
+            storage.elementToIsStale = false
+        }
+    }
+
+    public var id: String? { self.storage.element[attribute: "id"] }
+    public var type: String? { self.storage.element[attribute: "type"] }
 
     /// Validates a top-level element as a stanza (RFC 6120 §8.1–8.2):
     /// the name, `to`/`from` JIDs (`jid-malformed`), and the IQ shape (`bad-request`: an id, a known type,
@@ -51,11 +115,11 @@ public struct Stanza: Sendable, Hashable {
         guard element.namespace == Namespace.client || element.namespace.isEmpty,
             let kind = Kind(rawValue: element.name)
         else { throw .notAStanza }
-        self.kind = kind
-        self.element = element
+        let storage = Storage(kind: kind, element: element)
+        self.storage = storage
         do {
-            self.to = try element[attribute: "to"].map { s throws(JIDError) in try JID(s) }
-            self.from = try element[attribute: "from"].map { s throws(JIDError) in try JID(s) }
+            storage.to = try element[attribute: "to"].map { s throws(JIDError) in try JID(s) }
+            storage.from = try element[attribute: "from"].map { s throws(JIDError) in try JID(s) }
         } catch {
             throw .invalid(StanzaError(.jidMalformed, text: "Invalid address: \(error)"), element)
         }
@@ -88,32 +152,34 @@ public struct Stanza: Sendable, Hashable {
 
     /// Builds a stanza from a server-made element that is known to be valid.
     public init(unchecked element: XMLElement, kind: Kind, from: JID?, to: JID?) {
-        self.kind = kind
-        self.element = element
-        self.from = from
-        self.to = to
-        self.element[attribute: "from"] = from?.description
-        self.element[attribute: "to"] = to?.description
+        let storage = Storage(kind: kind, element: element)
+        storage.from = from
+        storage.to = to
+        storage.element[attribute: "from"] = from?.description
+        storage.element[attribute: "to"] = to?.description
+        self.storage = storage
     }
 
     /// The single payload child of an IQ get/set.
-    public var payload: XMLElement? { self.element.elements.first }
+    public var payload: XMLElement? { self.storage.element.elements.first }
 
     public var isError: Bool { self.type == "error" }
     public var isIQRequest: Bool { self.kind == .iq && (self.type == "get" || self.type == "set") }
 
     /// Replaces the element's children (for server-side rewrites).
     public mutating func withElement(_ body: (inout XMLElement) -> Void) {
-        self.serialized = nil
-        body(&self.element)
-        self.element[attribute: "from"] = self.from?.description
-        self.element[attribute: "to"] = self.to?.description
+        let storage = self.mutableStorage
+        storage.serialized = nil
+        body(&storage.element)
+        storage.element[attribute: "from"] = storage.from?.description
+        storage.element[attribute: "to"] = storage.to?.description
+        storage.elementToIsStale = false
     }
 
     /// The error reply RFC 6120 §8.3.1 prescribes: same kind and id, addresses swapped, `type='error'`.
     /// Never call this for a stanza that is itself an error (callers check `isError`).
     public func errorReply(_ error: StanzaError) -> Stanza {
-        var reply = XMLElement(name: self.element.name, namespace: Namespace.client)
+        var reply = XMLElement(name: self.storage.element.name, namespace: Namespace.client)
         if let id = self.id { reply[attribute: "id"] = id }
         reply[attribute: "type"] = "error"
         reply.append(error.element)
@@ -127,6 +193,19 @@ public struct Stanza: Sendable, Hashable {
         reply[attribute: "type"] = "result"
         if let payload { reply.append(payload) }
         return Stanza(unchecked: reply, kind: .iq, from: self.to, to: self.from)
+    }
+}
+
+extension Stanza {
+    /// Equal when the kind, addresses and element (as written out) are.
+    public static func == (a: Stanza, b: Stanza) -> Bool {
+        a.kind == b.kind && a.from == b.from && a.to == b.to && a.element == b.element
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.kind)
+        hasher.combine(self.to)
+        hasher.combine(self.storage.element.name)
     }
 }
 
