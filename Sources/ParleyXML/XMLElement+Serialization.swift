@@ -67,21 +67,24 @@ extension XMLElement {
 
 /// XML escaping for text and single-quoted attribute values.
 public enum XMLEscaping {
-    /// Appends `string` escaped. Text escapes `& < >`; attributes also escape both quotes. Characters that
-    /// XML 1.0 cannot carry at all (most C0 controls) are dropped, so the output is always well-formed.
-    public static func appendEscaped(_ string: String, into out: inout [UInt8], isAttribute: Bool = true) {
-        var needsWork = false
+    /// Whether `string` holds a character `appendEscaped` would change (markup, quotes, C0 controls).
+    public static func needsEscaping(_ string: String) -> Bool {
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "'"), UInt8(ascii: "\""):
-                needsWork = true
+                return true
             case 0..<0x20 where byte != 0x09 && byte != 0x0A && byte != 0x0D:
-                needsWork = true
-            default: break
+                return true
+            default: continue
             }
-            if needsWork { break }
         }
-        if !needsWork {
+        return false
+    }
+
+    /// Appends `string` escaped. Text escapes `& < >`; attributes also escape both quotes. Characters that
+    /// XML 1.0 cannot carry at all (most C0 controls) are dropped, so the output is always well-formed.
+    public static func appendEscaped(_ string: String, into out: inout [UInt8], isAttribute: Bool = true) {
+        if !XMLEscaping.needsEscaping(string) {
             out.append(contentsOf: string.utf8)
             return
         }

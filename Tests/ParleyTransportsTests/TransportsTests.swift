@@ -1,3 +1,4 @@
+import NIOCore
 import ParleyCore
 import ParleyXML
 import Testing
@@ -90,5 +91,39 @@ import Testing
         #expect(q["prefix"] == "acme" && q["previd"] == "ab_C-1" && q["token"] == "a b")
         #expect(HTTPQuery(uri: "/http-bind").parameters.isEmpty)
         #expect(HTTPQuery(uri: "/x?bad=%zz&empty=").parameters == ["bad": "%zz", "empty": ""])
+    }
+}
+
+@Suite struct StanzaBufferWritingTests {
+    private func broadcastBytes() throws -> StanzaBytes {
+        let element = XMLElement("presence", ns: Namespace.client, [("from", "room@muc.meet.jitsi/alice")])
+        var stanza = Stanza(unchecked: element, kind: .presence, from: try JID("room@muc.meet.jitsi/alice"), to: nil)
+        stanza.prepareBroadcast()
+        return try #require(stanza.serialized)
+    }
+
+    @Test func bufferWritesMatchTheArrayWriter() throws {
+        let bytes = try broadcastBytes()
+        for recipient in [try JID("bob@meet.jitsi/b'1"), try JID("meet.jitsi"), nil] {
+            for declare in [false, true] {
+                var expected: [UInt8] = []
+                bytes.write(to: recipient, declareNamespace: declare, into: &expected)
+                var buffer = ByteBuffer()
+                buffer.writeStanza(bytes, to: recipient, declareNamespace: declare)
+                #expect(Array(buffer.readableBytesView) == expected)
+                if let recipient {
+                    var cache = RecipientAddressCache()
+                    var cached = ByteBuffer()
+                    cached.writeStanza(bytes, toAttributeValue: cache.value(for: recipient), declareNamespace: declare)
+                    #expect(Array(cached.readableBytesView) == expected)
+                }
+            }
+        }
+    }
+
+    @Test func recipientCacheFollowsTheRecipient() throws {
+        var cache = RecipientAddressCache()
+        #expect(String(decoding: cache.value(for: try JID("a@b/c")), as: UTF8.self) == "a@b/c")
+        #expect(String(decoding: cache.value(for: try JID("a@b/<d>")), as: UTF8.self) == "a@b/&lt;d&gt;")
     }
 }

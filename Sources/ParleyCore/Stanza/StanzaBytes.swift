@@ -23,10 +23,24 @@ public final class StanzaBytes: Sendable, Hashable {
         if declareNamespace { out.append(contentsOf: " xmlns='jabber:client'".utf8) }
         if let recipient {
             out.append(contentsOf: " to='".utf8)
-            XMLEscaping.appendEscaped(recipient.description, into: &out)
+            StanzaBytes.appendAttributeValue(recipient, into: &out)
             out.append(UInt8(ascii: "'"))
         }
         out.append(contentsOf: self.bytes[self.insertionPoint...])
+    }
+
+    /// A JID as an attribute value, part by part: prepared localparts and domainparts cannot hold a
+    /// character XML escapes (RFC 7622 §3.3.1 excludes `& ' < > "`), so only the resourcepart is escaped.
+    public static func appendAttributeValue(_ jid: JID, into out: inout [UInt8]) {
+        if let local = jid.localpart {
+            out.append(contentsOf: local.utf8)
+            out.append(UInt8(ascii: "@"))
+        }
+        out.append(contentsOf: jid.domainpart.utf8)
+        if let resource = jid.resourcepart {
+            out.append(UInt8(ascii: "/"))
+            XMLEscaping.appendEscaped(resource, into: &out)
+        }
     }
 
     public static func == (a: StanzaBytes, b: StanzaBytes) -> Bool { a === b || a.bytes == b.bytes }

@@ -27,6 +27,11 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// Output since the last flush: a burst (a room's broadcast, a login step) leaves as one write.
+    /// Nil between bursts, so an idle session holds no buffer.
+    private var pendingOutput: ByteBuffer?
+    /// The session's own address as written in `to`, nearly every delivery's recipient.
+    private var recipientAddress = RecipientAddressCache()
 
     init(context shared: C2SContext, eventLoop: any EventLoop, secured: Bool, loopback: Bool, connectionID: String) {
         self.shared = shared
@@ -119,28 +124,49 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         var header = "<?xml version='1.0'?><stream:stream xmlns='\(Namespace.client)' "
         header += "xmlns:stream='\(Namespace.streams)' id='\(id)' from='"
         header += XMLEscaping.escaped(host) + "' version='1.0' xml:lang='en'>"
-        self.write(Array(header.utf8))
+        self.withPendingOutput { $0.writeString(header) }
     }
 
     func send(_ element: XMLElement) {
-        if element.namespace == Namespace.streams {
-            self.write(StreamElementEncoding.encode(element, declarePrefix: false))
-        } else {
-            self.write(element.serialized(inheritedNamespace: Namespace.client))
-        }
+        let bytes = element.namespace == Namespace.streams
+            ? StreamElementEncoding.encode(element, declarePrefix: false)
+            : element.serialized(inheritedNamespace: Namespace.client)
+        self.withPendingOutput { $0.writeBytes(bytes) }
     }
 
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
-        var out: [UInt8] = []
-        bytes.write(to: recipient, declareNamespace: false, into: &out)
-        self.write(out)
+        guard let recipient else {
+            self.withPendingOutput { $0.writeStanza(bytes, to: nil, declareNamespace: false) }
+            return
+        }
+        let value = self.recipientAddress.value(for: recipient)
+        self.withPendingOutput { $0.writeStanza(bytes, toAttributeValue: value, declareNamespace: false) }
     }
 
-    func flush() { self.context?.flush() }
+    private func withPendingOutput(_ body: (inout ByteBuffer) -> Void) {
+        guard let context = self.context else { return }
+        var buffer = self.pendingOutput ?? context.channel.allocator.buffer(capacity: 1024)
+        self.pendingOutput = nil  // one reference while writing: no copy-on-write
+        body(&buffer)
+        self.pendingOutput = buffer
+    }
+
+    func flush() {
+        guard let context = self.context else { return }
+        self.writePendingOutput(context: context)
+        context.flush()
+    }
+
+    /// Hands what `send` gathered to the pipeline as one buffer.
+    private func writePendingOutput(context: ChannelHandlerContext) {
+        guard let output = self.pendingOutput else { return }
+        self.pendingOutput = nil
+        context.write(self.wrapOutboundOut(output), promise: nil)
+    }
 
     func startTLS() -> Bool {
         guard let context = self.context, let make = self.shared.makeTLSHandler else { return false }
-        context.flush()
+        self.flush()
         do {
             try context.pipeline.syncOperations.addHandler(try make(), position: .first)
         } catch {
@@ -156,7 +182,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
 
     func close(_ error: StreamError?, needsHeader: Bool) {
         guard let context = self.context else { return }
-        var bytes: [UInt8] = []
+        var bytes: [UInt8] = self.pendingOutput.map { Array($0.readableBytesView) } ?? []
+        self.pendingOutput = nil
         if let error {
             if needsHeader {
                 bytes += Array("<?xml version='1.0'?><stream:stream xmlns='\(Namespace.client)' xmlns:stream='\(Namespace.streams)' version='1.0'>".utf8)
@@ -174,11 +201,6 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         // A write can wait forever behind a TLS handshake the peer never finishes, or a peer that never
         // reads: close regardless after a grace period.
         context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { channel.close(promise: nil) }
-    }
-
-    private func write(_ bytes: [UInt8]) {
-        guard let context = self.context else { return }
-        context.write(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 }
 

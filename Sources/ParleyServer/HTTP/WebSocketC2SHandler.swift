@@ -20,6 +20,9 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private var context: ChannelHandlerContext?
     private var closeSent = false
 
+    /// The session's own address as written in `to`, nearly every delivery's recipient.
+    private var recipientAddress = RecipientAddressCache()
+
     init(context shared: C2SContext, eventLoop: any EventLoop, query: HTTPQuery, secure: Bool, connectionID: String) {
         self.shared = shared
         self.eventLoop = eventLoop
@@ -95,9 +98,14 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     func send(_ element: XMLElement) { self.write(WebSocketXMPPCodec.encode(element)) }
 
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
-        var out: [UInt8] = []
-        bytes.write(to: recipient, declareNamespace: true, into: &out)
-        self.write(out)
+        guard let context = self.context, !self.closeSent else { return }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.bytes.count + 128)
+        if let recipient {
+            buffer.writeStanza(bytes, toAttributeValue: self.recipientAddress.value(for: recipient), declareNamespace: true)
+        } else {
+            buffer.writeStanza(bytes, to: nil, declareNamespace: true)
+        }
+        self.write(buffer)
     }
 
     func flush() { self.context?.flush() }
@@ -135,8 +143,13 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     private func write(_ bytes: [UInt8]) {
         guard let context = self.context, !self.closeSent else { return }
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(bytes: bytes))
-        context.write(self.wrapOutboundOut(frame), promise: nil)
+        self.write(context.channel.allocator.buffer(bytes: bytes))
+    }
+
+    /// One stanza or stream element is one text frame (RFC 7395 §3.3.3).
+    private func write(_ buffer: ByteBuffer) {
+        guard let context = self.context, !self.closeSent else { return }
+        context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
     }
 }
 
