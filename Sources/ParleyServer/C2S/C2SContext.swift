@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import ParleyCore
+import Synchronization
 
 /// What every c2s connection shares: the router and the per-connection settings. Immutable.
 final class C2SContext: Sendable {
@@ -28,6 +29,8 @@ final class C2SContext: Sendable {
     let sessionEnded: @Sendable (SessionHandle) -> Void
     /// Sessions that may be resumed (XEP-0198).
     let resumption = ResumptionRegistry()
+    /// One `OutputFlushQueue` per event loop, by the loop's identity.
+    let flushQueues = Mutex<[ObjectIdentifier: NIOLoopBound<OutputFlushQueue>]>([:])
 
     init(
         settings: Settings, router: StanzaRouter,

@@ -112,24 +112,28 @@ final class C2SSession {
         guard !self.closing else { return }
         if let bytes = stanza.serialized {
             transport.send(bytes, to: stanza.to)
-            self.countSent(stanza.element, to: transport)
+            if self.sm.enabled { self.countSent(stanza.element, to: transport) }
         } else {
             self.output(stanza.element, to: transport)
         }
         self.scheduleFlush()
     }
 
-    /// Coalesces flushes: stanzas delivered in one burst (a room's broadcast) leave in one write.
+    /// Coalesces flushes: stanzas delivered in one burst (a room's broadcast) leave in one write, and the
+    /// sessions of one loop share one scheduled flush (`OutputFlushQueue`).
     private func scheduleFlush() {
         guard !self.flushScheduled else { return }
         self.flushScheduled = true
-        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-        self.eventLoop.execute {
-            let session = loopBound.value
-            session.flushScheduled = false
-            session.transport?.flush()
-        }
+        self.flushQueue.enqueue(self)
     }
+
+    /// Called by the flush queue once the loop turn that delivered is done.
+    func flushQueuedOutput() {
+        self.flushScheduled = false
+        self.transport?.flush()
+    }
+
+    private lazy var flushQueue: OutputFlushQueue = self.shared.flushQueue(for: self.eventLoop).value
 
     /// The most stanzas kept for a hibernating session.
     static let maxHibernationQueue = 1000
@@ -289,7 +293,7 @@ extension C2SSession: Sendable {}
 final class C2SSessionSink: StanzaSink, @unchecked Sendable {
     // @unchecked: `session` is only read and written on `eventLoop` (see `deliver`, `close`).
     private weak var session: C2SSession?
-    private let eventLoop: any EventLoop
+    let eventLoop: any EventLoop
 
     init(_ session: C2SSession) {
         self.session = session
@@ -302,6 +306,11 @@ final class C2SSessionSink: StanzaSink, @unchecked Sendable {
         } else {
             self.eventLoop.execute { self.session?.deliver(stanza) }
         }
+    }
+
+    func deliverInEventLoop(_ stanza: Stanza) {
+        self.eventLoop.preconditionInEventLoop()
+        self.session?.deliver(stanza)
     }
 
     func close(_ error: StreamError?) {
