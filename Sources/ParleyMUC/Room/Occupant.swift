@@ -16,8 +16,16 @@ public struct Occupant: Sendable {
     public var payload: [XMLNode] {
         didSet { self.cachedPresence = nil }
     }
-    /// Its presence as others see it, serialized once (`key`: affiliation, role, real JID shown or not).
-    var cachedPresence: (key: String, stanza: Stanza)?
+    /// Its presence as others see it, serialized once for the `key` it was made for.
+    var cachedPresence: (key: PresenceKey, stanza: Stanza)?
+
+    /// What an occupant's presence as others see it depends on, besides its payload.
+    struct PresenceKey: Equatable {
+        var affiliation: Affiliation
+        var role: Role
+        var showsJID: Bool
+        var primarySession: JID
+    }
 
     public init(nick: String, jid: JID, bareJID: JID, session: JID, role: Role, payload: [XMLNode]) {
         self.nick = nick

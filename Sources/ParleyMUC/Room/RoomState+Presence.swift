@@ -88,7 +88,7 @@ extension RoomState {
             if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
         }
         // …then the newcomer's presence to everyone else…
-        out += self.broadcast(occupant, to: self.allSessions)
+        out += self.broadcast(occupant)
         self.occupants[nick] = occupant
         self.order.append(nick)
         self.nickByRealJID[from] = nick
@@ -168,44 +168,51 @@ extension RoomState {
 
     /// The occupant's current presence to every session in the room (self copies with 110).
     func broadcastPresence(of occupant: Occupant) -> [Stanza] {
-        self.broadcast(occupant, to: self.allSessions, selfStatuses: [110])
+        self.broadcast(occupant, selfStatuses: [110])
     }
 
-    /// `occupant`'s presence to `recipients`: serialized once per variant (with or without the real JID),
-    /// each recipient's copy only gets its `to`. The occupant's own sessions get `selfStatuses` added.
-    func broadcast(
-        _ occupant: Occupant, to recipients: [JID], type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]
-    ) -> [Stanza] {
-        var templates: [Bool: Stanza] = [:]
+    /// `occupant`'s presence to every session in the room, in join order: serialized once per variant (with
+    /// or without the real JID), each recipient's copy only gets its `to`. The occupant's own sessions get
+    /// `selfStatuses` added. One occupant lookup per recipient occupant; nothing per recipient session.
+    func broadcast(_ occupant: Occupant, type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]) -> [Stanza] {
+        var withJID: Stanza? = nil
+        var withoutJID: Stanza? = nil
         var out: [Stanza] = []
-        out.reserveCapacity(recipients.count)
-        for recipient in recipients {
-            if occupant.sessions.contains(recipient) {
-                out.append(self.presence(of: occupant, to: recipient, type: type, statuses: statuses + selfStatuses))
-                continue
+        out.reserveCapacity(self.order.count + 1)
+        let everyoneSeesJID = self.configuration.whois == .anyone
+        for nick in self.order {
+            guard let recipient = self.occupants[nick] else { continue }
+            let showJID = everyoneSeesJID || recipient.role == .moderator
+            for session in recipient.sessions {
+                if occupant.sessions.contains(session) {
+                    out.append(self.presence(of: occupant, to: session, type: type, statuses: statuses + selfStatuses))
+                    continue
+                }
+                let template: Stanza
+                if let cached = showJID ? withJID : withoutJID {
+                    template = cached
+                } else {
+                    var made = self.presence(of: occupant, to: nil, showJID: showJID, type: type, statuses: statuses)
+                    made.prepareBroadcast()
+                    if showJID { withJID = made } else { withoutJID = made }
+                    template = made
+                }
+                out.append(template.addressed(to: session))
             }
-            let showJID = self.showsRealJID(to: recipient)
-            let template = templates[showJID] ?? {
-                var t = self.presence(of: occupant, to: nil, showJID: showJID, type: type, statuses: statuses)
-                t.prepareBroadcast()
-                templates[showJID] = t
-                return t
-            }()
-            out.append(template.addressed(to: recipient))
         }
         return out
     }
 
     /// An existing occupant's presence as `recipient` will see it, from the occupant's cache.
     mutating func cachedPresence(of nick: String, for recipient: JID) -> Stanza? {
-        guard var occupant = self.occupants[nick] else { return nil }
-        let showJID = self.showsRealJID(to: recipient)
-        let key = "\(self.affiliation(of: occupant.bareJID).rawValue)|\(occupant.role.rawValue)|\(showJID)|\(occupant.primarySession)"
+        guard let occupant = self.occupants[nick] else { return nil }
+        let key = Occupant.PresenceKey(
+            affiliation: self.affiliation(of: occupant.bareJID), role: occupant.role,
+            showsJID: self.showsRealJID(to: recipient), primarySession: occupant.primarySession)
         if let cached = occupant.cachedPresence, cached.key == key { return cached.stanza }
-        var template = self.presence(of: occupant, to: nil, showJID: showJID)
+        var template = self.presence(of: occupant, to: nil, showJID: key.showsJID)
         template.prepareBroadcast()
-        occupant.cachedPresence = (key, template)
-        self.occupants[nick] = occupant
+        self.occupants[nick]?.cachedPresence = (key, template)
         return template
     }
 
@@ -246,7 +253,7 @@ extension RoomState {
         occupant.role = .none
         occupant.payload = extraPayload
         if actor == nil && reason == nil {
-            out = self.broadcast(occupant, to: self.allSessions, type: "unavailable", statuses: statuses)
+            out = self.broadcast(occupant, type: "unavailable", statuses: statuses)
         } else {
         for session in self.allSessions {
             let isSelf = occupant.sessions.contains(session)

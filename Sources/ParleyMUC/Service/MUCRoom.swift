@@ -35,9 +35,7 @@ public actor MUCRoom {
             return
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for delivery in self.state.handle(stanza, nowMillis: now) {
-            sink.deliver(delivery)
-        }
+        sink.deliver(self.state.handle(stanza, nowMillis: now))
         if self.state.destroyed {
             self.service.roomDestroyed(self)
         }

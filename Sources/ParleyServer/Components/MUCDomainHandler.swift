@@ -13,4 +13,6 @@ struct MUCDomainHandler: DomainHandler {
 
 extension StanzaRouter: MUCDeliverySink {
     public func deliver(_ stanza: Stanza) { self.route(stanza) }
+
+    public func deliver(_ stanzas: [Stanza]) { self.routeBatch(stanzas) }
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import ParleyCore
 import Synchronization
 
@@ -5,6 +6,10 @@ import Synchronization
 public protocol StanzaSink: AnyObject, Sendable {
     /// Queues `stanza` for the client. Thread-safe; hops to the session's event loop.
     func deliver(_ stanza: Stanza)
+    /// The loop the session lives on.
+    var eventLoop: any EventLoop { get }
+    /// Queues `stanza` for the client; only on `eventLoop` (a caller batching hops to it).
+    func deliverInEventLoop(_ stanza: Stanza)
     /// Ends the session with a stream error (nil: a clean close).
     func close(_ error: StreamError?)
 }
@@ -23,6 +28,8 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func deliver(_ stanza: Stanza) { self.sink.withLock { $0 }.deliver(stanza) }
+    /// Where stanzas go right now.
+    var currentSink: any StanzaSink { self.sink.withLock { $0 } }
     public func close(_ error: StreamError?) { self.sink.withLock { $0 }.close(error) }
 
     func retarget(to sink: any StanzaSink) { self.sink.withLock { $0 = sink } }

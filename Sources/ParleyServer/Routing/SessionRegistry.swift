@@ -3,7 +3,13 @@ import Synchronization
 
 /// Every bound session, by bare JID and resource. The one owner of that map; short critical sections.
 public final class SessionRegistry: Sendable {
-    private let sessions = Mutex<[JID: [String: SessionHandle]]>([:])
+    /// Sessions by bare JID then resource, and the same sessions by full JID (one lookup when routing).
+    private struct Maps {
+        var byBare: [JID: [String: SessionHandle]] = [:]
+        var byFull: [JID: SessionHandle] = [:]
+    }
+
+    private let sessions = Mutex(Maps())
 
     public init() {}
 
@@ -12,8 +18,9 @@ public final class SessionRegistry: Sendable {
     @discardableResult
     func bind(_ handle: SessionHandle) -> SessionHandle? {
         guard let resource = handle.jid.resourcepart else { return nil }
-        return self.sessions.withLock { map in
-            let old = map[handle.jid.bare, default: [:]].updateValue(handle, forKey: resource)
+        return self.sessions.withLock { maps in
+            let old = maps.byBare[handle.jid.bare, default: [:]].updateValue(handle, forKey: resource)
+            maps.byFull[handle.jid] = handle
             return old === handle ? nil : old
         }
     }
@@ -21,36 +28,44 @@ public final class SessionRegistry: Sendable {
     /// Removes `handle`, if it is still the one registered under its JID.
     func unbind(_ handle: SessionHandle) {
         guard let resource = handle.jid.resourcepart else { return }
-        self.sessions.withLock { map in
+        self.sessions.withLock { maps in
             let bare = handle.jid.bare
-            guard map[bare]?[resource] === handle else { return }
-            map[bare]?[resource] = nil
-            if map[bare]?.isEmpty == true { map[bare] = nil }
+            guard maps.byBare[bare]?[resource] === handle else { return }
+            maps.byBare[bare]?[resource] = nil
+            if maps.byBare[bare]?.isEmpty == true { maps.byBare[bare] = nil }
+            maps.byFull[handle.jid] = nil
         }
     }
 
     /// The session bound to this full JID.
     public func session(_ full: JID) -> SessionHandle? {
-        guard let resource = full.resourcepart else { return nil }
-        return self.sessions.withLock { $0[full.bare]?[resource] }
+        guard full.resourcepart != nil else { return nil }
+        return self.sessions.withLock { $0.byFull[full] }
+    }
+
+    /// The sessions bound to these full JIDs, in one critical section (a room's broadcast).
+    func sessions(_ fulls: [JID?]) -> [SessionHandle?] {
+        self.sessions.withLock { maps in
+            fulls.map { full in full.flatMap { $0.resourcepart == nil ? nil : maps.byFull[$0] } }
+        }
     }
 
     /// All sessions of an account.
     public func sessions(of bare: JID) -> [SessionHandle] {
-        self.sessions.withLock { map in map[bare.bare].map { Array($0.values) } ?? [] }
+        self.sessions.withLock { maps in maps.byBare[bare.bare].map { Array($0.values) } ?? [] }
     }
 
     /// Whether a resource is taken.
     func isBound(_ full: JID) -> Bool { self.session(full) != nil }
 
     /// How many sessions are bound in all.
-    public var count: Int { self.sessions.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+    public var count: Int { self.sessions.withLock { $0.byFull.count } }
 }
 
 extension SessionRegistry {
     /// Ends every session (server shutdown).
     func closeAll(_ error: StreamError) {
-        let all = self.sessions.withLock { map in map.values.flatMap(\.values) }
+        let all = self.sessions.withLock { maps in Array(maps.byFull.values) }
         for session in all { session.close(error) }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import ParleyCore
 import ParleyXML
 
@@ -38,6 +39,39 @@ public final class StanzaRouter: Sendable {
             handler.handle(stanza, from: session, router: self)
         } else {
             self.bounce(stanza, StanzaError(.serviceUnavailable, text: "Communication with remote domains is not enabled"))
+        }
+    }
+
+    /// Routes what one room or service produced at once. Stanzas to bound local full JIDs (a broadcast)
+    /// are looked up together and reach sessions on other event loops with one hop per loop, in order;
+    /// everything else takes `route`. Each recipient still gets its stanzas in the order given (RFC 6120 §10.1).
+    public func routeBatch(_ stanzas: [Stanza]) {
+        guard stanzas.count > 1 else {
+            if let stanza = stanzas.first { self.route(stanza) }
+            return
+        }
+        let targets = self.registry.sessions(stanzas.map { stanza -> JID? in
+            guard let to = stanza.to, to.localpart != nil, self.hosts[to.domainpart] != nil else { return nil }
+            return to
+        })
+        var hops: [ObjectIdentifier: (loop: any EventLoop, deliveries: [(any StanzaSink, Stanza)])] = [:]
+        for (stanza, target) in zip(stanzas, targets) {
+            guard let target else {
+                self.route(stanza)
+                continue
+            }
+            let sink = target.currentSink
+            if sink.eventLoop.inEventLoop {
+                sink.deliverInEventLoop(stanza)
+            } else {
+                hops[ObjectIdentifier(sink.eventLoop), default: (sink.eventLoop, [])].deliveries.append((sink, stanza))
+            }
+        }
+        for hop in hops.values {
+            let deliveries = hop.deliveries
+            hop.loop.execute {
+                for (sink, stanza) in deliveries { sink.deliverInEventLoop(stanza) }
+            }
         }
     }
 
