@@ -83,7 +83,7 @@ struct Serve: ParsableCommand {
         }
         let tls = try TLSContext.server(certificateChainPEM: pem.certificatePEM, privateKeyPEM: pem.privateKeyPEM)
 
-        let threads = file.eventLoops > 0 ? file.eventLoops : System.coreCount
+        let threads = file.eventLoops > 0 ? file.eventLoops : UsableCores.count
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var serverConfiguration = XMPPServer.Configuration(file)
         // Room names that are account names are refused: the store's accounts as of start-up.

@@ -1,0 +1,18 @@
+import Testing
+
+@testable import ParleyServer
+
+@Suite struct UsableCoresTests {
+    @Test func affinityMaskIsCounted() {
+        #expect(UsableCores.affinityCount(status: "Name:\tparley\nCpus_allowed:\t2\nCpus_allowed_list:\t1\n") == 1)
+        #expect(UsableCores.affinityCount(status: "Cpus_allowed:\tff\n") == 8)
+        #expect(UsableCores.affinityCount(status: "Cpus_allowed:\t00000000,0000000f\n") == 4)
+    }
+
+    @Test func unreadableStatusFallsBack() {
+        #expect(UsableCores.affinityCount(status: nil) == nil)
+        #expect(UsableCores.affinityCount(status: "Name:\tparley\n") == nil)
+        #expect(UsableCores.affinityCount(status: "Cpus_allowed:\t0\n") == nil)
+        #expect(UsableCores.count >= 1)
+    }
+}
