@@ -16,3 +16,13 @@ import Testing
         #expect(UsableCores.count >= 1)
     }
 }
+
+@Suite struct MemoryTrimPolicyTests {
+    @Test func trimsAfterADropAndOnceWhenEmpty() {
+        var policy = MemoryTrimPolicy()
+        // Idle from the start; a storm; a small drop (not worth a heap walk); a real drop; empty (twice); again.
+        let samples = [0, 1000, 900, 700, 700, 0, 0, 0, 5, 0, 0, 0]
+        let decisions = samples.map { policy.shouldTrim(sessions: $0) }
+        #expect(decisions == [false, false, false, true, false, true, true, false, false, true, true, false])
+    }
+}

@@ -27,6 +27,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// Closes the connection if the peer does not take our last bytes in time.
+    private var closeTimer: Scheduled<Void>?
     /// Output since the last flush: a burst (a room's broadcast, a login step) leaves as one write.
     /// Nil between bursts, so an idle session holds no buffer.
     private var pendingOutput: ByteBuffer?
@@ -89,6 +91,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.closeTimer?.cancel()
+        self.closeTimer = nil
         self.session?.transportClosed()
         self.session = nil
         context.fireChannelInactive()
@@ -196,11 +200,14 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
             // Lingering close: input is still read (and dropped) for a moment, so a peer that is still
             // sending does not get a reset that would discard the stream error before it reads it.
-            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { channel.close(promise: nil) }
+            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { [weak channel] in channel?.close(promise: nil) }
         }
         // A write can wait forever behind a TLS handshake the peer never finishes, or a peer that never
         // reads: close regardless after a grace period.
-        context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { channel.close(promise: nil) }
+        // Cancelled when the connection closes sooner, so nothing of it waits for the timer.
+        self.closeTimer = context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { [weak channel] in
+            channel?.close(promise: nil)
+        }
     }
 }
 

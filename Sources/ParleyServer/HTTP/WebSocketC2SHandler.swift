@@ -19,6 +19,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
     private var closeSent = false
+    /// Closes the connection if the peer does not take our last bytes in time.
+    private var closeTimer: Scheduled<Void>?
 
     /// The session's own address as written in `to`, nearly every delivery's recipient.
     private var recipientAddress = RecipientAddressCache()
@@ -77,6 +79,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.closeTimer?.cancel()
+        self.closeTimer = nil
         self.session?.transportClosed()
         self.session = nil
         context.fireChannelInactive()
@@ -125,7 +129,10 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         self.write(WebSocketXMPPCodec.close)
         self.sendCloseFrame(context: context, code: error == nil ? .normalClosure : .policyViolation)
         let channel = context.channel
-        context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { channel.close(promise: nil) }
+        // Cancelled when the connection closes sooner, so nothing of it waits for the timer.
+        self.closeTimer = context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { [weak channel] in
+            channel?.close(promise: nil)
+        }
     }
 
     private func sendCloseFrame(context: ChannelHandlerContext, code: WebSocketErrorCode) {
@@ -137,7 +144,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         let eventLoop = context.eventLoop
         context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
             // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
-            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { channel.close(promise: nil) }
+            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { [weak channel] in channel?.close(promise: nil) }
         }
     }
 

@@ -220,18 +220,15 @@ public final class XMPPServer: Sendable {
     }
 
     /// glibc keeps freed memory in its arenas; after sessions end, give it back to the OS so a server that
-    /// served a join storm returns to its idle size (checked every 3 s, only when sessions went away).
+    /// served a join storm returns to its idle size. Checked every second: trims once the session count has
+    /// fallen by a quarter from its peak since the last trim, and on the first two samples at zero (late frees
+    /// of rooms and channels land after the drop). `MemoryTrimPolicy` decides; the loop only counts.
     private func startMemoryTrimmer() {
         let registry = self.registry
-        let lastCount = Atomic<Int>(0)
-        let trimmedWhileEmpty = Atomic<Bool>(false)
-        let task = self.group.next().scheduleRepeatedTask(initialDelay: .seconds(3), delay: .seconds(3)) { _ in
+        let policy = Mutex(MemoryTrimPolicy())
+        let task = self.group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
             let count = registry.count
-            let dropped = count < lastCount.exchange(count, ordering: .relaxed)
-            // Also once more when the server has become empty: late frees (rooms, channels) land after the drop.
-            let emptyAgain = count == 0 && !trimmedWhileEmpty.exchange(true, ordering: .relaxed)
-            if count > 0 { trimmedWhileEmpty.store(false, ordering: .relaxed) }
-            if dropped || emptyAgain { MemoryTrim.trim() }
+            if policy.withLock({ $0.shouldTrim(sessions: count) }) { MemoryTrim.trim() }
         }
         self.trimmer.withLock { $0 = task }
     }
