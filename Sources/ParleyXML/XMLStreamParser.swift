@@ -132,7 +132,6 @@ public final class XMLStreamParser {
     // MARK: - Parser set-up
 
     private func makeParser() {
-        if let old = self.parser { XML_ParserFree(old) }
         self.elementDepth = 0
         self.stack.removeAll(keepingCapacity: true)
         self.text.removeAll(keepingCapacity: true)
@@ -143,10 +142,19 @@ public final class XMLStreamParser {
         self.markIndex = 0
         self.suspendedEnd = 0
         self.bytesFed = 0
-        guard let parser = XML_ParserCreateNS("UTF-8", 0x01) else {
-            self.parser = nil
-            self.failure = XMLStreamError(.notWellFormed, "Out of memory creating the XML parser")
-            return
+        // A stream restart (RFC 6120 §4.3.3, after STARTTLS and SASL) reuses the parser's memory: expat's
+        // XML_ParserReset starts a new document and clears every handler, which are set again below.
+        let parser: XML_Parser
+        if let old = self.parser, XML_ParserReset(old, "UTF-8") == XML_TRUE {
+            parser = old
+        } else {
+            if let old = self.parser { XML_ParserFree(old) }
+            guard let created = XML_ParserCreateNS("UTF-8", 0x01) else {
+                self.parser = nil
+                self.failure = XMLStreamError(.notWellFormed, "Out of memory creating the XML parser")
+                return
+            }
+            parser = created
         }
         self.parser = parser
         CExpat_disableReparseDeferral(parser)
