@@ -20,6 +20,25 @@ struct OpenSSLHandlerTests {
         #expect(pair.server.isActive && pair.client.isActive)
     }
 
+    @Test("full handshakes only: AES-128-GCM-SHA256 is chosen and no session ticket follows the client's Finished")
+    func serverSendsNoTickets() throws {
+        let pair = try TLSPair(serverContext: try makeServerContext().context, clientContext: try TLSContext.client())
+        try pair.connect()
+        // ClientHello →, ← ServerHello…Finished, Finished →: then the server has nothing more to say
+        // (RFC 8446 §4.6.1 would have it send NewSessionTicket here).
+        let clientHello = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(clientHello)
+        while let flight = try pair.server.readOutbound(as: ByteBuffer.self) {
+            try pair.client.writeInbound(flight)
+        }
+        let finished = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(finished)
+
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(pair.serverEvents.handshakes.map(\.cipher) == ["TLS_AES_128_GCM_SHA256"])
+        #expect(pair.clientEvents.handshakes.map(\.cipher) == ["TLS_AES_128_GCM_SHA256"])
+    }
+
     @Test("a client limited to TLS 1.2 still completes, with TLS 1.2")
     func clientLimitedToTLS12() throws {
         let client = try TLSContext.client(maximumVersion: .tls1_2)
