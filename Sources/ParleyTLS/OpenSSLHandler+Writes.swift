@@ -26,9 +26,12 @@ extension OpenSSLHandler {
 
     /// Encrypts the flushed writes in order and sends their ciphertext as one write. Each write's promise
     /// completes with that write: it succeeds once the ciphertext carrying it is written and fails if that fails.
-    func encryptFlushedWrites(context: ChannelHandlerContext) {
+    ///
+    /// - Returns: whether it flushed the channel (it does whenever there was something to encrypt).
+    @discardableResult
+    func encryptFlushedWrites(context: ChannelHandlerContext) -> Bool {
         guard case .active = self.state, self.flushedWriteCount > 0 else {
-            return
+            return false
         }
         var promises: [EventLoopPromise<Void>] = []
         var plaintextBytes = 0
@@ -51,23 +54,33 @@ extension OpenSSLHandler {
                 promise.fail(error)
             }
             self.fail(context: context, error: error)
-            return
+            return true
         }
         // Each 16 KiB record adds at most a header, a tag and padding; 64 bytes is generous.
         var ciphertext = context.channel.allocator.buffer(capacity: plaintextBytes + 64 * (plaintextBytes / 16_384 + 1))
         self.connection.drainCiphertext(into: &ciphertext)
         context.write(self.wrapOutboundOut(ciphertext), promise: Self.combine(promises, on: context.eventLoop))
         context.flush()
+        return true
     }
 
     /// Sends whatever ciphertext OpenSSL has queued on its own: handshake messages, alerts, close_notify.
-    func writeCiphertext(context: ChannelHandlerContext) {
+    ///
+    /// - Parameter flush: `false` leaves the write for the caller's next flush.
+    /// - Returns: whether there was any.
+    @discardableResult
+    func writeCiphertext(context: ChannelHandlerContext, flush: Bool = true) -> Bool {
         var ciphertext = context.channel.allocator.buffer(capacity: 0)
         self.connection.drainCiphertext(into: &ciphertext)
         guard ciphertext.readableBytes > 0 else {
-            return
+            return false
         }
-        context.writeAndFlush(self.wrapOutboundOut(ciphertext), promise: nil)
+        if flush {
+            context.writeAndFlush(self.wrapOutboundOut(ciphertext), promise: nil)
+        } else {
+            context.write(self.wrapOutboundOut(ciphertext), promise: nil)
+        }
+        return true
     }
 
     func failPendingWrites(_ error: any Error) {

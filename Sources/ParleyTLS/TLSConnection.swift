@@ -3,9 +3,11 @@ import NIOCore
 
 /// One TLS session: an `SSL*` between two memory BIOs, with no I/O of its own.
 ///
-/// Ciphertext from the network goes in with `receive(_:)`; plaintext comes out of `read(allocator:)`; plaintext
+/// Ciphertext from the network goes in with `receive(_:)`; plaintext comes out of `readPlaintext(into:)`; plaintext
 /// goes in with `write(_:)`; ciphertext for the network comes out of `drainCiphertext(into:)`. Memory BIOs cost one
-/// copy per record; swift-nio-ssl's `ByteBufferBIO` removes it if profiling ever asks.
+/// copy per record; swift-nio-ssl's `ByteBufferBIO` removes it if profiling ever asks (on a STARTTLS join storm the
+/// BIO calls are under 1% of the server's instructions; the handshake's key exchange, signature and key schedule
+/// are over half).
 ///
 /// Each operation empties the thread's OpenSSL error queue first: `SSL_get_error` consults that queue, and an event
 /// loop thread serves many connections.
@@ -98,24 +100,33 @@ final class TLSConnection {
         return .complete(self.handshakeSummary())
     }
 
-    /// Decrypts at most one record's worth of plaintext.
-    func read(allocator: ByteBufferAllocator) -> TLSResult<ByteBuffer> {
-        // Nothing received and nothing buffered inside OpenSSL: SSL_read could only say WANT_READ.
-        if COpenSSL_BIO_pending(self.inbound) == 0 && SSL_has_pending(self.ssl) == 0 {
-            return .incomplete
+    /// Whether `readPlaintext(into:)` could produce anything: ciphertext is waiting, or OpenSSL holds decrypted
+    /// bytes not yet read.
+    var hasInput: Bool {
+        COpenSSL_BIO_pending(self.inbound) > 0 || SSL_has_pending(self.ssl) != 0
+    }
+
+    /// Decrypts every complete record received so far and appends the plaintext to `buffer`.
+    ///
+    /// Returns `.incomplete` once nothing more can be decrypted yet (the usual outcome), `.closed` at the peer's
+    /// close_notify and `.failed` on a bad record; plaintext decrypted before either is in `buffer` all the same.
+    /// A record's plaintext is never longer than its ciphertext (RFC 8446 §5.2), so reserving what is pending
+    /// makes one allocation do for the whole call.
+    func readPlaintext(into buffer: inout ByteBuffer) -> TLSResult<Void> {
+        while self.hasInput {
+            let pending = Int(COpenSSL_BIO_pending(self.inbound)) + Int(SSL_pending(self.ssl))
+            var result: Int32 = 0
+            OpenSSLError.clearQueue()
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: max(pending, 256)) { raw in
+                var count = 0
+                result = SSL_read_ex(self.ssl, raw.baseAddress, raw.count, &count)
+                return result == 1 ? count : 0
+            }
+            guard result == 1 else {
+                return self.failure(result, operation: "SSL_read")
+            }
         }
-        var buffer = allocator.buffer(capacity: 16_384)
-        var result: Int32 = 0
-        OpenSSLError.clearQueue()
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { raw in
-            var count = 0
-            result = SSL_read_ex(self.ssl, raw.baseAddress, raw.count, &count)
-            return result == 1 ? count : 0
-        }
-        guard result == 1 else {
-            return self.failure(result, operation: "SSL_read")
-        }
-        return .complete(buffer)
+        return .incomplete
     }
 
     /// Encrypts all of `buffer`. A memory BIO never blocks, so this writes everything or fails.

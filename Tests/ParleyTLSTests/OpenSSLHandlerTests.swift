@@ -104,6 +104,34 @@ struct OpenSSLHandlerTests {
         #expect(unflushed.succeeded)
     }
 
+    @Test("a client's Finished and the writes it held leave with one flush and reach the server as one read")
+    func finishedAndHeldWritesTogether() throws {
+        let pair = try TLSPair(serverContext: try makeServerContext().context, clientContext: try TLSContext.client())
+        let flushes = FlushCounter()
+        try pair.client.pipeline.syncOperations.addHandler(flushes, position: .first)
+        _ = pair.client.writeAndFlush(ByteBuffer(string: "<stream:stream>"))
+        _ = pair.client.writeAndFlush(ByteBuffer(string: "<iq/>"))
+        try pair.connect()
+        let clientHello = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(clientHello)
+        while let flight = try pair.server.readOutbound(as: ByteBuffer.self) {
+            try pair.client.writeInbound(flight)
+        }
+        let before = flushes.flushes
+
+        // Everything the client wrote on completing its handshake, as one socket read would see it.
+        var segment = ByteBuffer()
+        while var bytes = try pair.client.readOutbound(as: ByteBuffer.self) {
+            segment.writeBuffer(&bytes)
+        }
+        try pair.server.writeInbound(segment)
+
+        #expect(before == 2)  // the ClientHello's flush, then the one for Finished and the held writes
+        #expect(pair.serverEvents.handshakes.count == 1)
+        #expect(pair.serverEvents.text == "<stream:stream><iq/>")
+        #expect(pair.serverEvents.reads == 1)
+    }
+
     @Test("close sends close_notify; the peer answers and closes without an error")
     func closeNotify() throws {
         let pair = try TLSPair(serverContext: try makeServerContext().context, clientContext: try TLSContext.client())
