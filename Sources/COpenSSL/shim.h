@@ -14,7 +14,6 @@
 
 // Macros Swift cannot import, as static inline functions.
 static inline long COpenSSL_BIO_pending(BIO *b) { return BIO_pending(b); }
-static inline long COpenSSL_BIO_set_mem_eof_return(BIO *b, long v) { return BIO_set_mem_eof_return(b, v); }
 static inline int COpenSSL_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int v) {
     return (int)SSL_CTX_set_min_proto_version(ctx, v);
 }
@@ -26,6 +25,9 @@ static inline long COpenSSL_SSL_CTX_set_options(SSL_CTX *ctx, long op) { return 
 static inline long COpenSSL_SSL_set_tlsext_host_name(SSL *s, const char *name) {
     return SSL_set_tlsext_host_name(s, name);
 }
+static inline void COpenSSL_BIO_set_retry_read(BIO *b) { BIO_set_retry_read(b); }
+static inline void COpenSSL_BIO_clear_retry_flags(BIO *b) { BIO_clear_retry_flags(b); }
+static inline int COpenSSL_BIO_TYPE_SOURCE_SINK(void) { return BIO_TYPE_SOURCE_SINK; }
 static inline int COpenSSL_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
 static inline int COpenSSL_TLS1_3_VERSION(void) { return TLS1_3_VERSION; }
 static inline long COpenSSL_SSL_OP_NO_RENEGOTIATION(void) { return (long)SSL_OP_NO_RENEGOTIATION; }

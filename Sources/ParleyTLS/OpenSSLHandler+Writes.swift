@@ -34,13 +34,15 @@ extension OpenSSLHandler {
             return false
         }
         var promises: [EventLoopPromise<Void>] = []
-        var plaintextBytes = 0
+        let plaintextBytes = self.pendingWrites.prefix(self.flushedWriteCount).reduce(0) { $0 + $1.data.readableBytes }
+        // One buffer for the flush's records: each 16 KiB record adds at most a header, a tag and padding; 64 bytes
+        // is generous.
+        self.connection.reserveCiphertext(plaintextBytes + 64 * (plaintextBytes / 16_384 + 1))
         while self.flushedWriteCount > 0, let write = self.pendingWrites.popFirst() {
             self.flushedWriteCount -= 1
             if let promise = write.promise {
                 promises.append(promise)
             }
-            plaintextBytes += write.data.readableBytes
             let error: OpenSSLError
             switch self.connection.write(write.data) {
             case .complete:
@@ -56,9 +58,7 @@ extension OpenSSLHandler {
             self.fail(context: context, error: error)
             return true
         }
-        // Each 16 KiB record adds at most a header, a tag and padding; 64 bytes is generous.
-        var ciphertext = context.channel.allocator.buffer(capacity: plaintextBytes + 64 * (plaintextBytes / 16_384 + 1))
-        self.connection.drainCiphertext(into: &ciphertext)
+        let ciphertext = self.connection.takeCiphertext() ?? context.channel.allocator.buffer(capacity: 0)
         context.write(self.wrapOutboundOut(ciphertext), promise: Self.combine(promises, on: context.eventLoop))
         context.flush()
         return true
@@ -70,9 +70,7 @@ extension OpenSSLHandler {
     /// - Returns: whether there was any.
     @discardableResult
     func writeCiphertext(context: ChannelHandlerContext, flush: Bool = true) -> Bool {
-        var ciphertext = context.channel.allocator.buffer(capacity: 0)
-        self.connection.drainCiphertext(into: &ciphertext)
-        guard ciphertext.readableBytes > 0 else {
+        guard let ciphertext = self.connection.takeCiphertext(), ciphertext.readableBytes > 0 else {
             return false
         }
         if flush {

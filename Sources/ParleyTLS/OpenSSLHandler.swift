@@ -100,10 +100,7 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
         case .handshaking, .active, .closing:
             break
         }
-        if case .failed(let error) = self.connection.receive(self.unwrapInboundIn(data)) {
-            self.fail(context: context, error: error)
-            return
-        }
+        self.connection.receive(self.unwrapInboundIn(data))
         if case .handshaking = self.state {
             self.advanceHandshake(context: context)
         }
@@ -113,6 +110,7 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
         case .idle, .handshaking, .closed:
             break
         }
+        self.connection.finishReceiving()
     }
 
     private func advanceHandshake(context: ChannelHandlerContext) {
@@ -211,8 +209,7 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
     private func sendCloseNotifyThenClose(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         self.state = .closing(promise)
         self.connection.shutdown()
-        var ciphertext = context.channel.allocator.buffer(capacity: 64)
-        self.connection.drainCiphertext(into: &ciphertext)
+        let ciphertext = self.connection.takeCiphertext() ?? context.channel.allocator.buffer(capacity: 0)
         context.writeAndFlush(self.wrapOutboundOut(ciphertext)).assumeIsolated().whenComplete { _ in
             guard case .closing(let promise) = self.state else {
                 return
