@@ -1,6 +1,6 @@
 import NIOCore
 
-/// TLS as a channel handler: ciphertext below, plaintext above, OpenSSL over memory BIOs in between.
+/// TLS as a channel handler: ciphertext below, plaintext above, OpenSSL over a `ByteBufferBIO` in between.
 ///
 /// Added at the front of a c2s pipeline right after `<proceed/>` for STARTTLS (RFC 6120 §5.4.3.3), or when the
 /// connection is accepted on a direct TLS port (XEP-0368). Takes the server or client role from its `TLSContext`.

@@ -111,7 +111,7 @@ final class TLSConnection {
         return .incomplete
     }
 
-    /// Encrypts all of `buffer`. A memory BIO never blocks, so this writes everything or fails.
+    /// Encrypts all of `buffer`. The `ByteBufferBIO` never blocks, so this writes everything or fails.
     func write(_ buffer: ByteBuffer) -> TLSResult<Void> {
         guard buffer.readableBytes > 0 else {
             return .complete(())
