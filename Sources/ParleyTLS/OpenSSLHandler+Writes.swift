@@ -26,18 +26,23 @@ extension OpenSSLHandler {
 
     /// Encrypts the flushed writes in order and sends their ciphertext as one write. Each write's promise
     /// completes with that write: it succeeds once the ciphertext carrying it is written and fails if that fails.
-    func encryptFlushedWrites(context: ChannelHandlerContext) {
+    ///
+    /// - Returns: whether it flushed the channel (it does whenever there was something to encrypt).
+    @discardableResult
+    func encryptFlushedWrites(context: ChannelHandlerContext) -> Bool {
         guard case .active = self.state, self.flushedWriteCount > 0 else {
-            return
+            return false
         }
         var promises: [EventLoopPromise<Void>] = []
-        var plaintextBytes = 0
+        let plaintextBytes = self.pendingWrites.prefix(self.flushedWriteCount).reduce(0) { $0 + $1.data.readableBytes }
+        // One buffer for the flush's records: each 16 KiB record adds at most a header, a tag and padding; 64 bytes
+        // is generous.
+        self.connection.reserveCiphertext(plaintextBytes + 64 * (plaintextBytes / 16_384 + 1))
         while self.flushedWriteCount > 0, let write = self.pendingWrites.popFirst() {
             self.flushedWriteCount -= 1
             if let promise = write.promise {
                 promises.append(promise)
             }
-            plaintextBytes += write.data.readableBytes
             let error: OpenSSLError
             switch self.connection.write(write.data) {
             case .complete:
@@ -51,23 +56,29 @@ extension OpenSSLHandler {
                 promise.fail(error)
             }
             self.fail(context: context, error: error)
-            return
+            return true
         }
-        // Each 16 KiB record adds at most a header, a tag and padding; 64 bytes is generous.
-        var ciphertext = context.channel.allocator.buffer(capacity: plaintextBytes + 64 * (plaintextBytes / 16_384 + 1))
-        self.connection.drainCiphertext(into: &ciphertext)
+        let ciphertext = self.connection.takeCiphertext() ?? context.channel.allocator.buffer(capacity: 0)
         context.write(self.wrapOutboundOut(ciphertext), promise: Self.combine(promises, on: context.eventLoop))
         context.flush()
+        return true
     }
 
     /// Sends whatever ciphertext OpenSSL has queued on its own: handshake messages, alerts, close_notify.
-    func writeCiphertext(context: ChannelHandlerContext) {
-        var ciphertext = context.channel.allocator.buffer(capacity: 0)
-        self.connection.drainCiphertext(into: &ciphertext)
-        guard ciphertext.readableBytes > 0 else {
-            return
+    ///
+    /// - Parameter flush: `false` leaves the write for the caller's next flush.
+    /// - Returns: whether there was any.
+    @discardableResult
+    func writeCiphertext(context: ChannelHandlerContext, flush: Bool = true) -> Bool {
+        guard let ciphertext = self.connection.takeCiphertext(), ciphertext.readableBytes > 0 else {
+            return false
         }
-        context.writeAndFlush(self.wrapOutboundOut(ciphertext), promise: nil)
+        if flush {
+            context.writeAndFlush(self.wrapOutboundOut(ciphertext), promise: nil)
+        } else {
+            context.write(self.wrapOutboundOut(ciphertext), promise: nil)
+        }
+        return true
     }
 
     func failPendingWrites(_ error: any Error) {

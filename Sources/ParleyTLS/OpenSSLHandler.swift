@@ -1,6 +1,6 @@
 import NIOCore
 
-/// TLS as a channel handler: ciphertext below, plaintext above, OpenSSL over memory BIOs in between.
+/// TLS as a channel handler: ciphertext below, plaintext above, OpenSSL over a `ByteBufferBIO` in between.
 ///
 /// Added at the front of a c2s pipeline right after `<proceed/>` for STARTTLS (RFC 6120 §5.4.3.3), or when the
 /// connection is accepted on a direct TLS port (XEP-0368). Takes the server or client role from its `TLSContext`.
@@ -30,6 +30,10 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
     }
 
     private(set) var state: ConnectionState = .idle
+
+    private var isClosed: Bool {
+        if case .closed = self.state { true } else { false }
+    }
     let connection: TLSConnection
     /// Plaintext writes not yet encrypted, oldest first.
     var pendingWrites = CircularBuffer<PendingWrite>()
@@ -96,10 +100,7 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
         case .handshaking, .active, .closing:
             break
         }
-        if case .failed(let error) = self.connection.receive(self.unwrapInboundIn(data)) {
-            self.fail(context: context, error: error)
-            return
-        }
+        self.connection.receive(self.unwrapInboundIn(data))
         if case .handshaking = self.state {
             self.advanceHandshake(context: context)
         }
@@ -109,58 +110,52 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
         case .idle, .handshaking, .closed:
             break
         }
+        self.connection.finishReceiving()
     }
 
     private func advanceHandshake(context: ChannelHandlerContext) {
         let result = self.connection.handshake()
-        self.writeCiphertext(context: context)
-        switch result {
-        case .complete(let summary):
-            self.state = .active
-            context.fireUserInboundEventTriggered(summary)
-            self.encryptFlushedWrites(context: context)
-        case .incomplete:
-            break
-        case .closed:
-            let reasons = ["the peer closed the connection during the handshake"]
-            self.fail(context: context, error: OpenSSLError(operation: "SSL_do_handshake", reasons: reasons))
-        case .failed(let error):
-            self.fail(context: context, error: error)
+        guard case .complete(let summary) = result else {
+            self.writeCiphertext(context: context)
+            switch result {
+            case .complete, .incomplete:
+                break
+            case .closed:
+                let reasons = ["the peer closed the connection during the handshake"]
+                self.fail(context: context, error: OpenSSLError(operation: "SSL_do_handshake", reasons: reasons))
+            case .failed(let error):
+                self.fail(context: context, error: error)
+            }
+            return
+        }
+        self.state = .active
+        // The last flight (a client's Finished) and the writes held during the handshake leave with one flush, so
+        // the peer gets them in one segment and reads them at once.
+        let queued = self.writeCiphertext(context: context, flush: false)
+        context.fireUserInboundEventTriggered(summary)
+        if !self.encryptFlushedWrites(context: context) && queued {
+            context.flush()
         }
     }
 
-    /// Decrypts everything received, then passes the plaintext on. Decrypting first means a handler above that
+    /// Decrypts everything received into one buffer, then passes it on. Decrypting first means a handler above that
     /// writes or closes in its `channelRead` never runs while OpenSSL is mid-read.
     private func readPlaintext(context: ChannelHandlerContext) {
-        var plaintext: [ByteBuffer] = []
-        var ending: TLSResult<Void>? = nil
-        reading: while true {
-            switch self.connection.read(allocator: context.channel.allocator) {
-            case .complete(let buffer):
-                plaintext.append(buffer)
-            case .incomplete:
-                break reading
-            case .closed:
-                ending = .closed
-                break reading
-            case .failed(let error):
-                ending = .failed(error)
-                break reading
-            }
+        guard self.connection.hasInput else {
+            return
         }
+        var plaintext = context.channel.allocator.buffer(capacity: 0)
+        let ending = self.connection.readPlaintext(into: &plaintext)
         self.writeCiphertext(context: context)  // e.g. the answer to a TLS 1.3 KeyUpdate
-        for buffer in plaintext {
-            if case .closed = self.state {
-                return
-            }
-            context.fireChannelRead(self.wrapInboundOut(buffer))
+        if plaintext.readableBytes > 0, !self.isClosed {
+            context.fireChannelRead(self.wrapInboundOut(plaintext))
         }
         switch ending {
         case .failed(let error):
             self.fail(context: context, error: error)
         case .closed:
             self.peerSentCloseNotify(context: context)
-        case .complete, .incomplete, nil:
+        case .complete, .incomplete:
             break
         }
     }
@@ -214,8 +209,7 @@ public final class OpenSSLHandler: ChannelDuplexHandler {
     private func sendCloseNotifyThenClose(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         self.state = .closing(promise)
         self.connection.shutdown()
-        var ciphertext = context.channel.allocator.buffer(capacity: 64)
-        self.connection.drainCiphertext(into: &ciphertext)
+        let ciphertext = self.connection.takeCiphertext() ?? context.channel.allocator.buffer(capacity: 0)
         context.writeAndFlush(self.wrapOutboundOut(ciphertext)).assumeIsolated().whenComplete { _ in
             guard case .closing(let promise) = self.state else {
                 return

@@ -1,11 +1,10 @@
 internal import COpenSSL
 import NIOCore
 
-/// One TLS session: an `SSL*` between two memory BIOs, with no I/O of its own.
+/// One TLS session: an `SSL*` over a `ByteBufferBIO`, with no I/O of its own.
 ///
-/// Ciphertext from the network goes in with `receive(_:)`; plaintext comes out of `read(allocator:)`; plaintext
-/// goes in with `write(_:)`; ciphertext for the network comes out of `drainCiphertext(into:)`. Memory BIOs cost one
-/// copy per record; swift-nio-ssl's `ByteBufferBIO` removes it if profiling ever asks.
+/// Ciphertext from the network goes in with `receive(_:)`; plaintext comes out of `readPlaintext(into:)`; plaintext
+/// goes in with `write(_:)`; ciphertext for the network comes out of `takeCiphertext()`.
 ///
 /// Each operation empties the thread's OpenSSL error queue first: `SSL_get_error` consults that queue, and an event
 /// loop thread serves many connections.
@@ -13,33 +12,23 @@ final class TLSConnection {
     /// Kept so that the `SSL_CTX` (and the ALPN list its callback reads) outlives the `SSL`.
     let context: TLSContext
     private let ssl: OpaquePointer
-    /// Ciphertext from the network, read by OpenSSL. Owned by `ssl`.
-    private let inbound: OpaquePointer
-    /// Ciphertext OpenSSL produced for the network. Owned by `ssl`.
-    private let outbound: OpaquePointer
+    /// Ciphertext both ways. Its `BIO` is owned by `ssl`, which is freed first (`deinit`).
+    private let bio: ByteBufferBIO
 
     /// - Parameter serverHostname: client side only: sent as SNI (RFC 6066 §3) unless it is an IP literal, and
     ///   checked against the certificate when the context verifies peers. Ignored on the server side.
     init(context: TLSContext, serverHostname: String?) throws {
+        let bio = try ByteBufferBIO()
         OpenSSLError.clearQueue()
-        let ssl = SSL_new(context.pointer)
-        let inbound = BIO_new(BIO_s_mem())
-        let outbound = BIO_new(BIO_s_mem())
-        guard let ssl, let inbound, let outbound else {
+        guard let ssl = SSL_new(context.pointer) else {
             let error = OpenSSLError.drain(operation: "SSL_new")
-            if let ssl { SSL_free(ssl) }
-            if let inbound { BIO_free(inbound) }
-            if let outbound { BIO_free(outbound) }
+            BIO_free(bio.pointer)
             throw error
         }
-        // An empty memory BIO then reports "retry" rather than end of file, so OpenSSL says WANT_READ.
-        _ = COpenSSL_BIO_set_mem_eof_return(inbound, -1)
-        _ = COpenSSL_BIO_set_mem_eof_return(outbound, -1)
-        SSL_set_bio(ssl, inbound, outbound)
+        SSL_set_bio(ssl, bio.pointer, bio.pointer)  // one BIO both ways: the SSL takes its one reference
         self.context = context
         self.ssl = ssl
-        self.inbound = inbound
-        self.outbound = outbound
+        self.bio = bio
 
         switch context.role {
         case .server:
@@ -73,19 +62,14 @@ final class TLSConnection {
         }
     }
 
-    /// Hands ciphertext from the network to OpenSSL.
-    func receive(_ buffer: ByteBuffer) -> TLSResult<Void> {
-        var rest = buffer
-        while rest.readableBytes > 0 {
-            let count = Int32(clamping: rest.readableBytes)
-            OpenSSLError.clearQueue()
-            let written = rest.withUnsafeReadableBytes { BIO_write(self.inbound, $0.baseAddress, count) }
-            guard written > 0 else {
-                return .failed(OpenSSLError.drain(operation: "BIO_write"))
-            }
-            rest.moveReaderIndex(forwardBy: Int(written))
-        }
-        return .complete(())
+    /// Hands ciphertext from the network to OpenSSL's next reads.
+    func receive(_ buffer: ByteBuffer) {
+        self.bio.receive(buffer)
+    }
+
+    /// Lets go of the network's buffer once OpenSSL has read what it can (see `ByteBufferBIO.compactInbound()`).
+    func finishReceiving() {
+        self.bio.compactInbound()
     }
 
     /// Advances the handshake (RFC 8446 §4) as far as the ciphertext received so far allows.
@@ -98,27 +82,36 @@ final class TLSConnection {
         return .complete(self.handshakeSummary())
     }
 
-    /// Decrypts at most one record's worth of plaintext.
-    func read(allocator: ByteBufferAllocator) -> TLSResult<ByteBuffer> {
-        // Nothing received and nothing buffered inside OpenSSL: SSL_read could only say WANT_READ.
-        if COpenSSL_BIO_pending(self.inbound) == 0 && SSL_has_pending(self.ssl) == 0 {
-            return .incomplete
-        }
-        var buffer = allocator.buffer(capacity: 16_384)
-        var result: Int32 = 0
-        OpenSSLError.clearQueue()
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 16_384) { raw in
-            var count = 0
-            result = SSL_read_ex(self.ssl, raw.baseAddress, raw.count, &count)
-            return result == 1 ? count : 0
-        }
-        guard result == 1 else {
-            return self.failure(result, operation: "SSL_read")
-        }
-        return .complete(buffer)
+    /// Whether `readPlaintext(into:)` could produce anything: ciphertext is waiting, or OpenSSL holds decrypted
+    /// bytes not yet read.
+    var hasInput: Bool {
+        self.bio.inboundBytes > 0 || SSL_has_pending(self.ssl) != 0
     }
 
-    /// Encrypts all of `buffer`. A memory BIO never blocks, so this writes everything or fails.
+    /// Decrypts every complete record received so far and appends the plaintext to `buffer`.
+    ///
+    /// Returns `.incomplete` once nothing more can be decrypted yet (the usual outcome), `.closed` at the peer's
+    /// close_notify and `.failed` on a bad record; plaintext decrypted before either is in `buffer` all the same.
+    /// A record's plaintext is never longer than its ciphertext (RFC 8446 §5.2), so reserving what is pending
+    /// makes one allocation do for the whole call.
+    func readPlaintext(into buffer: inout ByteBuffer) -> TLSResult<Void> {
+        while self.hasInput {
+            let pending = self.bio.inboundBytes + Int(SSL_pending(self.ssl))
+            var result: Int32 = 0
+            OpenSSLError.clearQueue()
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: max(pending, 256)) { raw in
+                var count = 0
+                result = SSL_read_ex(self.ssl, raw.baseAddress, raw.count, &count)
+                return result == 1 ? count : 0
+            }
+            guard result == 1 else {
+                return self.failure(result, operation: "SSL_read")
+            }
+        }
+        return .incomplete
+    }
+
+    /// Encrypts all of `buffer`. The `ByteBufferBIO` never blocks, so this writes everything or fails.
     func write(_ buffer: ByteBuffer) -> TLSResult<Void> {
         guard buffer.readableBytes > 0 else {
             return .complete(())
@@ -142,20 +135,14 @@ final class TLSConnection {
         OpenSSLError.clearQueue()
     }
 
-    /// Appends every byte of ciphertext OpenSSL has produced to `buffer`.
-    func drainCiphertext(into buffer: inout ByteBuffer) {
-        while true {
-            let pending = Int32(clamping: COpenSSL_BIO_pending(self.outbound))
-            guard pending > 0 else {
-                return
-            }
-            let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: Int(pending)) { raw in
-                Int(max(0, BIO_read(self.outbound, raw.baseAddress, pending)))
-            }
-            guard read > 0 else {
-                return
-            }
-        }
+    /// Sizes the buffer the next ciphertext goes into, when the caller knows roughly how much is coming.
+    func reserveCiphertext(_ bytes: Int) {
+        self.bio.reserveOutput(bytes)
+    }
+
+    /// Every byte of ciphertext OpenSSL has produced since the last call, in one buffer; `nil` if none.
+    func takeCiphertext() -> ByteBuffer? {
+        self.bio.takeOutput()
     }
 
     private func handshakeSummary() -> TLSHandshakeCompleted {

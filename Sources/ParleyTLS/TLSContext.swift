@@ -6,6 +6,16 @@ internal import COpenSSL
 /// tests. Only TLS 1.2 and 1.3 (RFC 8446) are negotiated; renegotiation and compression are off, and idle
 /// connections give their record buffers back (`SSL_MODE_RELEASE_BUFFERS`).
 ///
+/// Server contexts are set up for cheap full handshakes, since an XMPP client connects once and stays:
+/// - no session resumption: no TLS 1.3 tickets (RFC 8446 §4.6.1; OpenSSL sends two after every handshake by
+///   default, each a session encoding, encryption, HMAC and HKDF step), no TLS 1.2 tickets (RFC 5077) and no server
+///   session cache. Every handshake is a full one, with its own (EC)DHE key exchange;
+/// - TLS 1.3 suites in the server's order, `TLS_AES_128_GCM_SHA256` first (the suite RFC 8446 §9.1 makes
+///   mandatory): its key schedule runs on SHA-256, which is cheaper than OpenSSL's default first choice,
+///   SHA-384;
+/// - the chain sent is exactly the configured one (`SSL_MODE_NO_AUTO_CHAIN`), so OpenSSL does not build and
+///   verify a chain against an empty store on every handshake.
+///
 /// ```swift
 /// let (certificatePEM, keyPEM) = try CertificateStore.loadOrCreate(directory: dataDirectory, hosts: ["meet.jitsi"])
 /// let context = try TLSContext.server(certificateChainPEM: certificatePEM, privateKeyPEM: keyPEM)
@@ -103,6 +113,7 @@ public final class TLSContext: @unchecked Sendable {
             throw OpenSSLError.drain(operation: "SSL_CTX_check_private_key")
         }
         SSL_CTX_set_verify(context.pointer, SSL_VERIFY_NONE, nil)
+        try context.configureServerHandshakes()
         if context.alpnWireFormat != nil {
             // Unretained is safe: every SSL made from this SSL_CTX belongs to a TLSConnection holding `context`.
             let argument = Unmanaged.passUnretained(context).toOpaque()
@@ -115,6 +126,27 @@ public final class TLSContext: @unchecked Sendable {
             )
         }
         return context
+    }
+
+    /// The TLS 1.3 suites a server offers, in its order of preference: all of OpenSSL's defaults (RFC 8446 §9.1),
+    /// with the SHA-256 ones first.
+    static let serverCipherSuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"
+
+    /// Full handshakes only, in the server's suite order, with the configured chain: see the type's documentation.
+    private func configureServerHandshakes() throws {
+        // RFC 8446 §4.6.1: no NewSessionTicket after the handshake (SSL_CTX_set_num_tickets(3)).
+        guard SSL_CTX_set_num_tickets(self.pointer, 0) == 1 else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_set_num_tickets")
+        }
+        guard SSL_CTX_set_ciphersuites(self.pointer, Self.serverCipherSuites) == 1 else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_set_ciphersuites")
+        }
+        _ = COpenSSL_SSL_CTX_set_options(
+            self.pointer,
+            COpenSSL_SSL_OP_NO_TICKET() | COpenSSL_SSL_OP_CIPHER_SERVER_PREFERENCE()
+        )
+        _ = COpenSSL_SSL_CTX_set_session_cache_mode(self.pointer, COpenSSL_SSL_SESS_CACHE_OFF())
+        _ = COpenSSL_SSL_CTX_set_mode(self.pointer, COpenSSL_SSL_MODE_NO_AUTO_CHAIN())
     }
 
     /// A client context, for the load generator and tests.

@@ -20,6 +20,25 @@ struct OpenSSLHandlerTests {
         #expect(pair.server.isActive && pair.client.isActive)
     }
 
+    @Test("full handshakes only: AES-128-GCM-SHA256 is chosen and no session ticket follows the client's Finished")
+    func serverSendsNoTickets() throws {
+        let pair = try TLSPair(serverContext: try makeServerContext().context, clientContext: try TLSContext.client())
+        try pair.connect()
+        // ClientHello →, ← ServerHello…Finished, Finished →: then the server has nothing more to say
+        // (RFC 8446 §4.6.1 would have it send NewSessionTicket here).
+        let clientHello = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(clientHello)
+        while let flight = try pair.server.readOutbound(as: ByteBuffer.self) {
+            try pair.client.writeInbound(flight)
+        }
+        let finished = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(finished)
+
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(pair.serverEvents.handshakes.map(\.cipher) == ["TLS_AES_128_GCM_SHA256"])
+        #expect(pair.clientEvents.handshakes.map(\.cipher) == ["TLS_AES_128_GCM_SHA256"])
+    }
+
     @Test("a client limited to TLS 1.2 still completes, with TLS 1.2")
     func clientLimitedToTLS12() throws {
         let client = try TLSContext.client(maximumVersion: .tls1_2)
@@ -83,6 +102,34 @@ struct OpenSSLHandlerTests {
         try pair.interactInMemory()
         #expect(pair.serverEvents.text == "first second third")
         #expect(unflushed.succeeded)
+    }
+
+    @Test("a client's Finished and the writes it held leave with one flush and reach the server as one read")
+    func finishedAndHeldWritesTogether() throws {
+        let pair = try TLSPair(serverContext: try makeServerContext().context, clientContext: try TLSContext.client())
+        let flushes = FlushCounter()
+        try pair.client.pipeline.syncOperations.addHandler(flushes, position: .first)
+        _ = pair.client.writeAndFlush(ByteBuffer(string: "<stream:stream>"))
+        _ = pair.client.writeAndFlush(ByteBuffer(string: "<iq/>"))
+        try pair.connect()
+        let clientHello = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(clientHello)
+        while let flight = try pair.server.readOutbound(as: ByteBuffer.self) {
+            try pair.client.writeInbound(flight)
+        }
+        let before = flushes.flushes
+
+        // Everything the client wrote on completing its handshake, as one socket read would see it.
+        var segment = ByteBuffer()
+        while var bytes = try pair.client.readOutbound(as: ByteBuffer.self) {
+            segment.writeBuffer(&bytes)
+        }
+        try pair.server.writeInbound(segment)
+
+        #expect(before == 2)  // the ClientHello's flush, then the one for Finished and the held writes
+        #expect(pair.serverEvents.handshakes.count == 1)
+        #expect(pair.serverEvents.text == "<stream:stream><iq/>")
+        #expect(pair.serverEvents.reads == 1)
     }
 
     @Test("close sends close_notify; the peer answers and closes without an error")

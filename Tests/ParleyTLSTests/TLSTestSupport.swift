@@ -21,12 +21,15 @@ final class EventRecorder: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
     var plaintext = ByteBuffer()
+    /// How many `channelRead`s delivered `plaintext`.
+    var reads = 0
     var handshakes: [TLSHandshakeCompleted] = []
     var errors: [any Error] = []
     var becameInactive = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = self.unwrapInboundIn(data)
+        self.reads += 1
         self.plaintext.writeBuffer(&buffer)
     }
 
@@ -49,6 +52,17 @@ final class EventRecorder: ChannelInboundHandler {
     /// The plaintext received so far, as text.
     var text: String {
         String(buffer: self.plaintext)
+    }
+}
+
+/// Counts the flushes that pass it on their way to the socket.
+final class FlushCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    var flushes = 0
+
+    func flush(context: ChannelHandlerContext) {
+        self.flushes += 1
+        context.flush()
     }
 }
 

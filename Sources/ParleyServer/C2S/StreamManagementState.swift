@@ -42,5 +42,5 @@ struct StreamManagementState: Sendable {
         element.namespace == Namespace.client && (element.name == "message" || element.name == "presence" || element.name == "iq")
     }
 
-    static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
 }

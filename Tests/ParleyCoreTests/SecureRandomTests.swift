@@ -1,0 +1,26 @@
+import ParleyCore
+import Testing
+
+@Suite("SecureRandom")
+struct SecureRandomTests {
+    @Test("strings have the asked length and only the alphabet's characters")
+    func stringsOverAlphabets() {
+        for alphabet in [SecureRandom.lowercaseAlphanumerics, SecureRandom.identifierAlphabet, Array("a".utf8)] {
+            let letters = Set(String(decoding: alphabet, as: UTF8.self))
+            for count in [0, 1, 16, 300] {
+                let string = SecureRandom.string(count: count, alphabet: alphabet)
+                #expect(string.count == count && string.utf8.count == count)
+                #expect(string.allSatisfy { letters.contains($0) })
+            }
+        }
+        let wide: [Character] = Array("äöü€x")
+        let string = SecureRandom.string(count: 40, alphabet: wide)
+        #expect(string.count == 40 && string.allSatisfy { wide.contains($0) })
+    }
+
+    @Test("every letter of the alphabet turns up")
+    func coversTheAlphabet() {
+        let string = SecureRandom.string(count: 2_000, alphabet: SecureRandom.identifierAlphabet)
+        #expect(Set(string.utf8) == Set(SecureRandom.identifierAlphabet))
+    }
+}
