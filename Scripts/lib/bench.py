@@ -391,7 +391,9 @@ def write_report(work: Path, out: Path) -> None:
             f"{d['rss_after_kib'][-1] / d['idle_rss_kib']:.2f} |")
     add("")
 
-    unpinned = r.run("parley", "unpinned")
+    unpinned_runs = r.runs("parley", "unpinned")
+    unpinned = sorted(unpinned_runs, key=lambda run: (phase(run) or {}).get("rate") or 0)[len(unpinned_runs) // 2] \
+        if unpinned_runs else None
     pinned_rate = median_join("parley", "rate")
     add("## Parley unpinned")
     add("")
@@ -400,10 +402,21 @@ def write_report(work: Path, out: Path) -> None:
         gen_util = p["generator_cpu_seconds"] / p["seconds"] if p and p.get("seconds") else None
         srv = unpinned.get("server") or {}
         srv_util = (p.get("server_cpu_seconds") or 0) / p["seconds"] if p and p.get("seconds") else None
-        add(f"The same join storm with neither process pinned and `event_loops: 0` (one loop per core): "
-            f"{fmt(p['rate'])} joins/s against {fmt(pinned_rate)} pinned (median), **{ratio(p['rate'], pinned_rate)}**. "
-            f"During the storm the generator used {gen_util:.2f} cores and Parley {srv_util:.2f} cores of the 2 "
-            f"available." if gen_util is not None and srv_util is not None else "")
+        rates = ", ".join(fmt((phase(run) or {}).get("rate")) for run in unpinned_runs)
+        add(f"The same join storm with neither process pinned and `event_loops: 0` (one loop per core), "
+            f"{len(unpinned_runs)} runs ({rates} joins/s): median {fmt(p['rate'])} joins/s against {fmt(pinned_rate)} "
+            f"pinned (median), **{ratio(p['rate'], pinned_rate)}**. During the median run the generator used "
+            f"{gen_util:.2f} cores and Parley {srv_util:.2f} cores of the 2 available." if gen_util is not None and srv_util is not None else "")
+        pinned_server_us = 1e6 / median_join("parley", "operations_per_server_cpu_second") \
+            if median_join("parley", "operations_per_server_cpu_second") else None
+        pinned_gen_us = median_join("parley", "generator_microseconds_per_operation")
+        if pinned_server_us and pinned_gen_us:
+            ceiling = 2e6 / (pinned_server_us + pinned_gen_us)
+            add("")
+            add(f"Ceiling on this machine: with both processes sharing its 2 cores, a join costs {pinned_server_us:,.0f} µs "
+                f"of server CPU and {pinned_gen_us:,.0f} µs of generator CPU at the pinned efficiency, so the two cores "
+                f"allow at most {ceiling:,.0f} joins/s, **{ceiling / pinned_rate:.2f}×** the pinned rate, even with perfect "
+                f"scaling across event loops.")
         add("")
     else:
         add("Not run.")

@@ -1,4 +1,4 @@
-/// When to give freed heap back to the OS, from the number of bound sessions sampled once a second.
+/// When to give freed heap back to the OS, from the number of bound sessions sampled twice a second.
 /// Trimming costs a walk of the heap, so it happens after a real drop, not on every departure.
 struct MemoryTrimPolicy {
     /// The most sessions seen since the last trim.

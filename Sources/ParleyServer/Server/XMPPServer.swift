@@ -220,13 +220,13 @@ public final class XMPPServer: Sendable {
     }
 
     /// glibc keeps freed memory in its arenas; after sessions end, give it back to the OS so a server that
-    /// served a join storm returns to its idle size. Checked every second: trims once the session count has
+    /// served a join storm returns to its idle size. Checked twice a second: trims once the session count has
     /// fallen by a quarter from its peak since the last trim, and on the first two samples at zero (late frees
     /// of rooms and channels land after the drop). `MemoryTrimPolicy` decides; the loop only counts.
     private func startMemoryTrimmer() {
         let registry = self.registry
         let policy = Mutex(MemoryTrimPolicy())
-        let task = self.group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+        let task = self.group.next().scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { _ in
             let count = registry.count
             if policy.withLock({ $0.shouldTrim(sessions: count) }) { MemoryTrim.trim() }
         }
