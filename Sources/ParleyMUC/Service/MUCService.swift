@@ -80,6 +80,8 @@ public final class MUCService: Sendable {
         guard let name = room.jid.localpart else { return }
         self.rooms.withLock { rooms in
             if rooms[name] === room { rooms[name] = nil }
+            // A dictionary keeps its capacity: give a storm's worth back once the service is empty.
+            if rooms.isEmpty { rooms = [:] }
         }
     }
 

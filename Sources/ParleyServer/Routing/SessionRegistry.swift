@@ -34,6 +34,8 @@ public final class SessionRegistry: Sendable {
             maps.byBare[bare]?[resource] = nil
             if maps.byBare[bare]?.isEmpty == true { maps.byBare[bare] = nil }
             maps.byFull[handle.jid] = nil
+            // Dictionaries keep their capacity: give a storm's worth back once nobody is bound.
+            if maps.byFull.isEmpty { maps = Maps() }
         }
     }
 
