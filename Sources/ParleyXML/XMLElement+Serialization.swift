@@ -68,7 +68,7 @@ extension XMLElement {
 /// XML escaping for text and single-quoted attribute values.
 public enum XMLEscaping {
     /// Whether `string` holds a character `appendEscaped` would change (markup, quotes, C0 controls).
-    public static func needsEscaping(_ string: String) -> Bool {
+    static func needsEscaping(_ string: String) -> Bool {
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "'"), UInt8(ascii: "\""):

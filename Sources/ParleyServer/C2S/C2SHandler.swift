@@ -139,11 +139,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     }
 
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
-        guard let recipient else {
-            self.withPendingOutput { $0.writeStanza(bytes, to: nil, declareNamespace: false) }
-            return
-        }
-        let value = self.recipientAddress.value(for: recipient)
+        let value = recipient.map { self.recipientAddress.value(for: $0) }
         self.withPendingOutput { $0.writeStanza(bytes, toAttributeValue: value, declareNamespace: false) }
     }
 

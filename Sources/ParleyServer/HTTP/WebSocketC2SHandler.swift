@@ -104,11 +104,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
         guard let context = self.context, !self.closeSent else { return }
         var buffer = context.channel.allocator.buffer(capacity: bytes.bytes.count + 128)
-        if let recipient {
-            buffer.writeStanza(bytes, toAttributeValue: self.recipientAddress.value(for: recipient), declareNamespace: true)
-        } else {
-            buffer.writeStanza(bytes, to: nil, declareNamespace: true)
-        }
+        let value = recipient.map { self.recipientAddress.value(for: $0) }
+        buffer.writeStanza(bytes, toAttributeValue: value, declareNamespace: true)
         self.write(buffer)
     }
 

@@ -27,10 +27,10 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
         self.sink = Mutex(sink)
     }
 
-    public func deliver(_ stanza: Stanza) { self.sink.withLock { $0 }.deliver(stanza) }
     /// Where stanzas go right now.
     var currentSink: any StanzaSink { self.sink.withLock { $0 } }
-    public func close(_ error: StreamError?) { self.sink.withLock { $0 }.close(error) }
+    public func deliver(_ stanza: Stanza) { self.currentSink.deliver(stanza) }
+    public func close(_ error: StreamError?) { self.currentSink.close(error) }
 
     func retarget(to sink: any StanzaSink) { self.sink.withLock { $0 = sink } }
 
