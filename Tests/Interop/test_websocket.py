@@ -7,6 +7,10 @@ Spec: RFC 7395 §3.1 (handshake), §3.3 (framing), §3.4 (stream errors), §3.6 
 
 from __future__ import annotations
 
+import base64
+import os
+import socket
+import struct
 import urllib.parse
 import xml.etree.ElementTree as ET
 
@@ -174,6 +178,63 @@ def test_frame_over_frame_limit_policy_violation(server, ws_clients):
         f"</stream:error> and <close/> (RFC 7395 §3.4, §3.6){client.transcript(6)}"
     )
     client.expect_stream_error("policy-violation")
+
+
+def _masked_text_frame(payload: bytes) -> bytes:
+    """One client text frame (RFC 6455 §5.2), masked as clients must."""
+    mask = os.urandom(4)
+    length = len(payload)
+    if length < 126:
+        header = bytes([0x81, 0x80 | length])
+    elif length < 65536:
+        header = bytes([0x81, 0x80 | 126]) + struct.pack(">H", length)
+    else:
+        header = bytes([0x81, 0x80 | 127]) + struct.pack(">Q", length)
+    key = (mask * (length // 4 + 1))[:length]
+    return header + mask + (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(length, "big")
+
+
+def test_frame_over_limit_ends_without_reset(server):
+    """The rest of a refused frame keeps arriving after our stream error; it must be read and dropped, not
+    answered with a TCP reset, which makes the peer's kernel discard the error and <close/> unread
+    (RFC 7395 §3.6). A raw socket sends the whole frame before reading anything, as a busy client would."""
+    sock = socket.create_connection(("127.0.0.1", server.ports["http"]), timeout=10)
+    try:
+        key = base64.b64encode(os.urandom(16)).decode()
+        sock.sendall((f"GET /xmpp-websocket HTTP/1.1\r\nHost: {ANON_DOMAIN}\r\nUpgrade: websocket\r\n"
+                      f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Sec-WebSocket-Protocol: xmpp\r\n\r\n").encode())
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(4096)
+            assert chunk, f"no WebSocket handshake answer: {received!r}"
+            received += chunk
+        assert b" 101 " in received.split(b"\r\n", 1)[0], received
+        opening = f"<open xmlns='{NS_FRAMING}' to='{ANON_DOMAIN}' version='1.0'/>".encode()
+        for element in (opening, f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>".encode(), opening,
+                        f"<iq xmlns='{NS_CLIENT}' type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>".encode()):
+            sock.sendall(_masked_text_frame(element))
+        received = b""
+        while b"</jid>" not in received:
+            chunk = sock.recv(65536)
+            assert chunk, f"the server closed before the bind result: {received!r}"
+            received += chunk
+        body = b"x" * (300 * 1024)
+        sock.sendall(_masked_text_frame(b"<message xmlns='jabber:client' to='" + ANON_DOMAIN.encode()
+                                        + b"'><body>" + body + b"</body></message>"))
+        received = b""
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except ConnectionResetError:
+                pytest.fail(f"the server reset the connection; read before the reset: {received[:400]!r}")
+            if not chunk:
+                break
+            received += chunk
+        assert b"policy-violation" in received, received[:400]
+        assert b"<close " in received, received[:400]
+    finally:
+        sock.close()
 
 
 def test_websocket_ping_answered_with_pong(server, ws_clients):

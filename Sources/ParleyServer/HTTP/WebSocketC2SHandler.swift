@@ -90,6 +90,9 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         // Oversized or malformed frames (NIOWebSocketError) end here: the session ends with policy-violation.
         if let session = self.session, !session.closing {
             session.close(StreamError(.policyViolation, text: "Bad WebSocket frame: \(error)"))
+        } else if self.closeSent, error is ByteToMessageDecoderError {
+            // The rest of a refused frame, still arriving while we linger (the decoder drops it). Closing now
+            // would reset the connection and discard the stream error the peer has not read yet.
         } else {
             context.close(promise: nil)
         }
