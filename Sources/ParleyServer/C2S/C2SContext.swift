@@ -31,6 +31,8 @@ final class C2SContext: Sendable {
     let resumption = ResumptionRegistry()
     /// One `OutputFlushQueue` per event loop, by the loop's identity.
     let flushQueues = Mutex<[ObjectIdentifier: NIOLoopBound<OutputFlushQueue>]>([:])
+    /// One `ClosingConnections` per event loop, by the loop's identity.
+    let closers = Mutex<[ObjectIdentifier: NIOLoopBound<ClosingConnections>]>([:])
 
     init(
         settings: Settings, router: StanzaRouter,

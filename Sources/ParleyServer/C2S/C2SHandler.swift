@@ -27,8 +27,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
-    /// Closes the connection if the peer does not take our last bytes in time.
-    private var closeTimer: Scheduled<Void>?
+    /// Where this connection waits to be closed once its stream has ended (`ClosingConnections`).
+    private var closeTickets: [ClosingConnections.Ticket] = []
     /// Output since the last flush: a burst (a room's broadcast, a login step) leaves as one write.
     /// Nil between bursts, so an idle session holds no buffer.
     private var pendingOutput: ByteBuffer?
@@ -91,8 +91,11 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.closeTimer?.cancel()
-        self.closeTimer = nil
+        if !self.closeTickets.isEmpty {
+            let closers = self.shared.closingConnections(for: self.eventLoop).value
+            for ticket in self.closeTickets { closers.forget(ticket) }
+            self.closeTickets = []
+        }
         self.session?.transportClosed()
         self.session = nil
         context.fireChannelInactive()
@@ -191,19 +194,22 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
             bytes += StreamElementEncoding.encode(error.element, declarePrefix: false)
         }
         bytes += Array("</stream:stream>".utf8)
-        let channel = context.channel
-        let eventLoop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
             // Lingering close: input is still read (and dropped) for a moment, so a peer that is still
             // sending does not get a reset that would discard the stream error before it reads it.
-            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { [weak channel] in channel?.close(promise: nil) }
+            handler.value.closeLater(linger: true)
         }
         // A write can wait forever behind a TLS handshake the peer never finishes, or a peer that never
         // reads: close regardless after a grace period.
-        // Cancelled when the connection closes sooner, so nothing of it waits for the timer.
-        self.closeTimer = context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { [weak channel] in
-            channel?.close(promise: nil)
-        }
+        self.closeLater(linger: false)
+    }
+
+    /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
+    private func closeLater(linger: Bool) {
+        guard let channel = self.context?.channel, channel.isActive else { return }
+        let closers = self.shared.closingConnections(for: self.eventLoop).value
+        self.closeTickets.append(linger ? closers.closeAfterLinger(channel) : closers.closeAfterGrace(channel))
     }
 }
 

@@ -19,8 +19,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
     private var closeSent = false
-    /// Closes the connection if the peer does not take our last bytes in time.
-    private var closeTimer: Scheduled<Void>?
+    /// Where this connection waits to be closed once its stream has ended (`ClosingConnections`).
+    private var closeTickets: [ClosingConnections.Ticket] = []
 
     /// The session's own address as written in `to`, nearly every delivery's recipient.
     private var recipientAddress = RecipientAddressCache()
@@ -79,8 +79,11 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.closeTimer?.cancel()
-        self.closeTimer = nil
+        if !self.closeTickets.isEmpty {
+            let closers = self.shared.closingConnections(for: self.eventLoop).value
+            for ticket in self.closeTickets { closers.forget(ticket) }
+            self.closeTickets = []
+        }
         self.session?.transportClosed()
         self.session = nil
         context.fireChannelInactive()
@@ -128,11 +131,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         }
         self.write(WebSocketXMPPCodec.close)
         self.sendCloseFrame(context: context, code: error == nil ? .normalClosure : .policyViolation)
-        let channel = context.channel
-        // Cancelled when the connection closes sooner, so nothing of it waits for the timer.
-        self.closeTimer = context.eventLoop.scheduleTask(in: C2SHandler.closeGracePeriod) { [weak channel] in
-            channel?.close(promise: nil)
-        }
+        // A peer that never reads cannot hold the connection open.
+        self.closeLater(linger: false)
     }
 
     private func sendCloseFrame(context: ChannelHandlerContext, code: WebSocketErrorCode) {
@@ -140,12 +140,18 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         self.closeSent = true
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
-        let channel = context.channel
-        let eventLoop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
             // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
-            eventLoop.scheduleTask(in: C2SHandler.lingerPeriod) { [weak channel] in channel?.close(promise: nil) }
+            handler.value.closeLater(linger: true)
         }
+    }
+
+    /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
+    private func closeLater(linger: Bool) {
+        guard let channel = self.context?.channel, channel.isActive else { return }
+        let closers = self.shared.closingConnections(for: self.eventLoop).value
+        self.closeTickets.append(linger ? closers.closeAfterLinger(channel) : closers.closeAfterGrace(channel))
     }
 
     private func write(_ bytes: [UInt8]) {
