@@ -143,11 +143,9 @@ public final class XMPPServer: Sendable {
         let channel = try ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
-            .childChannelOption(.maxMessagesPerRead, value: 8)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try XMPPServer.setConnectionOptions(channel, maxMessagesPerRead: 8)
                     let id = counter.nextConnectionID()
                     let loopback = XMPPServer.isLoopback(channel.remoteAddress)
                     if directTLS, let tls {
@@ -165,6 +163,16 @@ public final class XMPPServer: Sendable {
         return channel
     }
 
+    /// A client connection's socket options: no Nagle delay (stanzas are small and interactive), and the
+    /// write-buffer marks that pause reading from a client that does not read (`C2SHandler`). Set in the
+    /// initializer, synchronously: `childChannelOption` costs a future per option per connection.
+    private static func setConnectionOptions(_ channel: any Channel, maxMessagesPerRead: UInt?) throws {
+        guard let options = channel.syncOptions else { return }
+        try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+        try options.setOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
+        if let maxMessagesPerRead { try options.setOption(.maxMessagesPerRead, value: maxMessagesPerRead) }
+    }
+
     /// The web listener: WebSocket upgrades at `/xmpp-websocket` (RFC 7395: subprotocol `xmpp` required and
     /// echoed), everything else to `HTTPHandler` (BOSH, keep-alive, health).
     private func listenHTTP(port: Int, tls: TLSContext?) throws -> any Channel {
@@ -174,9 +182,12 @@ public final class XMPPServer: Sendable {
         let channel = try ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
             .childChannelInitializer { channel in
+                do {
+                    try XMPPServer.setConnectionOptions(channel, maxMessagesPerRead: nil)
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
                 let upgrader = NIOWebSocketServerUpgrader(
                     maxFrameSize: maxFrame, automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
                     shouldUpgrade: { channel, head in
