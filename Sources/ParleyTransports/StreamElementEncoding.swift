@@ -7,15 +7,26 @@ public enum StreamElementEncoding {
     /// `element` in the streams namespace as `<stream:name>…</stream:name>`. `declarePrefix` adds
     /// `xmlns:stream` (a WebSocket frame or BOSH body stands alone; a TCP stream declared it in its header).
     public static func encode(_ element: XMLElement, declarePrefix: Bool) -> [UInt8] {
-        var out = Array("<stream:\(element.name)".utf8)
-        if declarePrefix { out += Array(" xmlns:stream='\(Namespace.streams)'".utf8) }
+        // Appended piece by piece into one reserved array: features, SASL results and errors are written for
+        // every login, and interpolated temporaries cost an allocation each.
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: "<stream:".utf8)
+        out.append(contentsOf: element.name.utf8)
+        if declarePrefix {
+            out.append(contentsOf: " xmlns:stream='".utf8)
+            out.append(contentsOf: Namespace.streams.utf8)
+            out.append(UInt8(ascii: "'"))
+        }
         for attribute in element.attributes where attribute.namespace.isEmpty {
-            out += Array(" \(attribute.name)='".utf8)
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: attribute.name.utf8)
+            out.append(contentsOf: "='".utf8)
             XMLEscaping.appendEscaped(attribute.value, into: &out)
             out.append(UInt8(ascii: "'"))
         }
         if element.children.isEmpty {
-            out += Array("/>".utf8)
+            out.append(contentsOf: "/>".utf8)
             return out
         }
         out.append(UInt8(ascii: ">"))
@@ -25,7 +36,9 @@ public enum StreamElementEncoding {
             case .text(let t): XMLEscaping.appendEscaped(t, into: &out, isAttribute: false)
             }
         }
-        out += Array("</stream:\(element.name)>".utf8)
+        out.append(contentsOf: "</stream:".utf8)
+        out.append(contentsOf: element.name.utf8)
+        out.append(UInt8(ascii: ">"))
         return out
     }
 }

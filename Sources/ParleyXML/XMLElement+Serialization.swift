@@ -69,7 +69,16 @@ extension XMLElement {
 public enum XMLEscaping {
     /// Whether `string` holds a character `appendEscaped` would change (markup, quotes, C0 controls).
     static func needsEscaping(_ string: String) -> Bool {
-        for byte in string.utf8 {
+        // Native strings are contiguous UTF-8: scan the bytes in place (every attribute and text written goes
+        // through here).
+        if let found = string.utf8.withContiguousStorageIfAvailable({ XMLEscaping.needsEscaping(bytes: $0) }) {
+            return found
+        }
+        return XMLEscaping.needsEscaping(bytes: string.utf8)
+    }
+
+    private static func needsEscaping(bytes: some Sequence<UInt8>) -> Bool {
+        for byte in bytes {
             switch byte {
             case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "'"), UInt8(ascii: "\""):
                 return true

@@ -209,6 +209,10 @@ public final class XMLStreamParser {
         let (namespace, local) = XMLStreamParser.split(name)
         var attributes: [XMLAttribute] = []
         if var cursor = attrs {
+            // expat hands a NULL-terminated list of name/value pairs: one allocation for all of them.
+            var count = 0
+            while cursor[count] != nil { count += 1 }
+            attributes.reserveCapacity(count / 2)
             while let key = cursor.pointee, let value = cursor.successor().pointee {
                 let (ans, alocal) = XMLStreamParser.split(key)
                 attributes.append(XMLAttribute(name: alocal, namespace: ans, value: String(cString: value)))
@@ -293,13 +297,38 @@ public final class XMLStreamParser {
             let buffer = UnsafeBufferPointer(start: p, count: length)
             if let sep = buffer.firstIndex(of: 0x01) {
                 return (
-                    String(decoding: UnsafeBufferPointer(rebasing: buffer[..<sep]), as: UTF8.self),
+                    XMLStreamParser.namespace(UnsafeBufferPointer(rebasing: buffer[..<sep])),
                     String(decoding: UnsafeBufferPointer(rebasing: buffer[(sep + 1)...]), as: UTF8.self)
                 )
             }
             return ("", String(decoding: buffer, as: UTF8.self))
         }
     }
+
+    /// A namespace URI as a `String`, shared with the table of the ones XMPP and Jitsi use on every stream,
+    /// so the common case costs a comparison instead of an allocation (URIs over 15 bytes are not inline).
+    private static func namespace(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if bytes.count > 15 {
+            for known in XMLStreamParser.commonNamespaces where known.utf8.count == bytes.count {
+                if known.utf8.elementsEqual(bytes) { return known }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let commonNamespaces: [String] = [
+        "http://etherx.jabber.org/streams", "urn:ietf:params:xml:ns:xmpp-sasl", "urn:ietf:params:xml:ns:xmpp-bind",
+        "urn:ietf:params:xml:ns:xmpp-session", "urn:ietf:params:xml:ns:xmpp-tls", "urn:ietf:params:xml:ns:xmpp-stanzas",
+        "urn:ietf:params:xml:ns:xmpp-framing", "http://jabber.org/protocol/muc", "http://jabber.org/protocol/muc#user",
+        "http://jabber.org/protocol/muc#owner", "http://jabber.org/protocol/muc#admin", "http://jabber.org/protocol/caps",
+        "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", "http://jabber.org/protocol/nick",
+        "http://jitsi.org/protocol/focus", "http://jitsi.org/jitmeet/audio", "http://jitsi.org/jitmeet/video",
+        "http://jitsi.org/jitmeet/stats-id", "http://jitsi.org/jitmeet/user-agent", "http://jitsi.org/jitmeet",
+        "http://jitsi.org/protocol/colibri", "urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:rtp:1",
+        "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0", "urn:xmpp:jingle:apps:rtp:ssma:0",
+        "urn:xmpp:jingle:apps:dtls:0", "urn:xmpp:jingle:apps:grouping:0", "urn:xmpp:jingle:transports:ice-udp:1",
+        "http://jabber.org/protocol/xdata-validate",
+    ]
 
     fileprivate static func from(_ userData: UnsafeMutableRawPointer?) -> XMLStreamParser? {
         guard let userData else { return nil }

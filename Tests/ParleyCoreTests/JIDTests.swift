@@ -43,6 +43,25 @@ import Testing
         #expect(throws: JIDError.localpartTooLong) { try JID(String(repeating: "é", count: 512) + "@meet.jitsi") }
     }
 
+    @Test func domainLabelsAreBoundedAt63Bytes() throws {
+        let label = String(repeating: "x", count: 63)
+        #expect(try JID("u@\(label).meet.jitsi").domainpart == "\(label).meet.jitsi")
+        #expect(try JID("u@\(label.uppercased()).Meet.Jitsi").domainpart == "\(label).meet.jitsi")
+        #expect(throws: JIDError.invalidCharacter(part: "domainpart")) { try JID("u@\(label)x.meet.jitsi") }
+        #expect(throws: JIDError.invalidCharacter(part: "domainpart")) { try JID("u@meet.jitsi..") }
+        #expect(throws: JIDError.invalidCharacter(part: "domainpart")) { try JID("u@.meet.jitsi") }
+        #expect(throws: JIDError.domainpartTooLong) {
+            try JID("u@" + Array(repeating: label, count: 17).joined(separator: "."))
+        }
+    }
+
+    @Test func separatorsAreCodePointsNotCharacters() throws {
+        // RFC 7622 §3.1 splits at the first "/" code point, even where a combining mark follows it.
+        let jid = try JID("u@meet.jitsi/\u{301}x")
+        #expect(jid.domainpart == "meet.jitsi")
+        #expect(jid.resourcepart == "\u{301}x")
+    }
+
     @Test func bareAndEquality() throws {
         let full = try JID("alice@meet.jitsi/phone")
         #expect(full.bare == (try JID("ALICE@meet.jitsi")))

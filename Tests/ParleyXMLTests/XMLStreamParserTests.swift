@@ -49,6 +49,18 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
         #expect(events[2] == .streamClosed)
     }
 
+    @Test func commonNamespacesAreSharedAndOthersKeptExactly() throws {
+        // Same length as the table's muc#user, one byte different; a prefix of a common one; a long unknown one.
+        let events = try parse(stream(
+            "<presence><x xmlns='http://jabber.org/protocol/muc#user'/><x xmlns='http://jabber.org/protocol/muc#usex'/>"
+                + "<x xmlns='http://jabber.org/protocol/mu'/><x xmlns='urn:example:a-namespace-nobody-uses:1'/></presence>"))
+        guard case .element(let presence) = events[1] else { Issue.record("no element"); return }
+        #expect(presence.elements.map(\.namespace) == [
+            "http://jabber.org/protocol/muc#user", "http://jabber.org/protocol/muc#usex", "http://jabber.org/protocol/mu",
+            "urn:example:a-namespace-nobody-uses:1",
+        ])
+    }
+
     @Test(arguments: Fixtures.names)
     func jitsiFixtureParsesTheSameInAnySplit(_ name: String) throws {
         let body = Fixtures.bytes(name)

@@ -96,9 +96,29 @@ public enum SecureRandom {
     /// The fast form, for stream IDs, resources and the like: it builds the string from bytes, where appending
     /// `Character`s (and reading `String.count`, which walks the string) costs tens of thousands of instructions
     /// per ID.
+    ///
+    /// The letters are written straight into the string's storage from random bytes on the stack: one
+    /// allocation per ID, none for IDs of 15 bytes or fewer.
     public static func string(count: Int, alphabet: [UInt8]) -> String {
-        precondition(alphabet.allSatisfy { $0 < 0x80 }, "not an ASCII alphabet")
-        return String(decoding: self.picks(count: count, from: alphabet.count).map { alphabet[$0] }, as: UTF8.self)
+        precondition(count >= 0 && alphabet.allSatisfy { $0 < 0x80 }, "not an ASCII alphabet")
+        let size = alphabet.count
+        precondition(size > 0 && size <= 256)
+        let limit = 256 - (256 % size)
+        return String(unsafeUninitializedCapacity: count) { letters in
+            var filled = 0
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { random in
+                while filled < count {
+                    let wanted = min(random.count, (count - filled) * 2)
+                    let ok = RAND_bytes(random.baseAddress, Int32(wanted))
+                    precondition(ok == 1, "RAND_bytes failed: no entropy")
+                    for byte in random[0..<wanted] where Int(byte) < limit && filled < count {
+                        letters[filled] = alphabet[Int(byte) % size]
+                        filled += 1
+                    }
+                }
+            }
+            return count
+        }
     }
 
     /// `count` uniform indexes into an alphabet of `size` letters: random bytes at or above the largest multiple

@@ -128,11 +128,18 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     // MARK: - C2STransport
 
     func sendStreamHeader(id: String, host: String) {
-        var header = "<?xml version='1.0'?><stream:stream xmlns='\(Namespace.client)' "
-        header += "xmlns:stream='\(Namespace.streams)' id='\(id)' from='"
-        header += XMLEscaping.escaped(host) + "' version='1.0' xml:lang='en'>"
-        self.withPendingOutput { $0.writeString(header) }
+        self.withPendingOutput { buffer in
+            buffer.writeStaticString(C2SHandler.streamHeaderStart)
+            buffer.writeString(id)  // made by SecureRandom from an alphabet that needs no escaping
+            buffer.writeStaticString("' from='")
+            buffer.writeString(XMLEscaping.escaped(host))
+            buffer.writeStaticString("' version='1.0' xml:lang='en'>")
+        }
     }
+
+    /// RFC 6120 §4.7: the response stream header up to the value of its `id`.
+    private static let streamHeaderStart: StaticString =
+        "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='"
 
     func send(_ element: XMLElement) {
         let bytes = element.namespace == Namespace.streams
@@ -185,17 +192,19 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
 
     func close(_ error: StreamError?, needsHeader: Bool) {
         guard let context = self.context else { return }
-        var bytes: [UInt8] = self.pendingOutput.map { Array($0.readableBytesView) } ?? []
+        // What is still pending goes first, in the same write.
+        var buffer = self.pendingOutput ?? context.channel.allocator.buffer(capacity: 256)
         self.pendingOutput = nil
         if let error {
             if needsHeader {
-                bytes += Array("<?xml version='1.0'?><stream:stream xmlns='\(Namespace.client)' xmlns:stream='\(Namespace.streams)' version='1.0'>".utf8)
+                buffer.writeStaticString(
+                    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
             }
-            bytes += StreamElementEncoding.encode(error.element, declarePrefix: false)
+            buffer.writeBytes(StreamElementEncoding.encode(error.element, declarePrefix: false))
         }
-        bytes += Array("</stream:stream>".utf8)
+        buffer.writeStaticString("</stream:stream>")
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.writeAndFlush(self.wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes))).whenComplete { _ in
+        context.writeAndFlush(self.wrapOutboundOut(buffer)).whenComplete { _ in
             // Lingering close: input is still read (and dropped) for a moment, so a peer that is still
             // sending does not get a reset that would discard the stream error before it reads it.
             handler.value.closeLater(linger: true)
