@@ -309,14 +309,26 @@ public final class XMLStreamParser {
     /// so the common case costs a comparison instead of an allocation (URIs over 15 bytes are not inline).
     private static func namespace(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         if bytes.count > 15 {
-            for known in XMLStreamParser.commonNamespaces where known.utf8.count == bytes.count {
-                if known.utf8.elementsEqual(bytes) { return known }
+            for (known, utf8) in XMLStreamParser.commonNamespaces where utf8.count == bytes.count {
+                if utf8.withUnsafeBufferPointer({ XMLStreamParser.same($0, bytes) }) { return known }
             }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static let commonNamespaces: [String] = [
+    /// Byte equality of two buffers of the same length, from the end (URIs of a family share their start).
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = a.count
+        while index > 0 {
+            index -= 1
+            if a[index] != b[index] { return false }
+        }
+        return true
+    }
+
+    private static let commonNamespaces: [(String, [UInt8])] = XMLStreamParser.commonNamespaceURIs.map { ($0, Array($0.utf8)) }
+
+    private static let commonNamespaceURIs: [String] = [
         "http://etherx.jabber.org/streams", "urn:ietf:params:xml:ns:xmpp-sasl", "urn:ietf:params:xml:ns:xmpp-bind",
         "urn:ietf:params:xml:ns:xmpp-session", "urn:ietf:params:xml:ns:xmpp-tls", "urn:ietf:params:xml:ns:xmpp-stanzas",
         "urn:ietf:params:xml:ns:xmpp-framing", "http://jabber.org/protocol/muc", "http://jabber.org/protocol/muc#user",

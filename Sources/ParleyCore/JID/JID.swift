@@ -53,6 +53,25 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         self.resourcepart = resourcepart
     }
 
+    /// Part by part, the resource first (it tells most session addresses apart). Written out because the
+    /// synthesized comparison copied each optional part through the runtime's generic witnesses, and this runs
+    /// for every dictionary probe of the session registry and the rooms.
+    public static func == (a: JID, b: JID) -> Bool {
+        JID.same(a.resourcepart, b.resourcepart) && JID.same(a.localpart, b.localpart) && a.domainpart == b.domainpart
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.localpart)
+        hasher.combine(self.domainpart)
+        hasher.combine(self.resourcepart)
+    }
+
+    private static func same(_ a: String?, _ b: String?) -> Bool {
+        guard let a else { return b == nil }
+        guard let b else { return false }
+        return a == b
+    }
+
     /// The bare JID (`localpart@domainpart`).
     public var bare: JID { JID(unchecked: self.localpart, domainpart: self.domainpart, resourcepart: nil) }
     /// The domain alone.
