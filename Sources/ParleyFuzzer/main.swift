@@ -19,7 +19,10 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         if case .element(let element) = event {
             _ = try? Stanza(element)
             _ = element.serialized(inheritedNamespace: "jabber:client")
-            if let to = element[attribute: "to"] { _ = try? JID(to) }
+            if let to = element[attribute: "to"], let jid = try? JID(to) {
+                // A prepared JID is its own preparation: its string parses back to the same JID.
+                precondition((try? JID(jid.description)) == jid, "JID round trip failed")
+            }
         }
     }
     do {
