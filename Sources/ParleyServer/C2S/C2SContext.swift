@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import ParleyCore
-import Synchronization
 
 /// What every c2s connection shares: the router and the per-connection settings. Immutable.
 final class C2SContext: Sendable {
@@ -29,10 +28,10 @@ final class C2SContext: Sendable {
     let sessionEnded: @Sendable (SessionHandle) -> Void
     /// Sessions that may be resumed (XEP-0198).
     let resumption = ResumptionRegistry()
-    /// One `OutputFlushQueue` per event loop, by the loop's identity.
-    let flushQueues = Mutex<[ObjectIdentifier: NIOLoopBound<OutputFlushQueue>]>([:])
-    /// One `ClosingConnections` per event loop, by the loop's identity.
-    let closers = Mutex<[ObjectIdentifier: NIOLoopBound<ClosingConnections>]>([:])
+    /// One `OutputFlushQueue` per event loop.
+    let flushQueues = PerEventLoop<OutputFlushQueue>()
+    /// One `ClosingConnections` per event loop.
+    let closers = PerEventLoop<ClosingConnections>()
 
     init(
         settings: Settings, router: StanzaRouter,

@@ -81,14 +81,8 @@ extension ClosingConnections: Sendable {}
 extension C2SContext {
     /// The closing connections of `eventLoop`, made on first use.
     func closingConnections(for eventLoop: any EventLoop) -> NIOLoopBound<ClosingConnections> {
-        self.closers.withLock { closers in
-            let key = ObjectIdentifier(eventLoop)
-            if let closer = closers[key] { return closer }
-            let closer = NIOLoopBound(
-                ClosingConnections(eventLoop: eventLoop, linger: C2SHandler.lingerPeriod, grace: C2SHandler.closeGracePeriod),
-                eventLoop: eventLoop)
-            closers[key] = closer
-            return closer
+        self.closers.value(for: eventLoop) {
+            ClosingConnections(eventLoop: $0, linger: C2SHandler.lingerPeriod, grace: C2SHandler.closeGracePeriod)
         }
     }
 }

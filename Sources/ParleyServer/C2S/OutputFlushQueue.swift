@@ -33,12 +33,6 @@ extension OutputFlushQueue: Sendable {}
 extension C2SContext {
     /// The flush queue of `eventLoop`, made on first use.
     func flushQueue(for eventLoop: any EventLoop) -> NIOLoopBound<OutputFlushQueue> {
-        self.flushQueues.withLock { queues in
-            let key = ObjectIdentifier(eventLoop)
-            if let queue = queues[key] { return queue }
-            let queue = NIOLoopBound(OutputFlushQueue(eventLoop: eventLoop), eventLoop: eventLoop)
-            queues[key] = queue
-            return queue
-        }
+        self.flushQueues.value(for: eventLoop) { OutputFlushQueue(eventLoop: $0) }
     }
 }
