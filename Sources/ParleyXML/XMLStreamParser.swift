@@ -310,25 +310,13 @@ public final class XMLStreamParser {
     private static func namespace(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         if bytes.count > 15 {
             for (known, utf8) in XMLStreamParser.commonNamespaces where utf8.count == bytes.count {
-                if utf8.withUnsafeBufferPointer({ XMLStreamParser.same($0, bytes) }) { return known }
+                if utf8.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return known }
             }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Byte equality of two buffers of the same length, from the end (URIs of a family share their start).
-    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = a.count
-        while index > 0 {
-            index -= 1
-            if a[index] != b[index] { return false }
-        }
-        return true
-    }
-
-    private static let commonNamespaces: [(String, [UInt8])] = XMLStreamParser.commonNamespaceURIs.map { ($0, Array($0.utf8)) }
-
-    private static let commonNamespaceURIs: [String] = [
+    private static let commonNamespaces: [(String, [UInt8])] = [
         "http://etherx.jabber.org/streams", "urn:ietf:params:xml:ns:xmpp-sasl", "urn:ietf:params:xml:ns:xmpp-bind",
         "urn:ietf:params:xml:ns:xmpp-session", "urn:ietf:params:xml:ns:xmpp-tls", "urn:ietf:params:xml:ns:xmpp-stanzas",
         "urn:ietf:params:xml:ns:xmpp-framing", "http://jabber.org/protocol/muc", "http://jabber.org/protocol/muc#user",
@@ -340,7 +328,7 @@ public final class XMLStreamParser {
         "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0", "urn:xmpp:jingle:apps:rtp:ssma:0",
         "urn:xmpp:jingle:apps:dtls:0", "urn:xmpp:jingle:apps:grouping:0", "urn:xmpp:jingle:transports:ice-udp:1",
         "http://jabber.org/protocol/xdata-validate",
-    ]
+    ].map { ($0, Array($0.utf8)) }
 
     fileprivate static func from(_ userData: UnsafeMutableRawPointer?) -> XMLStreamParser? {
         guard let userData else { return nil }

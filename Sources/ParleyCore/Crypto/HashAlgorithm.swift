@@ -88,52 +88,43 @@ public enum SecureRandom {
 
     /// A random string over `alphabet` of length `count`, without modulo bias.
     public static func string(count: Int, alphabet: [Character]) -> String {
-        String(self.picks(count: count, from: alphabet.count).map { alphabet[$0] })
+        var letters: [Character] = []
+        letters.reserveCapacity(count)
+        self.forEachPick(count: count, from: alphabet.count) { letters.append(alphabet[$1]) }
+        return String(letters)
     }
 
     /// A random string over an alphabet of ASCII characters (one byte each), without modulo bias.
     ///
-    /// The fast form, for stream IDs, resources and the like: it builds the string from bytes, where appending
-    /// `Character`s (and reading `String.count`, which walks the string) costs tens of thousands of instructions
-    /// per ID.
-    ///
-    /// The letters are written straight into the string's storage from random bytes on the stack: one
-    /// allocation per ID, none for IDs of 15 bytes or fewer.
+    /// The fast form, for stream IDs, resources and the like: the letters are written straight into the
+    /// string's storage, one allocation per ID and none for IDs of 15 bytes or fewer. Appending `Character`s
+    /// (and reading `String.count`, which walks the string) costs tens of thousands of instructions per ID.
     public static func string(count: Int, alphabet: [UInt8]) -> String {
-        precondition(count >= 0 && alphabet.allSatisfy { $0 < 0x80 }, "not an ASCII alphabet")
-        let size = alphabet.count
-        precondition(size > 0 && size <= 256)
-        let limit = 256 - (256 % size)
+        precondition(alphabet.allSatisfy { $0 < 0x80 }, "not an ASCII alphabet")
         return String(unsafeUninitializedCapacity: count) { letters in
-            var filled = 0
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { random in
-                while filled < count {
-                    let wanted = min(random.count, (count - filled) * 2)
-                    let ok = RAND_bytes(random.baseAddress, Int32(wanted))
-                    precondition(ok == 1, "RAND_bytes failed: no entropy")
-                    for byte in random[0..<wanted] where Int(byte) < limit && filled < count {
-                        letters[filled] = alphabet[Int(byte) % size]
-                        filled += 1
-                    }
-                }
-            }
+            self.forEachPick(count: count, from: alphabet.count) { index, pick in letters[index] = alphabet[pick] }
             return count
         }
     }
 
-    /// `count` uniform indexes into an alphabet of `size` letters: random bytes at or above the largest multiple
-    /// of `size` are dropped rather than folded in, which would favour the first letters.
-    private static func picks(count: Int, from size: Int) -> [Int] {
-        precondition(size > 0 && size <= 256)
+    /// Calls `body` with `(0, pick)` … `(count - 1, pick)`: `count` uniform indexes into an alphabet of `size`
+    /// letters. Random bytes (drawn on the stack) at or above the largest multiple of `size` are dropped rather
+    /// than folded in, which would favour the first letters.
+    private static func forEachPick(count: Int, from size: Int, _ body: (Int, Int) -> Void) {
+        precondition(count >= 0 && size > 0 && size <= 256)
         let limit = 256 - (256 % size)
-        var picks: [Int] = []
-        picks.reserveCapacity(count)
-        while picks.count < count {
-            for byte in bytes(count * 2) where Int(byte) < limit && picks.count < count {
-                picks.append(Int(byte) % size)
+        var filled = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { random in
+            while filled < count {
+                let wanted = min(random.count, (count - filled) * 2)
+                let ok = RAND_bytes(random.baseAddress, Int32(wanted))
+                precondition(ok == 1, "RAND_bytes failed: no entropy")
+                for byte in random[0..<wanted] where Int(byte) < limit && filled < count {
+                    body(filled, Int(byte) % size)
+                    filled += 1
+                }
             }
         }
-        return picks
     }
 
     public static let lowercaseAlphanumerics = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)

@@ -29,6 +29,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private var pendingRead = false
     /// Where this connection waits to be closed once its stream has ended (`ClosingConnections`).
     private var closeTickets: [ClosingConnections.Ticket] = []
+    /// This loop's closing connections, looked up once the stream ends.
+    private lazy var closers: ClosingConnections = self.shared.closingConnections(for: self.eventLoop).value
     /// Output since the last flush: a burst (a room's broadcast, a login step) leaves as one write.
     /// Nil between bursts, so an idle session holds no buffer.
     private var pendingOutput: ByteBuffer?
@@ -91,11 +93,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !self.closeTickets.isEmpty {
-            let closers = self.shared.closingConnections(for: self.eventLoop).value
-            for ticket in self.closeTickets { closers.forget(ticket) }
-            self.closeTickets = []
-        }
+        if !self.closeTickets.isEmpty { self.closers.forget(&self.closeTickets) }
         self.session?.transportClosed()
         self.session = nil
         context.fireChannelInactive()
@@ -216,9 +214,9 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
 
     /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
     private func closeLater(linger: Bool) {
-        guard let channel = self.context?.channel, channel.isActive else { return }
-        let closers = self.shared.closingConnections(for: self.eventLoop).value
-        self.closeTickets.append(linger ? closers.closeAfterLinger(channel) : closers.closeAfterGrace(channel))
+        guard let channel = self.context?.channel else { return }
+        let closers = self.closers
+        closers.closeLater(channel, linger: linger, tickets: &self.closeTickets)
     }
 }
 

@@ -55,6 +55,19 @@ final class ClosingConnections {
         if ticket.linger { self.linger.forget(ticket.entry) } else { self.grace.forget(ticket.entry) }
     }
 
+    /// What a connection's handler calls when its stream ends: closes `channel` after the linger or the grace
+    /// period, and records the ticket in `tickets`. Nothing for a channel that is closed already.
+    func closeLater(_ channel: any Channel, linger: Bool, tickets: inout [Ticket]) {
+        guard channel.isActive else { return }
+        tickets.append(linger ? self.closeAfterLinger(channel) : self.closeAfterGrace(channel))
+    }
+
+    /// What a connection's handler calls when its channel closes: releases it from every deadline it waits for.
+    func forget(_ tickets: inout [Ticket]) {
+        for ticket in tickets { self.forget(ticket) }
+        tickets = []
+    }
+
     /// Makes sure the timer fires no later than `deadline`.
     private func arm(for deadline: NIODeadline) {
         if let current = self.timerDeadline, current <= deadline { return }

@@ -21,6 +21,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private var closeSent = false
     /// Where this connection waits to be closed once its stream has ended (`ClosingConnections`).
     private var closeTickets: [ClosingConnections.Ticket] = []
+    /// This loop's closing connections, looked up once the stream ends.
+    private lazy var closers: ClosingConnections = self.shared.closingConnections(for: self.eventLoop).value
 
     /// The session's own address as written in `to`, nearly every delivery's recipient.
     private var recipientAddress = RecipientAddressCache()
@@ -79,11 +81,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !self.closeTickets.isEmpty {
-            let closers = self.shared.closingConnections(for: self.eventLoop).value
-            for ticket in self.closeTickets { closers.forget(ticket) }
-            self.closeTickets = []
-        }
+        if !self.closeTickets.isEmpty { self.closers.forget(&self.closeTickets) }
         self.session?.transportClosed()
         self.session = nil
         context.fireChannelInactive()
@@ -149,9 +147,9 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
     private func closeLater(linger: Bool) {
-        guard let channel = self.context?.channel, channel.isActive else { return }
-        let closers = self.shared.closingConnections(for: self.eventLoop).value
-        self.closeTickets.append(linger ? closers.closeAfterLinger(channel) : closers.closeAfterGrace(channel))
+        guard let channel = self.context?.channel else { return }
+        let closers = self.closers
+        closers.closeLater(channel, linger: linger, tickets: &self.closeTickets)
     }
 
     private func write(_ bytes: [UInt8]) {
