@@ -124,6 +124,27 @@ public final class LoadRunner {
         }
         let joinEnd = last.lastCompletionAt > joinStart ? last.lastCompletionAt : LoadClock.now()
         let (joinGeneratorCPU, joinServerCPU) = Self.usage(timeline, from: joinBegin, to: joinEnd)
+        // The last joiners' presences to the others of their rooms travel on other connections than their own
+        // self-presences: wait for them (at most until nothing moves for two seconds), so the count is whole.
+        // The phase's time and CPU end at the last join all the same.
+        let expectedJoinPresences = (0..<self.roomCount).reduce(0) {
+            let occupants = configuration.occupants(ofRoom: $1)
+            return $0 + occupants * occupants
+        }
+        if configuration.scenario.joinsRoom && last.failed == 0 && last.presences < expectedJoinPresences {
+            var lastPresences = last.presences
+            var lastChange = LoadClock.now()
+            last = try self.poll(
+                workers, monitor: &monitor, timeline: &timeline, deadline: deadline,
+                phase: configuration.scenario.operationName, start: joinStart
+            ) { snapshot in
+                if snapshot.presences != lastPresences {
+                    lastPresences = snapshot.presences
+                    lastChange = LoadClock.now()
+                }
+                return snapshot.presences >= expectedJoinPresences || LoadClock.now() - lastChange > 2_000_000_000
+            }
+        }
         last = try self.snapshot(workers, latencies: true)
         let joinLatencies = last.latencies ?? WorkerSnapshot.Latencies()
         phases.append(
