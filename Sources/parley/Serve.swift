@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import NIOCore
@@ -40,6 +39,9 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let started = ContinuousClock.now
+        // Before any thread starts, so that every thread inherits the mask: a stop signal stays pending until
+        // `waitForSignal` takes it, however early it comes (a harness may signal right after the ports line).
+        let stopSignals = Serve.blockStopSignals()
         let environment = ProcessInfo.processInfo.environment
         var file: ServerConfiguration
         var startupNotes: [String] = []
@@ -116,7 +118,7 @@ struct Serve: ParsableCommand {
                 "hosts": "\(hosts.joined(separator: ","))", "c2s": "\(ports.c2s)",
                 "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "http": "\(ports.http.map(String.init) ?? "off")", "startup": "\(elapsed)",
             ])
-        Serve.waitForSignal()
+        Serve.waitForSignal(stopSignals)
         logger.notice("Shutting down")
         server.shutdown()
         try? group.syncShutdownGracefully()
@@ -135,18 +137,20 @@ struct Serve: ParsableCommand {
         return (jid, password)
     }
 
-    /// Blocks until SIGINT or SIGTERM.
-    static func waitForSignal() {
-        let semaphore = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { semaphore.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        semaphore.wait()
-        withExtendedLifetime(sources) {}
+    /// Blocks SIGINT and SIGTERM in the calling thread and in the threads it starts later; returns their set.
+    static func blockStopSignals() -> sigset_t {
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        return stopSignals
+    }
+
+    /// Waits until SIGINT or SIGTERM (blocked by `blockStopSignals`, so none that came earlier is lost).
+    static func waitForSignal(_ stopSignals: sigset_t) {
+        var stopSignals = stopSignals
+        var received: Int32 = 0
+        while sigwait(&stopSignals, &received) != 0 {}
     }
 }
