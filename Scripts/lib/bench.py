@@ -259,6 +259,31 @@ def write_report(work: Path, out: Path) -> None:
                 "of it in user space: the rest is the kernel's work for the connection and its loopback segments, about what "
                 "any generator pays here (an epoll client trades the blocking wake-ups for epoll_wait calls).")
             add("")
+    steal, order = {}, {}
+    for server in servers:
+        for path in sorted((work / "results" / server).glob("*.steal"), key=lambda path: path.stat().st_mtime):
+            try:
+                steal.setdefault(path.stem, {})[server] = float(path.read_text().split()[0])
+            except (ValueError, IndexError):
+                continue
+            order.setdefault(path.stem, len(order))
+    if steal:
+        add("## VM steal time")
+        add("")
+        add("This machine is a VM on a shared host. Steal time is the share of both cores' time the host gave to "
+            "someone else while a run went on (`/proc/stat`); a run with more than a few percent was disturbed, and "
+            "its wall-clock figures (rates, latencies) say more about the host than about the server. "
+            "Per-CPU-second figures are less affected. Runs above 5% are in bold.")
+        add("")
+        add("| run | " + " | ".join(NAMES[s] for s in servers) + " |")
+        add("|---|" + "---|" * len(servers))
+        for name in sorted(steal, key=lambda n: order[n]):  # in the order the first server ran them
+            cells = []
+            for server in servers:
+                value = steal[name].get(server)
+                cells.append("–" if value is None else (f"**{value * 100:.1f}%**" if value > 0.05 else f"{value * 100:.1f}%"))
+            add(f"| {name} | " + " | ".join(cells) + " |")
+        add("")
     add("Ratio columns show Parley's advantage: Parley ÷ other for rates, other ÷ Parley for latencies (above 1× "
         "means Parley is better); generator rows and error rows have none.")
     add("")
