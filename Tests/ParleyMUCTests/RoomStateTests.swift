@@ -143,6 +143,27 @@ private func errorCondition(_ s: Stanza) -> String? {
         #expect(state.destroyed && state.isEmpty)
     }
 
+    @Test func laterJoinersGetTheTemplateTheBroadcastMadeAndNeverAStaleOne() {
+        var state = newRoom()
+        _ = state.handle(join("focus", from: focus))
+        let aliceJoin = state.handle(join("alice", from: alice, extra: "<history maxchars='0'/>"))
+        let toFocus = aliceJoin.first { $0.to == focus }!
+        // The broadcast's serialized template is kept as alice's presence for the next joiner (XEP-0045 §7.2.3).
+        #expect(state.occupants["alice"]?.cachedPresence?.stanza.element.children == toFocus.element.children)
+        let bobJoin = state.handle(join("bob", from: bob))
+        let aliceToBob = bobJoin.first { $0.to == bob && $0.from?.resourcepart == "alice" }!
+        #expect(aliceToBob.element.children == toFocus.element.children)
+        #expect(aliceToBob.from == toFocus.from)
+
+        // After an update the next joiner sees the new payload, not the one cached at the join.
+        _ = state.handle(stanza("<presence to='\(room)/alice'><audiomuted>true</audiomuted></presence>", from: alice))
+        let carolJoin = state.handle(join("carol", from: carol))
+        let aliceToCarol = carolJoin.first { $0.to == carol && $0.from?.resourcepart == "alice" }!
+        #expect(aliceToCarol.element.child("audiomuted")?.text == "true")
+        #expect(item(aliceToCarol)?[attribute: "role"] == "participant")
+        #expect(item(aliceToCarol)?[attribute: "jid"] == alice.description)
+    }
+
     @Test func kickSends307WithActorAndResetsAffiliation() {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))

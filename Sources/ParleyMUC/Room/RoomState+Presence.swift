@@ -88,10 +88,12 @@ extension RoomState {
             if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
         }
         // …then the newcomer's presence to everyone else…
-        out += self.broadcast(occupant)
+        let broadcast = self.broadcastKeepingTemplates(occupant)
+        out += broadcast.stanzas
         self.occupants[nick] = occupant
         self.order.append(nick)
         self.nickByRealJID[from] = nick
+        self.rememberPresence(of: nick, from: broadcast)
         // …then self-presence (110, 100 for non-anonymous rooms, 201 on creation), history, subject.
         let created = self.isNew
         self.isNew = false
@@ -129,7 +131,9 @@ extension RoomState {
         guard var occupant = self.occupants[nick] else { return [] }
         occupant.payload = RoomState.payload(of: presence)
         self.occupants[nick] = occupant
-        return self.broadcastPresence(of: occupant)
+        let broadcast = self.broadcastKeepingTemplates(occupant)
+        self.rememberPresence(of: nick, from: broadcast)
+        return broadcast.stanzas
     }
 
     mutating func changeNick(_ presence: Stanza, from: JID, to newNick: String) -> [Stanza] {
@@ -175,6 +179,21 @@ extension RoomState {
     /// or without the real JID), each recipient's copy only gets its `to`. The occupant's own sessions get
     /// `selfStatuses` added. One occupant lookup per recipient occupant; nothing per recipient session.
     func broadcast(_ occupant: Occupant, type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]) -> [Stanza] {
+        self.broadcastKeepingTemplates(occupant, type: type, statuses: statuses, selfStatuses: selfStatuses).stanzas
+    }
+
+    /// What `broadcast` sends, and the serialized templates it made for others' copies, by variant.
+    struct Broadcast {
+        var stanzas: [Stanza]
+        var withJID: Stanza?
+        var withoutJID: Stanza?
+    }
+
+    /// `broadcast`, keeping the templates: an available presence without status codes is what later joiners get
+    /// from the occupant's cache (`rememberPresence(of:from:)`).
+    func broadcastKeepingTemplates(
+        _ occupant: Occupant, type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]
+    ) -> Broadcast {
         var withJID: Stanza? = nil
         var withoutJID: Stanza? = nil
         var out: [Stanza] = []
@@ -200,7 +219,20 @@ extension RoomState {
                 out.append(template.addressed(to: session))
             }
         }
-        return out
+        return Broadcast(stanzas: out, withJID: withJID, withoutJID: withoutJID)
+    }
+
+    /// Keeps the template a broadcast of `nick`'s available presence made as its cached presence, for the variant
+    /// most joiners see, so the next joiner's copy (§7.2.3) is not built and serialized again. The key is the one
+    /// `cachedPresence(of:for:)` would compute, so a changed role, affiliation or session still rebuilds.
+    mutating func rememberPresence(of nick: String, from broadcast: Broadcast) {
+        guard let occupant = self.occupants[nick] else { return }
+        let showsJID = self.configuration.whois == .anyone
+        guard let template = showsJID ? broadcast.withJID : broadcast.withoutJID else { return }
+        let key = Occupant.PresenceKey(
+            affiliation: self.affiliation(of: occupant.bareJID), role: occupant.role, showsJID: showsJID,
+            primarySession: occupant.primarySession)
+        self.occupants[nick]?.cachedPresence = (key, template)
     }
 
     /// An existing occupant's presence as `recipient` will see it, from the occupant's cache.
