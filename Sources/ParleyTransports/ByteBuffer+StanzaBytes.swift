@@ -9,7 +9,7 @@ extension ByteBuffer {
     /// `RecipientAddressCache`); nil writes no `to`.
     public mutating func writeStanza(_ stanza: StanzaBytes, toAttributeValue value: [UInt8]?, declareNamespace: Bool) {
         let split = stanza.insertionPoint
-        stanza.bytes.withUnsafeBufferPointer { all in
+        _ = stanza.bytes.withUnsafeBufferPointer { all in
             self.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[..<split]))
         }
         if declareNamespace { self.writeStaticString(" xmlns='jabber:client'") }
@@ -18,7 +18,7 @@ extension ByteBuffer {
             self.writeBytes(value)
             self.writeInteger(UInt8(ascii: "'"))
         }
-        stanza.bytes.withUnsafeBufferPointer { all in
+        _ = stanza.bytes.withUnsafeBufferPointer { all in
             self.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(all)[split...]))
         }
     }

@@ -18,6 +18,21 @@ struct SecureRandomTests {
         #expect(string.count == 40 && string.allSatisfy { wide.contains($0) })
     }
 
+    @Test("identifiers drawn past many pool refills, on several threads at once, are all different")
+    func identifiersAcrossPoolRefills() async {
+        // 16 letters use ~32 pool bytes: 2,000 identifiers go through the 4 KiB pool about sixteen times per task.
+        let sets = await withTaskGroup(of: Set<String>.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    Set((0..<2_000).map { _ in SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics) })
+                }
+            }
+            return await group.reduce(into: [Set<String>]()) { $0.append($1) }
+        }
+        #expect(sets.allSatisfy { $0.count == 2_000 })
+        #expect(sets.reduce(into: Set<String>()) { $0.formUnion($1) }.count == 8_000)
+    }
+
     @Test("every letter of the alphabet turns up")
     func coversTheAlphabet() {
         let string = SecureRandom.string(count: 2_000, alphabet: SecureRandom.identifierAlphabet)

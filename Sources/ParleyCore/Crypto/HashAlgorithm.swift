@@ -78,7 +78,7 @@ public enum HashAlgorithm: String, Sendable, Hashable, CaseIterable {
 
 /// Cryptographic helpers on OpenSSL.
 public enum SecureRandom {
-    /// `count` bytes from OpenSSL's CSPRNG.
+    /// `count` bytes straight from OpenSSL's CSPRNG, for key material (salts, nonces, secrets).
     public static func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
@@ -108,8 +108,8 @@ public enum SecureRandom {
     }
 
     /// Calls `body` with `(0, pick)` … `(count - 1, pick)`: `count` uniform indexes into an alphabet of `size`
-    /// letters. Random bytes (drawn on the stack) at or above the largest multiple of `size` are dropped rather
-    /// than folded in, which would favour the first letters.
+    /// letters. Random bytes (from this thread's `RandomPool`, copied to the stack) at or above the largest multiple
+    /// of `size` are dropped rather than folded in, which would favour the first letters.
     private static func forEachPick(count: Int, from size: Int, _ body: (Int, Int) -> Void) {
         precondition(count >= 0 && size > 0 && size <= 256)
         let limit = 256 - (256 % size)
@@ -117,8 +117,7 @@ public enum SecureRandom {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { random in
             while filled < count {
                 let wanted = min(random.count, (count - filled) * 2)
-                let ok = RAND_bytes(random.baseAddress, Int32(wanted))
-                precondition(ok == 1, "RAND_bytes failed: no entropy")
+                RandomPool.current.fill(UnsafeMutableBufferPointer(rebasing: random[0..<wanted]))
                 for byte in random[0..<wanted] where Int(byte) < limit && filled < count {
                     body(filled, Int(byte) % size)
                     filled += 1
