@@ -374,7 +374,9 @@ def write_report(work: Path, out: Path) -> None:
 
     section(
         "Login storm (plain TCP)",
-        "Connect, SASL ANONYMOUS, bind, leave. Closed loop, 100 in flight.",
+        "Connect, SASL ANONYMOUS, bind, leave. Closed loop, 100 in flight. This, the join storms and the STARTTLS "
+        "run come first and interleave the servers: round by round, each server in turn on a fresh process, so "
+        "that all of them meet the same stretch of the shared host.",
         [("logins per server CPU-second", g("login", "operations_per_server_cpu_second"), True),
          ("logins per second (wall)", g("login", "rate"), True),
          ("login p50 ms", g("login", "latency.p50"), False),
@@ -383,8 +385,9 @@ def write_report(work: Path, out: Path) -> None:
          ("errors", gerr("login"), None)])
     section(
         "Join storm: login + join into rooms of 10 (plain TCP)",
-        "Closed loop, 100 in flight; every client stays until the last has joined. Median of the repeated runs "
-        "(each run's figures are in the JSON files). Join latency = join presence sent → own self-presence.",
+        "Closed loop, 100 in flight; every client stays until the last has joined. Median of the repeated runs, "
+        "one per interleaved round (each run's figures are in the JSON files and in the line under the table). "
+        "Join latency = join presence sent → own self-presence.",
         [("joins per server CPU-second", lambda s: median_join(s, "operations_per_server_cpu_second"), True),
          ("joins per second (wall)", lambda s: median_join(s, "rate"), True),
          ("join p50 ms", lambda s: median_join(s, "latency.p50"), False),
@@ -393,6 +396,18 @@ def write_report(work: Path, out: Path) -> None:
          ("generator µs per login+join (user+system)", lambda s: median_join(s, "generator_microseconds_per_operation"), None),
          ("generator user µs per login+join", lambda s: median_join(s, "generator_user_microseconds_per_operation"), None),
          ("runs", lambda s: f"{len(r.runs(s, 'join'))}", None)])
+    rounds = {server: [per_cpu(run) for run in r.runs(server, "join")] for server in servers}
+    if any(rounds.values()):
+        parts = [f"{NAMES[server]} {', '.join(fmt(x) for x in values)}" for server, values in rounds.items() if values]
+        line = "Joins per server CPU-second, round by round: " + "; ".join(parts) + "."
+        if "parley" in rounds:
+            for server in servers:
+                if server != "parley" and rounds.get(server) and len(rounds[server]) == len(rounds["parley"]):
+                    pairs = zip(rounds["parley"], rounds[server])
+                    line += f" Parley ÷ {NAMES[server]} per round: " + ", ".join(
+                        f"{a / b:.2f}×" if a and b else "–" for a, b in pairs) + "."
+        add(line)
+        add("")
     section(
         "Join storm with STARTTLS (rooms of 10)",
         "TLS 1.3 (the servers' self-signed ECDSA P-256 certificates), closed loop, 50 in flight.",
