@@ -209,11 +209,11 @@ def write_report(work: Path, out: Path) -> None:
             add(f"- **{key}**: {meta[key]}")
     add("")
     calib = calibration(work)
-    join_server_us = None
-    parley_join_runs = [phase(run) for run in r.runs("parley", "join")]
-    join_rates = [p.get("operations_per_server_cpu_second") for p in parley_join_runs if p]
-    if median(join_rates):
-        join_server_us = 1e6 / median(join_rates)
+    # Joins per server CPU-second of each interleaved round, per server: the calibration's ceiling uses Parley's
+    # median, the join section prints them all.
+    rounds = {server: [per_cpu(run) for run in r.runs(server, "join")] for server in servers}
+    parley_join = median(rounds.get("parley", []))
+    join_server_us = 1e6 / parley_join if parley_join else None
     tls_ceiling = None
     if calib:
         add("## Machine calibration")
@@ -396,7 +396,6 @@ def write_report(work: Path, out: Path) -> None:
          ("generator µs per login+join (user+system)", lambda s: median_join(s, "generator_microseconds_per_operation"), None),
          ("generator user µs per login+join", lambda s: median_join(s, "generator_user_microseconds_per_operation"), None),
          ("runs", lambda s: f"{len(r.runs(s, 'join'))}", None)])
-    rounds = {server: [per_cpu(run) for run in r.runs(server, "join")] for server in servers}
     if any(rounds.values()):
         parts = [f"{NAMES[server]} {', '.join(fmt(x) for x in values)}" for server, values in rounds.items() if values]
         line = "Joins per server CPU-second, round by round: " + "; ".join(parts) + "."
@@ -606,7 +605,6 @@ def write_report(work: Path, out: Path) -> None:
         worst = min(rates) / rates[0]
         cpu_rates = d.get("per_cpu") or []
         worst_cpu = (min(cpu_rates) / cpu_rates[0]) if cpu_rates and cpu_rates[0] else None
-        counted = instruction_storms(work)
         target("no decay: six storms within 10% of the first",
                (f"worst storm {worst:.2f} × the first (wall), {worst_cpu:.2f} × (per CPU-second)"
                 if worst_cpu is not None else f"worst {worst:.2f} × the first")
