@@ -46,9 +46,18 @@ public final class XMLStreamParser {
     private var resetRequested = false
     private var insideFeed = false
 
-    public init(configuration: Configuration = Configuration()) {
+    /// Whether expat's reparse deferral is turned off (always, but for the test that shows `ExpatLibrary`'s probe
+    /// catches a parser that defers).
+    private let disablesReparseDeferral: Bool
+
+    public convenience init(configuration: Configuration = Configuration()) {
+        self.init(configuration: configuration, disablesReparseDeferral: true)
+    }
+
+    init(configuration: Configuration, disablesReparseDeferral: Bool) {
         self.configuration = configuration
         self.parser = nil
+        self.disablesReparseDeferral = disablesReparseDeferral
         self.makeParser()
     }
 
@@ -157,7 +166,7 @@ public final class XMLStreamParser {
             parser = created
         }
         self.parser = parser
-        CExpat_disableReparseDeferral(parser)
+        if self.disablesReparseDeferral { _ = CExpat_disableReparseDeferral(parser) }
         CExpat_limitAmplification(parser)
         XML_SetUserData(parser, Unmanaged.passUnretained(self).toOpaque())
         XML_SetElementHandler(parser, parleyStartElement, parleyEndElement)

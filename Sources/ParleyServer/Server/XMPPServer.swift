@@ -7,6 +7,7 @@ import ParleyCore
 import ParleyMUC
 import ParleyTLS
 import ParleyTransports
+import ParleyXML
 import Synchronization
 
 /// The running server: c2s listeners (STARTTLS on one port, direct TLS per XEP-0368 on another), the
@@ -107,8 +108,12 @@ public final class XMPPServer: Sendable {
         bosh.attach(self.web)
     }
 
-    /// Binds the listeners. Returns once they accept connections.
+    /// Binds the listeners. Returns once they accept connections. Throws `UnusableXMLLibrary` first when the
+    /// libexpat in use would hold back split stanzas (`ExpatLibrary`).
     public func start() throws -> BoundPorts {
+        let expat = ExpatLibrary.current
+        guard expat.deliversSplitElementsAtOnce else { throw UnusableXMLLibrary(library: expat) }
+        self.logger.info("\(expat)")
         let c2sChannel = try self.listen(port: self.configuration.c2sPort, directTLS: false)
         var ports = BoundPorts(c2s: c2sChannel.localAddress?.port ?? 0, c2sTLS: nil, http: nil, https: nil)
         if let tlsPort = self.configuration.c2sTLSPort, self.tls != nil {
