@@ -10,6 +10,7 @@ internal import COpenSSL
 /// - no session resumption: no TLS 1.3 tickets (RFC 8446 §4.6.1; OpenSSL sends two after every handshake by
 ///   default, each a session encoding, encryption, HMAC and HKDF step), no TLS 1.2 tickets (RFC 5077) and no server
 ///   session cache. Every handshake is a full one, with its own (EC)DHE key exchange;
+/// - TLS 1.2 with ECDHE and AEAD suites only (`serverTLS12CipherSuites`), in the server's order;
 /// - TLS 1.3 suites in the server's order, `TLS_AES_128_GCM_SHA256` first (the suite RFC 8446 §9.1 makes
 ///   mandatory): its key schedule runs on SHA-256, which is cheaper than OpenSSL's default first choice,
 ///   SHA-384;
@@ -132,8 +133,21 @@ public final class TLSContext: @unchecked Sendable {
     /// with the SHA-256 ones first.
     static let serverCipherSuites = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_256_GCM_SHA384"
 
+    /// The TLS 1.2 suites a server offers, in its order of preference: ECDHE key exchange with an AEAD cipher only
+    /// (AES-GCM, RFC 5288 and RFC 5289; ChaCha20-Poly1305, RFC 7905), for ECDSA and RSA certificates. No CBC suite
+    /// (the LUCKY13 timing channel, and the MAC-then-encrypt construction RFC 7366 works around), no static RSA key
+    /// exchange (no forward secrecy), no finite-field DHE (RFC 7919's groups cost more than X25519 for nothing).
+    static let serverTLS12CipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+    ].joined(separator: ":")
+
     /// Full handshakes only, in the server's suite order, with the configured chain: see the type's documentation.
     private func configureServerHandshakes() throws {
+        guard SSL_CTX_set_cipher_list(self.pointer, Self.serverTLS12CipherSuites) == 1 else {
+            throw OpenSSLError.drain(operation: "SSL_CTX_set_cipher_list")
+        }
         // RFC 8446 §4.6.1: no NewSessionTicket after the handshake (SSL_CTX_set_num_tickets(3)).
         guard SSL_CTX_set_num_tickets(self.pointer, 0) == 1 else {
             throw OpenSSLError.drain(operation: "SSL_CTX_set_num_tickets")

@@ -96,6 +96,10 @@ import Testing
         let watcher = try await server.client()
         let watcherJID = try await watcher.login(host: "meet.jitsi")
         try await watcher.send("<presence/>")
+        // RFC 6121 §4.2.2: initial presence comes back to the resource that sent it.
+        let echo = try await watcher.expect(name: "presence")
+        #expect(echo[attribute: "from"] == watcherJID.description)
+        #expect(echo[attribute: "to"] == watcherJID.description)
         let leaver = try await server.client()
         let leaverJID = try await leaver.login(host: "meet.jitsi")
         try await leaver.send("<presence to='\(watcherJID)'><status>here</status></presence>")

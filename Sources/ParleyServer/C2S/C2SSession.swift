@@ -243,19 +243,64 @@ final class C2SSession {
         self.shared.router.route(stanza, from: self.handle)
     }
 
-    /// Presence without `to`: the session becomes available or unavailable (RFC 6121 §4.2, §4.5). Parley
-    /// keeps no roster, so on unavailable only the directed-presence recipients are told.
+    /// Presence without `to`: the session becomes available or unavailable (RFC 6121 §4.2, §4.4, §4.5). Parley
+    /// keeps no roster, so the only subscriber is the user: each of the user's available resources gets it, the one
+    /// that sent it included (§4.2.2, §4.4.2), and a resource's initial presence fetches the others' (§4.2.2). On
+    /// unavailable the directed-presence recipients are told too (§4.6.3).
     private func broadcastPresence(_ presence: Stanza) {
         guard let handle = self.handle else { return }
         switch presence.type {
         case nil:
             let priority = presence.element.child("priority").flatMap { Int($0.text.trimmingCharacters(in: .whitespaces)) } ?? 0
-            handle.setPresence(available: true, priority: max(-128, min(127, priority)))
+            let initial = !handle.isAvailable
+            var broadcast = presence
+            broadcast.from = handle.jid
+            broadcast.to = nil
+            handle.setPresence(available: true, priority: max(-128, min(127, priority)), stanza: broadcast)
+            let resources = self.shared.router.registry.sessions(of: handle.jid).filter { $0 === handle || $0.isAvailable }
+            for resource in resources { self.sendOwnPresence(broadcast, to: resource.jid, from: handle) }
+            if initial {
+                for other in resources where other !== handle {
+                    if let theirs = other.lastPresence { self.sendOwnPresence(theirs, to: handle.jid, from: other) }
+                }
+            }
         case "unavailable":
+            let wasAvailable = handle.isAvailable
             handle.setPresence(available: false, priority: 0)
+            if wasAvailable { self.sendUnavailableToOwnResources(presence, including: true) }
             self.sendUnavailableToDirected(presence)
         default:
             break  // subscription management needs a roster
+        }
+    }
+
+    /// One of the user's presences to one of the user's resources, from the resource it describes.
+    private func sendOwnPresence(_ presence: Stanza, to target: JID, from resource: SessionHandle) {
+        var copy = presence
+        copy.from = resource.jid
+        copy.to = target
+        resource.jid == target ? self.deliverOwn(copy) : self.shared.router.route(copy, from: resource)
+    }
+
+    /// A presence for this very session: straight to its own output.
+    private func deliverOwn(_ stanza: Stanza) {
+        guard let handle = self.handle else { return }
+        handle.deliver(stanza)
+    }
+
+    /// This resource went offline: the user's other available resources are told (RFC 6121 §4.5.2), and this one
+    /// too when it asked (`including`); a dropped connection asks nobody to tell it.
+    private func sendUnavailableToOwnResources(_ template: Stanza?, including includingSelf: Bool) {
+        guard let handle = self.handle else { return }
+        var element = template?.element ?? XMLElement(name: "presence", namespace: Namespace.client)
+        element[attribute: "type"] = "unavailable"
+        let unavailable = Stanza(unchecked: element, kind: .presence, from: handle.jid, to: nil)
+        for resource in self.shared.router.registry.sessions(of: handle.jid) {
+            if resource === handle {
+                if includingSelf { self.sendOwnPresence(unavailable, to: handle.jid, from: handle) }
+            } else if resource.isAvailable {
+                self.sendOwnPresence(unavailable, to: resource.jid, from: handle)
+            }
         }
     }
 
@@ -278,6 +323,8 @@ final class C2SSession {
         self.hibernation = nil
         self.forgetResumption()
         guard let handle = self.handle else { return }
+        // A connection that ends without unavailable presence is treated as if it had sent one (RFC 6121 §4.5.3.2).
+        if handle.isAvailable { self.sendUnavailableToOwnResources(nil, including: false) }
         self.sendUnavailableToDirected(nil)
         self.handle = nil
         handle.setPresence(available: false, priority: 0)

@@ -20,7 +20,7 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public let jid: JID
     /// Where stanzas go; a resumed session (XEP-0198) points it at its new connection.
     private let sink: Mutex<any StanzaSink>
-    private let presence = Mutex<(available: Bool, priority: Int)>((false, 0))
+    private let presence = Mutex<(available: Bool, priority: Int, stanza: Stanza?)>((false, 0, nil))
 
     init(jid: JID, sink: any StanzaSink) {
         self.jid = jid
@@ -38,8 +38,12 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public var isAvailable: Bool { self.presence.withLock { $0.available } }
     public var priority: Int { self.presence.withLock { $0.priority } }
 
-    func setPresence(available: Bool, priority: Int) {
-        self.presence.withLock { $0 = (available, priority) }
+    /// The session's last available broadcast presence (RFC 6121 §4.2, §4.4), as it was sent: what the user's
+    /// other resources get when they come online (§4.2.2). Nil while unavailable.
+    public var lastPresence: Stanza? { self.presence.withLock { $0.stanza } }
+
+    func setPresence(available: Bool, priority: Int, stanza: Stanza? = nil) {
+        self.presence.withLock { $0 = (available, priority, available ? stanza : nil) }
     }
 
     public static func == (a: SessionHandle, b: SessionHandle) -> Bool { a === b }
