@@ -17,10 +17,32 @@ private let hosts = [
 ]
 
 private func machine(secured: Bool = false, tls: Bool = true, exempt: Bool = false) -> C2SStateMachine {
-    let accounts = Accounts()
-    return C2SStateMachine(
+    C2SStateMachine(
         configuration: .init(hosts: hosts, tlsAvailable: tls, requireEncryption: true, encryptionExempt: exempt),
-        secured: secured, credentials: { _ in accounts })
+        secured: secured)
+}
+
+extension C2SStateMachine {
+    /// `receive`, with each `.lookUpCredentials` answered from `Accounts` as the session would.
+    mutating func receiveAnswering(_ element: XMLElement) -> [C2SAction] {
+        var actions = self.receive(element)
+        while let index = actions.firstIndex(where: { if case .lookUpCredentials = $0 { true } else { false } }) {
+            guard case .lookUpCredentials(let request, _) = actions[index] else { break }
+            actions.replaceSubrange(index...index, with: self.credentialsLookedUp(request.answer(from: Accounts())))
+        }
+        return actions
+    }
+}
+
+private func textElement(_ name: String, _ namespace: String, _ text: String) -> XMLElement {
+    var element = XMLElement(name: name, namespace: namespace)
+    element.append(text: text)
+    return element
+}
+
+private func boundJID(_ actions: [C2SAction]) -> JID? {
+    for case .bind(let jid) in actions { return jid }
+    return nil
 }
 
 private func header(to: String = "meet.jitsi", ns: String = Namespace.client, streamNS: String = Namespace.streams, version: String? = "1.0") -> XMLStreamHeader {
@@ -59,7 +81,7 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         let proceed = m.receive(XMLElement(name: "starttls", namespace: Namespace.tls))
         #expect(sent(proceed).first?.name == "proceed")
         #expect(proceed.contains { if case .startTLS = $0 { true } else { false } })
-        m.tlsEstablished()
+        #expect(m.secured)
         let features = sent(m.streamOpened(header()))
         #expect(features[0].child("mechanisms")?.elements.map(\.text) == ["ANONYMOUS"])
         let success = m.receive(auth("ANONYMOUS"))
@@ -70,21 +92,19 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         #expect(bindFeatures[0].child("bind", namespace: Namespace.bind) != nil)
         let bindIQ = XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b1")], children: [XMLElement("bind", ns: Namespace.bind)])
         let bindActions = m.receive(bindIQ)
-        guard case .bind(nil, let request) = bindActions.first else {
-            Issue.record("no bind action: \(bindActions)")
-            return
-        }
-        let jid = try m.user!.with(resource: "r1")
-        let result = sent(m.bound(jid, request: request))
+        let jid = try #require(boundJID(bindActions), "no bind action: \(bindActions)")
+        #expect(jid.bare == m.user && jid.resourcepart?.utf8.count == 12)
+        let result = sent(bindActions)
         #expect(result.first?.child("bind")?.child("jid")?.text == jid.description)
-        #expect(m.isBound)
+        #expect(result.first?[attribute: "id"] == "b1")
+        #expect(m.isBound && m.boundJID == jid)
     }
 
     @Test func scramSHA256LoginOnTheAccountHost() throws {
         var m = machine(secured: true)
         _ = m.streamOpened(header(to: "auth.meet.jitsi"))
         let clientNonce = "abcdefgh"
-        let step1 = sent(m.receive(auth("SCRAM-SHA-256", Array("n,,n=focus,r=\(clientNonce)".utf8))))
+        let step1 = sent(m.receiveAnswering(auth("SCRAM-SHA-256", Array("n,,n=focus,r=\(clientNonce)".utf8))))
         let serverFirst = String(decoding: try #require(Base64.decode(step1[0].text)), as: UTF8.self)
         let fields = Dictionary(uniqueKeysWithValues: serverFirst.split(separator: ",").map { ($0.first!, String($0.dropFirst(2))) })
         let nonce = try #require(fields["r"])
@@ -112,10 +132,10 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         #expect(closedWith(unknown) == nil)
         let anonymousOnAccountHost = m.receive(auth("ANONYMOUS"))
         #expect(sent(anonymousOnAccountHost).first?.elements.first?.name == "invalid-mechanism")
-        let wrong = m.receive(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("nope".utf8)))
+        let wrong = m.receiveAnswering(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("nope".utf8)))
         #expect(sent(wrong).first?.elements.first?.name == "not-authorized")
         #expect(closedWith(wrong) == nil)
-        let right = m.receive(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("pw".utf8)))
+        let right = m.receiveAnswering(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("pw".utf8)))
         #expect(sent(right).first?.name == "success")
     }
 
@@ -123,7 +143,7 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         var m = machine(secured: true)
         _ = m.streamOpened(header(to: "auth.meet.jitsi"))
         var last: [C2SAction] = []
-        for _ in 0..<5 { last = m.receive(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("nope".utf8))) }
+        for _ in 0..<5 { last = m.receiveAnswering(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("nope".utf8))) }
         #expect(closedWith(last) == .policyViolation)
     }
 
@@ -170,10 +190,11 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         _ = m.streamOpened(header())
         _ = m.receive(auth("ANONYMOUS"))
         _ = m.streamOpened(header())
-        let bindIQ = XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b")], children: [XMLElement("bind", ns: Namespace.bind)])
-        guard case .bind(_, let request) = m.receive(bindIQ).first else { return }
-        let jid = try m.user!.with(resource: "r")
-        _ = m.bound(jid, request: request)
+        let bindIQ = XMLElement(
+            "iq", ns: Namespace.client, [("type", "set"), ("id", "b")],
+            children: [XMLElement("bind", ns: Namespace.bind, children: [textElement("resource", Namespace.bind, "r")])])
+        let jid = try #require(boundJID(m.receive(bindIQ)))
+        #expect(jid == (try m.user!.with(resource: "r")))
 
         let routed = m.receive(XMLElement("message", ns: Namespace.client, [("to", "other@meet.jitsi/x")]))
         guard case .route(let stanza) = routed.first else {
@@ -197,8 +218,7 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         _ = m.streamOpened(header())
         _ = m.receive(auth("ANONYMOUS"))
         _ = m.streamOpened(header())
-        guard case .bind(_, let request) = m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b")], children: [XMLElement("bind", ns: Namespace.bind)])).first else { return }
-        _ = m.bound(try m.user!.with(resource: "r"), request: request)
+        _ = try #require(boundJID(m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b")], children: [XMLElement("bind", ns: Namespace.bind)]))))
         #expect(closedWith(m.receive(XMLElement("foo", ns: "urn:x"))) == .unsupportedStanzaType)
     }
 }
@@ -209,11 +229,130 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         var m = machine()
         _ = m.streamOpened(header())
         _ = m.receive(XMLElement(name: "starttls", namespace: Namespace.tls))
-        m.tlsEstablished()
         #expect(!m.headerWasSent)
         _ = m.streamOpened(header())
         #expect(m.headerWasSent)
         _ = m.receive(auth("ANONYMOUS"))
         #expect(!m.headerWasSent)
+    }
+}
+
+/// The machine does no I/O: the credentials SASL needs and a hibernated session are actions, and their answers
+/// events (issue: the c2s state machine is pure).
+@Suite struct C2SStateMachineLookupTests {
+    private func onAccountHost() -> C2SStateMachine {
+        var m = machine(secured: true)
+        _ = m.streamOpened(header(to: "auth.meet.jitsi"))
+        return m
+    }
+
+    @Test func plainAsksForTheCredentialsAndWaitsForThem() {
+        var m = self.onAccountHost()
+        let actions = m.receive(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("pw".utf8)))
+        guard case .lookUpCredentials(let request, let host) = actions.first, actions.count == 1 else {
+            Issue.record("expected only a lookup: \(actions)")
+            return
+        }
+        #expect(request == CredentialRequest(username: "focus", algorithms: [.sha256, .sha1]))
+        #expect(host.domain == "auth.meet.jitsi")
+        #expect(m.user == nil)
+        let success = m.credentialsLookedUp(Accounts().credentials)
+        #expect(sent(success).first?.name == "success")
+        #expect(m.user?.description == "focus@auth.meet.jitsi")
+    }
+
+    @Test func anAbsentAccountIsNotAuthorizedAndTheStreamLives() {
+        var m = self.onAccountHost()
+        _ = m.receive(auth("PLAIN", [0] + Array("nobody".utf8) + [0] + Array("pw".utf8)))
+        let failure = m.credentialsLookedUp(nil)
+        #expect(sent(failure).first?.elements.first?.name == "not-authorized")
+        #expect(closedWith(failure) == nil)
+    }
+
+    @Test func scramAsksForItsOwnAlgorithmThenChallenges() throws {
+        var m = self.onAccountHost()
+        let actions = m.receive(auth("SCRAM-SHA-256", Array("n,,n=nobody,r=abc".utf8)))
+        guard case .lookUpCredentials(let request, _) = actions.first else {
+            Issue.record("expected a lookup: \(actions)")
+            return
+        }
+        #expect(request.algorithms == [.sha256])
+        // No such account: a challenge all the same, with a decoy salt (RFC 5802 §9).
+        let challenge = sent(m.credentialsLookedUp(nil))
+        #expect(challenge.first?.name == "challenge")
+        let serverFirst = String(decoding: try #require(Base64.decode(challenge[0].text)), as: UTF8.self)
+        #expect(serverFirst.hasPrefix("r=abc") && serverFirst.contains(",s=") && serverFirst.contains(",i="))
+    }
+
+    @Test func inputWhileTheLookupRunsIsAPolicyViolation() {
+        var m = self.onAccountHost()
+        _ = m.receive(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("pw".utf8)))
+        let early = m.receive(XMLElement(name: "response", namespace: Namespace.sasl))
+        #expect(closedWith(early) == .policyViolation)
+        #expect(m.credentialsLookedUp(Accounts().credentials).isEmpty)  // too late: the stream is over
+    }
+
+    @Test func aLateAnswerWithoutALookupIsIgnored() {
+        var m = self.onAccountHost()
+        #expect(m.credentialsLookedUp(Accounts().credentials).isEmpty)
+        #expect(m.user == nil)
+    }
+
+    @Test func closeIsAskedForOnce() {
+        var m = self.onAccountHost()
+        #expect(closedWith(m.close(StreamError(.conflict))) == .conflict)
+        #expect(m.isClosed)
+        #expect(m.close(StreamError(.systemShutdown)).isEmpty)
+        #expect(m.streamClosed().isEmpty)
+        #expect(closedWith(m.receive(XMLElement(name: "presence", namespace: Namespace.client))) == nil)
+    }
+
+    @Test func resumeIsAnActionAndItsFailureLetsTheClientBind() throws {
+        var m = C2SStateMachine(
+            configuration: {
+                var c = C2SStateMachine.Configuration(hosts: hosts, tlsAvailable: true, requireEncryption: true, encryptionExempt: false)
+                c.offerStreamManagement = true
+                return c
+            }(), secured: true)
+        _ = m.streamOpened(header())
+        _ = m.receive(auth("ANONYMOUS"))
+        _ = m.streamOpened(header())
+        let user = try #require(m.user)
+        let resume = m.receive(XMLElement("resume", ns: Namespace.streamManagement, [("previd", "abc"), ("h", "3")]))
+        guard case .resume(let previd, let h, let who) = resume.first else {
+            Issue.record("expected a resume action: \(resume)")
+            return
+        }
+        #expect(previd == "abc" && h == 3 && who == user)
+        #expect(closedWith(m.receive(XMLElement(name: "presence", namespace: Namespace.client))) == .policyViolation)
+    }
+
+    @Test func aFailedResumeAnswersItemNotFound() throws {
+        var c = C2SStateMachine.Configuration(hosts: hosts, tlsAvailable: true, requireEncryption: true, encryptionExempt: false)
+        c.offerStreamManagement = true
+        var m = C2SStateMachine(configuration: c, secured: true)
+        _ = m.streamOpened(header())
+        _ = m.receive(auth("ANONYMOUS"))
+        _ = m.streamOpened(header())
+        _ = m.receive(XMLElement("resume", ns: Namespace.streamManagement, [("previd", "abc"), ("h", "0")]))
+        let failed = sent(m.resumeFailed())
+        #expect(failed.first?.name == "failed" && failed.first?.elements.first?.name == "item-not-found")
+        #expect(m.resumeFailed().isEmpty)  // once
+        let bind = m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b")], children: [XMLElement("bind", ns: Namespace.bind)]))
+        #expect(boundJID(bind) != nil)
+    }
+
+    @Test func anInvalidResourceIsABadRequestAndTheClientMayTryAgain() throws {
+        var m = machine(secured: true)
+        _ = m.streamOpened(header())
+        _ = m.receive(auth("ANONYMOUS"))
+        _ = m.streamOpened(header())
+        let bad = m.receive(XMLElement(
+            "iq", ns: Namespace.client, [("type", "set"), ("id", "b")],
+            children: [XMLElement("bind", ns: Namespace.bind, children: [textElement("resource", Namespace.bind, String(repeating: "r", count: 2000))])]))
+        #expect(boundJID(bad) == nil)
+        #expect(sent(bad).first?.child("error")?.child("bad-request") != nil)
+        #expect(!m.isBound)
+        #expect(boundJID(m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "c")], children: [XMLElement("bind", ns: Namespace.bind)]))) != nil)
     }
 }

@@ -41,4 +41,77 @@ import Testing
         #expect(!asked)
         #expect(sm.unacked.isEmpty)
     }
+
+    private func receive(_ sm: inout StreamManagementState, _ name: String, _ attributes: [(String, String?)] = [], canEnable: Bool = true)
+        -> [StreamManagementState.Action]
+    {
+        sm.receive(XMLElement(name, ns: Namespace.streamManagement, attributes), canEnable: canEnable, maxSeconds: 60, makeID: { "id-1" })
+    }
+
+    @Test func enableWithResumeRegistersBeforeItAnswers() {
+        var sm = StreamManagementState()
+        let actions = self.receive(&sm, "enable", [("resume", "true")])
+        #expect(actions.count == 2)
+        #expect(actions.first == .registerResumption(id: "id-1"))
+        guard case .send(let enabled) = actions.last else { Issue.record("no <enabled/>"); return }
+        #expect(enabled.name == "enabled" && enabled[attribute: "id"] == "id-1" && enabled[attribute: "resume"] == "true")
+        #expect(enabled[attribute: "max"] == "60")
+        #expect(sm.enabled && sm.resumable && sm.id == "id-1")
+    }
+
+    @Test func enableTwiceOrWhereNotOfferedFails() {
+        var sm = StreamManagementState()
+        _ = self.receive(&sm, "enable")
+        #expect(!sm.resumable && sm.id == nil)
+        #expect(self.receive(&sm, "enable") == [.send(StreamManagementState.failed("unexpected-request"))])
+        var bosh = StreamManagementState()
+        #expect(self.receive(&bosh, "enable", canEnable: false) == [.send(StreamManagementState.failed("unexpected-request"))])
+        #expect(!bosh.enabled)
+    }
+
+    @Test func requestsAreAnsweredWithTheInboundCount() {
+        var sm = StreamManagementState()
+        #expect(self.receive(&sm, "r").isEmpty)  // not enabled: ignored
+        _ = self.receive(&sm, "enable")
+        sm.received(self.stanza)
+        sm.received(XMLElement(name: "a", namespace: Namespace.streamManagement))  // not a stanza
+        sm.received(self.stanza)
+        guard case .send(let a) = self.receive(&sm, "r").first else { Issue.record("no <a/>"); return }
+        #expect(a.name == "a" && a[attribute: "h"] == "2")
+    }
+
+    @Test func acknowledgingMoreThanSentClosesTheStream() {
+        var sm = StreamManagementState()
+        _ = self.receive(&sm, "enable")
+        _ = sm.sent(self.stanza, askEvery: 5)
+        #expect(self.receive(&sm, "a", [("h", "1")]).isEmpty)
+        guard case .close(let error) = self.receive(&sm, "a", [("h", "7")]).first else { Issue.record("not closed"); return }
+        #expect(error.condition == .undefinedCondition)
+        #expect(self.receive(&sm, "bogus") == [.send(StreamManagementState.failed("feature-not-implemented"))])
+    }
+
+    @Test func onlyAResumableSessionHibernatesAndOnlyWhenTheConnectionDropped() {
+        var plain = StreamManagementState()
+        _ = self.receive(&plain, "enable")
+        #expect(!plain.hibernates(abrupt: true))
+        var resumable = StreamManagementState()
+        _ = self.receive(&resumable, "enable", [("resume", "1")])
+        #expect(resumable.hibernates(abrupt: true))
+        #expect(!resumable.hibernates(abrupt: false))
+    }
+
+    @Test func hibernationKeepsStanzasWithinItsLimitAndResumeReplaysTheUnacknowledged() {
+        var sm = StreamManagementState()
+        _ = self.receive(&sm, "enable", [("resume", "true")])
+        sm.received(self.stanza)
+        for i in 0..<3 {
+            let kept = sm.keepWhileHibernating(XMLElement("message", ns: Namespace.client, [("id", "m\(i)")]), limit: 3)
+            #expect(kept)
+        }
+        let overflow = sm.keepWhileHibernating(self.stanza, limit: 3)
+        #expect(!overflow)
+        let replay = sm.resume(previd: "id-1", clientH: 1)
+        #expect(replay.first?.name == "resumed" && replay.first?[attribute: "previd"] == "id-1" && replay.first?[attribute: "h"] == "1")
+        #expect(replay.dropFirst().map { $0[attribute: "id"] } == ["m1", "m2", nil])
+    }
 }

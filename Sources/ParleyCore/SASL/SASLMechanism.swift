@@ -33,6 +33,10 @@ public struct SASLFailure: Error, Sendable, Hashable {
 
 /// What a server-side mechanism step yields.
 public enum SASLStep: Sendable, Hashable {
+    /// Look up the stored credentials of `username` (the first of `algorithms` found) and hand them to the
+    /// mechanism's `credentials(_:)`: the mechanism does no I/O of its own, so a caller may look them up wherever
+    /// the store allows (off the event loop for SQLite).
+    case credentialsNeeded(CredentialRequest)
     /// Send `<challenge>` with these bytes and wait for a `<response>`.
     case challenge([UInt8])
     /// Authentication succeeded as `username`; send `<success>` with these additional data (may be empty).
@@ -41,8 +45,33 @@ public enum SASLStep: Sendable, Hashable {
     case failure(SASLFailure)
 }
 
+/// Which stored credentials a mechanism needs: `username`'s, for the first of `algorithms` the store has.
+public struct CredentialRequest: Sendable, Hashable {
+    public var username: String
+    public var algorithms: [HashAlgorithm]
+
+    public init(username: String, algorithms: [HashAlgorithm]) {
+        self.username = username
+        self.algorithms = algorithms
+    }
+
+    /// Answers the request from `lookup`, in the order of `algorithms`.
+    public func answer(from lookup: some SASLCredentialLookup) -> SCRAMCredentials? {
+        for algorithm in self.algorithms {
+            if let found = lookup.scramCredentials(username: self.username, algorithm: algorithm) { return found }
+        }
+        return nil
+    }
+}
+
 /// Looks up stored credentials; implemented by the server's account store.
 public protocol SASLCredentialLookup: Sendable {
     /// The stored SCRAM credentials of `username` for `algorithm`, or nil when there is no such account.
     func scramCredentials(username: String, algorithm: HashAlgorithm) -> SCRAMCredentials?
+    /// Whether a lookup may block the calling thread (disk): the c2s session then runs it on a thread pool.
+    var mayBlock: Bool { get }
+}
+
+extension SASLCredentialLookup {
+    public var mayBlock: Bool { false }
 }

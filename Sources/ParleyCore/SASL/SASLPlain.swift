@@ -13,17 +13,40 @@ public enum SASLPlain {
         return (authzid, username, password)
     }
 
-    /// Verifies a PLAIN message against stored SCRAM credentials (the store keeps no passwords).
+    /// Verifies a PLAIN message against stored SCRAM credentials (the store keeps no passwords), looked up at once.
     public static func authenticate(_ message: [UInt8], lookup: some SASLCredentialLookup) -> SASLStep {
-        guard let (authzid, username, password) = parse(message) else {
+        var server = SASLPlainServer()
+        let step = server.receive(message)
+        guard case .credentialsNeeded(let request) = step else { return step }
+        return server.credentials(request.answer(from: lookup))
+    }
+}
+
+/// The server side of PLAIN as a pure state machine: the message in, a credential request out, the stored
+/// credentials in, success or failure out (RFC 4616; verified against SCRAM credentials, RFC 5802 §3).
+public struct SASLPlainServer: Sendable {
+    private var pending: (username: String, password: String)?
+
+    public init() {}
+
+    /// The client's one message (the initial response).
+    public mutating func receive(_ message: [UInt8]) -> SASLStep {
+        guard let (authzid, username, password) = SASLPlain.parse(message) else {
             return .failure(SASLFailure(.malformedRequest, text: "Malformed PLAIN message"))
         }
         if !authzid.isEmpty, authzid.split(separator: "@").first.map(String.init) != username {
             return .failure(SASLFailure(.invalidAuthzid))
         }
-        let credentials =
-            lookup.scramCredentials(username: username, algorithm: .sha256)
-            ?? lookup.scramCredentials(username: username, algorithm: .sha1)
+        self.pending = (username, password)
+        return .credentialsNeeded(CredentialRequest(username: username, algorithms: [.sha256, .sha1]))
+    }
+
+    /// The stored credentials asked for (nil: no such account). The password is forgotten either way.
+    public mutating func credentials(_ credentials: SCRAMCredentials?) -> SASLStep {
+        guard let (username, password) = self.pending else {
+            return .failure(SASLFailure(.malformedRequest, text: "No PLAIN message to verify"))
+        }
+        self.pending = nil
         guard let credentials, credentials.verify(password: password) else {
             return .failure(SASLFailure(.notAuthorized))
         }

@@ -10,6 +10,8 @@
 public struct SCRAMServer: Sendable {
     enum State: Sendable {
         case awaitingClientFirst
+        /// The client-first-message was parsed; the user's stored credentials are being looked up.
+        case awaitingCredentials(clientFirstBare: String, nonce: String, username: String)
         case awaitingClientFinal(
             clientFirstBare: String, serverFirst: String, nonce: String, username: String,
             credentials: SCRAMCredentials?)
@@ -29,11 +31,22 @@ public struct SCRAMServer: Sendable {
         self.decoySalt = SecureRandom.bytes(16)
     }
 
-    /// Feeds one client message (the initial response, then the response to the challenge).
+    /// Feeds one client message, looking the credentials up at once when they are needed.
     public mutating func receive(_ message: [UInt8], lookup: some SASLCredentialLookup) -> SASLStep {
+        let step = self.receive(message)
+        guard case .credentialsNeeded(let request) = step else { return step }
+        return self.credentials(request.answer(from: lookup))
+    }
+
+    /// Feeds one client message: the client-first-message yields `.credentialsNeeded` (answer it with
+    /// `credentials(_:)`), the client-final-message success or failure.
+    public mutating func receive(_ message: [UInt8]) -> SASLStep {
         switch self.state {
         case .awaitingClientFirst:
-            return self.clientFirst(message, lookup: lookup)
+            return self.clientFirst(message)
+        case .awaitingCredentials:
+            self.state = .done
+            return .failure(SASLFailure(.malformedRequest, text: "Wait for the server-first-message"))
         case let .awaitingClientFinal(clientFirstBare, serverFirst, nonce, username, credentials):
             self.state = .done
             return self.clientFinal(
@@ -44,7 +57,23 @@ public struct SCRAMServer: Sendable {
         }
     }
 
-    private mutating func clientFirst(_ message: [UInt8], lookup: some SASLCredentialLookup) -> SASLStep {
+    /// The stored credentials `.credentialsNeeded` asked for (nil: no such account, answered with a decoy salt so
+    /// that the exchange looks the same, RFC 5802 §9). Yields the server-first-message as a challenge.
+    public mutating func credentials(_ credentials: SCRAMCredentials?) -> SASLStep {
+        guard case let .awaitingCredentials(clientFirstBare, nonce, username) = self.state else {
+            self.state = .done
+            return .failure(SASLFailure(.malformedRequest, text: "No client-first-message to answer"))
+        }
+        let salt = credentials?.salt ?? self.decoySalt
+        let iterations = credentials?.iterations ?? SCRAMCredentials.defaultIterations
+        let serverFirst = "r=\(nonce),s=\(Base64.encode(salt)),i=\(iterations)"
+        self.state = .awaitingClientFinal(
+            clientFirstBare: clientFirstBare, serverFirst: serverFirst, nonce: nonce, username: username,
+            credentials: credentials)
+        return .challenge(Array(serverFirst.utf8))
+    }
+
+    private mutating func clientFirst(_ message: [UInt8]) -> SASLStep {
         self.state = .done
         guard let text = String(validating: message, as: UTF8.self), !text.isEmpty else {
             return .failure(SASLFailure(.malformedRequest, text: "Missing client-first-message"))
@@ -86,15 +115,9 @@ public struct SCRAMServer: Sendable {
         guard clientNonce.allSatisfy({ $0 != "," && $0.isASCII && !$0.isWhitespace }) else {
             return .failure(SASLFailure(.malformedRequest, text: "Bad nonce"))
         }
-        let credentials = lookup.scramCredentials(username: username, algorithm: self.algorithm)
-        let salt = credentials?.salt ?? self.decoySalt
-        let iterations = credentials?.iterations ?? SCRAMCredentials.defaultIterations
-        let nonce = clientNonce + self.serverNonce
-        let serverFirst = "r=\(nonce),s=\(Base64.encode(salt)),i=\(iterations)"
-        self.state = .awaitingClientFinal(
-            clientFirstBare: clientFirstBare, serverFirst: serverFirst, nonce: nonce, username: username,
-            credentials: credentials)
-        return .challenge(Array(serverFirst.utf8))
+        self.state = .awaitingCredentials(
+            clientFirstBare: clientFirstBare, nonce: clientNonce + self.serverNonce, username: username)
+        return .credentialsNeeded(CredentialRequest(username: username, algorithms: [self.algorithm]))
     }
 
     private func clientFinal(

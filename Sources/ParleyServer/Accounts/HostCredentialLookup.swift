@@ -17,6 +17,9 @@ public struct HostCredentialLookup: SASLCredentialLookup {
         self.logger = logger
     }
 
+    /// Memory stores answer at once; every other store (SQLite) may wait for the disk.
+    public var mayBlock: Bool { !(self.store is MemoryAccountStore) }
+
     public func scramCredentials(username: String, algorithm: HashAlgorithm) -> SCRAMCredentials? {
         do {
             return try self.store.credentials(username: username, host: self.host, algorithm: algorithm)

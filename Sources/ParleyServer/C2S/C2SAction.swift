@@ -8,21 +8,27 @@ enum C2SAction: Sendable {
     /// Write a stream-level element (features, SASL, TLS) or a stanza addressed to this client.
     case send(XMLElement)
     /// `<proceed/>` was queued: flush it in plaintext, insert TLS in front, restart the stream (RFC 6120 §5.4.3.3).
+    /// The machine is already on the TLS stream; a session that cannot start TLS closes the connection.
     case startTLS
+    /// Look up the stored credentials SASL needs (RFC 6120 §6) in `host`'s accounts, and answer with
+    /// `C2SStateMachine.credentialsLookedUp`.
+    case lookUpCredentials(CredentialRequest, host: HostConfiguration)
     /// Forget the parser state: the next bytes begin a new stream (after SASL success, RFC 6120 §6.4.6).
     case restartStream
     /// SASL succeeded for this bare JID.
     case authenticated(JID)
-    /// The client asked to bind; the transport registers the session and reports back.
-    case bind(resource: String?, request: Stanza)
+    /// Register the session under this full JID (RFC 6120 §7); an older session with the same JID is replaced
+    /// (§7.7.2.2). The bind result follows as a `.send`.
+    case bind(JID)
     /// A stanza from the bound client, `from` stamped, to route.
     case route(Stanza)
     /// Presence without `to` (RFC 6121 §4.2, §4.5): the session's own availability.
     case broadcastPresence(Stanza)
     /// A stream management element (XEP-0198: `<enable/>`, `<r/>`, `<a/>`) on a bound stream.
     case streamManagement(XMLElement)
-    /// `<resume/>` (XEP-0198 §5) instead of binding: the transport looks up the hibernated session.
-    case resume(XMLElement)
+    /// `<resume previd h/>` (XEP-0198 §5) instead of binding: the session looks up the hibernated session of
+    /// `user` and answers with `C2SStateMachine.resumed` or `resumeFailed`.
+    case resume(previd: String, h: UInt32, user: JID)
     /// Close the stream, with a stream error when given (RFC 6120 §4.4, §4.9).
     case close(StreamError?)
 }

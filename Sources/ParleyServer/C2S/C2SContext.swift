@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOPosix
 import ParleyCore
 
 /// What every c2s connection shares: the router and the per-connection settings. Immutable.
@@ -32,6 +33,8 @@ final class C2SContext: Sendable {
     let flushQueues = PerEventLoop<OutputFlushQueue>()
     /// One `ClosingConnections` per event loop.
     let closers = PerEventLoop<ClosingConnections>()
+    /// Where credential lookups that may block (SQLite) run, off the event loops.
+    let blockingPool: NIOThreadPool = .singleton
 
     init(
         settings: Settings, router: StanzaRouter,

@@ -4,51 +4,32 @@ import ParleyXML
 
 /// XEP-0198 stream management: acks, hibernation when the connection drops, and resumption on a new one.
 extension C2SSession {
-    /// `<enable/>`, `<r/>`, `<a/>` on a bound stream.
+    /// `<enable/>`, `<r/>`, `<a/>` on a bound stream: `StreamManagementState` decides, the session performs.
     func streamManagement(_ element: XMLElement) {
         guard let transport = self.transport else { return }
-        switch element.name {
-        case "enable":
-            guard !self.sm.enabled, self.supportsStreamManagement, let handle = self.handle else {
-                var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
-                failed.append(XMLElement(name: "unexpected-request", namespace: Namespace.stanzaErrors))
-                transport.send(failed)
-                return
-            }
-            self.sm.enabled = true
-            var enabled = XMLElement(name: "enabled", namespace: Namespace.streamManagement)
-            if element[attribute: "resume"] == "true" || element[attribute: "resume"] == "1" {
-                let id = SecureRandom.string(count: 24, alphabet: StreamManagementState.idAlphabet)
-                self.sm.resumable = true
-                self.sm.id = id
+        let actions = self.sm.receive(
+            element, canEnable: self.supportsStreamManagement && self.handle != nil,
+            maxSeconds: self.shared.settings.hibernationSeconds,
+            makeID: { SecureRandom.string(count: 24, alphabet: StreamManagementState.idAlphabet) })
+        for action in actions {
+            switch action {
+            case .send(let reply):
+                transport.send(reply)
+            case .registerResumption(let id):
+                guard let handle = self.handle else { continue }
                 let entry = ResumptionRegistry.Entry(jid: handle.jid, session: NIOLoopBound(self, eventLoop: self.eventLoop))
                 self.shared.resumption.register(id, entry)
                 self.resumptionEntry = entry
-                enabled[attribute: "id"] = id
-                enabled[attribute: "resume"] = "true"
-                enabled[attribute: "max"] = String(self.shared.settings.hibernationSeconds)
+            case .close(let error):
+                self.close(error)
             }
-            transport.send(enabled)
-        case "r":
-            guard self.sm.enabled else { return }
-            transport.send(XMLElement("a", ns: Namespace.streamManagement, [("h", String(self.sm.handledInbound))]))
-        case "a":
-            guard self.sm.enabled, let h = element[attribute: "h"].flatMap(UInt32.init) else { return }
-            if !self.sm.acknowledged(h) {
-                // §4: acknowledging more than was sent is a protocol violation.
-                self.close(StreamError(.undefinedCondition, text: "The client acknowledged stanzas it was never sent"))
-            }
-        default:
-            var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
-            failed.append(XMLElement(name: "feature-not-implemented", namespace: Namespace.stanzaErrors))
-            transport.send(failed)
         }
     }
 
     /// The connection dropped without a clean close: keep the session for the hibernation window (§5).
     /// Returns false when the session is not resumable and must end now.
     func hibernate() -> Bool {
-        guard self.sm.resumable, self.handle != nil, self.resumptionEntry != nil else { return false }
+        guard self.sm.hibernates(abrupt: true), self.handle != nil, self.resumptionEntry != nil else { return false }
         self.logger.debug("Connection lost: hibernating")
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
         self.hibernation = self.eventLoop.scheduleTask(in: .seconds(Int64(self.shared.settings.hibernationSeconds))) {
@@ -67,11 +48,10 @@ extension C2SSession {
     }
 
     /// `<resume previd h/>` on a new, authenticated stream (§5): take over the hibernated session.
-    func resume(_ element: XMLElement) {
-        guard let user = self.machine.user, let previd = element[attribute: "previd"],
-            let clientH = element[attribute: "h"].flatMap(UInt32.init),
-            let entry = self.shared.resumption.entry(previd), entry.jid.bare == user.bare
-        else { return self.resumeFailed() }
+    func resume(previd: String, clientH: UInt32, user: JID) {
+        guard let entry = self.shared.resumption.entry(previd), entry.jid.bare == user.bare else {
+            return self.resumeFailed()
+        }
         let newLoop = self.eventLoop
         let target = NIOLoopBound(self, eventLoop: newLoop)
         entry.session.eventLoop.flatSubmit { () -> EventLoopFuture<C2SSession.Handover?> in
@@ -84,11 +64,9 @@ extension C2SSession {
     }
 
     private func resumeFailed() {
-        self.machine.resumeFailed()
-        var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
-        failed.append(XMLElement(name: "item-not-found", namespace: Namespace.stanzaErrors))
-        self.transport?.send(failed)
-        self.transport?.flush()
+        guard let transport = self.transport else { return }
+        for case .send(let element) in self.machine.resumeFailed() { transport.send(element) }
+        transport.flush()
     }
 
     /// What a hibernated (or still-connected) session hands to the connection that resumes it.
@@ -109,7 +87,7 @@ extension C2SSession {
         self.directedPresence = []
         self.resumptionEntry = nil
         if let transport = self.transport {
-            self.closing = true
+            _ = self.machine.close(nil)  // the old connection ends here, with its own error below
             transport.close(StreamError(.conflict, text: "The session was resumed on another connection"), needsHeader: false)
             self.transport = nil
         }
@@ -122,8 +100,7 @@ extension C2SSession {
         self.handle = handover.handle
         self.directedPresence = handover.directedPresence
         self.sm = handover.sm
-        self.sm.awaitingAck = false
-        _ = self.sm.acknowledged(clientH)
+        let replay = self.sm.resume(previd: previd, clientH: clientH)
         let entry = ResumptionRegistry.Entry(jid: handover.handle.jid, session: NIOLoopBound(self, eventLoop: self.eventLoop))
         self.shared.resumption.register(previd, entry)
         self.resumptionEntry = entry
@@ -131,10 +108,8 @@ extension C2SSession {
         self.machine.resumed(handover.handle.jid)
         self.cancelNegotiationTimeout()
         self.logger.debug("Resumed a session")
-        transport.send(
-            XMLElement("resumed", ns: Namespace.streamManagement, [("previd", previd), ("h", String(self.sm.handledInbound))]))
-        // §5: everything the client has not acknowledged is sent again, in order.
-        for (_, element) in self.sm.unacked { transport.send(element) }
+        // §5: <resumed/>, then everything the client has not acknowledged, again and in order.
+        for element in replay { transport.send(element) }
         transport.flush()
     }
 }

@@ -17,7 +17,8 @@ final class C2SSession {
     /// Entities that got directed presence (RFC 6121 §4.6): they get unavailable when the session ends.
     var directedPresence: Set<JID> = []
     private var timeout: Scheduled<Void>?
-    var closing = false
+    /// The stream is over or ending: the machine's `.closed` state, the one record of it.
+    var closing: Bool { self.machine.isClosed }
     private var flushScheduled = false
     /// XEP-0198 state; `hibernation` runs while the connection is gone and the session may be resumed.
     var sm = StreamManagementState()
@@ -47,7 +48,7 @@ final class C2SSession {
         if let previd = query["previd"], let entry = shared.resumption.entry(previd) {
             machineConfiguration.anonymousUsername = entry.jid.localpart
         }
-        self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured, credentials: shared.credentials)
+        self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured)
         var logger = shared.logger
         logger[metadataKey: "connection"] = "\(connectionID)"
         self.logger = logger
@@ -71,7 +72,7 @@ final class C2SSession {
         switch event {
         case .streamOpened(let header): self.perform(self.machine.streamOpened(header))
         case .element(let element):
-            if self.sm.enabled, StreamManagementState.isStanza(element) { self.sm.handledInbound &+= 1 }
+            self.sm.received(element)
             self.perform(self.machine.receive(element))
         case .streamClosed: self.perform(self.machine.streamClosed())
         }
@@ -88,7 +89,7 @@ final class C2SSession {
         let abrupt = !self.closing
         self.transport = nil
         if abrupt, self.hibernate() { return }
-        self.closing = true
+        _ = self.machine.close(nil)  // nothing to perform: the transport is gone
         self.endSession()
     }
 
@@ -99,8 +100,7 @@ final class C2SSession {
         guard let transport = self.transport else {
             // Hibernating: queue for the resumed connection (XEP-0198 §5), within bounds.
             guard self.hibernation != nil else { return }
-            _ = self.sm.sent(stanza.element, askEvery: Int.max)
-            if self.sm.unacked.count > C2SSession.maxHibernationQueue {
+            if !self.sm.keepWhileHibernating(stanza.element, limit: C2SSession.maxHibernationQueue) {
                 self.logger.info("Too many stanzas queued while hibernating: ending the session")
                 self.hibernation?.cancel()
                 self.hibernation = nil
@@ -160,7 +160,7 @@ final class C2SSession {
 
     /// Ends the stream (for example `conflict` when another session took the resource).
     func close(_ error: StreamError?) {
-        self.perform([.close(error)])
+        self.perform(self.machine.close(error))
     }
 
     // MARK: - Actions
@@ -177,11 +177,12 @@ final class C2SSession {
                 transport.flush()
                 guard transport.startTLS() else {
                     self.logger.error("Could not start TLS")
-                    self.closing = true
+                    _ = self.machine.close(nil)
                     transport.close(nil, needsHeader: false)
                     return
                 }
-                self.machine.tlsEstablished()
+            case .lookUpCredentials(let request, let host):
+                self.lookUpCredentials(request, host: host)
             case .restartStream:
                 transport.restartStream()
             case .authenticated(let jid):
@@ -189,19 +190,17 @@ final class C2SSession {
                     transport.raiseStanzaLimit(to: self.shared.settings.unlimitedMaxStanzaBytes)
                 }
                 self.logger.debug("Authenticated")
-            case .bind(let resource, let request):
-                self.bind(resource: resource, request: request)
+            case .bind(let jid):
+                self.register(jid)
             case .route(let stanza):
                 self.route(stanza)
             case .broadcastPresence(let presence):
                 self.broadcastPresence(presence)
             case .streamManagement(let element):
                 self.streamManagement(element)
-            case .resume(let element):
-                self.resume(element)
+            case .resume(let previd, let h, let user):
+                self.resume(previd: previd, clientH: h, user: user)
             case .close(let error):
-                guard !self.closing else { return }
-                self.closing = true
                 if let error { self.logger.info("Closing with stream error \(error.condition.rawValue)") }
                 transport.close(error, needsHeader: !self.machine.headerWasSent)
                 self.endSession()
@@ -211,15 +210,8 @@ final class C2SSession {
         transport.flush()
     }
 
-    private func bind(resource: String?, request: Stanza) {
-        guard let user = self.machine.user else { return }
-        let jid: JID
-        do {
-            jid = try user.with(resource: resource ?? SecureRandom.string(count: 12, alphabet: SecureRandom.identifierAlphabet))
-        } catch {
-            self.perform(self.machine.bindFailed(StanzaError(.badRequest, text: "Invalid resource: \(error)"), request: request))
-            return
-        }
+    /// Registers the session under the JID the machine bound (RFC 6120 §7); the newer bind wins (§7.7.2.2).
+    private func register(_ jid: JID) {
         let handle = SessionHandle(jid: jid, sink: C2SSessionSink(self))
         if let replaced = self.shared.router.registry.bind(handle) {
             replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))
@@ -228,7 +220,23 @@ final class C2SSession {
         self.timeout?.cancel()
         self.timeout = nil
         self.logger.debug("Bound a session")
-        self.perform(self.machine.bound(jid, request: request))
+    }
+
+    /// Answers `.lookUpCredentials`: at once from memory, or on the thread pool when the store may block (SQLite),
+    /// so that no other session on this loop waits for the disk. The answer comes back on this loop.
+    private func lookUpCredentials(_ request: CredentialRequest, host: HostConfiguration) {
+        let lookup = self.shared.credentials(host)
+        guard lookup.mayBlock else {
+            self.perform(self.machine.credentialsLookedUp(request.answer(from: lookup)))
+            return
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.shared.blockingPool.runIfActive(eventLoop: self.eventLoop) { request.answer(from: lookup) }
+            .whenComplete { result in
+                let session = loopBound.value
+                guard !session.closing else { return }
+                session.perform(session.machine.credentialsLookedUp((try? result.get()) ?? nil))
+            }
     }
 
     private func route(_ stanza: Stanza) {

@@ -21,18 +21,33 @@ extension C2SStateMachine {
         }
         switch name {
         case .anonymous:
-            return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), host: host)
+            return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), exchange: nil, host: host)
         case .plain:
-            return self.saslStep(SASLPlain.authenticate(initial, lookup: self.lookup(host)), host: host)
+            var plain = SASLPlainServer()
+            let step = plain.receive(initial)
+            return self.saslStep(step, exchange: .plain(plain), host: host)
         case .scramSHA1, .scramSHA256:
             var scram = SCRAMServer(algorithm: name == .scramSHA1 ? .sha1 : .sha256)
             if initial.isEmpty {
                 self.state = .authenticating(.scram(scram))
                 return [.send(XMLElement(name: "challenge", namespace: Namespace.sasl))]
             }
-            let step = scram.receive(initial, lookup: self.lookup(host))
-            if case .challenge = step { self.state = .authenticating(.scram(scram)) }
-            return self.saslStep(step, host: host)
+            let step = scram.receive(initial)
+            return self.saslStep(step, exchange: .scram(scram), host: host)
+        }
+    }
+
+    /// The session's answer to `.lookUpCredentials`: the stored credentials, or nil (no such account, or the
+    /// store failed, which the lookup logged).
+    mutating func credentialsLookedUp(_ credentials: SCRAMCredentials?) -> [C2SAction] {
+        guard case .awaitingCredentials(let exchange) = self.state, let host = self.host else { return [] }
+        switch exchange {
+        case .scram(var scram):
+            let step = scram.credentials(credentials)
+            return self.saslStep(step, exchange: .scram(scram), host: host)
+        case .plain(var plain):
+            let step = plain.credentials(credentials)
+            return self.saslStep(step, exchange: .plain(plain), host: host)
         }
     }
 
@@ -49,18 +64,27 @@ extension C2SStateMachine {
             }
             switch exchange {
             case .scram(var scram):
-                let step = scram.receive(bytes, lookup: self.lookup(host))
-                if case .challenge = step { self.state = .authenticating(.scram(scram)) }
-                return self.saslStep(step, host: host)
+                let step = scram.receive(bytes)
+                return self.saslStep(step, exchange: .scram(scram), host: host)
+            case .plain:
+                self.state = .negotiating
+                return self.saslFailed(SASLFailure(.malformedRequest, text: "PLAIN takes no response"))
             }
         default:
             return self.fail(StreamError(.policyViolation, text: "Expected a SASL response"))
         }
     }
 
-    private mutating func saslStep(_ step: SASLStep, host: HostConfiguration) -> [C2SAction] {
+    /// One step of `exchange`: the next state, and what to send or look up.
+    private mutating func saslStep(_ step: SASLStep, exchange: SASLExchange?, host: HostConfiguration) -> [C2SAction] {
         switch step {
+        case .credentialsNeeded(let request):
+            guard let exchange else { return self.fail(StreamError(.internalServerError)) }
+            self.state = .awaitingCredentials(exchange)
+            return [.lookUpCredentials(request, host: host)]
         case .challenge(let bytes):
+            guard let exchange else { return self.fail(StreamError(.internalServerError)) }
+            self.state = .authenticating(exchange)
             var challenge = XMLElement(name: "challenge", namespace: Namespace.sasl)
             challenge.append(text: Base64.encode(bytes))
             return [.send(challenge)]

@@ -5,17 +5,27 @@ import ParleyXML
 /// The client-to-server stream (RFC 6120 §4–§7): stream headers, STARTTLS, SASL, resource binding,
 /// then stanzas. A pure struct: events in, `C2SAction`s out. TCP, WebSocket and BOSH drive the same machine.
 ///
+/// The machine does no I/O: where it needs the world (stored credentials, a hibernated session) it returns an
+/// action and takes the answer as an event (`credentialsLookedUp`, `resumed`, `resumeFailed`). Everything it can
+/// decide alone it decides at once: `<starttls/>` moves to the TLS stream as it answers `<proceed/>`, and a bind
+/// request becomes the session's full JID, its registration and its result in one step.
+///
 /// ```
 /// awaitingHeader ─header─▶ negotiating ─<starttls/>─▶ (TLS) awaitingHeader
-///                          negotiating ─<auth/>─▶ authenticating ─success─▶ awaitingHeader (authenticated)
-///                          negotiating (authenticated) ─bind─▶ binding ─▶ bound ─▶ closed
+///                          negotiating ─<auth/>─▶ [awaitingCredentials ─▶] authenticating ─success─▶ awaitingHeader
+///                          negotiating (authenticated) ─bind─▶ bound ─▶ closed
+///                          negotiating (authenticated) ─<resume/>─▶ resuming ─▶ bound
 /// ```
 struct C2SStateMachine {
     enum State {
         case awaitingHeader
         case negotiating
+        /// Waiting for the client's next SASL response.
         case authenticating(SASLExchange)
-        case binding
+        /// Waiting for the session to answer `.lookUpCredentials`.
+        case awaitingCredentials(SASLExchange)
+        /// Waiting for the session to answer `.resume` (XEP-0198 §5).
+        case resuming
         case bound(JID)
         case closed
     }
@@ -23,6 +33,7 @@ struct C2SStateMachine {
     /// An unfinished SASL exchange.
     enum SASLExchange {
         case scram(SCRAMServer)
+        case plain(SASLPlainServer)
     }
 
     struct Configuration {
@@ -49,19 +60,20 @@ struct C2SStateMachine {
     private(set) var headerWasSent = false
     private(set) var authFailures = 0
     private let configuration: Configuration
-    private let credentials: @Sendable (HostConfiguration) -> any SASLCredentialLookup
 
-    init(
-        configuration: Configuration, secured: Bool,
-        credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup
-    ) {
+    init(configuration: Configuration, secured: Bool) {
         self.configuration = configuration
         self.secured = secured
-        self.credentials = credentials
     }
 
     var isBound: Bool {
         if case .bound = self.state { return true }
+        return false
+    }
+
+    /// The stream is over: no input is taken, and `.close` has been asked for (once).
+    var isClosed: Bool {
+        if case .closed = self.state { return true }
         return false
     }
 
@@ -103,15 +115,15 @@ struct C2SStateMachine {
     }
 
     mutating func streamClosed() -> [C2SAction] {
-        self.state = .closed
-        return [.close(nil)]
+        self.close(nil)
     }
 
-    /// TLS is up: the client opens a new stream over it (RFC 6120 §5.4.3.3).
-    mutating func tlsEstablished() {
-        self.secured = true
-        self.state = .awaitingHeader
-        self.headerWasSent = false  // the stream over TLS is a new stream (§5.4.3.3)
+    /// Ends the stream from the server's side (a conflict, a shutdown, a resumed session's old connection):
+    /// `.close` once, nothing when the stream is already over.
+    mutating func close(_ error: StreamError?) -> [C2SAction] {
+        guard !self.isClosed else { return [] }
+        self.state = .closed
+        return [.close(error)]
     }
 
     /// Feeds one top-level element.
@@ -123,47 +135,32 @@ struct C2SStateMachine {
             return self.negotiate(element)
         case .authenticating(let exchange):
             return self.continueSASL(element, exchange)
-        case .binding:
-            return self.fail(StreamError(.policyViolation, text: "Wait for the bind result"))
+        case .awaitingCredentials:
+            return self.fail(StreamError(.policyViolation, text: "Wait for the SASL result"))
+        case .resuming:
+            return self.fail(StreamError(.policyViolation, text: "Wait for the resumption result"))
         case .bound(let jid):
             if element.namespace == Namespace.streamManagement { return [.streamManagement(element)] }
             return self.stanza(element, from: jid)
         }
     }
 
-    /// The transport registered the session under `jid`.
-    mutating func bound(_ jid: JID, request: Stanza) -> [C2SAction] {
-        self.state = .bound(jid)
-        var bind = XMLElement(name: "bind", namespace: Namespace.bind)
-        var jidElement = XMLElement(name: "jid", namespace: Namespace.bind)
-        jidElement.append(text: jid.description)
-        bind.append(jidElement)
-        var reply = request.resultReply(bind)
-        reply.from = nil
-        reply.to = jid
-        return [.send(reply.element)]
-    }
-
-    /// The transport resumed a hibernated session (XEP-0198 §5) under `jid`.
+    /// The session found the hibernated session `.resume` asked for and took it over under `jid` (XEP-0198 §5).
     mutating func resumed(_ jid: JID) {
+        guard case .resuming = self.state else { return }
         self.state = .bound(jid)
     }
 
-    /// Resumption failed: the client may bind instead.
-    mutating func resumeFailed() {
+    /// Resumption failed: the client may bind instead (XEP-0198 §5, `<failed/>` with `item-not-found`).
+    mutating func resumeFailed() -> [C2SAction] {
+        guard case .resuming = self.state else { return [] }
         self.state = .negotiating
+        var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
+        failed.append(XMLElement(name: "item-not-found", namespace: Namespace.stanzaErrors))
+        return [.send(failed)]
     }
 
     var anonymousUsername: String { self.configuration.anonymousUsername ?? SASLAnonymous.randomUsername() }
-
-    /// The transport could not bind (for instance the resource was refused).
-    mutating func bindFailed(_ error: StanzaError, request: Stanza) -> [C2SAction] {
-        self.state = .negotiating
-        var reply = request.errorReply(error)
-        reply.from = nil
-        reply.to = nil
-        return [.send(reply.element)]
-    }
 
     // MARK: - Negotiation
 
@@ -171,8 +168,6 @@ struct C2SStateMachine {
         guard !self.configuration.encryptionExempt else { return false }
         return self.host?.requireEncryption ?? self.configuration.requireEncryption
     }
-
-    func lookup(_ host: HostConfiguration) -> any SASLCredentialLookup { self.credentials(host) }
 
     mutating func markAuthenticated(_ jid: JID) {
         self.user = jid
@@ -253,7 +248,10 @@ struct C2SStateMachine {
             guard !self.secured, self.configuration.tlsAvailable, self.user == nil else {
                 return self.fail(StreamError(.policyViolation, text: "STARTTLS is not available now"))
             }
+            // The next bytes are the TLS handshake, and after it the client opens a new stream (§5.4.3.3).
             self.state = .awaitingHeader
+            self.secured = true
+            self.headerWasSent = false
             return [.send(XMLElement(name: "proceed", namespace: Namespace.tls)), .startTLS]
         case (Namespace.sasl, "auth"):
             guard self.user == nil else {
@@ -263,8 +261,14 @@ struct C2SStateMachine {
         case (Namespace.client, "iq") where self.user != nil:
             return self.bindOrSession(element)
         case (Namespace.streamManagement, "resume") where self.user != nil && self.configuration.offerStreamManagement:
-            self.state = .binding
-            return [.resume(element)]
+            guard let user = self.user, let previd = element[attribute: "previd"],
+                let h = element[attribute: "h"].flatMap(UInt32.init)
+            else {
+                self.state = .resuming
+                return self.resumeFailed()
+            }
+            self.state = .resuming
+            return [.resume(previd: previd, h: h, user: user)]
         case (Namespace.streamManagement, _):
             var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
             failed.append(XMLElement(name: "unexpected-request", namespace: Namespace.stanzaErrors))
@@ -288,9 +292,7 @@ struct C2SStateMachine {
         }
         switch (payload.namespace, payload.name) {
         case (Namespace.bind, "bind"):
-            let requested = payload.child("resource", namespace: Namespace.bind)?.text
-            self.state = .binding
-            return [.bind(resource: requested.flatMap { $0.isEmpty ? nil : $0 }, request: stanza)]
+            return self.bind(payload.child("resource", namespace: Namespace.bind)?.text, request: stanza)
         case (Namespace.session, "session"):
             var reply = stanza.resultReply()
             reply.from = nil
@@ -300,8 +302,34 @@ struct C2SStateMachine {
         }
     }
 
+    /// RFC 6120 §7.6: the client's resource, or one the server makes (12 random characters); the session is
+    /// registered under the full JID and the result names it. An invalid resource gets `bad-request` (§7.7.2.1).
+    private mutating func bind(_ requested: String?, request: Stanza) -> [C2SAction] {
+        guard let user = self.user else { return self.fail(StreamError(.notAuthorized)) }
+        let resource = requested.flatMap { $0.isEmpty ? nil : $0 }
+            ?? SecureRandom.string(count: 12, alphabet: SecureRandom.identifierAlphabet)
+        let jid: JID
+        do {
+            jid = try user.with(resource: resource)
+        } catch {
+            var reply = request.errorReply(StanzaError(.badRequest, text: "Invalid resource: \(error)"))
+            reply.from = nil
+            reply.to = nil
+            return [.send(reply.element)]
+        }
+        self.state = .bound(jid)
+        var bind = XMLElement(name: "bind", namespace: Namespace.bind)
+        var jidElement = XMLElement(name: "jid", namespace: Namespace.bind)
+        jidElement.append(text: jid.description)
+        bind.append(jidElement)
+        var reply = request.resultReply(bind)
+        reply.from = nil
+        reply.to = jid
+        return [.bind(jid), .send(reply.element)]
+    }
+
+    /// A stream error: the stream is over (RFC 6120 §4.9).
     mutating func fail(_ error: StreamError) -> [C2SAction] {
-        self.state = .closed
-        return [.close(error)]
+        self.close(error)
     }
 }

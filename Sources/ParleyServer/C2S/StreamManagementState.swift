@@ -1,8 +1,20 @@
 import ParleyCore
 import ParleyXML
 
-/// XEP-0198 counters and the queue of stanzas the client has not acknowledged yet. A pure value.
+/// XEP-0198 stream management as a pure state machine: `<enable/>`, `<r/>` and `<a/>` in, what to send out;
+/// the counters (§4) and the stanzas the client has not acknowledged; whether a dropped connection hibernates
+/// (§5), what a hibernating session keeps, and what a resumption sends again. `C2SSession` performs the actions.
 struct StreamManagementState: Sendable {
+    /// What the session does for one stream-management element.
+    enum Action: Sendable, Equatable {
+        /// Write this element to the client.
+        case send(XMLElement)
+        /// Register the session for resumption under this id (§5), before `<enabled/>` is sent.
+        case registerResumption(id: String)
+        /// Close the stream with this error.
+        case close(StreamError)
+    }
+
     var enabled = false
     var resumable = false
     /// The resumption id (`[A-Za-z0-9_-]+`, Jitsi's client edits it into a URL with `(previd=)([\w-]+)`).
@@ -36,6 +48,74 @@ struct StreamManagementState: Sendable {
         guard acknowledged <= outstanding else { return false }
         self.unacked.removeFirst(Int(acknowledged))
         return true
+    }
+
+    /// An element of the stream-management namespace on a bound stream (§3–§4). `canEnable`: the transport keeps
+    /// the stream (not BOSH); `makeID` draws a resumption id; `maxSeconds` is the hibernation window offered.
+    mutating func receive(
+        _ element: XMLElement, canEnable: Bool, maxSeconds: Int, makeID: () -> String
+    ) -> [Action] {
+        switch element.name {
+        case "enable":
+            guard !self.enabled, canEnable else { return [.send(Self.failed("unexpected-request"))] }
+            self.enabled = true
+            var enabled = XMLElement(name: "enabled", namespace: Namespace.streamManagement)
+            var actions: [Action] = []
+            if element[attribute: "resume"] == "true" || element[attribute: "resume"] == "1" {
+                let id = makeID()
+                self.resumable = true
+                self.id = id
+                actions.append(.registerResumption(id: id))
+                enabled[attribute: "id"] = id
+                enabled[attribute: "resume"] = "true"
+                enabled[attribute: "max"] = String(maxSeconds)
+            }
+            return actions + [.send(enabled)]
+        case "r":
+            guard self.enabled else { return [] }
+            return [.send(XMLElement("a", ns: Namespace.streamManagement, [("h", String(self.handledInbound))]))]
+        case "a":
+            guard self.enabled, let h = element[attribute: "h"].flatMap(UInt32.init) else { return [] }
+            guard self.acknowledged(h) else {
+                // §4: acknowledging more than was sent is a protocol violation.
+                return [.close(StreamError(.undefinedCondition, text: "The client acknowledged stanzas it was never sent"))]
+            }
+            return []
+        default:
+            return [.send(Self.failed("feature-not-implemented"))]
+        }
+    }
+
+    /// Counts a stanza received from the client (the `h` it will be told).
+    mutating func received(_ element: XMLElement) {
+        if self.enabled, Self.isStanza(element) { self.handledInbound &+= 1 }
+    }
+
+    /// §5: a connection that drops without closing its stream keeps its session for the hibernation window,
+    /// when the client asked for resumption.
+    func hibernates(abrupt: Bool) -> Bool { abrupt && self.resumable && self.id != nil }
+
+    /// A stanza for a hibernating session: kept for the resumed connection. False once more than `limit` wait:
+    /// the session then ends rather than grow without bound.
+    mutating func keepWhileHibernating(_ element: XMLElement, limit: Int) -> Bool {
+        _ = self.sent(element, askEvery: Int.max)
+        return self.unacked.count <= limit
+    }
+
+    /// A resumption (§5) with the client's `h`: `<resumed/>`, then every stanza the client has not acknowledged,
+    /// in order.
+    mutating func resume(previd: String, clientH: UInt32) -> [XMLElement] {
+        self.awaitingAck = false
+        _ = self.acknowledged(clientH)
+        let resumed = XMLElement(
+            "resumed", ns: Namespace.streamManagement, [("previd", previd), ("h", String(self.handledInbound))])
+        return [resumed] + self.unacked.map(\.element)
+    }
+
+    static func failed(_ condition: String) -> XMLElement {
+        var failed = XMLElement(name: "failed", namespace: Namespace.streamManagement)
+        failed.append(XMLElement(name: condition, namespace: Namespace.stanzaErrors))
+        return failed
     }
 
     static func isStanza(_ element: XMLElement) -> Bool {
