@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import ParleyCore
 import ParleyXML
@@ -88,6 +89,33 @@ import Testing
         try await second.send("<iq type='get' id='p' to='auth.meet.jitsi'><ping xmlns='urn:xmpp:ping'/></iq>")
         _ = try await second.expect { $0[attribute: "id"] == "p" }
         await second.close()
+    }
+
+    /// SQLite lookups run off the event loop (`SASLCredentialLookup.mayBlock`) and their answer comes back to the
+    /// session: PLAIN and a wrong password over a real SQLite store.
+    @Test func accountsInSQLiteAreLookedUpOffTheEventLoop() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-sqlite-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteAccountStore(dataDirectory: directory.path)
+        try store.setPassword("jvbpass", username: "jvb", host: "auth.meet.jitsi")
+        #expect(HostCredentialLookup(store: store, host: "auth.meet.jitsi").mayBlock)
+        let server = try TestServer(store: store)
+        defer { server.shutdown() }
+        let good = try await server.client()
+        let jid = try await good.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        #expect(jid.description == "jvb@auth.meet.jitsi/r")
+        await good.close()
+        let bad = try await server.client()
+        try await bad.openStream(to: "auth.meet.jitsi")
+        _ = try await bad.expect(name: "features")
+        try await bad.startTLS(host: "auth.meet.jitsi")
+        _ = try await bad.expect(name: "features")
+        let payload = Base64.encode([0] + Array("jvb".utf8) + [0] + Array("wrong".utf8))
+        try await bad.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>\(payload)</auth>")
+        let failure = try await bad.expect(name: "failure")
+        #expect(failure.child("not-authorized") != nil)
+        await bad.close()
     }
 
     @Test func directedPresenceRecipientsGetUnavailableWhenTheSessionEnds() async throws {

@@ -24,7 +24,11 @@ final class TestServer: Sendable {
     let server: XMPPServer
     let ports: XMPPServer.BoundPorts
 
-    init(accounts: [String: String] = [:], configure: (inout XMPPServer.Configuration) -> Void = { _ in }) throws {
+    /// `store`: the accounts' store (SQLite, say) behind the server's `HostCredentialLookup`, instead of `accounts`.
+    init(
+        accounts: [String: String] = [:], store: (any AccountStore)? = nil,
+        configure: (inout XMPPServer.Configuration) -> Void = { _ in }
+    ) throws {
         var configuration = XMPPServer.Configuration(ServerConfiguration.jitsiPreset)
         configuration.c2sPort = 0
         configuration.c2sTLSPort = 0
@@ -39,8 +43,14 @@ final class TestServer: Sendable {
             certificateChainPEM: TestServer.certificate.certificatePEM, privateKeyPEM: TestServer.certificate.privateKeyPEM)
         var logger = Logger(label: "parley.test")
         logger.logLevel = .warning
+        let credentials: @Sendable (HostConfiguration) -> any SASLCredentialLookup
+        if let store {
+            credentials = { host in HostCredentialLookup(store: store, host: host.domain) }
+        } else {
+            credentials = { _ in lookup }
+        }
         self.server = XMPPServer(
-            configuration: configuration, tls: tls, credentials: { _ in lookup }, group: TestServer.group, logger: logger)
+            configuration: configuration, tls: tls, credentials: credentials, group: TestServer.group, logger: logger)
         self.ports = try self.server.start()
     }
 
