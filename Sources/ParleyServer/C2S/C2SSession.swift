@@ -127,10 +127,17 @@ final class C2SSession {
         self.flushQueue.enqueue(self)
     }
 
-    /// Called by the flush queue once the loop turn that delivered is done.
+    /// Called by the flush queue once the loop turn that delivered is done. A client that lets more than
+    /// `maxOutputBacklog` bytes pile up is sent `<resource-constraint/>` (RFC 6120 §4.9.3.17) after what is
+    /// queued, and its connection closes after the transport's grace period: nothing is dropped silently.
     func flushQueuedOutput() {
         self.flushScheduled = false
-        self.transport?.flush()
+        guard let transport = self.transport else { return }
+        transport.flush()
+        let backlog = transport.outputBacklog
+        guard backlog > self.shared.settings.maxOutputBacklog, !self.closing else { return }
+        self.logger.info("Client is not reading: closing its stream", metadata: ["backlog": "\(backlog)"])
+        self.close(StreamError(.resourceConstraint, text: "Too much output is waiting for this client to read it"))
     }
 
     private lazy var flushQueue: OutputFlushQueue = self.shared.flushQueue(for: self.eventLoop).value

@@ -219,7 +219,21 @@ final class BOSHSession: C2STransport {
 
     func flush() {
         if !self.pending.isEmpty || self.creationAttributes != nil { self.answerOldest() }
+        if self.pending.count > self.service.settings.maxPendingBytes { self.overflow() }
     }
+
+    /// Output piles up only while no request is held: the client has stopped polling, or polls too rarely for
+    /// what it is sent. Past `maxPendingBytes` the session is terminated with `policy-violation` (XEP-0124
+    /// §17.2: "the client has broken the session rules"; §11 names the same condition for overactivity). The
+    /// backlog is dropped rather than sent in the terminate body, which is kept for every later request.
+    private func overflow() {
+        self.session?.logger.info("BOSH client is not collecting its output: terminating", metadata: ["backlog": "\(self.pending.count)"])
+        self.pending = []
+        self.finish(condition: "policy-violation")
+    }
+
+    /// Bytes waiting for the client's next request; kept under `maxPendingBytes` by `flush`.
+    var outputBacklog: Int { self.pending.count }
 
     func startTLS() -> Bool { false }
 

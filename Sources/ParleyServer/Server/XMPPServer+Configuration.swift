@@ -27,6 +27,11 @@ extension XMPPServer {
         public var boshInactivity = 60
         /// XEP-0198: seconds a dropped, resumable session waits for its client.
         public var hibernationSeconds = 60
+        /// Output that may wait for a client that does not read (TCP, WebSocket: bytes in its channel; BOSH:
+        /// bytes waiting for its next request) before the server ends its session.
+        public var maxOutputBacklog = Configuration.defaultMaxOutputBacklog
+        /// 8 MiB: some thousand presences of a large room, far above what a reading client ever has waiting.
+        public static let defaultMaxOutputBacklog = 8 * 1024 * 1024
         public var requireEncryption = true
         public var allowPlaintextLoopback = false
         /// Prosody's `c2s_stanza_size_limit`.
