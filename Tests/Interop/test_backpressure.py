@@ -450,3 +450,77 @@ def test_flood_over_bosh_pipelined_requests_is_held_back(server):
         flood(server, sock, BoshFraming(server.ports["http"], bosh.sid, bosh.rid))
     finally:
         bosh.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The backlog bound: output from other sessions to a client that does not read
+# ---------------------------------------------------------------------------------------------------------------
+
+BACKLOG_BOUND = 1024 * 1024
+BACKLOG_CONFIG = {"c2s": {"max_output_backlog": BACKLOG_BOUND}}
+MESSAGE_BODY = "x" * 100_000
+MAX_BATCHES = 40  # of ten 100 kB messages: 40 MB, far beyond the socket buffers plus the 1 MiB bound
+
+
+def send_until_gone(sender: RawClient, to: str, deadline: float = 20.0) -> int:
+    """Sends batches of ten 100 kB messages to `to`, each batch followed by a ping to it, until a ping comes back
+    as an error (the session is gone). Returns the number of messages sent."""
+    started = time.monotonic()
+    sent = 0
+    for batch in range(MAX_BATCHES):
+        for _ in range(10):
+            sent += 1
+            sender.send(f"<message to='{to}' type='chat' id='m{sent}'><body>{MESSAGE_BODY}</body></message>")
+        sender.send(f"<iq type='get' to='{to}' id='gone{batch}'><ping xmlns='{NS_PING}'/></iq>")
+        sender.poll(0.02)
+        if any(e.get("type") == "error" and (e.get("id") or "").startswith("gone") for e in sender.elements):
+            return sent
+        assert time.monotonic() - started < deadline, "the session was not ended within the deadline"
+    raise AssertionError(f"{sent} messages ({sent * len(MESSAGE_BODY) // 2**20} MiB) to a client that does not "
+                         f"read, and its session was not ended (max_output_backlog {BACKLOG_BOUND})")
+
+
+def test_backlog_from_others_ends_the_stream_with_resource_constraint(parley_factory):
+    """RFC 6120 §4.9.3.17: past `c2s.max_output_backlog` the stream ends with <resource-constraint/>, written after
+    everything queued before it: the client, reading again, gets every message up to the error, in order."""
+    from webxmpp import start_with_config
+
+    server = start_with_config(parley_factory, BACKLOG_CONFIG, "c2s.max_output_backlog")
+    slow = raw_bound_client(server.c2s)
+    sender = raw_bound_client(server.c2s)
+    try:
+        sent = send_until_gone(sender, slow.jid)
+        elements = slow.read_until_closed(timeout=10.0)
+        ids = [int(e.get("id")[1:]) for e in elements if e.tag == q(NS_CLIENT, "message")]
+        assert ids and ids == list(range(1, len(ids) + 1)), f"messages missing or out of order: {ids[:5]}…{ids[-5:]}"
+        assert len(ids) < sent
+        error = slow.stream_error()
+        assert error is not None and error[0] == "resource-constraint", f"stream error {error}"
+        assert slow.stream_closed
+        print(f"resource-constraint after {len(ids)} of {sent} messages")
+        sender.ping_server("after")
+    finally:
+        slow.close()
+        sender.close()
+
+
+def test_backlog_for_a_bosh_client_that_stops_polling_ends_with_policy_violation(parley_factory):
+    """XEP-0124 §17.2: a BOSH client that stops collecting what it is sent gets `policy-violation` on its next
+    request once the backlog passes the bound; the sid is then forgotten."""
+    from webxmpp import start_with_config
+
+    server = start_with_config(parley_factory, BACKLOG_CONFIG, "c2s.max_output_backlog")
+    bosh = BoshClient(server.ports["http"])
+    sender = raw_bound_client(server.c2s)
+    try:
+        jid = bosh.login()
+        send_until_gone(sender, jid)
+        reply = bosh.request()
+        assert reply.type == "terminate" and reply.condition == "policy-violation", f"{reply!r}"
+        assert len(reply.raw) < 4096, "the dropped backlog was sent in the terminate body"
+        again = bosh.request()
+        assert again.status == 404 and again.condition == "item-not-found", f"{again!r}"
+        sender.ping_server("after")
+    finally:
+        bosh.close()
+        sender.close()
