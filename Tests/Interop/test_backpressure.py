@@ -524,3 +524,27 @@ def test_backlog_for_a_bosh_client_that_stops_polling_ends_with_policy_violation
     finally:
         bosh.close()
         sender.close()
+
+
+def test_stream_management_client_that_never_acks_is_closed_with_resource_constraint(server):
+    """XEP-0198: the server keeps what it sent until the client acknowledges it. A client that reads but never
+    answers `<r/>` would grow that queue without bound; past 10,000 unacknowledged stanzas the stream ends with
+    <resource-constraint/> (as Prosody's mod_smacks does past `smacks_max_queue_size`)."""
+    from webxmpp import NS_SM
+
+    client = raw_bound_client(server.c2s)
+    try:
+        client.send(f"<enable xmlns='{NS_SM}'/>")
+        client.expect(q(NS_SM, "enabled"))
+        sent = 0
+        while sent < 12_000 and not client.eof:
+            client.send("".join(ping_stanza(i, False) for i in range(sent + 1, sent + 1001)))
+            sent += 1000
+            client.poll(0.05)
+        client.read_until_closed(timeout=10.0)
+        results = sum(1 for e in client.history if e.tag == q(NS_CLIENT, "iq") and e.get("type") == "result")
+        assert 10_000 <= results < sent, f"{results} results for {sent} pings"
+        error = client.stream_error()
+        assert error is not None and error[0] == "resource-constraint", f"stream error {error}"
+    finally:
+        client.close()
