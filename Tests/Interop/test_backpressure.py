@@ -457,7 +457,8 @@ def test_flood_over_bosh_pipelined_requests_is_held_back(server):
 # ---------------------------------------------------------------------------------------------------------------
 
 BACKLOG_BOUND = 1024 * 1024
-BACKLOG_CONFIG = {"c2s": {"max_output_backlog": BACKLOG_BOUND}}
+# No unlimited_jids: the bound in force is never below twice the largest stanza anyone may send (10 MiB for them).
+BACKLOG_CONFIG = {"c2s": {"max_output_backlog": BACKLOG_BOUND, "unlimited_jids": []}}
 MESSAGE_BODY = "x" * 100_000
 MAX_BATCHES = 40  # of ten 100 kB messages: 40 MB, far beyond the socket buffers plus the 1 MiB bound
 

@@ -92,7 +92,7 @@ public final class XMPPServer: Sendable {
                 maxDepth: configuration.maxDepth,
                 negotiationTimeout: configuration.negotiationTimeout,
                 logAddresses: configuration.logAddresses, hibernationSeconds: configuration.hibernationSeconds,
-                maxOutputBacklog: configuration.maxOutputBacklog),
+                maxOutputBacklog: configuration.outputBacklogBound),
             router: router, credentials: credentials, makeTLSHandler: makeTLS, logger: logger,
             sessionEnded: { session in
                 for handler in domains.values { handler.sessionEnded(session, router: router) }
@@ -100,7 +100,7 @@ public final class XMPPServer: Sendable {
         let bosh = BOSHService(
             settings: .init(
                 maxWait: configuration.boshMaxWait, inactivity: configuration.boshInactivity,
-                maxBodyBytes: configuration.maxStanzaBytes + 8192, maxPendingBytes: configuration.maxOutputBacklog),
+                maxBodyBytes: configuration.maxStanzaBytes + 8192, maxPendingBytes: configuration.outputBacklogBound),
             group: group)
         self.web = WebContext(
             c2s: self.c2s, bosh: bosh, corsOrigins: Set(configuration.corsOrigins), secure: configuration.webTransportsSecure,
