@@ -94,6 +94,27 @@ struct ConfigurationLoaderTests {
         #expect(configuration == expected)
     }
 
+    @Test("c2s.max_output_backlog: 8 MiB by default, 64 KiB to 1 GiB, reaching the running server's settings")
+    func maxOutputBacklog() throws {
+        #expect(ServerConfiguration.jitsiPreset.c2s.maxOutputBacklog == 8 * 1024 * 1024)
+        let configuration = try ConfigurationLoader.load(
+            yaml: "c2s:\n  max_output_backlog: 1048576\n", path: "backlog.yaml", environment: [:])
+        #expect(configuration.c2s.maxOutputBacklog == 1_048_576)
+        var running = XMPPServer.Configuration(configuration)
+        #expect(running.maxOutputBacklog == 1_048_576)
+        // Never below twice the largest stanza: the preset's unlimited_jids may send 10 MiB.
+        #expect(running.outputBacklogBound == 2 * 10_485_760)
+        running.unlimitedJIDs = []
+        #expect(running.outputBacklogBound == 1_048_576)
+        running.maxStanzaBytes = 4 * 1_048_576
+        #expect(running.outputBacklogBound == 8 * 1_048_576)
+        for value in ["1024", "2147483648", "-1"] {
+            let outcome = ConfigurationLoader.parse(
+                yaml: "c2s:\n  max_output_backlog: \(value)\n", path: "backlog.yaml", environment: [:])
+            #expect(outcome.errors.map(\.keyPath) == ["c2s.max_output_backlog"], "value \(value)")
+        }
+    }
+
     @Test("empty sections and a host without sasl_mechanisms take defaults")
     func emptySectionsAndHostDefaults() throws {
         let yaml = """

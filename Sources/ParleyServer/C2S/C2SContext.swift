@@ -17,6 +17,11 @@ final class C2SContext: Sendable {
         var logAddresses: Bool
         /// XEP-0198: how long a dropped session waits for its client to resume it.
         var hibernationSeconds = 60
+        /// Bytes that may wait for a client that does not read before its stream is closed with
+        /// `<resource-constraint/>` (RFC 6120 §4.9.3.17). Its own replies stay far below: reading from it stops
+        /// at the channel's high water mark. What passes this comes from other sessions (a room's broadcasts).
+        /// `XMPPServer.Configuration.outputBacklogBound`: never below twice the largest stanza.
+        var maxOutputBacklog = XMPPServer.Configuration.defaultMaxOutputBacklog
     }
 
     let settings: Settings

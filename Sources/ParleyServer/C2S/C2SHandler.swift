@@ -26,7 +26,6 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private let parser: XMLStreamParser
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
-    private var pendingRead = false
     /// Where this connection waits to be closed once its stream has ended (`ClosingConnections`).
     private var closeTickets: [ClosingConnections.Ticket] = []
     /// This loop's closing connections, looked up once the stream ends.
@@ -105,24 +104,6 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         context.close(promise: nil)
     }
 
-    // MARK: - Backpressure: stop reading while the client is not reading what we send it
-
-    func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            context.read()
-        } else {
-            self.pendingRead = true
-        }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, self.pendingRead {
-            self.pendingRead = false
-            context.read()
-        }
-        context.fireChannelWritabilityChanged()
-    }
-
     // MARK: - C2STransport
 
     func sendStreamHeader(id: String, host: String) {
@@ -163,6 +144,16 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         guard let context = self.context else { return }
         self.writePendingOutput(context: context)
         context.flush()
+    }
+
+    /// Reading from this client pauses while its channel is unwritable (`BackPressureHandler`, set up in
+    /// `XMPPServer`), so what grows past the high water mark comes from other sessions.
+    var outputBacklog: Int { C2SHandler.outputBacklog(of: self.context?.channel) }
+
+    /// Bytes waiting in `channel` for the peer: 0 while it is writable (the common case costs one atomic load).
+    static func outputBacklog(of channel: (any Channel)?) -> Int {
+        guard let channel, !channel.isWritable else { return 0 }
+        return (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Hands what `send` gathered to the pipeline as one buffer.

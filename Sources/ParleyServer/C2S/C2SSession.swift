@@ -127,16 +127,41 @@ final class C2SSession {
         self.flushQueue.enqueue(self)
     }
 
-    /// Called by the flush queue once the loop turn that delivered is done.
+    /// Called by the flush queue once the loop turn that delivered is done. A client that lets more than
+    /// `maxOutputBacklog` bytes pile up is sent `<resource-constraint/>` (RFC 6120 §4.9.3.17) after what is
+    /// queued, and its connection closes after the transport's grace period: nothing is dropped silently.
     func flushQueuedOutput() {
         self.flushScheduled = false
-        self.transport?.flush()
+        guard let transport = self.transport else { return }
+        transport.flush()
+        self.enforceOutputBounds(transport)
+    }
+
+    /// Ends the stream of a client that does not keep up with what it is sent: more than `maxOutputBacklog`
+    /// bytes waiting in its connection, or (XEP-0198) more than `maxUnacknowledged` stanzas it has not
+    /// acknowledged. Both with `<resource-constraint/>` (RFC 6120 §4.9.3.17), written after what is queued.
+    /// Called after a flush, never in the middle of performing actions.
+    private func enforceOutputBounds(_ transport: any C2STransport) {
+        guard !self.closing else { return }
+        if self.sm.unacked.count > C2SSession.maxUnacknowledged {
+            self.logger.info("Client is not acknowledging: closing its stream", metadata: ["unacked": "\(self.sm.unacked.count)"])
+            self.close(StreamError(.resourceConstraint, text: "Too many stanzas are waiting for an acknowledgement"))
+            return
+        }
+        let backlog = transport.outputBacklog
+        guard backlog > self.shared.settings.maxOutputBacklog else { return }
+        self.logger.info("Client is not reading: closing its stream", metadata: ["backlog": "\(backlog)"])
+        self.close(StreamError(.resourceConstraint, text: "Too much output is waiting for this client to read it"))
     }
 
     private lazy var flushQueue: OutputFlushQueue = self.shared.flushQueue(for: self.eventLoop).value
 
     /// The most stanzas kept for a hibernating session.
     static let maxHibernationQueue = 1000
+    /// The most stanzas a live XEP-0198 session may leave unacknowledged (the server asks every
+    /// `askForAckEvery`; a client that answers has a handful outstanding, a join burst into a large room some
+    /// thousand). Prosody's mod_smacks closes such a session too (`smacks_max_queue_size`).
+    static let maxUnacknowledged = 10_000
     /// Ask for an ack after this many unacknowledged stanzas (docker-jitsi-meet: `smacks_max_unacked_stanzas = 5`).
     static let askForAckEvery = 5
 
@@ -208,6 +233,7 @@ final class C2SSession {
             }
         }
         transport.flush()
+        self.enforceOutputBounds(transport)
     }
 
     /// Registers the session under the JID the machine bound (RFC 6120 §7); the newer bind wins (§7.7.2.2).

@@ -13,6 +13,9 @@ protocol C2STransport: AnyObject {
     /// A stanza serialized once for many recipients, with this recipient's `to` spliced in.
     func send(_ bytes: StanzaBytes, to recipient: JID?)
     func flush()
+    /// Bytes written for the client that it has not taken yet; 0 below the transport's own threshold (a
+    /// channel still writable). `C2SSession` ends a stream whose backlog passes `maxOutputBacklog`.
+    var outputBacklog: Int { get }
     /// TCP only: `<proceed/>` is out; insert TLS in front. Returns false when the transport cannot.
     func startTLS() -> Bool
     /// The next input begins a new stream (RFC 6120 §4.3.3).

@@ -21,6 +21,7 @@ extension ConfigurationParser {
             [
                 "require_encryption", "allow_plaintext_loopback", "max_stanza_bytes", "unlimited_max_stanza_bytes",
                 "unlimited_jids", "max_depth", "negotiation_timeout", "advertise_version", "sm_hibernation",
+                "max_output_backlog",
             ]
         ),
         ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms"]),
@@ -159,6 +160,9 @@ extension ConfigurationParser {
         }
         self.assign(fields, "advertise_version", to: &c2s.advertiseVersion, self.bool)
         self.assign(fields, "sm_hibernation", to: &c2s.smHibernation) { self.integer($0, $1, in: 1...3600) }
+        self.assign(fields, "max_output_backlog", to: &c2s.maxOutputBacklog) {
+            self.integer($0, $1, in: 65_536...1_073_741_824)
+        }
         if c2s.unlimitedMaxStanzaBytes < c2s.maxStanzaBytes {
             let key = fields["unlimited_max_stanza_bytes"] != nil ? "unlimited_max_stanza_bytes" : "max_stanza_bytes"
             self.error(

@@ -27,6 +27,10 @@ extension ServerConfiguration {
         public var negotiationTimeout: Duration
         /// `sm_hibernation` (seconds): how long a dropped session with XEP-0198 resumption waits (memory only).
         public var smHibernation: Int = 60
+        /// `max_output_backlog` (bytes): output that may wait for a client that does not read (in its TCP or
+        /// WebSocket connection, or for its next BOSH request) before its session is ended (`resource-constraint`
+        /// stream error; BOSH: `policy-violation`).
+        public var maxOutputBacklog: Int = 8 * 1024 * 1024
         /// `advertise_version`: whether to answer XEP-0092 software version queries (privacy: off).
         public var advertiseVersion: Bool
 

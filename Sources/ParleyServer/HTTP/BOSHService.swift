@@ -20,6 +20,10 @@ final class BOSHService: Sendable {
         /// A session with no request for this long ends (Prosody `bosh_max_inactivity`).
         var inactivity = 60
         var maxBodyBytes = 256 * 1024 + 8192
+        /// Output that may wait for the client's next request (`c2s.max_output_backlog`); beyond it the session
+        /// is terminated with `policy-violation` (XEP-0124 §11, §17.2): the client broke the session rules by not
+        /// collecting what it was sent.
+        var maxPendingBytes = XMPPServer.Configuration.defaultMaxOutputBacklog
     }
 
     let settings: Settings

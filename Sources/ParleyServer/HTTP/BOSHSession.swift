@@ -70,7 +70,11 @@ final class BOSHSession: C2STransport {
     func request(_ body: BOSHBody, rid: UInt64, respond: @escaping BOSHService.Respond) {
         self.inactivityTimer?.cancel()
         self.inactivityTimer = nil
-        if let terminateBody = self.terminateBody { return respond(.ok, terminateBody) }
+        if let terminateBody = self.terminateBody {
+            // Ended while no request was held (`overflow`): this request carries the reason, then the sid goes.
+            self.service.remove(self.sid)
+            return respond(.ok, terminateBody)
+        }
         if rid <= self.lastRID {
             // A retransmission: send the cached response again, or refuse one we no longer have.
             if let cached = self.sent.first(where: { $0.rid == rid }) { return respond(.ok, cached.body) }
@@ -182,7 +186,7 @@ final class BOSHSession: C2STransport {
     }
 
     /// Ends the session: held requests answered with `terminate`, the c2s session ended, the sid forgotten.
-    private func finish(condition: String?, payload: [UInt8] = []) {
+    private func finish(condition: String?, payload: [UInt8] = [], forgetSID: Bool = true) {
         guard self.terminateBody == nil else { return }
         let body = BOSHBody.terminate(condition: condition, payload: self.pending + payload)
         self.pending.removeAll()
@@ -198,7 +202,7 @@ final class BOSHSession: C2STransport {
         self.early.removeAll()
         self.session?.transportClosed()
         self.session = nil
-        self.service.remove(self.sid)
+        if forgetSID { self.service.remove(self.sid) }
     }
 
     // MARK: - C2STransport
@@ -219,7 +223,28 @@ final class BOSHSession: C2STransport {
 
     func flush() {
         if !self.pending.isEmpty || self.creationAttributes != nil { self.answerOldest() }
+        if self.pending.count > self.service.settings.maxPendingBytes { self.overflow() }
     }
+
+    /// Output piles up only while no request is held: the client has stopped polling, or polls too rarely for
+    /// what it is sent. Past `maxPendingBytes` the session is terminated with `policy-violation` (XEP-0124
+    /// §17.2: "the client has broken the session rules"; §11 names the same condition for overactivity). The
+    /// backlog is dropped rather than sent in the terminate body. No request is held, so the sid stays known
+    /// until the client's next request, which gets the terminate body, or for `inactivity` seconds.
+    private func overflow() {
+        self.session?.logger.info("BOSH client is not collecting its output: terminating", metadata: ["backlog": "\(self.pending.count)"])
+        self.pending = []
+        self.sent = []
+        self.finish(condition: "policy-violation", forgetSID: false)
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.inactivityTimer = self.eventLoop.scheduleTask(in: .seconds(Int64(self.service.settings.inactivity))) {
+            let bosh = loopBound.value
+            bosh.service.remove(bosh.sid)
+        }
+    }
+
+    /// Bytes waiting for the client's next request; kept under `maxPendingBytes` by `flush`.
+    var outputBacklog: Int { self.pending.count }
 
     func startTLS() -> Bool { false }
 

@@ -115,6 +115,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     func flush() { self.context?.flush() }
 
+    var outputBacklog: Int { C2SHandler.outputBacklog(of: self.context?.channel) }
+
     func startTLS() -> Bool { false }
 
     func restartStream() {}

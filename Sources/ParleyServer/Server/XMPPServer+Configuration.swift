@@ -27,6 +27,19 @@ extension XMPPServer {
         public var boshInactivity = 60
         /// XEP-0198: seconds a dropped, resumable session waits for its client.
         public var hibernationSeconds = 60
+        /// Output that may wait for a client that does not read (TCP, WebSocket: bytes in its channel; BOSH:
+        /// bytes waiting for its next request) before the server ends its session.
+        public var maxOutputBacklog = Configuration.defaultMaxOutputBacklog
+        /// 8 MiB: some thousand presences of a large room, far above what a reading client ever has waiting.
+        public static let defaultMaxOutputBacklog = 8 * 1024 * 1024
+
+        /// The backlog bound in force: `maxOutputBacklog`, but never below twice the largest stanza a client may
+        /// send (`unlimitedMaxStanzaBytes` when there are `unlimitedJIDs`: Jicofo's and the bridge's Colibri
+        /// stanzas), so one large stanza on its way to a client that reads never trips it.
+        public var outputBacklogBound: Int {
+            let largest = self.unlimitedJIDs.isEmpty ? self.maxStanzaBytes : max(self.maxStanzaBytes, self.unlimitedMaxStanzaBytes)
+            return max(self.maxOutputBacklog, largest > Int.max / 2 ? Int.max : 2 * largest)
+        }
         public var requireEncryption = true
         public var allowPlaintextLoopback = false
         /// Prosody's `c2s_stanza_size_limit`.

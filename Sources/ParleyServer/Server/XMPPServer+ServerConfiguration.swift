@@ -23,6 +23,7 @@ extension XMPPServer.Configuration {
         self.boshInactivity = file.http.boshInactivity
         self.webTransportsSecure = file.http.behindTLSProxy
         self.hibernationSeconds = file.c2s.smHibernation
+        self.maxOutputBacklog = file.c2s.maxOutputBacklog
         self.requireEncryption = file.c2s.requireEncryption
         self.allowPlaintextLoopback = file.c2s.allowPlaintextLoopback
         self.maxStanzaBytes = file.c2s.maxStanzaBytes

@@ -92,7 +92,8 @@ public final class XMPPServer: Sendable {
                 unlimitedJIDs: Set(configuration.unlimitedJIDs.map(\.bare)),
                 maxDepth: configuration.maxDepth,
                 negotiationTimeout: configuration.negotiationTimeout,
-                logAddresses: configuration.logAddresses, hibernationSeconds: configuration.hibernationSeconds),
+                logAddresses: configuration.logAddresses, hibernationSeconds: configuration.hibernationSeconds,
+                maxOutputBacklog: configuration.outputBacklogBound),
             router: router, credentials: credentials, makeTLSHandler: makeTLS, logger: logger,
             sessionEnded: { session in
                 for handler in domains.values { handler.sessionEnded(session, router: router) }
@@ -100,7 +101,7 @@ public final class XMPPServer: Sendable {
         let bosh = BOSHService(
             settings: .init(
                 maxWait: configuration.boshMaxWait, inactivity: configuration.boshInactivity,
-                maxBodyBytes: configuration.maxStanzaBytes + 8192),
+                maxBodyBytes: configuration.maxStanzaBytes + 8192, maxPendingBytes: configuration.outputBacklogBound),
             group: group)
         self.web = WebContext(
             c2s: self.c2s, bosh: bosh, corsOrigins: Set(configuration.corsOrigins), secure: configuration.webTransportsSecure,
@@ -156,6 +157,8 @@ public final class XMPPServer: Sendable {
                     if directTLS, let tls {
                         try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                     }
+                    // STARTTLS later puts its TLS handler first, below this one: either way `read` is held here.
+                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.addHandler(
                         C2SHandler(context: c2s, eventLoop: channel.eventLoop, secured: directTLS, loopback: loopback, connectionID: id))
                 }
@@ -169,14 +172,27 @@ public final class XMPPServer: Sendable {
     }
 
     /// A client connection's socket options: no Nagle delay (stanzas are small and interactive), and the
-    /// write-buffer marks that pause reading from a client that does not read (`C2SHandler`). Set in the
-    /// initializer, synchronously: `childChannelOption` costs a future per option per connection.
+    /// write-buffer marks that pause reading from a client that does not read. Set in the initializer,
+    /// synchronously: `childChannelOption` costs a future per option per connection.
+    ///
+    /// Backpressure (RFC 6120 §13.12: guard against denial of service, by means the server chooses): once more than `writeBufferHighWater`
+    /// bytes wait in the channel for the peer, the channel turns unwritable and NIO's `BackPressureHandler`,
+    /// which every client pipeline carries right above the socket (or the TLS handler), stops passing `read` on;
+    /// below `writeBufferLowWater` it reads again. A peer that sends without reading thus fills its own socket
+    /// buffers, not the server's memory. The TLS handler encrypts as soon as it is flushed, so its ciphertext
+    /// is in the channel's buffer and counts against these marks.
     private static func setConnectionOptions(_ channel: any Channel, maxMessagesPerRead: UInt?) throws {
         guard let options = channel.syncOptions else { return }
         try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
-        try options.setOption(.writeBufferWaterMark, value: .init(low: 64 * 1024, high: 512 * 1024))
+        try options.setOption(
+            .writeBufferWaterMark, value: .init(low: XMPPServer.writeBufferLowWater, high: XMPPServer.writeBufferHighWater))
         if let maxMessagesPerRead { try options.setOption(.maxMessagesPerRead, value: maxMessagesPerRead) }
     }
+
+    /// Output waiting in a client's channel above which the server stops reading from that client.
+    static let writeBufferHighWater = 512 * 1024
+    /// Output waiting in a client's channel below which the server reads from that client again.
+    static let writeBufferLowWater = 64 * 1024
 
     /// The web listener: WebSocket upgrades at `/xmpp-websocket` (RFC 7395: subprotocol `xmpp` required and
     /// echoed), everything else to `HTTPHandler` (BOSH, keep-alive, health).
@@ -217,6 +233,9 @@ public final class XMPPServer: Sendable {
                     })
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
+                    // Stays when the upgrade to WebSocket removes the HTTP handlers: holds `read` for BOSH's
+                    // HTTP responses and for WebSocket frames alike.
+                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (
                             upgraders: [upgrader],
