@@ -105,13 +105,28 @@ import Testing
         _ = self.receive(&sm, "enable", [("resume", "true")])
         sm.received(self.stanza)
         for i in 0..<3 {
-            let kept = sm.keepWhileHibernating(XMLElement("message", ns: Namespace.client, [("id", "m\(i)")]), limit: 3)
+            let message = Stanza(unchecked: XMLElement("message", ns: Namespace.client, [("id", "m\(i)")]), kind: .message, from: nil, to: nil)
+            let kept = sm.keepWhileHibernating(message, limit: 3)
             #expect(kept)
         }
-        let overflow = sm.keepWhileHibernating(self.stanza, limit: 3)
+        let overflow = sm.keepWhileHibernating(Stanza(unchecked: self.stanza, kind: .message, from: nil, to: nil), limit: 3)
         #expect(!overflow)
         let replay = sm.resume(previd: "id-1", clientH: 1)
-        #expect(replay.first?.name == "resumed" && replay.first?[attribute: "previd"] == "id-1" && replay.first?[attribute: "h"] == "1")
-        #expect(replay.dropFirst().map { $0[attribute: "id"] } == ["m1", "m2", nil])
+        let elements = replay.map(\.element)
+        #expect(elements.first?.name == "resumed" && elements.first?[attribute: "previd"] == "id-1" && elements.first?[attribute: "h"] == "1")
+        #expect(elements.dropFirst().map { $0[attribute: "id"] } == ["m1", "m2", nil])
+    }
+
+    /// A broadcast copy is kept as the stanza it is, sharing its serialized bytes: no element per recipient.
+    @Test func aBroadcastCopyIsKeptWithItsSharedBytes() throws {
+        var sm = StreamManagementState()
+        sm.enabled = true
+        var template = Stanza(unchecked: XMLElement("presence", ns: Namespace.client), kind: .presence, from: try JID("r@muc.meet.jitsi/a"), to: nil)
+        template.prepareBroadcast()
+        let copy = template.addressed(to: try JID("u@meet.jitsi/x"))
+        _ = sm.sent(.stanza(copy), askEvery: 5)
+        guard case .stanza(let kept) = sm.unacked.first?.item else { Issue.record("not kept as a stanza"); return }
+        #expect(kept.serialized === template.serialized)
+        #expect(kept.to == (try JID("u@meet.jitsi/x")))
     }
 }

@@ -109,7 +109,13 @@ extension C2SSession {
         self.cancelNegotiationTimeout()
         self.logger.debug("Resumed a session")
         // §5: <resumed/>, then everything the client has not acknowledged, again and in order.
-        for element in replay { transport.send(element) }
+        for item in replay {
+            switch item {
+            case .element(let element): transport.send(element)
+            case .stanza(let stanza):
+                if let bytes = stanza.serialized { transport.send(bytes, to: stanza.to) } else { transport.send(stanza.element) }
+            }
+        }
         transport.flush()
     }
 }

@@ -100,7 +100,7 @@ final class C2SSession {
         guard let transport = self.transport else {
             // Hibernating: queue for the resumed connection (XEP-0198 §5), within bounds.
             guard self.hibernation != nil else { return }
-            if !self.sm.keepWhileHibernating(stanza.element, limit: C2SSession.maxHibernationQueue) {
+            if !self.sm.keepWhileHibernating(stanza, limit: C2SSession.maxHibernationQueue) {
                 self.logger.info("Too many stanzas queued while hibernating: ending the session")
                 self.hibernation?.cancel()
                 self.hibernation = nil
@@ -112,7 +112,8 @@ final class C2SSession {
         guard !self.closing else { return }
         if let bytes = stanza.serialized {
             transport.send(bytes, to: stanza.to)
-            if self.sm.enabled { self.countSent(stanza.element, to: transport) }
+            // XEP-0198 keeps the stanza itself: its shared bytes, not an element rebuilt for this recipient.
+            if self.sm.enabled { self.countSent(.stanza(stanza), to: transport) }
         } else {
             self.output(stanza.element, to: transport)
         }
@@ -168,12 +169,12 @@ final class C2SSession {
     /// Sends an element, counting stanzas for stream management.
     private func output(_ element: XMLElement, to transport: any C2STransport) {
         transport.send(element)
-        if StreamManagementState.isStanza(element) { self.countSent(element, to: transport) }
+        if StreamManagementState.isStanza(element) { self.countSent(.element(element), to: transport) }
     }
 
     /// XEP-0198 §4: records a stanza sent and asks for an ack every `askForAckEvery` of them.
-    private func countSent(_ element: XMLElement, to transport: any C2STransport) {
-        if self.sm.sent(element, askEvery: C2SSession.askForAckEvery) {
+    private func countSent(_ item: StreamManagementState.Unacked, to transport: any C2STransport) {
+        if self.sm.sent(item, askEvery: C2SSession.askForAckEvery) {
             transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
         }
     }

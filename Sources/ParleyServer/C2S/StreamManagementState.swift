@@ -24,15 +24,35 @@ struct StreamManagementState: Sendable {
     /// Stanzas sent to the client so far, modulo 2^32.
     var sentOutbound: UInt32 = 0
     /// Sent but not acknowledged, oldest first, with their sequence numbers.
-    var unacked: [(sequence: UInt32, element: XMLElement)] = []
+    var unacked: [(sequence: UInt32, item: Unacked)] = []
+
+    /// A stanza kept until the client acknowledges it: a delivered `Stanza` as it was (its shared broadcast bytes
+    /// included, so keeping it copies nothing per recipient), or an element the session made for this client.
+    enum Unacked: Sendable {
+        case stanza(Stanza)
+        case element(XMLElement)
+
+        /// The element as written out (for tests and replays without shared bytes).
+        var element: XMLElement {
+            switch self {
+            case .stanza(let stanza): stanza.element
+            case .element(let element): element
+            }
+        }
+    }
     /// An `<r/>` is outstanding.
     var awaitingAck = false
 
     /// Records an outbound stanza; returns true when it is time to ask for an ack.
     mutating func sent(_ element: XMLElement, askEvery: Int) -> Bool {
+        self.sent(.element(element), askEvery: askEvery)
+    }
+
+    /// Records an outbound stanza; returns true when it is time to ask for an ack.
+    mutating func sent(_ item: Unacked, askEvery: Int) -> Bool {
         guard self.enabled else { return false }
         self.sentOutbound &+= 1
-        self.unacked.append((self.sentOutbound, element))
+        self.unacked.append((self.sentOutbound, item))
         if !self.awaitingAck && self.unacked.count >= askEvery {
             self.awaitingAck = true
             return true
@@ -97,19 +117,19 @@ struct StreamManagementState: Sendable {
 
     /// A stanza for a hibernating session: kept for the resumed connection. False once more than `limit` wait:
     /// the session then ends rather than grow without bound.
-    mutating func keepWhileHibernating(_ element: XMLElement, limit: Int) -> Bool {
-        _ = self.sent(element, askEvery: Int.max)
+    mutating func keepWhileHibernating(_ stanza: Stanza, limit: Int) -> Bool {
+        _ = self.sent(.stanza(stanza), askEvery: Int.max)
         return self.unacked.count <= limit
     }
 
     /// A resumption (§5) with the client's `h`: `<resumed/>`, then every stanza the client has not acknowledged,
     /// in order.
-    mutating func resume(previd: String, clientH: UInt32) -> [XMLElement] {
+    mutating func resume(previd: String, clientH: UInt32) -> [Unacked] {
         self.awaitingAck = false
         _ = self.acknowledged(clientH)
         let resumed = XMLElement(
             "resumed", ns: Namespace.streamManagement, [("previd", previd), ("h", String(self.handledInbound))])
-        return [resumed] + self.unacked.map(\.element)
+        return [.element(resumed)] + self.unacked.map(\.item)
     }
 
     static func failed(_ condition: String) -> XMLElement {
