@@ -38,10 +38,8 @@ let package = Package(
         ),
         .target(
             name: "ParleyTransports",
-            dependencies: [
-                "ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
-            ],
+            // Framing codecs only; the handlers that drive sessions over HTTP live in ParleyServer/HTTP.
+            dependencies: ["ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         .target(
