@@ -145,7 +145,8 @@ final class C2SSession {
     private func enforceOutputBounds(_ transport: any C2STransport) {
         guard !self.closing else { return }
         if self.sm.unacked.count > C2SSession.maxUnacknowledged {
-            self.logger.info("Client is not acknowledging: closing its stream", metadata: ["unacked": "\(self.sm.unacked.count)"])
+            let unacked = self.sm.unacked.count
+            self.logger.info("Client is not acknowledging: closing its stream", metadata: ["unacked": "\(unacked)"])
             self.close(StreamError(.resourceConstraint, text: "Too many stanzas are waiting for an acknowledgement"))
             return
         }

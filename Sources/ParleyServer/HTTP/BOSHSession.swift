@@ -232,7 +232,9 @@ final class BOSHSession: C2STransport {
     /// backlog is dropped rather than sent in the terminate body. No request is held, so the sid stays known
     /// until the client's next request, which gets the terminate body, or for `inactivity` seconds.
     private func overflow() {
-        self.session?.logger.info("BOSH client is not collecting its output: terminating", metadata: ["backlog": "\(self.pending.count)"])
+        let backlog = self.pending.count
+        self.session?.logger.info(
+            "BOSH client is not collecting its output: terminating", metadata: ["backlog": "\(backlog)"])
         self.pending = []
         self.sent = []
         self.finish(condition: "policy-violation", forgetSID: false)

@@ -37,7 +37,8 @@ extension XMPPServer {
         /// send (`unlimitedMaxStanzaBytes` when there are `unlimitedJIDs`: Jicofo's and the bridge's Colibri
         /// stanzas), so one large stanza on its way to a client that reads never trips it.
         public var outputBacklogBound: Int {
-            let largest = self.unlimitedJIDs.isEmpty ? self.maxStanzaBytes : max(self.maxStanzaBytes, self.unlimitedMaxStanzaBytes)
+            let unlimited = self.unlimitedJIDs.isEmpty ? 0 : self.unlimitedMaxStanzaBytes
+            let largest = max(self.maxStanzaBytes, unlimited)
             return max(self.maxOutputBacklog, largest > Int.max / 2 ? Int.max : 2 * largest)
         }
         public var requireEncryption = true

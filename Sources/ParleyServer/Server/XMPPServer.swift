@@ -175,17 +175,18 @@ public final class XMPPServer: Sendable {
     /// write-buffer marks that pause reading from a client that does not read. Set in the initializer,
     /// synchronously: `childChannelOption` costs a future per option per connection.
     ///
-    /// Backpressure (RFC 6120 §13.12: guard against denial of service, by means the server chooses): once more than `writeBufferHighWater`
-    /// bytes wait in the channel for the peer, the channel turns unwritable and NIO's `BackPressureHandler`,
-    /// which every client pipeline carries right above the socket (or the TLS handler), stops passing `read` on;
-    /// below `writeBufferLowWater` it reads again. A peer that sends without reading thus fills its own socket
-    /// buffers, not the server's memory. The TLS handler encrypts as soon as it is flushed, so its ciphertext
-    /// is in the channel's buffer and counts against these marks.
+    /// Backpressure (RFC 6120 §13.12: guard against denial of service, by means the server chooses): once
+    /// more than `writeBufferHighWater` bytes wait in the channel for the peer, the channel turns unwritable and
+    /// NIO's `BackPressureHandler`, which every client pipeline carries right above the socket (or the TLS
+    /// handler), stops passing `read` on; below `writeBufferLowWater` it reads again. A peer that sends without
+    /// reading thus fills its own socket buffers, not the server's memory. The TLS handler encrypts as soon as
+    /// it is flushed, so its ciphertext is in the channel's buffer and counts against these marks.
     private static func setConnectionOptions(_ channel: any Channel, maxMessagesPerRead: UInt?) throws {
         guard let options = channel.syncOptions else { return }
         try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
-        try options.setOption(
-            .writeBufferWaterMark, value: .init(low: XMPPServer.writeBufferLowWater, high: XMPPServer.writeBufferHighWater))
+        let marks = ChannelOptions.Types.WriteBufferWaterMark(
+            low: XMPPServer.writeBufferLowWater, high: XMPPServer.writeBufferHighWater)
+        try options.setOption(.writeBufferWaterMark, value: marks)
         if let maxMessagesPerRead { try options.setOption(.maxMessagesPerRead, value: maxMessagesPerRead) }
     }
 
