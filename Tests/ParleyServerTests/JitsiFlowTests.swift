@@ -120,4 +120,39 @@ import Testing
         await alice.close()
         await focus.close()
     }
+
+    /// Rooms hold their occupants' sessions (`MUCRoom.recipients`): a session replaced by a new bind of the same
+    /// full JID is forgotten, and the new one, once it joins, gets the room's broadcasts.
+    @Test func aReplacedSessionThatRejoinsGetsTheRoomsBroadcasts() async throws {
+        let server = try TestServer(accounts: ["focus": "focuspass", "jvb": "jvbpass"])
+        defer { server.shutdown() }
+        let focus = try await server.client()
+        _ = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "focuspass", resource: "focus")
+        try await focus.send("<presence to='handles@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>")
+        _ = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/focus" }
+
+        let first = try await server.client()
+        _ = try await first.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        try await first.send("<presence to='handles@muc.meet.jitsi/b'><x xmlns='\(Namespace.muc)'/></presence>")
+        _ = try await first.expect { $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/b" }
+        try await focus.send("<message type='groupchat' to='handles@muc.meet.jitsi' id='m1'><body>one</body></message>")
+        let one = try await first.expect { $0.name == "message" && $0[attribute: "id"] == "m1" }
+        #expect(one.child("body")?.text == "one")
+
+        let second = try await server.client()
+        _ = try await second.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        #expect(try await first.expectStreamError() == "conflict")
+        // The old session's end takes its occupant out of the room…
+        _ = try await focus.expect {
+            $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/b" && $0[attribute: "type"] == "unavailable"
+        }
+        // …and the new one joins under the same JID and nick.
+        try await second.send("<presence to='handles@muc.meet.jitsi/b'><x xmlns='\(Namespace.muc)'/></presence>")
+        _ = try await second.expect { $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/b" }
+        try await focus.send("<message type='groupchat' to='handles@muc.meet.jitsi' id='m2'><body>two</body></message>")
+        let two = try await second.expect { $0.name == "message" && $0[attribute: "id"] == "m2" }
+        #expect(two.child("body")?.text == "two")
+        await second.close()
+        await focus.close()
+    }
 }

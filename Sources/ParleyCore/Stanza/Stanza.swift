@@ -15,27 +15,27 @@ public struct Stanza: Sendable, Hashable {
 
     /// The envelope and element, shared by copies until one of them changes (copy on write): a broadcast
     /// hands one `Stanza` per recipient through several arrays, and each copy is then one reference.
+    ///
+    /// The addresses have one representation: the typed `to` and `from`. `body` is the element without its `to`
+    /// and `from` attributes, and `serialized` is a cache derived from `body` and `from` (never `to`, which each
+    /// recipient's copy splices in), dropped whenever either changes.
     private final class Storage: @unchecked Sendable {
         // @unchecked: mutated only through `Stanza.mutableStorage`, i.e. when uniquely referenced.
         let kind: Kind
-        /// For a broadcast copy made by `addressed(to:)` the element's `to` attribute is stale
-        /// (`elementToIsStale`): the shared bytes carry no `to`, and each copy is only written out.
-        var element: XMLElement
-        var elementToIsStale = false
+        var body: XMLElement
         var to: JID?
         var from: JID?
         var serialized: StanzaBytes?
 
-        init(kind: Kind, element: XMLElement) {
+        init(kind: Kind, body: XMLElement, from: JID?, to: JID?) {
             self.kind = kind
-            self.element = element
+            self.body = body
+            self.from = from
+            self.to = to
         }
 
         func copy() -> Storage {
-            let copy = Storage(kind: self.kind, element: self.element)
-            copy.elementToIsStale = self.elementToIsStale
-            copy.to = self.to
-            copy.from = self.from
+            let copy = Storage(kind: self.kind, body: self.body, from: self.from, to: self.to)
             copy.serialized = self.serialized
             return copy
         }
@@ -52,39 +52,35 @@ public struct Stanza: Sendable, Hashable {
 
     public var kind: Kind { self.storage.kind }
 
-    /// The element, with `from`/`to` in step with the typed fields.
+    /// The element as it goes on the wire: `body` with `from` and `to` written in. Built on each call; readers
+    /// of the payload use `body`.
     public var element: XMLElement {
-        guard self.storage.elementToIsStale else { return self.storage.element }
-        var element = self.storage.element
-        element[attribute: "to"] = self.storage.to?.description
+        var element = self.storage.body
+        if let from = self.storage.from { element[attribute: "from"] = from.description }
+        if let to = self.storage.to { element[attribute: "to"] = to.description }
         return element
     }
+
+    /// The element without `to` and `from` (they are `to` and `from`): its name, other attributes and children.
+    public var body: XMLElement { self.storage.body }
 
     public var from: JID? {
         get { self.storage.from }
         set {
             let storage = self.mutableStorage
             storage.from = newValue
-            storage.element[attribute: "from"] = newValue?.description
             storage.serialized = nil
         }
     }
 
-    /// The stanza's bytes without `to`, shared by every recipient of a broadcast; nil until `prepareBroadcast`.
-    /// Changing `from` or the element drops it; changing `to` keeps it (the bytes have no `to`).
+    /// The stanza's bytes without `to` (with `from`), shared by every recipient of a broadcast; nil until
+    /// `prepareBroadcast`. Changing `from` or the body drops them; changing `to` keeps them.
     public var serialized: StanzaBytes? { self.storage.serialized }
 
-    /// This stanza for one recipient of a broadcast: the same bytes, another `to`. With the bytes
-    /// prepared, the copy shares the element untouched (no per-recipient copy of its attributes).
+    /// This stanza for one recipient of a broadcast: the same storage but for `to` (and the same bytes).
     public func addressed(to recipient: JID) -> Stanza {
         var copy = self
-        if self.storage.serialized != nil {
-            let storage = copy.mutableStorage
-            storage.to = recipient
-            storage.elementToIsStale = true
-        } else {
-            copy.to = recipient
-        }
+        copy.to = recipient
         return copy
     }
 
@@ -92,21 +88,16 @@ public struct Stanza: Sendable, Hashable {
     public mutating func prepareBroadcast() {
         guard self.storage.serialized == nil else { return }
         let storage = self.mutableStorage
-        storage.serialized = StanzaBytes(storage.element)
+        storage.serialized = StanzaBytes(storage.body, from: storage.from)
     }
 
     public var to: JID? {
         get { self.storage.to }
-        set {
-            let storage = self.mutableStorage
-            storage.to = newValue
-            storage.element[attribute: "to"] = newValue?.description
-            storage.elementToIsStale = false
-        }
+        set { self.mutableStorage.to = newValue }
     }
 
-    public var id: String? { self.storage.element[attribute: "id"] }
-    public var type: String? { self.storage.element[attribute: "type"] }
+    public var id: String? { self.storage.body[attribute: "id"] }
+    public var type: String? { self.storage.body[attribute: "type"] }
 
     /// Validates a top-level element as a stanza (RFC 6120 §8.1–8.2):
     /// the name, `to`/`from` JIDs (`jid-malformed`), and the IQ shape (`bad-request`: an id, a known type,
@@ -115,14 +106,15 @@ public struct Stanza: Sendable, Hashable {
         guard element.namespace == Namespace.client || element.namespace.isEmpty,
             let kind = Kind(rawValue: element.name)
         else { throw .notAStanza }
-        let storage = Storage(kind: kind, element: element)
-        self.storage = storage
+        let to: JID?
+        let from: JID?
         do {
-            storage.to = try element[attribute: "to"].map { s throws(JIDError) in try JID(s) }
-            storage.from = try element[attribute: "from"].map { s throws(JIDError) in try JID(s) }
+            to = try element[attribute: "to"].map { s throws(JIDError) in try JID(s) }
+            from = try element[attribute: "from"].map { s throws(JIDError) in try JID(s) }
         } catch {
             throw .invalid(StanzaError(.jidMalformed, text: "Invalid address: \(error)"), element)
         }
+        self.storage = Storage(kind: kind, body: Stanza.withoutAddresses(element), from: from, to: to)
         if kind == .iq {
             let type = element[attribute: "type"]
             guard let id = element[attribute: "id"], !id.isEmpty else {
@@ -151,35 +143,37 @@ public struct Stanza: Sendable, Hashable {
     }
 
     /// Builds a stanza from a server-made element that is known to be valid.
+    /// `element`'s own `to` and `from`, if any, are dropped: the addresses are `from` and `to`.
     public init(unchecked element: XMLElement, kind: Kind, from: JID?, to: JID?) {
-        let storage = Storage(kind: kind, element: element)
-        storage.from = from
-        storage.to = to
-        storage.element[attribute: "from"] = from?.description
-        storage.element[attribute: "to"] = to?.description
-        self.storage = storage
+        self.storage = Storage(kind: kind, body: Stanza.withoutAddresses(element), from: from, to: to)
+    }
+
+    private static func withoutAddresses(_ element: XMLElement) -> XMLElement {
+        guard element.attributes.contains(where: { ($0.name == "to" || $0.name == "from") && $0.namespace.isEmpty })
+        else { return element }
+        var body = element
+        body.attributes.removeAll { ($0.name == "to" || $0.name == "from") && $0.namespace.isEmpty }
+        return body
     }
 
     /// The single payload child of an IQ get/set.
-    public var payload: XMLElement? { self.storage.element.elements.first }
+    public var payload: XMLElement? { self.storage.body.elements.first }
 
     public var isError: Bool { self.type == "error" }
     public var isIQRequest: Bool { self.kind == .iq && (self.type == "get" || self.type == "set") }
 
-    /// Replaces the element's children (for server-side rewrites).
+    /// Rewrites the body (children and attributes other than the addresses, which are `to` and `from`).
     public mutating func withElement(_ body: (inout XMLElement) -> Void) {
         let storage = self.mutableStorage
         storage.serialized = nil
-        body(&storage.element)
-        storage.element[attribute: "from"] = storage.from?.description
-        storage.element[attribute: "to"] = storage.to?.description
-        storage.elementToIsStale = false
+        body(&storage.body)
+        storage.body = Stanza.withoutAddresses(storage.body)
     }
 
     /// The error reply RFC 6120 §8.3.1 prescribes: same kind and id, addresses swapped, `type='error'`.
     /// Never call this for a stanza that is itself an error (callers check `isError`).
     public func errorReply(_ error: StanzaError) -> Stanza {
-        var reply = XMLElement(name: self.storage.element.name, namespace: Namespace.client)
+        var reply = XMLElement(name: self.storage.body.name, namespace: Namespace.client)
         if let id = self.id { reply[attribute: "id"] = id }
         reply[attribute: "type"] = "error"
         reply.append(error.element)
@@ -199,13 +193,13 @@ public struct Stanza: Sendable, Hashable {
 extension Stanza {
     /// Equal when the kind, addresses and element (as written out) are.
     public static func == (a: Stanza, b: Stanza) -> Bool {
-        a.kind == b.kind && a.from == b.from && a.to == b.to && a.element == b.element
+        a.kind == b.kind && a.from == b.from && a.to == b.to && a.body == b.body
     }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.kind)
         hasher.combine(self.to)
-        hasher.combine(self.storage.element.name)
+        hasher.combine(self.storage.body.name)
     }
 }
 

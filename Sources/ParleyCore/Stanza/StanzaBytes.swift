@@ -16,6 +16,13 @@ public final class StanzaBytes: Sendable, Hashable {
         self.insertionPoint = 1 + element.name.utf8.count
     }
 
+    /// A stanza's body (no addresses) with its `from` written in.
+    public convenience init(_ body: XMLElement, from: JID?) {
+        var element = body
+        if let from { element[attribute: "from"] = from.description }
+        self.init(element)
+    }
+
     /// The stanza for one recipient: `to` spliced in, and `xmlns` when the framing needs it (RFC 7395 §3.3.3).
     public func write(to recipient: JID?, declareNamespace: Bool, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + self.bytes.count + 80)

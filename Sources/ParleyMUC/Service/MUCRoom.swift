@@ -11,6 +11,9 @@ public actor MUCRoom {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { self.eventLoop.executor.asUnownedSerialExecutor() }
     private var state: RoomState
     private unowned let service: MUCService
+    /// The sessions of the room's occupants, by real full JID, as the server gave them with their stanzas: what
+    /// the room sends them goes straight there (`MUCRecipient`). Kept while the JID is an occupant's session.
+    private var recipients: [JID: any MUCRecipient] = [:]
 
     init(state: RoomState, eventLoop: any EventLoop, service: MUCService) {
         self.jid = state.jid
@@ -19,26 +22,60 @@ public actor MUCRoom {
         self.service = service
     }
 
-    /// Hands a stanza to the room; returns at once. Deliveries go to `sink` in the XEP's order.
-    nonisolated func receive(_ stanza: Stanza, sink: any MUCDeliverySink) {
+    /// Hands a stanza to the room; returns at once. Deliveries go to `sink` in the XEP's order. `sender` is the
+    /// session it came from, when the server knows it.
+    nonisolated func receive(_ stanza: Stanza, sender: (any MUCRecipient)? = nil, sink: any MUCDeliverySink) {
         if self.eventLoop.inEventLoop {
-            self.assumeIsolated { $0.handle(stanza, sink: sink) }
+            self.assumeIsolated { $0.handle(stanza, sender: sender, sink: sink) }
         } else {
-            self.eventLoop.execute { self.assumeIsolated { $0.handle(stanza, sink: sink) } }
+            self.eventLoop.execute { self.assumeIsolated { $0.handle(stanza, sender: sender, sink: sink) } }
         }
     }
 
-    private func handle(_ stanza: Stanza, sink: any MUCDeliverySink) {
+    private func handle(_ stanza: Stanza, sender: (any MUCRecipient)?, sink: any MUCDeliverySink) {
         guard !self.state.destroyed else {
             // The room emptied while this stanza was on its way: let the service decide afresh.
-            self.service.handle(stanza, sink: sink)
+            self.service.handle(stanza, sender: sender, sink: sink)
             return
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        sink.deliver(self.state.handle(stanza, nowMillis: now))
+        let out = self.state.handle(stanza, nowMillis: now)
+        if let from = stanza.from {
+            if self.state.hasSession(from) {
+                if let sender, sender.isLive { self.recipients[from] = sender }
+            } else {
+                self.recipients[from] = nil
+            }
+        }
+        sink.deliver(out, recipients: self.resolve(out))
         if self.state.destroyed {
+            self.recipients = [:]
             self.service.roomDestroyed(self)
         }
+    }
+
+    /// Each delivery's session, where the room holds it. Sessions that ended, and occupants that are gone (kicked,
+    /// banned: their last presence is in `out`), are forgotten here.
+    private func resolve(_ out: [Stanza]) -> [(any MUCRecipient)?] {
+        guard !self.recipients.isEmpty else { return [] }
+        var resolved: [(any MUCRecipient)?] = []
+        resolved.reserveCapacity(out.count)
+        for stanza in out {
+            guard let to = stanza.to, let recipient = self.recipients[to] else {
+                resolved.append(nil)
+                continue
+            }
+            if !recipient.isLive {
+                self.recipients[to] = nil
+                resolved.append(nil)
+                continue
+            }
+            resolved.append(recipient)
+            if stanza.kind == .presence, stanza.type == "unavailable", !self.state.hasSession(to) {
+                self.recipients[to] = nil
+            }
+        }
+        return resolved
     }
 
     /// A copy of the state, for tests and administration.

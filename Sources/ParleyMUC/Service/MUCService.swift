@@ -31,15 +31,16 @@ public final class MUCService: Sendable {
 
     public func room(_ localpart: String) -> MUCRoom? { self.rooms.withLock { $0[localpart] } }
 
-    /// Handles a stanza addressed to this service's domain, a room, or an occupant.
-    public func handle(_ stanza: Stanza, sink: any MUCDeliverySink) {
+    /// Handles a stanza addressed to this service's domain, a room, or an occupant. `sender` is the session it came
+    /// from, when the server knows it: rooms keep their occupants' sessions (`MUCRecipient`).
+    public func handle(_ stanza: Stanza, sender: (any MUCRecipient)? = nil, sink: any MUCDeliverySink) {
         guard let to = stanza.to, stanza.from != nil else { return }
         guard let name = to.localpart else {
             self.serviceIQ(stanza, sink: sink)
             return
         }
         if let room = self.rooms.withLock({ $0[name] }) {
-            room.receive(stanza, sink: sink)
+            room.receive(stanza, sender: sender, sink: sink)
             return
         }
         // No such room. Only an available presence to an occupant JID may create one.
@@ -72,7 +73,7 @@ public final class MUCService: Sendable {
             rooms[name] = room
             return room
         }
-        room.receive(stanza, sink: sink)
+        room.receive(stanza, sender: sender, sink: sink)
     }
 
     /// Called on the room's loop once it is empty: forget it, if it is still the registered one.

@@ -287,7 +287,7 @@ final class C2SSession {
         guard let handle = self.handle else { return }
         switch presence.type {
         case nil:
-            let priority = presence.element.child("priority").flatMap { Int($0.text.trimmingCharacters(in: .whitespaces)) } ?? 0
+            let priority = presence.body.child("priority").flatMap { Int($0.text.trimmingCharacters(in: .whitespaces)) } ?? 0
             let initial = !handle.isAvailable
             var broadcast = presence
             broadcast.from = handle.jid

@@ -21,6 +21,7 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     /// Where stanzas go; a resumed session (XEP-0198) points it at its new connection.
     private let sink: Mutex<any StanzaSink>
     private let presence = Mutex<(available: Bool, priority: Int, stanza: Stanza?)>((false, 0, nil))
+    private let live = Atomic<Bool>(true)
 
     init(jid: JID, sink: any StanzaSink) {
         self.jid = jid
@@ -33,6 +34,11 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public func close(_ error: StreamError?) { self.currentSink.close(error) }
 
     func retarget(to sink: any StanzaSink) { self.sink.withLock { $0 = sink } }
+
+    /// True until the registry unbinds the session (it ended, or another bind replaced it).
+    public var isLive: Bool { self.live.load(ordering: .acquiring) }
+
+    func markUnbound() { self.live.store(false, ordering: .releasing) }
 
     /// True once the client has sent initial presence and until it sends unavailable.
     public var isAvailable: Bool { self.presence.withLock { $0.available } }

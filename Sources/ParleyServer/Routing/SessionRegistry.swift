@@ -21,7 +21,9 @@ public final class SessionRegistry: Sendable {
         return self.sessions.withLock { maps in
             let old = maps.byBare[handle.jid.bare, default: [:]].updateValue(handle, forKey: resource)
             maps.byFull[handle.jid] = handle
-            return old === handle ? nil : old
+            guard let old, old !== handle else { return nil }
+            old.markUnbound()
+            return old
         }
     }
 
@@ -31,6 +33,7 @@ public final class SessionRegistry: Sendable {
         self.sessions.withLock { maps in
             let bare = handle.jid.bare
             guard maps.byBare[bare]?[resource] === handle else { return }
+            handle.markUnbound()
             maps.byBare[bare]?[resource] = nil
             if maps.byBare[bare]?.isEmpty == true { maps.byBare[bare] = nil }
             maps.byFull[handle.jid] = nil

@@ -45,15 +45,25 @@ public final class StanzaRouter: Sendable {
     /// Routes what one room or service produced at once. Stanzas to bound local full JIDs (a broadcast)
     /// are looked up together and reach sessions on other event loops with one hop per loop, in order;
     /// everything else takes `route`. Each recipient still gets its stanzas in the order given (RFC 6120 §10.1).
-    public func routeBatch(_ stanzas: [Stanza]) {
+    ///
+    /// `known`: the recipients' sessions where the caller holds them (a room, `MUCRoom.recipients`), one per
+    /// stanza; only the others are looked up in the registry.
+    public func routeBatch(_ stanzas: [Stanza], known: [SessionHandle?] = []) {
         guard stanzas.count > 1 else {
             if let stanza = stanzas.first { self.route(stanza) }
             return
         }
-        let targets = self.registry.sessions(stanzas.map { stanza -> JID? in
-            guard let to = stanza.to, to.localpart != nil, self.hosts[to.domainpart] != nil else { return nil }
-            return to
-        })
+        let targets: [SessionHandle?]
+        if known.count == stanzas.count, !known.contains(where: { $0 == nil }) {
+            targets = known
+        } else {
+            let looked = self.registry.sessions(stanzas.enumerated().map { index, stanza -> JID? in
+                if index < known.count, known[index] != nil { return nil }
+                guard let to = stanza.to, to.localpart != nil, self.hosts[to.domainpart] != nil else { return nil }
+                return to
+            })
+            targets = known.count == stanzas.count ? zip(known, looked).map { $0 ?? $1 } : looked
+        }
         var hops: [ObjectIdentifier: (loop: any EventLoop, deliveries: [(any StanzaSink, Stanza)])] = [:]
         for (stanza, target) in zip(stanzas, targets) {
             guard let target else {

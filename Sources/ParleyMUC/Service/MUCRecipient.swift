@@ -1,0 +1,10 @@
+import ParleyCore
+
+/// One occupant session as the server knows it (its session handle), opaque to ParleyMUC. A room keeps the
+/// handles of its occupants' sessions, so that what it sends goes straight to them instead of being looked up
+/// again by JID in the server's session registry for every recipient of every broadcast.
+public protocol MUCRecipient: AnyObject, Sendable {
+    /// False once the session has ended (unbound): a room then forgets it and deliveries to its JID take the
+    /// ordinary route again.
+    var isLive: Bool { get }
+}
