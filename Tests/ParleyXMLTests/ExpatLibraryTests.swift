@@ -13,8 +13,9 @@ import Testing
 
     /// The probe is not a constant: a parser that leaves the library's default on is caught deferring, on every
     /// library that has the switch (deferral and its switch came together, in expat 2.6 and in Debian's backport).
-    @Test func theProbeCatchesAParserThatDefers() throws {
-        try #require(ExpatLibrary.current.hasDeferralSwitch, "this libexpat has no reparse deferral to catch")
+    /// A library without deferral (Debian's libexpat1 before 2.5.0-1+deb12u2) has nothing to catch: skipped there.
+    @Test(.enabled(if: ExpatLibrary.current.hasDeferralSwitch, "this libexpat has no reparse deferral to catch"))
+    func theProbeCatchesAParserThatDefers() throws {
         let deferring = XMLStreamParser(configuration: .init(), disablesReparseDeferral: false)
         #expect(ExpatLibrary.probeSplitElement(deferring) == false)
         #expect(ExpatLibrary.probeSplitElement(XMLStreamParser()))
