@@ -25,46 +25,20 @@ extension RoomState {
     // MARK: Entering
 
     mutating func join(_ presence: Stanza, from: JID, nick: String) -> [Stanza] {
-        guard nick.utf8.count <= self.service.maxNickBytes,
-            !nick.unicodeScalars.contains(where: { $0.properties.isWhitespace && $0 != " " }),
-            nick.first != " ", nick.last != " "
-        else {
-            return self.joinError(presence, StanzaError(.notAcceptable, text: "Invalid nickname"))
-        }
-        let isAdmin = self.service.isAdmin(from)
-        let affiliation = self.affiliation(of: from)
-        if let refusal = self.nameRefusal, !isAdmin {
-            return self.joinError(presence, refusal)
-        }
-        if self.service.focusLock, !self.focusJoined, nick != self.service.focusNick, !isAdmin {
-            guard self.queuedJoins.count < self.service.maxQueuedJoins else {
-                return self.joinError(presence, StanzaError(.resourceConstraint, text: "Too many participants are waiting for the conference to start"))
-            }
+        let request = JoinRequest(
+            presence: presence, from: from, nick: nick, isAdmin: self.service.isAdmin(from),
+            affiliation: self.affiliation(of: from))
+        switch self.joinPolicies.evaluate(request, in: self) {
+        case .admit: break
+        case .refuse(let error): return self.joinError(presence, error)
+        case .hold:
             self.queuedJoins.append(presence)
             return []
         }
-        if affiliation == .outcast {
-            return self.joinError(presence, StanzaError(.forbidden, text: "You are banned from this room"))
-        }
-        if let existing = self.occupants[nick], existing.bareJID != from.bare {
-            return self.joinError(presence, StanzaError(.conflict, text: "That nickname is already in use"))
-        }
-        if self.locked, affiliation != .owner {
-            return self.joinError(presence, StanzaError(.itemNotFound, text: "This room is locked until its owner configures it"))
-        }
-        if self.configuration.membersOnly, affiliation < .member {
-            return self.joinError(presence, StanzaError(.registrationRequired, text: "Only members may enter this room"))
-        }
-        if let password = self.configuration.password, !isAdmin {
-            let given = presence.element.child("x", namespace: Namespace.muc)?.child("password", namespace: Namespace.muc)?.text
-            guard given == password else {
-                return self.joinError(presence, StanzaError(.notAuthorized, text: "A password is required to enter this room"))
-            }
-        }
-        let counted = self.occupants.values.filter { !self.service.isAdmin($0.bareJID) }.count
-        if !isAdmin, counted >= min(self.configuration.maxOccupants ?? Int.max, self.service.hardMaxOccupants) {
-            return self.joinError(presence, StanzaError(.serviceUnavailable, text: "The room is full"))
-        }
+        // §10.1.1: whoever creates the room is its owner. A room made again after it emptied is a new room, so
+        // its first joiner owns it too (nothing of the old room's affiliations is kept: it was a different value).
+        if self.isNew, self.occupants.isEmpty { self.affiliations[from.bare] = .owner }
+        let affiliation = self.affiliation(of: from)
 
         let payload = RoomState.payload(of: presence)
         var out: [Stanza] = []

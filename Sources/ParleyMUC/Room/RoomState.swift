@@ -28,10 +28,12 @@ public struct RoomState: Sendable {
     let iqSecret: [UInt8]
     /// Why non-admins may not use this room's name, when the room-name policy refuses it.
     let nameRefusal: StanzaError?
+    /// What a join must pass, in order (`JoinPolicies.standard`).
+    let joinPolicies: JoinPolicies
 
     public init(
         jid: JID, service: MUCServiceConfiguration, meetingID: String, createdMillis: Int64, iqSecret: [UInt8],
-        nameRefusal: StanzaError? = nil
+        nameRefusal: StanzaError? = nil, joinPolicies: JoinPolicies = .standard
     ) {
         self.jid = jid.bare
         self.service = service
@@ -39,6 +41,7 @@ public struct RoomState: Sendable {
         self.createdMillis = createdMillis
         self.iqSecret = iqSecret
         self.nameRefusal = nameRefusal
+        self.joinPolicies = joinPolicies
         self.configuration = service.defaultRoom
         self.configuration.historyLength = min(self.configuration.historyLength, service.maxHistoryLength)
         self.locked = service.roomLocking
@@ -58,6 +61,12 @@ public struct RoomState: Sendable {
     public var queuedJoinCount: Int { self.queuedJoins.count }
 
     public var isEmpty: Bool { self.occupants.isEmpty }
+
+    /// The occupant limit in force: the room's `muc#roomconfig_maxusers` under the service's hard cap
+    /// (`MaxOccupantsPolicy`).
+    public var effectiveMaxOccupants: Int {
+        min(self.configuration.maxOccupants ?? Int.max, self.service.maxOccupants ?? Int.max, self.service.hardMaxOccupants)
+    }
 
     // MARK: - Helpers shared by the handlers
 

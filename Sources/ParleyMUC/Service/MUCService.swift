@@ -54,6 +54,10 @@ public final class MUCService: Sendable {
             sink.deliver(RoomState.presenceError(stanza, StanzaError(.jidMalformed, text: "Join with a nick: room@service/nick")))
             return
         }
+        if case .refuse(let error) = DomainAccessPolicy.verdict(for: from, service: self.configuration) {
+            sink.deliver(RoomState.presenceError(stanza, error))
+            return
+        }
         let isAdmin = self.configuration.isAdmin(from)
         if self.configuration.restrictRoomCreation && !isAdmin {
             sink.deliver(RoomState.presenceError(stanza, StanzaError(.notAllowed, type: .cancel, text: "Room creation is restricted")))
@@ -107,16 +111,3 @@ public final class MUCService: Sendable {
         }
     }
 }
-
-extension RoomState {
-    /// A presence error from the occupant JID asked for, carrying the join's id (XEP-0045 §7.2.6).
-    static func presenceError(_ presence: Stanza, _ error: StanzaError) -> Stanza {
-        var element = XMLElement(name: "presence", namespace: Namespace.client)
-        if let id = presence.id { element[attribute: "id"] = id }
-        element[attribute: "type"] = "error"
-        element.append(XMLElement(name: "x", namespace: Namespace.muc))
-        element.append(error.element)
-        return Stanza(unchecked: element, kind: .presence, from: presence.to, to: presence.from)
-    }
-}
-

@@ -22,6 +22,15 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     public var maxNickBytes = 128
     /// The most occupants in one room when the room sets no limit (a safety bound, not a policy).
     public var hardMaxOccupants = 10_000
+    /// Jitsi's `muc_max_occupants` (docker's `MAX_PARTICIPANTS`): a cap on every room of the service that no room
+    /// owner can raise or lift through `muc#roomconfig_maxusers`; nil for none. See `MaxOccupantsPolicy`.
+    public var maxOccupants: Int?
+    /// Neither counted nor refused by the occupant limits, besides admins (Jitsi's `muc_access_whitelist`): bare
+    /// JIDs, or domains given as a JID without a localpart (`recorder.meet.jitsi`).
+    public var maxOccupantsExempt: Set<JID> = []
+    /// Only accounts of these domains may join (Jitsi's `mod_muc_filter_access` with `muc_filter_whitelist`);
+    /// empty admits every domain. See `DomainAccessPolicy`.
+    public var allowedDomains: Set<String> = []
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 
@@ -30,4 +39,13 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     }
 
     public func isAdmin(_ jid: JID) -> Bool { self.admins.contains(jid.bare) }
+
+    /// Admins, and the accounts and domains of `maxOccupantsExempt`.
+    public func isExemptFromMaxOccupants(_ jid: JID) -> Bool {
+        if self.isAdmin(jid) { return true }
+        guard !self.maxOccupantsExempt.isEmpty else { return false }
+        if self.maxOccupantsExempt.contains(jid.bare) { return true }
+        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil))
+            .map { self.maxOccupantsExempt.contains($0) } ?? false
+    }
 }

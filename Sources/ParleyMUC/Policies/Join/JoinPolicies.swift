@@ -1,0 +1,40 @@
+import ParleyCore
+
+/// The join policies a room consults, in order: the first verdict other than `.admit` decides.
+///
+/// The standard order, and why:
+/// 1. `NicknamePolicy`: a nick that cannot be an occupant JID's resource is malformed input, whatever the room.
+/// 2. `DomainAccessPolicy`: services restricted to some domains (`mod_muc_filter_access`) refuse everyone else
+///    before anything about the room is told.
+/// 3. `RoomNameJoinPolicy`: names that identify a person are closed to all but admins (Jitsi's GDPR guidance).
+/// 4. `FocusLockPolicy`: until Jicofo's focus is in, joins wait (`mod_muc_meeting_id`'s `jicofo_lock`); held joins
+///    pass through every policy below when they are replayed.
+/// 5. `BanPolicy`: outcasts (§7.2.8).
+/// 6. `NickConflictPolicy`: a nick held by another user (§7.2.9).
+/// 7. `RoomLockPolicy`: a room not yet configured by its owner (§10.1.1, §7.2.11).
+/// 8. `MembersOnlyPolicy`: members-only rooms (§7.2.7); Jitsi's lobby makes rooms members-only.
+/// 9. `PasswordPolicy`: password-protected rooms (§7.2.5).
+/// 10. `MaxOccupantsPolicy`: the room's and the service's occupant limits (§7.2.10, `mod_muc_max_occupants`).
+///
+/// Later policies (the lobby, the JWT room claim) are added at their place in this list.
+public struct JoinPolicies: Sendable {
+    public let policies: [any JoinPolicy]
+
+    public init(_ policies: [any JoinPolicy]) {
+        self.policies = policies
+    }
+
+    public static let standard = JoinPolicies([
+        NicknamePolicy(), DomainAccessPolicy(), RoomNameJoinPolicy(), FocusLockPolicy(), BanPolicy(),
+        NickConflictPolicy(), RoomLockPolicy(), MembersOnlyPolicy(), PasswordPolicy(), MaxOccupantsPolicy(),
+    ])
+
+    /// The first verdict other than `.admit`, or `.admit` when every policy admits the join.
+    public func evaluate(_ join: JoinRequest, in room: RoomState) -> JoinVerdict {
+        for policy in self.policies {
+            let verdict = policy.evaluate(join, in: room)
+            if verdict != .admit { return verdict }
+        }
+        return .admit
+    }
+}
