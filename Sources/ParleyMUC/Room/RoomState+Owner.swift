@@ -84,22 +84,30 @@ extension RoomState {
         {
             return self.errorReply(iq, StanzaError(.forbidden, text: "Only admins may set the meeting id"))
         }
+        let changed = next != self.configuration
         let becameNonAnonymous = next.whois == .anyone && self.configuration.whois != .anyone
         self.configuration = next
         if self.history.count > next.historyLength { self.history.removeFirst(self.history.count - next.historyLength) }
         self.locked = false
         var out = [iq.resultReply()]
-        if becameNonAnonymous {
-            // §10.2.1: status 172 tells occupants the room is now non-anonymous.
-            for session in self.allSessions {
-                var m = XMLElement("message", ns: Namespace.client, [("type", "groupchat")])
-                var x = XMLElement(name: "x", namespace: Namespace.mucUser)
-                x.append(XMLElement("status", ns: Namespace.mucUser, [("code", "172")]))
-                m.append(x)
-                out.append(Stanza(unchecked: m, kind: .message, from: self.jid, to: session))
-            }
+        // §10.2.1: a change is announced to every occupant with status 104 (lib-jitsi-meet then reads the room's
+        // disco#info again, which is how the lock icon follows a password change), with 172 when the room has
+        // become non-anonymous. A submission that changes nothing (Jicofo's on every join) announces nothing.
+        if changed {
+            out += self.configurationChangeNotices(statuses: becameNonAnonymous ? [104, 172] : [104])
         }
         return out
+    }
+
+    /// One groupchat message from the room to every occupant session carrying `statuses` (§10.2.1).
+    func configurationChangeNotices(statuses: [Int]) -> [Stanza] {
+        var m = XMLElement("message", ns: Namespace.client, [("type", "groupchat")])
+        var x = XMLElement(name: "x", namespace: Namespace.mucUser)
+        for code in statuses { x.append(XMLElement("status", ns: Namespace.mucUser, [("code", String(code))])) }
+        m.append(x)
+        var template = Stanza(unchecked: m, kind: .message, from: self.jid, to: nil)
+        template.prepareBroadcast()
+        return self.allSessions.map { template.addressed(to: $0) }
     }
 
     /// Destroys the room (§10.9): every occupant gets unavailable with `<destroy>` and the reason.
@@ -130,6 +138,24 @@ extension RoomState {
         return out
     }
 
+    /// `muc#roomconfig_maxusers` as the form shows it: the limit in force, so a room under the service's cap
+    /// shows the cap, not a "none" the owner cannot have.
+    var maxUsersValue: String {
+        self.configuration.maxOccupants == nil && self.service.maxOccupants == nil ? "none" : String(self.effectiveMaxOccupants)
+    }
+
+    /// The choices offered for `muc#roomconfig_maxusers`: "No limit" only without a service cap, and no value above
+    /// the cap; the value in force is always one of them.
+    var maxUsersOptions: [(label: String, value: String)] {
+        let cap = self.service.maxOccupants
+        var values = [5, 10, 20, 50, 100, 500, 1000].filter { value in cap.map { value <= $0 } ?? true }
+        if let cap, !values.contains(cap) { values.append(cap) }
+        let current = self.effectiveMaxOccupants
+        if self.maxUsersValue != "none", !values.contains(current) { values.append(current) }
+        let numbers = values.sorted().map { (label: String($0), value: String($0)) }
+        return cap == nil ? [(label: "No limit", value: "none")] + numbers : numbers
+    }
+
     /// The owner form, shaped like Prosody's (the fixture `owner-config-form-result.xml`), with Jitsi's
     /// meeting id and Parley's `maxusers` and `passwordprotectedroom`.
     func configurationForm() -> DataForm {
@@ -152,8 +178,7 @@ extension RoomState {
                 .init("muc#roomconfig_membersonly", type: "boolean", label: "Only allow members to join", values: bool(c.membersOnly)),
                 .init(
                     "muc#roomconfig_maxusers", type: "list-single", label: "Maximum number of occupants",
-                    values: [c.maxOccupants.map(String.init) ?? "none"],
-                    options: [(label: "No limit", value: "none")] + [5, 10, 20, 50, 100, 500, 1000].map { (label: String($0), value: String($0)) }),
+                    values: [self.maxUsersValue], options: self.maxUsersOptions),
                 .init("muc#roominfo_meetingId", type: "text-single", label: "The meeting unique id.", values: [self.meetingID]),
                 .init(nil, type: "fixed", values: ["Permissions in the room"]),
                 .init("muc#roomconfig_changesubject", type: "boolean", label: "Allow anyone to set the room's subject", values: bool(c.changeSubject)),
