@@ -115,6 +115,39 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    @Test("muc: max_occupants is the service's hard cap, max_occupants_exempt and allowed_domains reach the rooms")
+    func mucCapExemptionsAndDomains() throws {
+        let yaml = """
+            muc:
+              - domain: muc.meet.jitsi
+                focus_lock: true
+                max_occupants: 25
+                max_occupants_exempt: [recorder@recorder.meet.jitsi, transcribers.meet.jitsi]
+              - domain: internal-muc.meet.jitsi
+                allowed_domains: [auth.meet.jitsi]
+            """
+        let configuration = try ConfigurationLoader.load(yaml: yaml, path: "muc.yaml", environment: [:])
+        #expect(configuration.muc[0].maxOccupants == 25)
+        #expect(configuration.muc[0].maxOccupantsExempt.map(\.description) == ["recorder@recorder.meet.jitsi", "transcribers.meet.jitsi"])
+        #expect(configuration.muc[1].allowedDomains == ["auth.meet.jitsi"])
+        let running = XMPPServer.Configuration(configuration)
+        let conference = try #require(running.mucServices.first)
+        #expect(conference.maxOccupants == 25)
+        #expect(conference.defaultRoom.maxOccupants == nil, "the cap is the service's, not a room default an owner can change")
+        #expect(conference.isExemptFromMaxOccupants(try JID("recorder@recorder.meet.jitsi/r")))
+        #expect(conference.isExemptFromMaxOccupants(try JID("anyone@transcribers.meet.jitsi/t")))
+        #expect(conference.isExemptFromMaxOccupants(try JID("focus@auth.meet.jitsi/focus")))
+        #expect(!conference.isExemptFromMaxOccupants(try JID("3f9a1c7e@meet.jitsi/r")))
+        #expect(running.mucServices[1].allowedDomains == ["auth.meet.jitsi"])
+        for (bad, key) in [
+            ("muc:\n  - domain: m.example\n    allowed_domains: [\"not a domain\"]\n", "muc[0].allowed_domains[0]"),
+            ("muc:\n  - domain: m.example\n    max_occupants_exempt: [\"a@b/c\"]\n", "muc[0].max_occupants_exempt[0]"),
+        ] {
+            let outcome = ConfigurationLoader.parse(yaml: bad, path: "bad.yaml", environment: [:])
+            #expect(outcome.errors.map(\.keyPath) == [key], "\(bad)")
+        }
+    }
+
     @Test("empty sections and a host without sasl_mechanisms take defaults")
     func emptySectionsAndHostDefaults() throws {
         let yaml = """

@@ -51,6 +51,7 @@ struct ConfigurationPresetTests {
         #expect(preset.admins == [focus])
         #expect(preset.muc.map(\.domain) == ["muc.meet.jitsi", "internal-muc.meet.jitsi"])
         #expect(preset.muc[0].focusLock && !preset.muc[1].focusLock && preset.muc[1].admins == [jvb])
+        #expect(preset.muc[0].allowedDomains.isEmpty && preset.muc[1].allowedDomains == ["auth.meet.jitsi"])
         #expect(preset.focusProxy?.domain == "focus.meet.jitsi")
         #expect(preset == ServerConfiguration())
     }

@@ -29,12 +29,28 @@ import Testing
         #expect(c.muc[0].domain == "conference.meet.example.org" && c.muc[0].focusLock && c.muc[0].maxOccupants == 50)
         #expect(c.muc[1].domain == "internal.auth.meet.example.org")
         #expect(c.muc[1].admins.map(\.description) == ["jvb@auth.meet.example.org", "jibri@auth.meet.example.org"])
+        // docker's muc_filter_whitelist: only the auth domain enters the breweries.
+        #expect(c.muc[1].allowedDomains == ["auth.meet.example.org"])
+        #expect(c.muc[0].allowedDomains.isEmpty)
+        // docker's muc_access_whitelist with MAX_PARTICIPANTS: focus (and the recorder, when there is one).
+        #expect(c.muc[0].maxOccupantsExempt.map(\.description) == ["jicofo@auth.meet.example.org"])
         #expect(c.focusProxy == .init(domain: "focus.meet.example.org", target: try JID("jicofo@auth.meet.example.org")))
         #expect(c.c2s.unlimitedJIDs.count == 3)
         #expect(c.logLevel == .debug)
         #expect(c.listen.address == "0.0.0.0")
         #expect(notes.count == 1)
         #expect(!notes.joined().contains("p1"))
+    }
+
+    @Test func maxParticipantsExemptsFocusAndTheRecorder() {
+        let env = [
+            "MAX_PARTICIPANTS": "10", "JIBRI_RECORDER_PASSWORD": "r", "XMPP_RECORDER_DOMAIN": "recorder.meet.jitsi",
+        ]
+        let (c, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: env)
+        #expect(c.muc[0].maxOccupants == 10)
+        #expect(c.muc[0].maxOccupantsExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"])
+        let (none, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: [:])
+        #expect(none.muc[0].maxOccupants == nil && none.muc[0].maxOccupantsExempt.isEmpty)
     }
 
     @Test func secureDomainWithGuests() {

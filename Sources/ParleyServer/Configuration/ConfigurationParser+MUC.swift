@@ -5,7 +5,7 @@ import Yams
 extension ConfigurationParser {
     static let mucKeys = [
         "domain", "restrict_room_creation", "room_locking", "focus_lock", "max_occupants", "history_length",
-        "public_jids", "admins",
+        "public_jids", "admins", "max_occupants_exempt", "allowed_domains",
     ]
     static let focusProxyKeys = ["domain", "target"]
 
@@ -34,6 +34,16 @@ extension ConfigurationParser {
             self.assign(fields, "history_length", to: &muc.historyLength) { self.integer($0, $1, in: 0...100) }
             self.assign(fields, "public_jids", to: &muc.publicJIDs, self.bool)
             self.assign(fields, "admins", to: &muc.admins, self.jidList)
+            self.assign(fields, "max_occupants_exempt", to: &muc.maxOccupantsExempt, self.accountOrDomainList)
+            self.assign(fields, "allowed_domains", to: &muc.allowedDomains) { node, keyPath -> [String]? in
+                guard let items = self.list(node, keyPath) else { return nil }
+                var domains: [String] = []
+                for (index, item) in items.enumerated() {
+                    guard let domain = self.domain(item, "\(keyPath)[\(index)]") else { return nil }
+                    domains.append(domain)
+                }
+                return domains
+            }
             services.append(muc)
         }
         return services
@@ -54,5 +64,22 @@ extension ConfigurationParser {
             self.error("focus_proxy.target: \(problem)", at: fields["target"] ?? node, keyPath: fields.path("target"))
         }
         return .some(proxy)
+    }
+
+    /// A list of bare JIDs (`recorder@recorder.meet.jitsi`) or domains (`recorder.meet.jitsi`), as Jitsi's
+    /// `muc_access_whitelist` takes them.
+    func accountOrDomainList(_ node: Node, _ keyPath: String) -> [JID]? {
+        guard let items = self.list(node, keyPath) else { return nil }
+        var entries: [JID] = []
+        for (index, item) in items.enumerated() {
+            let path = "\(keyPath)[\(index)]"
+            guard let text = self.string(item, path) else { continue }
+            guard let jid = try? JID(text), jid.resourcepart == nil else {
+                self.error("'\(text)' is neither a bare JID (user@domain) nor a domain", at: item, keyPath: path)
+                continue
+            }
+            entries.append(jid)
+        }
+        return entries
     }
 }

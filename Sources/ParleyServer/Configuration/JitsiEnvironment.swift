@@ -61,8 +61,14 @@ public enum JitsiEnvironment {
         c.admins = focusJID.map { [$0] } ?? []
         c.c2s.unlimitedJIDs = serviceJIDs
         var conference = ServerConfiguration.MUC(domain: mucDomain, focusLock: true)
-        if let max = value("MAX_PARTICIPANTS").flatMap(Int.init), max > 0 { conference.maxOccupants = max }
-        let brewery = ServerConfiguration.MUC(domain: internalMUC, admins: Array(serviceJIDs.dropFirst()))
+        if let max = value("MAX_PARTICIPANTS").flatMap(Int.init), max > 0 {
+            // docker's `muc_access_whitelist`: focus, Jibri's recorder and Jigasi's transcriber are not counted.
+            conference.maxOccupants = max
+            conference.maxOccupantsExempt = (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
+        }
+        // docker's `muc_filter_whitelist`: only the auth domain's accounts enter the breweries.
+        let brewery = ServerConfiguration.MUC(
+            domain: internalMUC, admins: Array(serviceJIDs.dropFirst()), allowedDomains: [authDomain])
         c.muc = [conference, brewery]
         if let focusJID { c.focusProxy = .init(domain: "focus.\(domain)", target: focusJID) }
         if let level = value("LOG_LEVEL").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) { c.logLevel = level }

@@ -10,8 +10,14 @@ extension ServerConfiguration {
         public var roomLocking: Bool
         /// Jitsi's `jicofo_lock`: joins wait for the `focus` occupant (conference rooms).
         public var focusLock: Bool
-        /// The default occupant limit of a room; nil for none. Admins are exempt.
+        /// Jitsi's `muc_max_occupants`: the most occupants of any room, a cap no room owner can raise; nil for
+        /// none. Admins and `maxOccupantsExempt` are neither counted nor refused.
         public var maxOccupants: Int?
+        /// Jitsi's `muc_access_whitelist`: bare JIDs, or domains, exempt from `maxOccupants` besides the admins.
+        public var maxOccupantsExempt: [JID]
+        /// Jitsi's `muc_filter_whitelist` (`mod_muc_filter_access`): only accounts of these domains may join;
+        /// empty admits every domain.
+        public var allowedDomains: [String]
         /// Groupchat history kept in memory for late joiners; 0 (the default) keeps none.
         public var historyLength: Int
         /// `muc#roomconfig_whois=anyone` by default (Jitsi's clients need real JIDs).
@@ -21,7 +27,8 @@ extension ServerConfiguration {
 
         public init(
             domain: String, restrictRoomCreation: Bool = true, roomLocking: Bool = false, focusLock: Bool = false,
-            maxOccupants: Int? = nil, historyLength: Int = 0, publicJIDs: Bool = true, admins: [JID] = []
+            maxOccupants: Int? = nil, historyLength: Int = 0, publicJIDs: Bool = true, admins: [JID] = [],
+            maxOccupantsExempt: [JID] = [], allowedDomains: [String] = []
         ) {
             self.domain = domain
             self.restrictRoomCreation = restrictRoomCreation
@@ -31,6 +38,8 @@ extension ServerConfiguration {
             self.historyLength = historyLength
             self.publicJIDs = publicJIDs
             self.admins = admins
+            self.maxOccupantsExempt = maxOccupantsExempt
+            self.allowedDomains = allowedDomains
         }
     }
 
@@ -45,11 +54,14 @@ extension ServerConfiguration {
         }
     }
 
-    /// `muc.meet.jitsi` (conference rooms, focus lock) and `internal-muc.meet.jitsi` (the bridge brewery,
-    /// where jvb is an owner too).
+    /// `muc.meet.jitsi` (conference rooms, focus lock) and `internal-muc.meet.jitsi` (the bridge, Jibri and
+    /// Jigasi breweries, where jvb is an owner too, and only `auth.meet.jitsi` accounts may join, as
+    /// docker-jitsi-meet's `muc_filter_whitelist` has it).
     public static let jitsiMUCs: [MUC] = [
         MUC(domain: "muc.meet.jitsi", focusLock: true),
-        MUC(domain: "internal-muc.meet.jitsi", admins: [JID(literal: "jvb@auth.meet.jitsi")]),
+        MUC(
+            domain: "internal-muc.meet.jitsi", admins: [JID(literal: "jvb@auth.meet.jitsi")],
+            allowedDomains: ["auth.meet.jitsi"]),
     ]
 
     public static let jitsiFocusProxy = FocusProxy(domain: "focus.meet.jitsi", target: JID(literal: "focus@auth.meet.jitsi"))

@@ -40,7 +40,9 @@ extension XMPPServer.Configuration {
             service.roomLocking = muc.roomLocking
             service.focusLock = muc.focusLock
             service.admins = Set((file.admins + muc.admins).map(\.bare))
-            service.defaultRoom.maxOccupants = muc.maxOccupants
+            service.maxOccupants = muc.maxOccupants
+            service.maxOccupantsExempt = Set(muc.maxOccupantsExempt.map(\.bare))
+            service.allowedDomains = Set(muc.allowedDomains)
             service.defaultRoom.historyLength = muc.historyLength
             service.defaultRoom.whois = muc.publicJIDs ? .anyone : .moderators
             return service
