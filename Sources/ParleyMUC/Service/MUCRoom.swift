@@ -78,6 +78,26 @@ public actor MUCRoom {
         return resolved
     }
 
+    /// Jitsi's end conference (`mod_end_conference`): destroys the room when `requester` is one of its moderators
+    /// and hands the destruction's deliveries to `sink`; otherwise `refused` gets the error. Returns at once.
+    public nonisolated func endConference(
+        by requester: JID, sink: any MUCDeliverySink, refused: @escaping @Sendable (StanzaError) -> Void
+    ) {
+        self.eventLoop.execute {
+            self.assumeIsolated { room in
+                guard !room.state.destroyed else { return refused(StanzaError(.itemNotFound, text: "The meeting has ended")) }
+                switch room.state.endConference(by: requester) {
+                case .failure(let error):
+                    refused(error)
+                case .success(let out):
+                    sink.deliver(out, recipients: room.resolve(out))
+                    room.recipients = [:]
+                    room.service.roomDestroyed(room)
+                }
+            }
+        }
+    }
+
     /// A copy of the state, for tests and administration.
     public func snapshot() -> RoomState { self.state }
 }
