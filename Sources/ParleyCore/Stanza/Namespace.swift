@@ -25,6 +25,10 @@ public enum Namespace {
     public static let dataForms = "jabber:x:data"
     public static let nick = "http://jabber.org/protocol/nick"
     public static let delay = "urn:xmpp:delay"
+    /// XEP-0215 External Service Discovery (STUN and TURN servers, their credentials), version 0.7 and later.
+    public static let externalServiceDiscovery = "urn:xmpp:extdisco:2"
+    /// XEP-0215 before version 0.7; Prosody and lib-jitsi-meet still speak it as a fallback.
+    public static let externalServiceDiscoveryLegacy = "urn:xmpp:extdisco:1"
     /// Jitsi's own namespace (`<json-message>`, `<room-does-not-exist>`, …).
     public static let jitmeet = "http://jitsi.org/jitmeet"
     /// Jitsi's conference IQ (`<conference xmlns='http://jitsi.org/protocol/focus' room='…'>`).

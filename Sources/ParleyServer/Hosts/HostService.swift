@@ -3,24 +3,32 @@ import ParleyXML
 
 /// The services of one c2s host domain (for example `meet.jitsi`): disco (XEP-0030), ping (XEP-0199),
 /// an empty roster (RFC 6121 §2; Smack asks for one), the legacy session IQ, and optionally
-/// software version (XEP-0092, off by default for privacy). Anything else: `service-unavailable`.
+/// software version (XEP-0092, off by default for privacy), and STUN/TURN servers with their credentials
+/// (XEP-0215, when configured: `HostService+ExternalServices`). Anything else: `service-unavailable`.
 final class HostService: Sendable {
     let domain: String
     let advertiseVersion: Bool
     /// Identities of components under this host (Jitsi's clients and Jicofo discover them here).
     let componentIdentities: [DiscoIdentity]
     let componentDomains: [String]
+    /// XEP-0215's services; nil when none are configured (nothing advertised, requests `service-unavailable`).
+    let externalServices: ExternalServiceDiscovery?
 
-    init(domain: String, advertiseVersion: Bool, componentIdentities: [DiscoIdentity] = [], componentDomains: [String] = []) {
+    init(
+        domain: String, advertiseVersion: Bool, componentIdentities: [DiscoIdentity] = [], componentDomains: [String] = [],
+        externalServices: ExternalServiceDiscovery? = nil
+    ) {
         self.domain = domain
         self.advertiseVersion = advertiseVersion
         self.componentIdentities = componentIdentities
         self.componentDomains = componentDomains
+        self.externalServices = externalServices
     }
 
     var features: [String] {
         var features = [Namespace.discoInfo, Namespace.discoItems, Namespace.ping, Namespace.roster]
         if self.advertiseVersion { features.append(Namespace.version) }
+        if self.externalServices != nil { features += ExternalServiceDiscovery.namespaces }
         return features.sorted()
     }
 
@@ -28,6 +36,9 @@ final class HostService: Sendable {
     func handle(_ stanza: Stanza, router: StanzaRouter) {
         guard stanza.kind == .iq else { return }  // messages and presence to the server itself are dropped
         guard stanza.isIQRequest, let payload = stanza.payload else { return }
+        if let externalServices = self.externalServices, ExternalServiceDiscovery.namespaces.contains(payload.namespace) {
+            return self.answerExternalServices(stanza, payload, externalServices, router: router)
+        }
         switch (stanza.type, payload.namespace, payload.name) {
         case ("get", Namespace.ping, "ping"):
             router.route(stanza.resultReply())

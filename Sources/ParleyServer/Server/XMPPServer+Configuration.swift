@@ -58,6 +58,8 @@ extension XMPPServer {
         public var mucServices: [MUCServiceConfiguration] = []
         /// Jitsi's focus proxy: (component domain, focus account).
         public var focusProxy: (domain: String, target: JID)?
+        /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.
+        public var externalServices: ExternalServiceDiscovery?
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.
         public var roomNamePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 

@@ -73,7 +73,8 @@ public final class XMPPServer: Sendable {
         for host in configuration.hosts {
             hosts[host.domain] = HostService(
                 domain: host.domain, advertiseVersion: configuration.advertiseVersion,
-                componentIdentities: identities, componentDomains: Array(domainHandlers.keys))
+                componentIdentities: identities, componentDomains: Array(domainHandlers.keys),
+                externalServices: configuration.externalServices)
         }
         let router = StanzaRouter(registry: registry, hosts: hosts, domains: domainHandlers, logger: logger)
         self.router = router
