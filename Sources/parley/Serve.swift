@@ -91,6 +91,12 @@ struct Serve: ParsableCommand {
         // Room names that are account names are refused: the store's accounts as of start-up.
         let storedNames = (try? store.list(host: nil).compactMap(\.localpart)) ?? []
         serverConfiguration.setRoomNamePolicy(file, accountNames: file.declaredAccountNames.union(storedNames))
+        for warning in serverConfiguration.setExternalServices(file, environment: environment) {
+            logger.warning("\(warning)")
+        }
+        if let discovery = serverConfiguration.externalServices {
+            logger.notice("External services (XEP-0215): \(discovery.services.map(\.description).joined(separator: ", "))")
+        }
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0

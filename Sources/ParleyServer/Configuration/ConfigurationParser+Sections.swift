@@ -11,7 +11,7 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins", "muc", "focus_proxy", "http", "room_names",
+                "hosts", "accounts", "admins", "muc", "focus_proxy", "http", "room_names", "external_services",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
@@ -30,6 +30,8 @@ extension ConfigurationParser {
         ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
         ("room_names", roomNamesKeys),
+        ("external_services", ConfigurationParser.externalServicesKeys),
+        ("external_services.services[]", ConfigurationParser.externalServiceKeys),
     ]
 
     static func keys(of section: String) -> [String] {
@@ -91,6 +93,9 @@ extension ConfigurationParser {
         }
         if let node = fields["room_names"] {
             configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")
+        }
+        if let node = fields["external_services"] {
+            configuration.externalServices = self.parseExternalServices(node, keyPath: "external_services")
         }
         return configuration
     }

@@ -12,6 +12,8 @@ public enum JitsiEnvironment {
         "JVB_AUTH_PASSWORD", "JIBRI_XMPP_USER", "JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_USER",
         "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
         "ENABLE_GUESTS", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
+        "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
+        "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD",
     ]
 
     /// The preset with the environment applied, plus notes for the log (never containing a password).
@@ -71,6 +73,9 @@ public enum JitsiEnvironment {
             domain: internalMUC, admins: Array(serviceJIDs.dropFirst()), allowedDomains: [authDomain])
         c.muc = [conference, brewery]
         if let focusJID { c.focusProxy = .init(domain: "focus.\(domain)", target: focusJID) }
+        let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
+        c.externalServices = externalServices
+        notes += externalServiceNotes
         if let level = value("LOG_LEVEL").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) { c.logLevel = level }
         if let dir = value("PARLEY_DATA_DIRECTORY") { c.dataDirectory = dir }
         if let address = value("PARLEY_LISTEN_ADDRESS") {

@@ -51,6 +51,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).
     public var roomNames: RoomNamePolicy.Configuration
+    /// `external_services`: STUN and TURN servers with credentials for the hosts' sessions (XEP-0215); none by
+    /// default.
+    public var externalServices = ExternalServices()
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(

@@ -49,6 +49,16 @@ extension XMPPServer.Configuration {
         }
         self.focusProxy = file.focusProxy.map { ($0.domain, $0.target) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
+        self.setExternalServices(file, environment: [:])
+    }
+
+    /// XEP-0215's services of `file`, the shared secret read from `environment` when `secret_env` names it.
+    /// Returns warnings for the log (services left out without their secret; never the secret itself).
+    @discardableResult
+    public mutating func setExternalServices(_ file: ServerConfiguration, environment: [String: String]) -> [String] {
+        let (discovery, warnings) = file.externalServices.discovery(environment: environment)
+        self.externalServices = discovery
+        return warnings
     }
 
     /// The room-name policy of `file`, knowing these account names (the store's, read at start-up).
