@@ -42,5 +42,8 @@ ensure_test_deps() {
     # Web-transport and browser interop tests (Tests/Interop/test_{bosh,websocket,stream_management,browser}.py):
     # Debian's headless Chromium driven over the DevTools Protocol, Debian's strophe.js, nginx as Jitsi deploys it.
     apt_install chromium libjs-strophe nginx
+    # TURN credentials (Tests/Interop/test_turn_credentials.py): coturn's turnserver, turnutils_uclient and
+    # turnutils_peer check what Parley hands out (XEP-0215).
+    apt_install coturn
     pip_install websockets "websockets>=13"
 }
