@@ -97,6 +97,7 @@ extension RoomState {
                         out += self.broadcastPresence(of: o)
                     }
                 }
+                out += self.react(to: .affiliationChanged(bareJID: targetJID, to: affiliation))
             } else {
                 return out + self.errorReply(iq, StanzaError(.badRequest, text: "An item needs a role or an affiliation"))
             }

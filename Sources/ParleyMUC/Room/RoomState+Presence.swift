@@ -74,6 +74,7 @@ extension RoomState {
         out.append(self.presence(of: occupant, to: from, statuses: self.selfStatuses(created: created)))
         out += self.historyDeliveries(to: from)
         out.append(self.subjectMessage(to: from))
+        out += self.react(to: .occupantJoined(nick: nick))
         if nick == self.service.focusNick, self.service.focusLock, !self.focusJoined {
             self.focusJoined = true
             let held = self.queuedJoins

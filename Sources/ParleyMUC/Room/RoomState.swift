@@ -30,6 +30,8 @@ public struct RoomState: Sendable {
     let nameRefusal: StanzaError?
     /// What a join must pass, in order (`JoinPolicies.standard`).
     let joinPolicies: JoinPolicies
+    /// Jitsi's audio/video moderation of this room (`RoomState+AVModeration`).
+    public internal(set) var avModerationState = AVModeration()
 
     public init(
         jid: JID, service: MUCServiceConfiguration, meetingID: String, createdMillis: Int64, iqSecret: [UInt8],

@@ -78,21 +78,25 @@ public actor MUCRoom {
         return resolved
     }
 
-    /// Jitsi's end conference (`mod_end_conference`): destroys the room when `requester` is one of its moderators
-    /// and hands the destruction's deliveries to `sink`; otherwise `refused` gets the error. Returns at once.
-    public nonisolated func endConference(
-        by requester: JID, sink: any MUCDeliverySink, refused: @escaping @Sendable (StanzaError) -> Void
+    /// A component's command on the room (Jitsi's end conference, audio/video moderation): `body` runs on the
+    /// room's loop and either changes the room, whose deliveries go to `sink`, or refuses with the error `refused`
+    /// gets. A room the command destroyed is forgotten by its service. Returns at once.
+    public nonisolated func perform(
+        _ body: @escaping @Sendable (inout RoomState) -> Result<[Stanza], StanzaError>, sink: any MUCDeliverySink,
+        refused: @escaping @Sendable (StanzaError) -> Void
     ) {
         self.eventLoop.execute {
             self.assumeIsolated { room in
                 guard !room.state.destroyed else { return refused(StanzaError(.itemNotFound, text: "The meeting has ended")) }
-                switch room.state.endConference(by: requester) {
+                switch body(&room.state) {
                 case .failure(let error):
                     refused(error)
                 case .success(let out):
                     sink.deliver(out, recipients: room.resolve(out))
-                    room.recipients = [:]
-                    room.service.roomDestroyed(room)
+                    if room.state.destroyed {
+                        room.recipients = [:]
+                        room.service.roomDestroyed(room)
+                    }
                 }
             }
         }

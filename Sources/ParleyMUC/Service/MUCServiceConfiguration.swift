@@ -31,6 +31,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Only accounts of these domains may join (Jitsi's `mod_muc_filter_access` with `muc_filter_whitelist`);
     /// empty admits every domain. See `DomainAccessPolicy`.
     public var allowedDomains: Set<String> = []
+    /// Jitsi's audio/video moderation component (`avmoderation.meet.jitsi`), the sender of the notices this
+    /// service's rooms make; nil when off.
+    public var avModerationComponent: JID?
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 

@@ -1,0 +1,18 @@
+import ParleyCore
+
+/// What happened in a room, for the Jitsi features that follow it (`../shared/ARCHITECTURE.md`, "room events and
+/// join policies"). `RoomState` raises an event where it happens and appends each feature's reaction to the
+/// deliveries, after the XEP-0045 ones (Prosody's `muc-occupant-joined` and `muc-set-affiliation` hooks).
+enum RoomEvent: Sendable {
+    /// An occupant entered (its self-presence has been sent).
+    case occupantJoined(nick: String)
+    /// An affiliation was changed through the admin IQ by an occupant or admin.
+    case affiliationChanged(bareJID: JID, to: Affiliation)
+}
+
+extension RoomState {
+    /// Every feature's reaction to `event`, in a fixed order.
+    mutating func react(to event: RoomEvent) -> [Stanza] {
+        self.avModerationReaction(to: event)
+    }
+}
