@@ -11,7 +11,9 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins", "muc", "focus_proxy", "http", "room_names", "external_services",
+                "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "http",
+                "room_names",
+                "external_services",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
@@ -29,6 +31,8 @@ extension ConfigurationParser {
         ("muc[]", ConfigurationParser.mucKeys),
         ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
+        ("end_conference", ConfigurationParser.jitsiComponentKeys),
+        ("av_moderation", ConfigurationParser.jitsiComponentKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
@@ -90,6 +94,20 @@ extension ConfigurationParser {
         }
         if let node = fields["focus_proxy"], let proxy = self.parseFocusProxy(node, keyPath: "focus_proxy", configuration: configuration) {
             configuration.focusProxy = proxy
+        }
+        if let node = fields["end_conference"],
+            let component = self.parseJitsiComponent(
+                node, keyPath: "end_conference", preset: ServerConfiguration.jitsiEndConference,
+                configuration: configuration)
+        {
+            configuration.endConference = component
+        }
+        if let node = fields["av_moderation"],
+            let component = self.parseJitsiComponent(
+                node, keyPath: "av_moderation", preset: ServerConfiguration.jitsiAVModeration,
+                configuration: configuration)
+        {
+            configuration.avModeration = component
         }
         if let node = fields["room_names"] {
             configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")

@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var muc: [MUC]
     /// Jitsi's focus proxy component; nil when off.
     public var focusProxy: FocusProxy?
+    /// Jitsi's end conference component (`mod_end_conference`); nil when off.
+    public var endConference: JitsiComponent? = ServerConfiguration.jitsiEndConference
+    /// Jitsi's audio/video moderation component (`mod_av_moderation_component`); nil when off.
+    public var avModeration: JitsiComponent? = ServerConfiguration.jitsiAVModeration
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

@@ -22,10 +22,13 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     private let sink: Mutex<any StanzaSink>
     private let presence = Mutex<(available: Bool, priority: Int, stanza: Stanza?)>((false, 0, nil))
     private let live = Atomic<Bool>(true)
+    /// The room of a web session's URL (`?room=&prefix=`), nil for TCP sessions and web sessions without one.
+    public let webRoom: WebSessionRoom?
 
-    init(jid: JID, sink: any StanzaSink) {
+    init(jid: JID, sink: any StanzaSink, webRoom: WebSessionRoom? = nil) {
         self.jid = jid
         self.sink = Mutex(sink)
+        self.webRoom = webRoom
     }
 
     /// Where stanzas go right now.

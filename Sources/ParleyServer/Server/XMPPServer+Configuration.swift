@@ -58,6 +58,10 @@ extension XMPPServer {
         public var mucServices: [MUCServiceConfiguration] = []
         /// Jitsi's focus proxy: (component domain, focus account).
         public var focusProxy: (domain: String, target: JID)?
+        /// Jitsi's end conference component: its domain and the MUC service whose rooms it ends.
+        public var endConference: (domain: String, muc: String)?
+        /// Jitsi's audio/video moderation component: its domain and the MUC service whose rooms it moderates.
+        public var avModeration: (domain: String, muc: String)?
         /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.
         public var externalServices: ExternalServiceDiscovery?
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.

@@ -55,9 +55,19 @@ public final class XMPPServer: Sendable {
         let registry = SessionRegistry()
         self.registry = registry
         var domainHandlers = configuration.domains
-        for muc in configuration.mucServices {
+        var mucServices: [String: MUCService] = [:]
+        for var muc in configuration.mucServices {
+            // The rooms send the audio/video moderation notices from the component's domain.
+            if let av = configuration.avModeration, av.muc == muc.domain { muc.avModerationComponent = try? JID(av.domain) }
             let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
+            mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
+        }
+        if let end = configuration.endConference, let service = mucServices[end.muc] {
+            domainHandlers[end.domain] = EndConference(domain: end.domain, rooms: ConferenceRooms(service: service))
+        }
+        if let av = configuration.avModeration, let service = mucServices[av.muc] {
+            domainHandlers[av.domain] = AVModerationComponent(domain: av.domain, rooms: ConferenceRooms(service: service))
         }
         if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
             domainHandlers[proxy.domain] = FocusProxy(domain: domain, target: proxy.target.bare, roomNamePolicy: configuration.roomNamePolicy)

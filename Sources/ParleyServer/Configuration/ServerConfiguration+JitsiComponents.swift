@@ -1,0 +1,22 @@
+import ParleyCore
+
+extension ServerConfiguration {
+    /// One of Jitsi's components that act on the rooms of the conference MUC (Prosody's `muc_component` option):
+    /// `end_conference` (`mod_end_conference`), `av_moderation` (`mod_av_moderation_component`). Each is announced
+    /// on the hosts' disco#info, which is how lib-jitsi-meet finds it.
+    public struct JitsiComponent: Sendable, Equatable {
+        public var domain: String
+        /// The MUC service whose rooms it acts on.
+        public var muc: String
+
+        public init(domain: String, muc: String) {
+            self.domain = domain
+            self.muc = muc
+        }
+    }
+
+    /// docker-jitsi-meet turns it on unless `ENABLE_END_CONFERENCE=0`.
+    public static let jitsiEndConference = JitsiComponent(domain: "endconference.meet.jitsi", muc: "muc.meet.jitsi")
+    /// docker-jitsi-meet turns it on unless `ENABLE_AV_MODERATION=0`.
+    public static let jitsiAVModeration = JitsiComponent(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi")
+}

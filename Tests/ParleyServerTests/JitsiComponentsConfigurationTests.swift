@@ -1,0 +1,52 @@
+import ParleyCore
+import Testing
+
+@testable import ParleyServer
+
+/// The `end_conference` and `av_moderation` sections and docker's `ENABLE_END_CONFERENCE`, `ENABLE_AV_MODERATION`.
+@Suite struct JitsiComponentsConfigurationTests {
+    @Test func thePresetServesBothOnTheConferenceMUC() throws {
+        let preset = ServerConfiguration.jitsiPreset
+        #expect(preset.endConference == .init(domain: "endconference.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(preset.avModeration == .init(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi"))
+        let running = XMPPServer.Configuration(preset)
+        #expect(running.endConference?.domain == "endconference.meet.jitsi")
+        #expect(running.endConference?.muc == "muc.meet.jitsi")
+        #expect(running.avModeration?.domain == "avmoderation.meet.jitsi")
+    }
+
+    @Test func theSectionsRenameOrTurnThemOff() throws {
+        let off = try ConfigurationLoader.load(
+            yaml: "end_conference: null\nav_moderation: null\n", path: "off.yaml", environment: [:])
+        #expect(off.endConference == nil && off.avModeration == nil)
+        #expect(XMPPServer.Configuration(off).endConference == nil && XMPPServer.Configuration(off).avModeration == nil)
+        let renamed = try ConfigurationLoader.load(
+            yaml: "end_conference:\n  domain: end.meet.jitsi\nav_moderation:\n  domain: av.meet.jitsi\n",
+            path: "renamed.yaml", environment: [:])
+        #expect(renamed.endConference == .init(domain: "end.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(renamed.avModeration == .init(domain: "av.meet.jitsi", muc: "muc.meet.jitsi"))
+    }
+
+    @Test func badValuesAreReportedWithTheirKey() {
+        let cases = [
+            ("end_conference:\n  muc: nowhere.meet.jitsi\n", "end_conference.muc"),
+            ("end_conference:\n  domain: auth.meet.jitsi\n", "end_conference.domain"),
+            ("end_conference:\n  domian: end.meet.jitsi\n", "end_conference.domian"),
+            ("av_moderation:\n  domain: endconference.meet.jitsi\n", "av_moderation.domain"),
+            ("av_moderation:\n  muc: conference.meet.jitsi\n", "av_moderation.muc"),
+        ]
+        for (yaml, key) in cases {
+            let outcome = ConfigurationLoader.parse(yaml: yaml, path: "bad.yaml", environment: [:])
+            #expect(outcome.errors.map(\.keyPath) == [key], "\(yaml)")
+        }
+    }
+
+    @Test func dockerTurnsThemOnUnlessDisabled() {
+        let (on, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["XMPP_DOMAIN": "meet.example.org"])
+        #expect(on.endConference == .init(domain: "endconference.meet.example.org", muc: "muc.meet.example.org"))
+        #expect(on.avModeration == .init(domain: "avmoderation.meet.example.org", muc: "muc.meet.example.org"))
+        let (off, _) = JitsiEnvironment.apply(
+            to: .jitsiPreset, environment: ["ENABLE_END_CONFERENCE": "0", "ENABLE_AV_MODERATION": "false"])
+        #expect(off.endConference == nil && off.avModeration == nil)
+    }
+}
