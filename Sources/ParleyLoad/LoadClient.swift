@@ -68,6 +68,8 @@ final class LoadClient {
     var presences = 0
     var occupantJID: [UInt8] = []
     var sessionRequired = false
+    /// XEP-0198, with `--stream-management` (participants only).
+    var streamManagement = StreamManagementClient()
     /// Whether the operation counted in the first phase (login or join) has completed.
     var completed = false
     var connectionCounted = false
@@ -167,6 +169,21 @@ final class LoadClient {
 
     /// Handles one top-level element from the server; the answer tells the framer whether the stream restarts.
     func received(_ element: ElementView) -> XMLFramer.Action {
+        if self.streamManagement.requested {
+            switch self.streamManagement.received(element) {
+            case .other:
+                break
+            case .enabled, .ignored:
+                return .proceed
+            case .ackRequested(let h):
+                self.link?.send(self.templates.ack(h: h, allocator: ByteBufferAllocator()))
+                self.worker.clientAcknowledged()
+                return .proceed
+            case .failed:
+                self.fail("sm:failed")
+                return .stop
+            }
+        }
         switch self.stage {
         case .awaitingFeatures(let negotiation):
             if element.isNamed("features") {
@@ -315,6 +332,11 @@ final class LoadClient {
             self.link?.send(self.templates.focusInitialPresence)
             self.worker.focusReady(self)
             return
+        }
+        if self.worker.configuration.streamManagement, let link = self.link {
+            // As lib-jitsi-meet does: enable (with resumption) and go on without waiting for <enabled/>.
+            self.streamManagement.enableSent()
+            link.send(self.templates.enableStreamManagement)
         }
         switch self.worker.configuration.scenario {
         case .login:

@@ -51,6 +51,8 @@ public struct LoadConfiguration: Sendable {
     public var threads: Int = 1
     /// Which event loops run the clients.
     public var engine: LoadEngine = .auto
+    /// XEP-0198: participants enable stream management (with resumption) after bind and answer `<r/>`.
+    public var streamManagement = false
     /// Seconds a client may take from its start to its join before it counts as `timeout:<stage>`.
     public var clientTimeout: Double = 30
     /// Room names are `<roomPrefix><n>`; the default is random per run so runs never share rooms.
@@ -102,6 +104,9 @@ public struct LoadConfiguration: Sendable {
         }
         if self.engine == .raw && self.transport != .tcp {
             problems.append("--engine raw runs plain TCP only; use nio (or auto) for \(self.transport.rawValue)")
+        }
+        if self.streamManagement && self.transport == .bosh {
+            problems.append("--stream-management is for streams (tcp, starttls, websocket); BOSH has its own acks")
         }
         if !(1...65535).contains(self.port) { problems.append("--port must be 1 to 65535") }
         if self.host.isEmpty { problems.append("--host must not be empty") }

@@ -12,6 +12,7 @@ extension LoadReport {
         }
         if self.ramp > 0 { header += ", ramp \(NumberFormat.fixed(self.ramp, 1)) s" }
         header += ", presence \(self.presence) (\(self.presenceBytes) B)"
+        if let acks = self.streamManagementAcks { header += ", XEP-0198 on (\(acks) acks sent)" }
         lines.append(header)
         lines.append("")
         let columns = [
@@ -61,7 +62,7 @@ extension LoadReport {
         }
         lines.append(
             "generator: \(NumberFormat.fixed(self.generatorCPUSeconds, 3)) CPU s, peak RSS \(self.generatorPeakRSSKib / 1024) MiB, "
-                + "\(self.threads) thread(s)")
+                + "\(self.threads) thread(s)" + (self.engine.map { ", engine \($0)" } ?? ""))
         if let server = self.server {
             var line = "server pid \(server.pid): \(NumberFormat.fixed(server.cpuSeconds, 3)) CPU s; RSS before "
             line +=

@@ -79,4 +79,8 @@ public struct LoadReport: Codable, Sendable {
     public var generatorCPUSeconds: Double
     public var generatorPeakRSSKib: Int
     public var server: Server?
+    /// The generator's engine in this run: `raw` (its own epoll loop) or `nio`.
+    public var engine: String? = nil
+    /// With `--stream-management`: the XEP-0198 `<a/>` answers the clients sent to the server's `<r/>`.
+    public var streamManagementAcks: Int? = nil
 }

@@ -46,7 +46,7 @@ public final class LoadRunner {
         let tls = try TLSContext.client(verifyPeer: false)
 
         // Plain TCP runs on the generator's raw loops, everything else on NIO (see `RawEventLoop`).
-        let useRaw = configuration.engine == .raw || (configuration.engine == .auto && configuration.transport == .tcp)
+        let useRaw = self.usesRawEngine
         var rawLoops: [RawEventLoop] = []
         var group: MultiThreadedEventLoopGroup? = nil
         defer {
@@ -268,7 +268,12 @@ public final class LoadRunner {
             ok: final.errors.total == 0 && notStarted == 0 && (phases.first?.operations ?? 0) == configuration.clients,
             durationSeconds: LoadClock.seconds(from: runStart, to: runEnd),
             generatorCPUSeconds: ProcessUsage.selfCPUSeconds() - generatorStart,
-            generatorPeakRSSKib: ProcessUsage.selfPeakRSSKiB(), server: server)
+            generatorPeakRSSKib: ProcessUsage.selfPeakRSSKiB(), server: server, engine: self.usesRawEngine ? "raw" : "nio",
+            streamManagementAcks: configuration.streamManagement ? final.acksSent : nil)
+    }
+
+    private var usesRawEngine: Bool {
+        self.configuration.engine == .raw || (self.configuration.engine == .auto && self.configuration.transport == .tcp)
     }
 
     private var roomCount: Int {

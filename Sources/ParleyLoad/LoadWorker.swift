@@ -248,6 +248,11 @@ final class LoadWorker {
         self.stats.updatesSent += 1
     }
 
+    /// A client answered the server's XEP-0198 `<r/>`.
+    func clientAcknowledged() {
+        self.stats.acksSent += 1
+    }
+
     func retryConference(_ client: LoadClient) {
         self.loop.schedule(afterNanoseconds: 100_000_000) {
             client.sendConferenceRequest()

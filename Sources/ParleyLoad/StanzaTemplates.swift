@@ -26,6 +26,11 @@ public final class StanzaTemplates: Sendable {
     /// Bind with the resource `focus` (Jicofo's).
     public let bindFocus: ByteBuffer
     public let session: ByteBuffer
+    /// XEP-0198 `<enable/>` with resumption, as Jitsi's web client sends it after bind.
+    public let enableStreamManagement: ByteBuffer
+    /// `<a xmlns='urn:xmpp:sm:3' h='` H `'/>`.
+    public let ackOpen: [UInt8]
+    public let ackClose: [UInt8]
 
     // Presence: `<presence to='` ROOM `/` NICK `'>` payload `</presence>`.
     public let presenceOpen: [UInt8]
@@ -87,6 +92,9 @@ public final class StanzaTemplates: Sendable {
                 + "<resource>focus</resource></bind></iq>")
         self.session = buffer(
             "<iq type='set' id='sess'\(ns)><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
+        self.enableStreamManagement = buffer("<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+        self.ackOpen = Array("<a xmlns='urn:xmpp:sm:3' h='".utf8)
+        self.ackClose = Array("'/>".utf8)
 
         self.presenceOpen = Array("<presence\(ns) to='".utf8)
         self.presenceAfterTo = Array("'>".utf8)
@@ -142,6 +150,7 @@ public final class StanzaTemplates: Sendable {
             Array(self.webSocketOpen.readableBytesView), Array(self.startTLS.readableBytesView),
             Array(self.authAnonymous.readableBytesView), Array(self.bind.readableBytesView),
             Array(self.bindFocus.readableBytesView), Array(self.session.readableBytesView),
+            Array(self.enableStreamManagement.readableBytesView), self.ackOpen + Array("12".utf8) + self.ackClose,
             Array(self.focusInitialPresence.readableBytesView),
             self.presenceOpen + Array("r@m/n".utf8) + self.presenceAfterTo + self.joinPayload + self.presenceClose,
             self.conferenceOpen + Array("r@m".utf8) + self.conferenceClose,
@@ -202,6 +211,15 @@ public final class StanzaTemplates: Sendable {
         buffer.writeBytes(self.conferenceOpen)
         self.writeRoom(room, into: &buffer)
         buffer.writeBytes(self.conferenceClose)
+        return buffer
+    }
+
+    /// XEP-0198's answer to `<r/>`: `<a h='h'/>`.
+    public func ack(h: UInt32, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: self.ackOpen.count + self.ackClose.count + 10)
+        buffer.writeBytes(self.ackOpen)
+        Self.writeDecimal(Int(h), into: &buffer)
+        buffer.writeBytes(self.ackClose)
         return buffer
     }
 

@@ -27,6 +27,8 @@ public struct WorkerSnapshot: Sendable {
     public var lastEchoAt: UInt64 = 0
     public var focusReady = false
     public var focusAnswered = 0
+    /// XEP-0198 `<a/>` answers sent (`--stream-management`).
+    public var acksSent = 0
 
     public init() {}
 
@@ -54,6 +56,7 @@ public struct WorkerSnapshot: Sendable {
         self.lastEchoAt = max(self.lastEchoAt, other.lastEchoAt)
         self.focusReady = self.focusReady || other.focusReady
         self.focusAnswered += other.focusAnswered
+        self.acksSent += other.acksSent
     }
 
     /// Latencies of one worker, or merged.

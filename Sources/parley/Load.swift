@@ -87,6 +87,11 @@ struct Load: ParsableCommand {
     @Option(help: "auto (raw for tcp, nio otherwise), raw (own epoll loop, tcp only) or nio.")
     var engine: String = "auto"
 
+    @Flag(
+        name: .customLong("stream-management"),
+        help: "XEP-0198: participants enable stream management after bind (as Jitsi's web client) and answer <r/>.")
+    var streamManagement = false
+
     @Option(help: "Seconds a client may take to log in and join before it counts as a timeout (default 30).")
     var timeout: Double?
 
@@ -150,6 +155,7 @@ struct Load: ParsableCommand {
         configuration.serverPID = self.serverPID
         configuration.threads = self.threads
         configuration.engine = engine
+        configuration.streamManagement = self.streamManagement
         configuration.clientTimeout = self.timeout ?? min(30, self.duration)
         if let prefix = self.roomPrefix { configuration.roomPrefix = prefix }
         configuration.settle = self.settle
