@@ -5,7 +5,9 @@ Docs/benchmarks.md writer. Only 127.0.0.1 is ever contacted.
   bench.py free-port
   bench.py wait-port PORT START_NS TIMEOUT_S      prints milliseconds from START_NS until PORT accepts
   bench.py quiesce PID [MAX_S]                     waits until PID uses < 2% of a core over 300 ms
-  bench.py report WORKDIR OUT.md                   writes the report from WORKDIR's results
+  bench.py report WORKDIR OUT.md [METHOD.md]       writes the results (OUT.md) and the method, configurations,
+                                                   calibration, steal, profiles and commands (METHOD.md, default
+                                                   benchmark-method.md beside OUT.md) from WORKDIR's results
 """
 
 from __future__ import annotations
@@ -177,404 +179,124 @@ def instruction_storms(work: Path) -> list[float]:
 
 FINDINGS_START = "<!-- findings: hand-written, kept by Scripts/bench across runs -->"
 FINDINGS_END = "<!-- /findings -->"
+HISTORY_START = "<!-- history: hand-written, kept by Scripts/bench across runs -->"
+HISTORY_END = "<!-- /history -->"
+
+METHOD_NAME = "benchmark-method.md"
 
 
-def write_report(work: Path, out: Path) -> None:
-    previous_findings = ""
-    if out.exists():
-        text = out.read_text()
-        if FINDINGS_START in text and FINDINGS_END in text:
-            previous_findings = text.split(FINDINGS_START, 1)[1].split(FINDINGS_END, 1)[0]
-    r = Results(work)
-    meta = json.loads((work / "meta.json").read_text())
-    commands = (work / "commands.txt").read_text().splitlines() if (work / "commands.txt").exists() else []
-    lines: list[str] = []
-    add = lines.append
-    servers = [s for s in SERVERS if (work / "results" / s).exists()]
+def kept_section(path: Path, start: str, end: str) -> str:
+    """The hand-written part of a report file between its markers, kept across runs."""
+    if not path.exists():
+        return ""
+    text = path.read_text()
+    if start in text and end in text:
+        return text.split(start, 1)[1].split(end, 1)[0].strip()
+    return ""
 
-    add("# Benchmarks: Parley, Prosody and ejabberd")
-    add("")
-    add(f"Written by `Scripts/bench{' --quick' if meta.get('quick') else ''}` on {meta['date']} "
-        f"(run took {meta.get('elapsed_s', 0) / 60:.1f} min). Each figure comes from `parley load` (Docs/Load.md) "
-        "against a server on loopback. **Each server is pinned to one core (`taskset -c 1`) and the generator to the "
-        "other (`taskset -c 0`)**, so the per-CPU-second figures are the server's own, not the machine's. "
-        "Per-CPU-second = operations ÷ the server process's CPU time (user + system, all threads) over the phase. "
-        "The kernel's loopback TCP work is charged to whichever process sends, so each side also pays part of "
-        "the other's network stack.")
-    add("")
-    add("## Machine and versions")
-    add("")
-    for key in ["cpu", "cores", "memory", "kernel", "os", "swift", "parley", "prosody", "lua", "ejabberd", "erlang", "openssl"]:
-        if key in meta:
-            add(f"- **{key}**: {meta[key]}")
-    add("")
-    calib = calibration(work)
-    # Joins per server CPU-second of each interleaved round, per server: the calibration's ceiling uses Parley's
-    # median, the join section prints them all.
-    rounds = {server: [per_cpu(run) for run in r.runs(server, "join")] for server in servers}
-    parley_join = median(rounds.get("parley", []))
-    join_server_us = 1e6 / parley_join if parley_join else None
-    tls_ceiling = None
-    if calib:
-        add("## Machine calibration")
-        add("")
-        add(f"The issue's targets were set from figures measured on another machine, the {REFERENCE_BOX} of the "
-            "performance anchors. The same measurements here, each pinned to the server's core, say how this "
-            "machine's core compares; no XMPP server is involved in the first two.")
-        add("")
-        add(f"| figure | this machine | {REFERENCE_BOX} | that ÷ this |")
-        add("|---|---|---|---|")
-        for key, label in [("ecdsa_p256_signs", "`openssl speed ecdsap256`: signs per CPU-second"),
-                           ("x25519", "`openssl speed ecdhx25519`: key agreements per CPU-second")]:
-            if calib.get(key):
-                add(f"| {label} | {fmt(calib[key])} | {fmt(REFERENCE[key])} | {REFERENCE[key] / calib[key]:.2f}× |")
-        prosody_login = per_cpu(r.run("prosody", "login"))
-        if prosody_login:
-            low, high = REFERENCE["prosody_logins"]
-            add(f"| Prosody, anonymous logins per server CPU-second (this run's login storm) | {fmt(prosody_login)} | "
-                f"{fmt(low)}–{fmt(high)} | {low / prosody_login:.2f}–{high / prosody_login:.2f}× |")
-        add("")
-        floor = calib.get("tls_floor")
-        if floor:
-            add(f"**The floor under a TLS connection.** `Scripts/lib/tls-floor.c` runs {fmt(floor['handshakes'])} full "
-                f"{floor['version']} handshakes ({floor['cipher']}, ECDSA P-256 certificate, X25519) between a server "
-                "and a client in one process, over memory BIOs, with Parley's server settings, and times only the "
-                f"server's calls into {floor['openssl']}: **{floor['server_us_per_handshake']:,.0f} µs per handshake** "
-                f"(SSL_new to SSL_free) and {floor['server_us_per_record']:.1f} µs per small record. No sockets, no "
-                "XMPP: this is what the library alone costs a server per connection.")
-            if join_server_us:
-                tls_ceiling = 1e6 / (floor["server_us_per_handshake"] + join_server_us)
-                add("")
-                add(f"A STARTTLS login+join costs at least that plus a plain one ({join_server_us:,.0f} µs of server "
-                    f"CPU in this run's join storms), so on this machine and this OpenSSL it cannot go past "
-                    f"**{tls_ceiling:,.0f} per server CPU-second**, before the STARTTLS round trip, the stream restart "
-                    "and the handshake's own segments are counted.")
-            add("")
-        client = calib.get("client_floor")
-        if client:
-            add(f"**The floor under a generator.** `Scripts/lib/client-floor.c` logs in and joins {fmt(client['clients'])} "
-                "clients against the pinned Parley, one at a time, from the generator's core: blocking sockets, no XML "
-                "parser, fixed markers, the same stanzas as `parley load join`. It spends "
-                f"**{client['us_per_login_join']:,.0f} µs of CPU per login+join**, {client['user_us_per_login_join']:,.0f} µs "
-                "of it in user space: the rest is the kernel's work for the connection and its loopback segments, about what "
-                "any generator pays here (an epoll client trades the blocking wake-ups for epoll_wait calls).")
-            add("")
-    steal, order = {}, {}
-    for server in servers:
-        for path in sorted((work / "results" / server).glob("*.steal"), key=lambda path: path.stat().st_mtime):
-            try:
-                steal.setdefault(path.stem, {})[server] = float(path.read_text().split()[0])
-            except (ValueError, IndexError):
-                continue
-            order.setdefault(path.stem, len(order))
-    if steal:
-        add("## VM steal time")
-        add("")
-        add("This machine is a VM on a shared host. Steal time is the share of both cores' time the host gave to "
-            "someone else while a run went on (`/proc/stat`); a run with more than a few percent was disturbed, and "
-            "its wall-clock figures (rates, latencies) say more about the host than about the server. "
-            "Per-CPU-second figures are less affected. Runs above 5% are in bold.")
-        add("")
-        add("| run | " + " | ".join(NAMES[s] for s in servers) + " |")
-        add("|---|" + "---|" * len(servers))
-        for name in sorted(steal, key=lambda n: order[n]):  # in the order the first server ran them
-            cells = []
-            for server in servers:
-                value = steal[name].get(server)
-                cells.append("–" if value is None else (f"**{value * 100:.1f}%**" if value > 0.05 else f"{value * 100:.1f}%"))
-            add(f"| {name} | " + " | ".join(cells) + " |")
-        add("")
-    add("Ratio columns show Parley's advantage: Parley ÷ other for rates, other ÷ Parley for latencies (above 1× "
-        "means Parley is better); generator rows and error rows have none.")
-    add("")
-    add("## Server configurations")
-    add("")
-    add("- **Parley**: release build, `parley serve --ephemeral` with a YAML file: hosts `meet.jitsi` (anonymous) and "
-        "`auth.meet.jitsi` (accounts), `c2s.allow_plaintext_loopback: true`, MUC `muc.meet.jitsi` with "
-        "`restrict_room_creation: false` and `focus_lock: false`, the focus proxy `focus.meet.jitsi` → "
-        "`focus@auth.meet.jitsi` (preset), `event_loops: 1` when pinned (one core), 0 (one per core) unpinned, "
-        "`log_level: warning`.")
-    add("- **Prosody** (Debian's package) configured as docker-jitsi-meet's `prosody.cfg.lua`: incremental Lua GC "
-        "`gc = { mode = \"incremental\"; threshold = 400; speed = 250; step_size = 13 }`, `network_backend = \"epoll\"`, "
-        "`tcp_backlog = 511`, `limits = { c2s = { rate = \"10kb/s\" } }` with `unlimited_jids = { focus }` "
-        "(docker's `limits_exception`), `c2s_stanza_size_limit = 512 KiB` (Jitsi's infra value), modules roster, "
-        "saslauth, tls, disco, limits, ping, bosh, websocket; `offline`, `register`, `s2s` disabled; anonymous "
-        "`meet.jitsi`, `internal_hashed` `auth.meet.jitsi`; MUC `muc.meet.jitsi` with `storage = \"memory\"`, "
-        "`muc_room_locking = false`, `muc_room_default_public_jids = true`, `muc_tombstones = false`, "
-        "`muc_room_cache_size = 10000`, and `restrict_room_creation = false` (docker sets true with the focus as "
-        "admin; these scenarios let participants create rooms), `c2s_require_encryption = false` and "
-        "`allow_unencrypted_plain_auth = true` for plain-TCP runs, `log` at warn.")
-    add("- **ejabberd** (Debian's package) with the equivalent: anonymous `meet.jitsi` (`sasl_anon`), internal "
-        "`auth.meet.jitsi`, `mod_muc` on `muc.meet.jitsi` (anyone creates, `history_size: 0`, `max_users` 100,000, "
-        "non-anonymous rooms, no MAM), `mod_bosh`, `ejabberd_http_ws`, STARTTLS offered, c2s shaper 10 KiB/s with "
-        "burst 20 KiB (the same limit as docker's Prosody; the focus is exempt), `backlog: 511`, `loglevel: warning`, "
-        "and BEAM started with `+sbwt none +sbwtdcpu none +sbwtdio none` so that its CPU time is work, not scheduler "
-        "busy-waiting.")
-    add("- Every server process gets the generator's open-file limit (65,536): Debian's `runuser` would reset it to "
-        "1,024 through PAM.")
-    add("- The emulated focus (`--focus-jid`) answers conference IQs; Parley routes them through its "
-        "`focus.meet.jitsi` proxy, Prosody and ejabberd (without Jitsi's `client_proxy` module) get them addressed to "
-        "`focus@auth.meet.jitsi/focus` directly.")
-    add("")
 
-    # ---- Tables
-    def section(title, note, rows):
-        add(f"## {title}")
-        add("")
-        if note:
-            add(note)
-            add("")
+def dig(value, key: str):
+    for k in key.split("."):
+        value = value.get(k) if isinstance(value, dict) else None
+    return value
+
+
+class Table:
+    """A server-by-server table with Parley's ratio against each other server."""
+
+    def __init__(self, servers: list[str]):
+        self.servers = servers
+
+    def lines(self, rows) -> list[str]:
+        servers = self.servers
         header = ["figure"] + [NAMES[s] for s in servers]
         if "parley" in servers:
             header += [f"Parley/{NAMES[s]}" for s in servers if s != "parley"]
-        add("| " + " | ".join(header) + " |")
-        add("|" + "---|" * len(header))
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for label, getter, higher_better in rows:
             values = [getter(s) for s in servers]
-            compare = higher_better is not None
-            cells = [label] + [fmt(v, 1 if isinstance(v, float) and abs(v) < 100 else 0) if not isinstance(v, str) else v for v in values]
+            cells = [label] + [v if isinstance(v, str) else fmt(v, 1 if isinstance(v, float) and abs(v) < 100 else 0)
+                               for v in values]
             if "parley" in servers:
                 p = values[servers.index("parley")]
                 for i, s in enumerate(servers):
                     if s == "parley":
                         continue
                     other = values[i]
-                    if compare and isinstance(p, (int, float)) and isinstance(other, (int, float)) and other:
-                        cells.append(f"{(p / other) if higher_better else (other / p):.2f}×" if p else "–")
+                    if higher_better is not None and isinstance(p, (int, float)) and isinstance(other, (int, float)) \
+                            and other and p:
+                        cells.append(f"{(p / other) if higher_better else (other / p):.2f}×")
                     else:
                         cells.append("–")
-            add("| " + " | ".join(cells) + " |")
-        add("")
+            lines.append("| " + " | ".join(cells) + " |")
+        return lines
 
-    def g(name, key, phase_name=None, source=None):
-        def get(server):
-            report = r.run(server, name)
-            p = phase(report, phase_name)
-            if p is None:
-                return None
-            value = p
-            for k in key.split("."):
-                value = value.get(k) if isinstance(value, dict) else None
-            return value
-        return get
 
-    def gerr(name):
-        return lambda s: errors_of(r.run(s, name))
+def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
+    """Writes the results (`out`, Docs/benchmarks.md) and, beside it, how they were measured (`method_out`,
+    Docs/benchmark-method.md): method, configurations, calibration, steal, profiles, history and commands."""
+    method_out = method_out or out.with_name(METHOD_NAME)
+    previous_findings = kept_section(out, FINDINGS_START, FINDINGS_END)
+    previous_history = kept_section(method_out, HISTORY_START, HISTORY_END)
+    r = Results(work)
+    meta = json.loads((work / "meta.json").read_text())
+    commands = (work / "commands.txt").read_text().splitlines() if (work / "commands.txt").exists() else []
+    servers = [s for s in SERVERS if (work / "results" / s).exists()]
+    table = Table(servers)
+    results: list[str] = []
+    method: list[str] = []
+    add = results.append
+    madd = method.append
+    run_name = (f"`Scripts/bench{' --quick' if meta.get('quick') else ''}` on {meta['date']} against Parley "
+                f"{meta.get('parley', '?')}")
+    groups = meta.get("groups") or []
 
-    def median_join(server, key):
-        values = []
-        for report in r.runs(server, "join"):
-            p = phase(report)
-            if p:
-                value = p
-                for k in key.split("."):
-                    value = value.get(k) if isinstance(value, dict) else None
-                values.append(value)
-        return median(values)
+    def g(name, key, phase_name=None):
+        return lambda server: dig(phase(r.run(server, name), phase_name), key)
 
-    section(
-        "Login storm (plain TCP)",
-        "Connect, SASL ANONYMOUS, bind, leave. Closed loop, 100 in flight. This, the join storms and the STARTTLS "
-        "run come first and interleave the servers: round by round, each server in turn on a fresh process, so "
-        "that all of them meet the same stretch of the shared host.",
-        [("logins per server CPU-second", g("login", "operations_per_server_cpu_second"), True),
-         ("logins per second (wall)", g("login", "rate"), True),
-         ("login p50 ms", g("login", "latency.p50"), False),
-         ("login p99 ms", g("login", "latency.p99"), False),
-         ("generator µs per login (user+system)", g("login", "generator_microseconds_per_operation"), None),
-         ("errors", gerr("login"), None)])
-    section(
-        "Join storm: login + join into rooms of 10 (plain TCP)",
-        "Closed loop, 100 in flight; every client stays until the last has joined. Median of the repeated runs, "
-        "one per interleaved round (each run's figures are in the JSON files and in the line under the table). "
-        "Join latency = join presence sent → own self-presence.",
-        [("joins per server CPU-second", lambda s: median_join(s, "operations_per_server_cpu_second"), True),
-         ("joins per second (wall)", lambda s: median_join(s, "rate"), True),
-         ("join p50 ms", lambda s: median_join(s, "latency.p50"), False),
-         ("join p99 ms", lambda s: median_join(s, "latency.p99"), False),
-         ("presences delivered per server CPU-second", lambda s: median_join(s, "deliveries_per_server_cpu_second"), True),
-         ("generator µs per login+join (user+system)", lambda s: median_join(s, "generator_microseconds_per_operation"), None),
-         ("generator user µs per login+join", lambda s: median_join(s, "generator_user_microseconds_per_operation"), None),
-         ("runs", lambda s: f"{len(r.runs(s, 'join'))}", None)])
-    if any(rounds.values()):
-        parts = [f"{NAMES[server]} {', '.join(fmt(x) for x in values)}" for server, values in rounds.items() if values]
-        line = "Joins per server CPU-second, round by round: " + "; ".join(parts) + "."
-        if "parley" in rounds:
-            for server in servers:
-                if server != "parley" and rounds.get(server) and len(rounds[server]) == len(rounds["parley"]):
-                    pairs = zip(rounds["parley"], rounds[server])
-                    line += f" Parley ÷ {NAMES[server]} per round: " + ", ".join(
-                        f"{a / b:.2f}×" if a and b else "–" for a, b in pairs) + "."
-        add(line)
-        add("")
-    section(
-        "Join storm with STARTTLS (rooms of 10)",
-        "TLS 1.3 (the servers' self-signed ECDSA P-256 certificates), closed loop, 50 in flight.",
-        [("joins per server CPU-second", g("starttls", "operations_per_server_cpu_second"), True),
-         ("joins per second (wall)", g("starttls", "rate"), True),
-         ("join p99 ms", g("starttls", "latency.p99"), False),
-         ("errors", gerr("starttls"), None)])
-    section(
-        "Open loop: 1,000 joins per second offered (rooms of 10, plain TCP, 5 s)",
-        "Clients start at the offered rate whatever the server does; a server slower than the offer shows as "
-        "growing latency. Session = scheduled start → joined (connect, login and queueing included).",
-        [("joins per second achieved", g("open1000", "rate"), True),
-         ("join p50 ms", g("open1000", "latency.p50"), False),
-         ("join p90 ms", g("open1000", "latency.p90"), False),
-         ("join p99 ms", g("open1000", "latency.p99"), False),
-         ("join p99.9 ms", g("open1000", "latency.p999"), False),
-         ("join max ms", g("open1000", "latency.max"), False),
-         ("session p99 ms", g("open1000", "session_latency.p99"), False),
-         ("errors", gerr("open1000"), None)])
-    section(
-        "Big room: filling one room to 500 occupants",
-        "Closed loop, 10 in flight; each join makes the server send ~2N presences.",
-        [("joins per second (wall)", g("fill500", "rate"), True),
-         ("joins per server CPU-second", g("fill500", "operations_per_server_cpu_second"), True),
-         ("join p50 ms", g("fill500", "latency.p50"), False),
-         ("join p99 ms", g("fill500", "latency.p99"), False),
-         ("presences delivered", g("fill500", "deliveries"), True),
-         ("errors", gerr("fill500"), None)])
-    section(
-        "Presence fan-out: 2 rooms of 50, 20 updates per occupant",
-        "After the rooms fill, every occupant sends 20 presence updates, each after the echo of the previous one; "
-        "every presence delivered is counted (expected 2 × 50 × 50 × 20 = 100,000).",
-        [("delivered presences per server CPU-second", g("fanout", "deliveries_per_server_cpu_second", "fanout"), True),
-         ("delivered presences per second (wall)", g("fanout", "deliveries_per_second", "fanout"), True),
-         ("delivered / expected", lambda s: (lambda p: f"{p['deliveries']:,} / {p['expected_deliveries']:,}" if p else "–")(phase(r.run(s, 'fanout'), 'fanout')), None),
-         ("update → echo p50 ms", g("fanout", "latency.p50", "fanout"), False),
-         ("update → echo p99 ms", g("fanout", "latency.p99", "fanout"), False),
-         ("errors", gerr("fanout"), None)])
-    section(
-        "Presence fan-out with Jitsi-sized presences (~1.5 KB)",
-        "The same with `--presence jitsi`; the c2s rate limits of Prosody (10 kb/s) and ejabberd (10 KiB/s) apply "
-        "to the updates.",
-        [("delivered presences per server CPU-second", g("fanout-jitsi", "deliveries_per_server_cpu_second", "fanout"), True),
-         ("delivered presences per second (wall)", g("fanout-jitsi", "deliveries_per_second", "fanout"), True),
-         ("update → echo p99 ms", g("fanout-jitsi", "latency.p99", "fanout"), False),
-         ("errors", gerr("fanout-jitsi"), None)])
-    section(
-        "The Jitsi join (conference IQ to the focus, then the join; Jitsi-sized presences)",
-        "1,000 participants into rooms of 10; the generator emulates Jicofo. Latency = conference IQ sent → own "
-        "self-presence.",
-        [("joins per server CPU-second", g("jitsi", "operations_per_server_cpu_second"), True),
-         ("joins per second (wall)", g("jitsi", "rate"), True),
-         ("p50 ms", g("jitsi", "latency.p50"), False),
-         ("p99 ms", g("jitsi", "latency.p99"), False),
-         ("errors", gerr("jitsi"), None)])
-    section(
-        "Join storms over WebSocket and BOSH (rooms of 10)",
-        "1,000 clients each, closed loop, 50 in flight.",
-        [("WebSocket joins per server CPU-second", g("websocket", "operations_per_server_cpu_second"), True),
-         ("WebSocket joins per second", g("websocket", "rate"), True),
-         ("WebSocket join p99 ms", g("websocket", "latency.p99"), False),
-         ("WebSocket errors", gerr("websocket"), None),
-         ("BOSH joins per server CPU-second", g("bosh", "operations_per_server_cpu_second"), True),
-         ("BOSH joins per second", g("bosh", "rate"), True),
-         ("BOSH join p99 ms", g("bosh", "latency.p99"), False),
-         ("BOSH errors", gerr("bosh"), None)])
+    def median_of(prefix, key, phase_name=None):
+        return lambda server: median([dig(phase(run, phase_name), key) for run in r.runs(server, prefix)])
+
+    median_join = lambda server, key: median_of("join", key)(server)
+
+    calib = calibration(work)
+    rounds = {server: [per_cpu(run) for run in r.runs(server, "join")] for server in servers}
+    parley_join = median(rounds.get("parley", []))
+    join_server_us = 1e6 / parley_join if parley_join else None
+    tls_ceiling = None
+    floor = calib.get("tls_floor")
+    if floor and join_server_us:
+        tls_ceiling = 1e6 / (floor["server_us_per_handshake"] + join_server_us)
+    startup = json.loads((work / "startup.json").read_text()) if (work / "startup.json").exists() else {}
+    decay = json.loads((work / "decay.json").read_text()) if (work / "decay.json").exists() else {}
+    counted = instruction_storms(work)
 
     def idle_bytes(name):
-        def get(server):
-            report = r.run(server, name)
-            return report.get("server", {}).get("bytes_per_session") if report else None
-        return get
+        return lambda server: ((r.run(server, name) or {}).get("server") or {}).get("bytes_per_session")
 
-    section(
-        "Memory per idle joined session",
-        "2,000 clients join rooms of 10 and stay idle for 5 s, each run on a freshly started server; (RSS at the end "
-        "of the hold − RSS before the first connection) ÷ sessions. User-space memory of the server process only; "
-        "the kernel adds ~5 KB per socket.",
-        [("bytes per WebSocket session", idle_bytes("idle-ws"), False),
-         ("bytes per TCP session", idle_bytes("idle-tcp"), False),
-         ("RSS before (MiB)", lambda s: (lambda x: x["server"]["rss_before_kib"] / 1024 if x else None)(r.run(s, "idle-ws")), False),
-         ("RSS joined (MiB)", lambda s: (lambda x: x["server"]["rss_joined_kib"] / 1024 if x else None)(r.run(s, "idle-ws")), False),
-         ("errors (WebSocket)", gerr("idle-ws"), None)])
-
-    startup = json.loads((work / "startup.json").read_text()) if (work / "startup.json").exists() else {}
-    section(
-        "Start to accepting connections",
-        "Process start → first successful TCP connect to its c2s port (median over every start in the run; for "
-        "Parley, the moment its `--ephemeral` JSON line names the port, which it prints once it accepts).",
-        [("milliseconds", lambda s: median(startup.get(s, [])), False)])
-
-    decay = json.loads((work / "decay.json").read_text()) if (work / "decay.json").exists() else {}
-    add("## No decay: six identical join storms against one process")
+    # ---- Results: header
+    add("# Benchmarks: Parley, Prosody and ejabberd")
     add("")
-    storm_clients = next((run.get("clients") for run in (r.run(s, "decay-1") for s in servers) if run), None)
-    add(f"{fmt(storm_clients) if storm_clients else 'The same number of'} clients into rooms of 10 per storm (closed "
-        "loop, 100 in flight), all leaving after each storm, on a freshly started process; RSS read 2 s after the "
-        "clients left. Storms are long enough (seconds, not a fraction of one) that a passing slowdown of this shared "
-        "VM does not decide a storm's rate; the per-CPU-second rates are shown too.")
+    add(f"Written by {run_name} (run took {meta.get('elapsed_s', 0) / 60:.1f} min); Prosody {meta.get('prosody', '?')}, "
+        f"ejabberd {meta.get('ejabberd', '?')}, on {meta.get('cpu', '?')}, {meta.get('cores', '?')}. "
+        "Every figure comes from `parley load` (Docs/Load.md) against a server on loopback, the server pinned to one "
+        "core and the generator to the other. **Per server CPU-second** = operations ÷ the server process's CPU time "
+        "(user + system, all threads) over the phase. Ratio columns: Parley ÷ other for rates, other ÷ Parley for "
+        "latencies (above 1× means Parley is better). This VM's speed moves by ±20% from minute to minute: compare "
+        f"ratios measured in the same run. How each figure is measured, the server configurations, the machine "
+        f"calibration, the VM steal of every run, Parley's profiles and every command are in "
+        f"[{METHOD_NAME}]({METHOD_NAME}).")
     add("")
-    add("| server | idle RSS MiB | storm rates, joins/s | worst ÷ first | joins per server CPU-s | worst ÷ first | RSS after each storm, MiB | final RSS ÷ idle |")
-    add("|---|---|---|---|---|---|---|---|")
-    for s in servers:
-        d = decay.get(s)
-        if not d or not d.get("rates"):
-            add(f"| {NAMES[s]} | – | – | – | – | – | – | – |")
-            continue
-        rates, cpu_rates = d["rates"], d.get("per_cpu") or []
-        first = rates[0] or None
-        first_cpu = cpu_rates[0] if cpu_rates and cpu_rates[0] else None
-        add(f"| {NAMES[s]} | {d['idle_rss_kib'] / 1024:.1f} | {', '.join(f'{x:,.0f}' for x in rates)} | "
-            f"{(min(rates) / first) if first else 0:.2f} | {', '.join(f'{x:,.0f}' for x in cpu_rates)} | "
-            f"{(min(cpu_rates) / first_cpu) if first_cpu else 0:.2f} | "
-            f"{', '.join(f'{x / 1024:.1f}' for x in d['rss_after_kib'])} | "
-            f"{d['rss_after_kib'][-1] / d['idle_rss_kib']:.2f} |")
-    add("")
-    counted = instruction_storms(work)
-    if counted:
-        add(f"**Parley's storms counted in instructions.** The same storms, a tenth the size (closed loop, 20 in flight), against "
-            "one Parley process under callgrind, which counts the instructions the process executes (user space, all "
-            "threads; leaves included). Instructions per join, storm by storm: "
-            f"{', '.join(f'{x:,.0f}' for x in counted)}; **last ÷ first {counted[-1] / counted[0]:.3f}**, highest ÷ "
-            f"first {max(counted) / counted[0]:.3f}. A count does not move with the VM's neighbours, so a process "
-            "doing more work per join as it ages would show here even when the rates above cannot resolve it.")
-        add("")
-
-    unpinned_runs = r.runs("parley", "unpinned")
-    unpinned = sorted(unpinned_runs, key=lambda run: (phase(run) or {}).get("rate") or 0)[len(unpinned_runs) // 2] \
-        if unpinned_runs else None
-    pinned_rate = median_join("parley", "rate")
-    add("## Parley unpinned")
-    add("")
-    if unpinned:
-        p = phase(unpinned)
-        gen_util = p["generator_cpu_seconds"] / p["seconds"] if p and p.get("seconds") else None
-        srv = unpinned.get("server") or {}
-        srv_util = (p.get("server_cpu_seconds") or 0) / p["seconds"] if p and p.get("seconds") else None
-        rates = ", ".join(fmt((phase(run) or {}).get("rate")) for run in unpinned_runs)
-        add(f"The same join storm with neither process pinned and `event_loops: 0` (one loop per core), "
-            f"{len(unpinned_runs)} runs ({rates} joins/s): median {fmt(p['rate'])} joins/s against {fmt(pinned_rate)} "
-            f"pinned (median), **{ratio(p['rate'], pinned_rate)}**. During the median run the generator used "
-            f"{gen_util:.2f} cores and Parley {srv_util:.2f} cores of the 2 available." if gen_util is not None and srv_util is not None else "")
-        pinned_server_us = 1e6 / median_join("parley", "operations_per_server_cpu_second") \
-            if median_join("parley", "operations_per_server_cpu_second") else None
-        pinned_gen_us = median_join("parley", "generator_microseconds_per_operation")
-        if pinned_server_us and pinned_gen_us:
-            ceiling = 2e6 / (pinned_server_us + pinned_gen_us)
-            add("")
-            add(f"Ceiling on this machine: with both processes sharing its 2 cores, a join costs {pinned_server_us:,.0f} µs "
-                f"of server CPU and {pinned_gen_us:,.0f} µs of generator CPU at the pinned efficiency, so the two cores "
-                f"allow at most {ceiling:,.0f} joins/s, **{ceiling / pinned_rate:.2f}×** the pinned rate, even with perfect "
-                f"scaling across event loops.")
-        add("")
-    else:
-        add("Not run.")
-        add("")
 
     # ---- Targets
-    add("## Targets (issue 5, point 5)")
-    add("")
     targets = []
-    join_cpu = median_join("parley", "operations_per_server_cpu_second")
-    prosody_cpu = median_join("prosody", "operations_per_server_cpu_second")
-    ejabberd_cpu = median_join("ejabberd", "operations_per_server_cpu_second")
 
     def target(name, value_text, met):
         targets.append((name, value_text, "met" if met else ("missed" if met is not None else "not measured")))
 
+    join_cpu = median_join("parley", "operations_per_server_cpu_second")
+    prosody_cpu = median_join("prosody", "operations_per_server_cpu_second")
+    ejabberd_cpu = median_join("ejabberd", "operations_per_server_cpu_second")
     target("login + join, rooms of 10, plain TCP ≥ 5,000 joins per server CPU-second", fmt(join_cpu),
            join_cpu >= 5000 if join_cpu else None)
     target("… ≥ 4× Prosody per CPU-second", ratio(join_cpu, prosody_cpu),
@@ -583,8 +305,7 @@ def write_report(work: Path, out: Path) -> None:
            (join_cpu / ejabberd_cpu >= 4) if join_cpu and ejabberd_cpu else None)
     tls = per_cpu(r.run("parley", "starttls"))
     target("STARTTLS ≥ 2,000 joins per server CPU-second",
-           fmt(tls) + (f" (this machine's ceiling with its OpenSSL: {fmt(tls_ceiling)}, see Machine calibration)"
-                       if tls and tls_ceiling else ""),
+           fmt(tls) + (f" (this machine's ceiling with its OpenSSL: {fmt(tls_ceiling)})" if tls and tls_ceiling else ""),
            tls >= 2000 if tls else None)
     p99 = g("open1000", "latency.p99")("parley")
     target("join latency p99 ≤ 10 ms at 1,000 joins/s offered", f"{ms(p99)} ms" if p99 is not None else "–",
@@ -614,63 +335,466 @@ def write_report(work: Path, out: Path) -> None:
         target("no decay: RSS back within 10% of idle after the clients leave", f"{back:.2f} × idle", back <= 1.10)
     else:
         target("no decay", "–", None)
-    if unpinned:
+    unpinned_runs = r.runs("parley", "unpinned")
+    unpinned = sorted(unpinned_runs, key=lambda run: (phase(run) or {}).get("rate") or 0)[len(unpinned_runs) // 2] \
+        if unpinned_runs else None
+    pinned_rate = median_join("parley", "rate")
+    if unpinned and pinned_rate:
         up = phase(unpinned)["rate"]
-        target("unpinned join rate ≥ 1.6× pinned", ratio(up, pinned_rate), (up / pinned_rate >= 1.6) if pinned_rate else None)
+        target("unpinned join rate ≥ 1.6× pinned", ratio(up, pinned_rate), up / pinned_rate >= 1.6)
+    else:
+        target("unpinned join rate ≥ 1.6× pinned", "–", None)
     gen = median_join("parley", "generator_microseconds_per_operation")
     client_floor = (calib.get("client_floor") or {}).get("us_per_login_join")
     target("generator ≤ 50 µs of its own CPU per plain-TCP login+join", f"{fmt(gen)} µs "
            f"(user {fmt(median_join('parley', 'generator_user_microseconds_per_operation'))} µs)"
-           + (f"; the simplest C client spends {fmt(client_floor)} µs here (Machine calibration)" if client_floor else "")
+           + (f"; the simplest C client spends {fmt(client_floor)} µs here" if client_floor else "")
            if gen else "–",
            gen <= 50 if gen else None)
+    add("## Targets (issue 5, point 5)")
+    add("")
     add("| target | measured | |")
     add("|---|---|---|")
     for name, value, verdict in targets:
         add(f"| {name} | {value} | **{verdict}** |")
     add("")
 
+    # ---- Results: tables
+    add("## Results")
+    add("")
+    n_rounds = max((len(v) for v in rounds.values()), default=0)
+    add(f"### Login and join storms (plain TCP, closed loop, 100 in flight; joins: rooms of 10, median of {n_rounds} "
+        "interleaved rounds)")
+    add("")
+    results.extend(table.lines([
+        ("logins per server CPU-second", g("login", "operations_per_server_cpu_second"), True),
+        ("logins per second (wall)", g("login", "rate"), True),
+        ("login p99 ms", g("login", "latency.p99"), False),
+        ("joins per server CPU-second", lambda s: median_join(s, "operations_per_server_cpu_second"), True),
+        ("joins per second (wall)", lambda s: median_join(s, "rate"), True),
+        ("join p50 ms", lambda s: median_join(s, "latency.p50"), False),
+        ("join p99 ms", lambda s: median_join(s, "latency.p99"), False),
+        ("presences delivered per server CPU-second", lambda s: median_join(s, "deliveries_per_server_cpu_second"), True),
+        ("generator µs per login+join (user+system)", lambda s: median_join(s, "generator_microseconds_per_operation"),
+         None),
+    ]))
+    add("")
+    if any(rounds.values()):
+        parts = [f"{NAMES[server]} {', '.join(fmt(x) for x in values)}" for server, values in rounds.items() if values]
+        line = "Joins per server CPU-second, round by round: " + "; ".join(parts) + "."
+        for server in servers:
+            if server != "parley" and rounds.get(server) and len(rounds[server]) == len(rounds.get("parley", [])):
+                line += f" Parley ÷ {NAMES[server]} per round: " + ", ".join(
+                    f"{a / b:.2f}×" if a and b else "–" for a, b in zip(rounds["parley"], rounds[server])) + "."
+        add(line)
+        add("")
+
+    add("### Other transports and the Jitsi join (rooms of 10)")
+    add("")
+    results.extend(table.lines([
+        ("STARTTLS joins per server CPU-second", g("starttls", "operations_per_server_cpu_second"), True),
+        ("STARTTLS join p99 ms", g("starttls", "latency.p99"), False),
+        ("WebSocket joins per server CPU-second", g("websocket", "operations_per_server_cpu_second"), True),
+        ("WebSocket join p99 ms", g("websocket", "latency.p99"), False),
+        ("BOSH joins per server CPU-second", g("bosh", "operations_per_server_cpu_second"), True),
+        ("BOSH join p99 ms", g("bosh", "latency.p99"), False),
+        ("Jitsi joins (conference IQ + join) per server CPU-second", g("jitsi", "operations_per_server_cpu_second"), True),
+        ("Jitsi join p99 ms", g("jitsi", "latency.p99"), False),
+    ]))
+    add("")
+    open_clients = next((run.get("clients") for run in (r.run(s, "open1000") for s in servers) if run), None)
+    add(f"### Open loop: 1,000 joins per second offered ({fmt(open_clients) if open_clients else '–'} clients, rooms "
+        "of 10)")
+    add("")
+    results.extend(table.lines([
+        ("joins per second achieved", g("open1000", "rate"), True),
+        ("join p50 ms", g("open1000", "latency.p50"), False),
+        ("join p99 ms", g("open1000", "latency.p99"), False),
+        ("join max ms", g("open1000", "latency.max"), False),
+        ("session p99 ms (scheduled start → joined)", g("open1000", "session_latency.p99"), False),
+    ]))
+    add("")
+    fan_updates = next((run.get("updates") for run in (r.run(s, "fanout") for s in servers) if run), None)
+    add(f"### Big room and presence fan-out (one room filled to 500; 2 rooms of 50, {fan_updates or '–'} updates each)")
+    add("")
+    results.extend(table.lines([
+        ("fill: joins per second (wall)", g("fill500", "rate"), True),
+        ("fill: join p99 ms", g("fill500", "latency.p99"), False),
+        ("fan-out: delivered presences per server CPU-second", g("fanout", "deliveries_per_server_cpu_second", "fanout"),
+         True),
+        ("fan-out: update → echo p99 ms", g("fanout", "latency.p99", "fanout"), False),
+        ("fan-out, Jitsi-sized presences: delivered per server CPU-second",
+         g("fanout-jitsi", "deliveries_per_server_cpu_second", "fanout"), True),
+        ("fan-out, Jitsi-sized presences: update → echo p99 ms", g("fanout-jitsi", "latency.p99", "fanout"), False),
+    ]))
+    add("")
+
+    # ---- XEP-0198
+    sm_servers = [s for s in servers if r.runs(s, "sm-join-off") or r.runs(s, "sm-join-on")]
+    if sm_servers:
+        sm_rounds = max(len(r.runs(s, "sm-join-on")) for s in sm_servers)
+        add(f"### XEP-0198 off and on (join storm and fan-out as above; median of {sm_rounds} interleaved rounds)")
+        add("")
+        add("With `--stream-management` every client enables stream management with resumption after bind and "
+            "answers each `<r/>` (the servers ask every 5 stanzas), as Jitsi's web client does.")
+        add("")
+        sm_table = Table(sm_servers)
+        join_key, fan_key = "operations_per_server_cpu_second", "deliveries_per_server_cpu_second"
+
+        def on_off(prefix, key, phase_name=None):
+            def get(server):
+                off = median_of(f"{prefix}-off", key, phase_name)(server)
+                on = median_of(f"{prefix}-on", key, phase_name)(server)
+                return f"{on / off:.2f}×" if on and off else "–"
+            return get
+        results.extend(sm_table.lines([
+            ("joins per server CPU-second, XEP-0198 off", median_of("sm-join-off", join_key), True),
+            ("joins per server CPU-second, XEP-0198 on", median_of("sm-join-on", join_key), True),
+            ("join: on ÷ off", on_off("sm-join", join_key), None),
+            ("fan-out deliveries per server CPU-second, off", median_of("sm-fanout-off", fan_key, "fanout"), True),
+            ("fan-out deliveries per server CPU-second, on", median_of("sm-fanout-on", fan_key, "fanout"), True),
+            ("fan-out: on ÷ off", on_off("sm-fanout", fan_key, "fanout"), None),
+            ("fan-out update → echo p99 ms, on", median_of("sm-fanout-on", "latency.p99", "fanout"), False),
+        ]))
+        add("")
+        parts = []
+        for s in sm_servers:
+            for prefix, key, phase_name in (("sm-join", join_key, None), ("sm-fanout", fan_key, "fanout")):
+                for setting in ("off", "on"):
+                    values = [dig(phase(run, phase_name), key) for run in r.runs(s, f"{prefix}-{setting}")]
+                    parts.append(f"{NAMES[s]} {prefix[3:]} {setting} {', '.join(fmt(v) for v in values)}")
+        acks = [run.get("stream_management_acks") or 0 for s in sm_servers for run in r.runs(s, "sm-fanout-on")]
+        add("Round by round: " + "; ".join(parts) + "."
+            + (f" Acks sent per fan-out run with XEP-0198 on: {', '.join(fmt(a) for a in acks)}." if acks else ""))
+        add("")
+
+    # ---- Memory, start
+    add("### Memory and start-up")
+    add("")
+    results.extend(table.lines([
+        ("bytes per idle joined WebSocket session", idle_bytes("idle-ws"), False),
+        ("bytes per idle joined TCP session", idle_bytes("idle-tcp"), False),
+        ("RSS with the WebSocket sessions joined, MiB",
+         lambda s: (lambda x: x["server"]["rss_joined_kib"] / 1024 if x and x.get("server") else None)(r.run(s, "idle-ws")),
+         False),
+        ("process start → accepting connections, ms (median)", lambda s: median(startup.get(s, [])), False),
+    ]))
+    add("")
+
+    # ---- Decay
+    storm_clients = next((run.get("clients") for run in (r.run(s, "decay-1") for s in servers) if run), None)
+    add(f"### No decay: six join storms of {fmt(storm_clients) if storm_clients else '–'} clients against one process")
+    add("")
+    add("| server | idle RSS MiB | joins/s per storm | worst ÷ first | joins per server CPU-s | worst ÷ first | RSS after each storm, MiB | final RSS ÷ idle |")
+    add("|---|---|---|---|---|---|---|---|")
+    for s in servers:
+        d = decay.get(s)
+        if not d or not d.get("rates"):
+            add(f"| {NAMES[s]} | – | – | – | – | – | – | – |")
+            continue
+        rates, cpu_rates = d["rates"], d.get("per_cpu") or []
+        first = rates[0] or None
+        first_cpu = cpu_rates[0] if cpu_rates and cpu_rates[0] else None
+        add(f"| {NAMES[s]} | {d['idle_rss_kib'] / 1024:.1f} | {', '.join(f'{x:,.0f}' for x in rates)} | "
+            f"{(min(rates) / first) if first else 0:.2f} | {', '.join(f'{x:,.0f}' for x in cpu_rates)} | "
+            f"{(min(cpu_rates) / first_cpu) if first_cpu else 0:.2f} | "
+            f"{', '.join(f'{x / 1024:.1f}' for x in d['rss_after_kib'])} | "
+            f"{d['rss_after_kib'][-1] / d['idle_rss_kib']:.2f} |")
+    add("")
+    if counted:
+        add(f"Parley's storms under callgrind (a tenth the size): instructions per join {', '.join(f'{x:,.0f}' for x in counted)}; "
+            f"**last ÷ first {counted[-1] / counted[0]:.3f}**, highest ÷ first {max(counted) / counted[0]:.3f}.")
+        add("")
+
+    # ---- Unpinned
+    if unpinned:
+        p = phase(unpinned)
+        rates_text = ", ".join(fmt((phase(run) or {}).get("rate")) for run in unpinned_runs)
+        gen_util = p["generator_cpu_seconds"] / p["seconds"] if p.get("seconds") else 0
+        srv_util = (p.get("server_cpu_seconds") or 0) / p["seconds"] if p.get("seconds") else 0
+        add(f"**Parley unpinned** (`event_loops: 0`, neither process pinned), {len(unpinned_runs)} join storms "
+            f"({rates_text} joins/s): median {fmt(p['rate'])} against {fmt(pinned_rate)} pinned, "
+            f"**{ratio(p['rate'], pinned_rate)}**; in the median run the generator used {gen_util:.2f} cores and "
+            f"Parley {srv_util:.2f}.")
+        pinned_server_us = 1e6 / join_cpu if join_cpu else None
+        if pinned_server_us and gen and pinned_rate:
+            ceiling = 2e6 / (pinned_server_us + gen)
+            add(f"Two cores shared by both allow at most {ceiling:,.0f} joins/s at the pinned costs ({pinned_server_us:,.0f} µs "
+                f"server + {gen:,.0f} µs generator per join), {ceiling / pinned_rate:.2f}× the pinned rate.")
+        add("")
+
+    # ---- Engines
+    engine_runs = {e: {kind: r.runs("parley", f"engine-{kind}-{e}") for kind in ("join", "fanout")} for e in ("raw", "nio")}
+    if any(engine_runs[e]["join"] for e in engine_runs):
+        def per_delivery(run):
+            p = phase(run, "fanout")
+            return p["generator_cpu_seconds"] * 1e6 / p["deliveries"] if p and p.get("deliveries") else None
+
+        def engine_value(e, kind, key=None, fn=None):
+            values = [fn(run) if fn else dig(phase(run, "fanout" if kind == "fanout" else None), key)
+                      for run in engine_runs[e][kind]]
+            return median(values), values
+
+        rows = [
+            ("generator µs per login+join (user+system)", "join", "generator_microseconds_per_operation", None),
+            ("… user µs", "join", "generator_user_microseconds_per_operation", None),
+            ("… system µs", "join", "generator_system_microseconds_per_operation", None),
+            ("joins per second (wall)", "join", "rate", None),
+            ("generator µs per fan-out delivery (user+system)", "fanout", None, per_delivery),
+            ("fan-out deliveries per second (wall)", "fanout", "deliveries_per_second", None),
+        ]
+        pairs = len(engine_runs["raw"]["join"])
+        add(f"### The generator's engines: `--engine raw` (its own epoll loop) and `nio` (SwiftNIO)")
+        add("")
+        engine_clients = (engine_runs["raw"]["join"][0] or {}).get("clients")
+        add(f"Against one pinned Parley, {pairs} alternated pairs of join storms ({fmt(engine_clients)} clients, rooms of "
+            "10, 100 in flight) and of fan-outs as above; medians, and each run. The generator's CPU (`getrusage`, "
+            "user + system) includes the kernel's loopback work for what it sends.")
+        add("")
+        add("| figure | raw | nio | nio ÷ raw | raw, each run | nio, each run |")
+        add("|---|---|---|---|---|---|")
+        for label, kind, key, fn in rows:
+            raw, raw_all = engine_value("raw", kind, key, fn)
+            nio, nio_all = engine_value("nio", kind, key, fn)
+            digits = 1 if raw is not None and raw < 100 else 0
+            add(f"| {label} | {fmt(raw, digits)} | {fmt(nio, digits)} | {ratio(nio, raw)} | "
+                f"{', '.join(fmt(v, digits) for v in raw_all)} | {', '.join(fmt(v, digits) for v in nio_all)} |")
+        add("")
+
+    # ---- Errors
+    errors = []
+    for s in servers:
+        for path in sorted((work / "results" / s).glob("*.json")):
+            report = load(path)
+            if report is None:
+                errors.append(f"{NAMES[s]} {path.stem}: no report")
+            elif report.get("errors"):
+                errors.append(f"{NAMES[s]} {path.stem}: {errors_of(report)}")
+    add("**Errors:** " + ("; ".join(errors) + "." if errors else "none in any run."))
+    add("")
+
     notes = work / "notes.md"
     if notes.exists():
         add(notes.read_text().rstrip())
         add("")
-
-    # The hand-written findings (what the profiles say about each missed target) survive a rerun, marked as
-    # belonging to the run they were written for.
     if previous_findings:
         add(FINDINGS_START)
-        add(previous_findings.strip())
+        add(previous_findings)
         add(FINDINGS_END)
         add("")
 
+    # ---- Method file
+    madd("# Benchmarks: method, configurations, calibration, profiles")
+    madd("")
+    madd(f"How the figures in [benchmarks.md](benchmarks.md) were measured, written by the same run: {run_name} "
+         f"(groups: {' '.join(groups) if groups else 'all'}).")
+    madd("")
+    madd("## Running it")
+    madd("")
+    madd("```sh")
+    madd("Scripts/bench                          # the full run (25–30 min on 2 cores): writes both files")
+    madd("Scripts/bench --quick                  # smaller runs, to check the script; report in a temporary folder")
+    madd("BENCH_SCENARIOS=\"sm engines\" Scripts/bench   # only these groups; report in the work folder")
+    madd("BENCH_SERVERS=\"parley prosody\" BENCH_SCRATCH=.build-bench BENCH_KEEP=1 Scripts/bench")
+    madd("```")
+    madd("")
+    madd("Groups, in the order they run: `interleaved` (login, join rounds, STARTTLS, the C client floor), `sm` (XEP-0198 "
+         "off and on; `BENCH_SM_SERVERS`, `BENCH_SM_REPEATS`), `engines` (`--engine raw` and `nio`; "
+         "`BENCH_ENGINE_REPEATS`), `scenarios`, `idle`, `decay`, `starts`, `unpinned`, `profiles`. Only a run of every "
+         "group writes Docs/; the Findings section of benchmarks.md and the History section here are hand-written and "
+         "kept across runs.")
+    madd("")
+    madd("## Method")
+    madd("")
+    madd("- **Pinning.** Each server runs on core 1 (`taskset -c 1`), the generator on core 0, so a per-CPU-second "
+         "figure is the server's own. Parley runs `event_loops: 1` pinned.")
+    madd("- **Per server CPU-second** = operations ÷ the server process's CPU time (user + system, all threads, "
+         "`/proc/<pid>/stat`) between the phase's edges. The kernel's loopback TCP work is charged to whichever "
+         "process sends, so each side also pays part of the other's network stack.")
+    madd("- **Interleaving.** Login, join and STARTTLS run round by round, each server in turn on a fresh process; "
+         "the XEP-0198 runs the same way, off and on alternating which goes first; the engines alternate against "
+         "one Parley. The join figures are medians over the rounds.")
+    madd("- **Noise.** The VM's host moves its speed by ±20% within minutes; every run records the steal time (the "
+         "share of both cores the host gave to other guests) and the machine's busy cores (any process: a busy "
+         "figure well above server + generator means something else ran on the machine). Compare ratios from the "
+         "same run; absolute rates only across runs at low steal.")
+    madd("- **Ratios**: Parley ÷ other for rates, other ÷ Parley for latencies; above 1× means Parley is better.")
+    madd("")
+    madd("## Scenarios")
+    madd("")
+    madd("- **Login storm:** connect, SASL ANONYMOUS, bind, leave; closed loop, 100 in flight.")
+    madd("- **Join storm:** login + join into rooms of 10, closed loop, 100 in flight; every client stays until the "
+         "last has joined. Join latency = join presence sent → own self-presence. Presences delivered are counted "
+         "until all rooms × size² arrived.")
+    madd("- **STARTTLS:** the join storm over TLS 1.3 (self-signed ECDSA P-256 certificates), 50 in flight.")
+    madd("- **Open loop:** clients start at 1,000/s whatever the server does; a slower server shows as growing "
+         "latency. Session latency = scheduled start → joined, queueing included.")
+    madd("- **Big room:** one room filled to 500, 10 in flight; each join makes the server send ~2N presences.")
+    madd("- **Fan-out:** 2 rooms of 50; once full, every occupant sends its updates, each after the echo of the "
+         "previous one; every presence delivered is counted (2 × 50 × 50 × updates expected). The Jitsi-sized "
+         "variant (`--presence jitsi`, ~1.5 KB) meets the c2s rate limits of Prosody (10 kb/s) and ejabberd "
+         "(10 KiB/s).")
+    madd("- **XEP-0198:** the join storm and the fan-out with `--stream-management`: `<enable resume='true'/>` "
+         "right after bind without waiting for `<enabled/>` (as lib-jitsi-meet), every stanza received after "
+         "`<enabled/>` counted, every `<r/>` answered with `<a h=…/>`.")
+    madd("- **Jitsi join:** the conference IQ to the focus, then the join, with Jitsi-sized presences; the generator "
+         "emulates Jicofo. Latency = conference IQ sent → own self-presence.")
+    madd("- **WebSocket, BOSH:** the join storm over RFC 7395 and XEP-0206, 50 in flight.")
+    madd("- **Memory:** clients join rooms of 10 and stay idle for the hold, each run on a fresh server; (RSS at the "
+         "end of the hold − RSS before the first connection) ÷ sessions. User-space memory only; the kernel adds "
+         "~5 KB per socket.")
+    madd("- **Start-up:** process start → first successful TCP connect to its c2s port, median over every start in "
+         "the run (Parley: the moment its `--ephemeral` JSON line names the port, printed once it accepts).")
+    madd("- **No decay:** identical join storms against one freshly started process, all clients leaving after each; "
+         "RSS read 2 s after they left. Then the same storms, a tenth the size (20 in flight), against one Parley "
+         "under callgrind, which counts the instructions it executes (user space, all threads): a count does not "
+         "move with the VM's neighbours.")
+    madd("- **Unpinned:** the join storm with neither process pinned and `event_loops: 0` (one loop per core).")
+    madd("- **Engines:** the join storm and the fan-out with `--engine raw` and `--engine nio` against one pinned "
+         "Parley; the generator's CPU per login+join and per delivered presence (`getrusage`).")
+    madd("")
+    madd("## Machine and versions")
+    madd("")
+    for key in ["cpu", "cores", "memory", "kernel", "os", "swift", "parley", "prosody", "lua", "ejabberd", "erlang", "openssl"]:
+        if key in meta:
+            madd(f"- **{key}**: {meta[key]}")
+    madd("")
+    if calib:
+        madd("## Machine calibration")
+        madd("")
+        madd(f"The issue's targets were set from figures measured on another machine, the {REFERENCE_BOX} of the "
+             "performance anchors. The same measurements here, pinned to the server's core, say how this machine's "
+             "core compares; no XMPP server is involved in the first two.")
+        madd("")
+        madd(f"| figure | this machine | {REFERENCE_BOX} | that ÷ this |")
+        madd("|---|---|---|---|")
+        for key, label in [("ecdsa_p256_signs", "`openssl speed ecdsap256`: signs per CPU-second"),
+                           ("x25519", "`openssl speed ecdhx25519`: key agreements per CPU-second")]:
+            if calib.get(key):
+                madd(f"| {label} | {fmt(calib[key])} | {fmt(REFERENCE[key])} | {REFERENCE[key] / calib[key]:.2f}× |")
+        prosody_login = per_cpu(r.run("prosody", "login"))
+        if prosody_login:
+            low, high = REFERENCE["prosody_logins"]
+            madd(f"| Prosody, anonymous logins per server CPU-second (this run's login storm) | {fmt(prosody_login)} | "
+                 f"{fmt(low)}–{fmt(high)} | {low / prosody_login:.2f}–{high / prosody_login:.2f}× |")
+        madd("")
+        if floor:
+            madd(f"**The floor under a TLS connection.** `Scripts/lib/tls-floor.c` runs {fmt(floor['handshakes'])} full "
+                 f"{floor['version']} handshakes ({floor['cipher']}, ECDSA P-256 certificate, X25519) between a server "
+                 "and a client in one process, over memory BIOs, with Parley's server settings, and times only the "
+                 f"server's calls into {floor['openssl']}: **{floor['server_us_per_handshake']:,.0f} µs per handshake** "
+                 f"(SSL_new to SSL_free) and {floor['server_us_per_record']:.1f} µs per small record.")
+            if tls_ceiling:
+                madd(f"Added to a plain login+join ({join_server_us:,.0f} µs of server CPU in this run's join storms), "
+                     f"a STARTTLS login+join cannot go past **{tls_ceiling:,.0f} per server CPU-second** here, before "
+                     "the STARTTLS round trip, the stream restart and the handshake's own segments.")
+            madd("")
+        client = calib.get("client_floor")
+        if client:
+            madd(f"**The floor under a generator.** `Scripts/lib/client-floor.c` logs in and joins {fmt(client['clients'])} "
+                 "clients against the pinned Parley, one at a time, from the generator's core: blocking sockets, no XML "
+                 "parser, fixed markers, the same stanzas as `parley load join`. It spends "
+                 f"**{client['us_per_login_join']:,.0f} µs of CPU per login+join**, {client['user_us_per_login_join']:,.0f} µs "
+                 "of it in user space: the rest is the kernel's work for the connection and its loopback segments.")
+            madd("")
+    steal, busy, order = {}, {}, {}
+    for server in servers:
+        for path in sorted((work / "results" / server).glob("*.steal"), key=lambda path: path.stat().st_mtime):
+            fields = path.read_text().split()
+            try:
+                steal.setdefault(path.stem, {})[server] = float(fields[0])
+                if len(fields) > 1:
+                    busy.setdefault(path.stem, {})[server] = float(fields[1])
+            except (ValueError, IndexError):
+                continue
+            order.setdefault(path.stem, len(order))
+    if steal:
+        madd("## VM steal time and machine load")
+        madd("")
+        madd("Per run and server: the share of both cores' time the host gave to other guests (`/proc/stat` steal; "
+             "above 5% in bold), and the cores busy on this machine during the run (any process; the server and "
+             "the generator together use at most 2).")
+        madd("")
+        madd("| run | " + " | ".join(NAMES[s] for s in servers) + " |")
+        madd("|---|" + "---|" * len(servers))
+        for name in sorted(steal, key=lambda n: order[n]):
+            cells = []
+            for server in servers:
+                value = steal[name].get(server)
+                if value is None:
+                    cells.append("–")
+                    continue
+                text = f"**{value * 100:.1f}%**" if value > 0.05 else f"{value * 100:.1f}%"
+                cores = busy.get(name, {}).get(server)
+                cells.append(text + (f", {cores:.2f} busy" if cores is not None else ""))
+            madd(f"| {name} | " + " | ".join(cells) + " |")
+        madd("")
+    madd("## Server configurations")
+    madd("")
+    madd("- **Parley**: release build, `parley serve --ephemeral` with a YAML file: hosts `meet.jitsi` (anonymous) and "
+         "`auth.meet.jitsi` (accounts), `c2s.allow_plaintext_loopback: true`, MUC `muc.meet.jitsi` with "
+         "`restrict_room_creation: false` and `focus_lock: false`, the focus proxy `focus.meet.jitsi` → "
+         "`focus@auth.meet.jitsi` (preset), `event_loops: 1` when pinned (one core), 0 (one per core) unpinned, "
+         "`log_level: warning`. XEP-0198 is always offered; it asks for an ack every 5 stanzas.")
+    madd("- **Prosody** (Debian's package) configured as docker-jitsi-meet's `prosody.cfg.lua` and `jitsi-meet.cfg.lua`: "
+         "incremental Lua GC `gc = { mode = \"incremental\"; threshold = 400; speed = 250; step_size = 13 }`, "
+         "`network_backend = \"epoll\"`, `tcp_backlog = 511`, `limits = { c2s = { rate = \"10kb/s\" } }` with "
+         "`unlimited_jids = { focus }` (docker's `limits_exception`), `c2s_stanza_size_limit = 512 KiB` (Jitsi's infra "
+         "value), modules roster, saslauth, tls, disco, limits, ping, bosh, websocket, and `smacks` on `meet.jitsi` "
+         "with `smacks_max_unacked_stanzas = 5`, `smacks_hibernation_time = 60`, `smacks_max_old_sessions = 1`; "
+         "`offline`, `register`, `s2s` disabled; anonymous `meet.jitsi`, `internal_hashed` `auth.meet.jitsi`; MUC "
+         "`muc.meet.jitsi` with `storage = \"memory\"`, `muc_room_locking = false`, `muc_room_default_public_jids = "
+         "true`, `muc_tombstones = false`, `muc_room_cache_size = 10000`, and `restrict_room_creation = false` "
+         "(docker sets true with the focus as admin; these scenarios let participants create rooms), "
+         "`c2s_require_encryption = false` and `allow_unencrypted_plain_auth = true` for plain-TCP runs, `log` at warn.")
+    madd("- **ejabberd** (Debian's package) with the equivalent: anonymous `meet.jitsi` (`sasl_anon`), internal "
+         "`auth.meet.jitsi`, `mod_muc` on `muc.meet.jitsi` (anyone creates, `history_size: 0`, `max_users` 100,000, "
+         "non-anonymous rooms, no MAM), `mod_bosh`, `ejabberd_http_ws`, STARTTLS offered, c2s shaper 10 KiB/s with "
+         "burst 20 KiB (the same limit as docker's Prosody; the focus is exempt), `backlog: 511`, `loglevel: warning`, "
+         "and BEAM started with `+sbwt none +sbwtdcpu none +sbwtdio none` so that its CPU time is work, not scheduler "
+         "busy-waiting. No `mod_stream_mgmt`: ejabberd is not in the XEP-0198 comparison.")
+    madd("- Every server process gets the generator's open-file limit (65,536): Debian's `runuser` would reset it to "
+         "1,024 through PAM.")
+    madd("- The emulated focus (`--focus-jid`) answers conference IQs; Parley routes them through its "
+         "`focus.meet.jitsi` proxy, Prosody and ejabberd (without Jitsi's `client_proxy` module) get them addressed to "
+         "`focus@auth.meet.jitsi/focus` directly.")
+    madd("")
+
     profiles = sorted((work / "profiles").glob("*.txt")) if (work / "profiles").exists() else []
     if profiles:
-        add("## Parley profiles (server side)")
-        add("")
-        add("`perf record -F 499 --call-graph dwarf -p <parley pid>` during the run named (a separate run, pinned as "
-            "above, after the measured ones). For each: time by shared object, the 25 hottest symbols by self time "
-            "(`perf report --no-children --sort dso,symbol`), and Parley's own functions by inclusive time "
-            "(`--children --dsos parley`, event-loop frames left out), demangled with `swift demangle`.")
-        add("")
+        madd("## Parley profiles (server side)")
+        madd("")
+        madd("`perf record -F 499 --call-graph dwarf -p <parley pid>` during the run named (a separate run, pinned as "
+             "above, after the measured ones). For each: time by shared object, the 25 hottest symbols by self time "
+             "(`perf report --no-children --sort dso,symbol`), and Parley's own functions by inclusive time "
+             "(`--children --dsos parley`, event-loop frames left out), demangled with `swift demangle`.")
+        madd("")
         for path in profiles:
-            add(f"### {path.stem}")
-            add("")
-            add("```")
-            add(path.read_text().rstrip())
-            add("```")
-            add("")
+            madd(f"### {path.stem}")
+            madd("")
+            madd("```")
+            madd(path.read_text().rstrip())
+            madd("```")
+            madd("")
 
-    add("## Commands")
-    add("")
-    add("Each run was `taskset -c 0 parley load …` with the server's pid for CPU and RSS; `$PORT`/`$HTTP` are the "
-        "server's ports in that run.")
-    add("")
-    add("```")
+    if previous_history:
+        madd(HISTORY_START)
+        madd(previous_history)
+        madd(HISTORY_END)
+        madd("")
+
+    madd("## Commands")
+    madd("")
+    madd("Each run was `taskset -c 0 parley load …` with the server's pid for CPU and RSS; `$PORT`/`$HTTP` are the "
+         "server's ports in that run.")
+    madd("")
+    madd("```")
     for command in commands:
-        add(command)
-    add("```")
-    add("")
-    out.write_text("\n".join(lines))
+        madd(command)
+    madd("```")
+    madd("")
+    out.write_text("\n".join(results))
+    method_out.write_text("\n".join(method))
 
 
 def main(argv: list[str]) -> None:
@@ -684,7 +808,7 @@ def main(argv: list[str]) -> None:
     elif command == "quiesce":
         quiesce(int(argv[1]), float(argv[2]) if len(argv) > 2 else 15)
     elif command == "report":
-        write_report(Path(argv[1]), Path(argv[2]))
+        write_report(Path(argv[1]), Path(argv[2]), Path(argv[3]) if len(argv) > 3 else None)
     else:
         raise SystemExit(__doc__)
 
