@@ -8,11 +8,14 @@ enum RoomEvent: Sendable {
     case occupantJoined(nick: String)
     /// An affiliation was changed through the admin IQ by an occupant or admin.
     case affiliationChanged(bareJID: JID, to: Affiliation)
+    /// An occupant is about to leave (left, kicked, banned): it is still in `occupants` (Prosody's
+    /// `muc-occupant-pre-leave`).
+    case occupantLeaving(nick: String)
 }
 
 extension RoomState {
     /// Every feature's reaction to `event`, in a fixed order.
     mutating func react(to event: RoomEvent) -> [Stanza] {
-        self.avModerationReaction(to: event)
+        self.avModerationReaction(to: event) + self.speakerStatsReaction(to: event)
     }
 }

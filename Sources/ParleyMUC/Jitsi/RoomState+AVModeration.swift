@@ -80,6 +80,8 @@ extension RoomState {
                 out.append(self.jsonMessage(self.avModeratorBody(mediaType: nil, removed: false), to: occupant.primarySession, from: component))
             }
             return out
+        case .occupantLeaving:
+            return []
         case .affiliationChanged(let bareJID, let affiliation):
             guard affiliation == .owner else { return [] }
             return self.order.compactMap { self.occupants[$0] }.filter { $0.bareJID == bareJID }.map {

@@ -256,11 +256,11 @@ extension RoomState {
         _ nick: String, statuses: [Int], extraPayload: [XMLNode] = [], actor: String? = nil, reason: String? = nil
     ) -> [Stanza] {
         guard var occupant = self.occupants[nick] else { return [] }
-        var out: [Stanza] = []
+        var out = self.react(to: .occupantLeaving(nick: nick))
         occupant.role = .none
         occupant.payload = extraPayload
         if actor == nil && reason == nil {
-            out = self.broadcast(occupant, type: "unavailable", statuses: statuses)
+            out += self.broadcast(occupant, type: "unavailable", statuses: statuses)
         } else {
         for session in self.allSessions {
             let isSelf = occupant.sessions.contains(session)

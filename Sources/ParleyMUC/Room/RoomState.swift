@@ -32,6 +32,10 @@ public struct RoomState: Sendable {
     let joinPolicies: JoinPolicies
     /// Jitsi's audio/video moderation of this room (`RoomState+AVModeration`).
     public internal(set) var avModerationState = AVModeration()
+    /// Jitsi's speaker statistics of this room (`RoomState+SpeakerStats`).
+    public internal(set) var speakerStatsState = SpeakerStats()
+    /// The time of the stanza being handled, in milliseconds since 1970: the room has no clock of its own.
+    var clockMillis: Int64 = 0
 
     public init(
         jid: JID, service: MUCServiceConfiguration, meetingID: String, createdMillis: Int64, iqSecret: [UInt8],
@@ -52,6 +56,7 @@ public struct RoomState: Sendable {
     /// Handles one stanza addressed to the room or to one of its occupants. `now` stamps history.
     public mutating func handle(_ stanza: Stanza, nowMillis: Int64 = 0) -> [Stanza] {
         guard !self.destroyed, stanza.from != nil else { return [] }
+        self.clockMillis = nowMillis
         switch stanza.kind {
         case .presence: return self.handlePresence(stanza)
         case .message: return self.handleMessage(stanza, nowMillis: nowMillis)

@@ -34,6 +34,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Jitsi's audio/video moderation component (`avmoderation.meet.jitsi`), the sender of the notices this
     /// service's rooms make; nil when off.
     public var avModerationComponent: JID?
+    /// Jitsi's speaker statistics component (`speakerstats.meet.jitsi`), the sender of the totals this service's
+    /// rooms give joiners; nil when off (no statistics are kept).
+    public var speakerStatsComponent: JID?
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 
