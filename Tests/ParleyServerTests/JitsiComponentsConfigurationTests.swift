@@ -9,6 +9,7 @@ import Testing
         let preset = ServerConfiguration.jitsiPreset
         #expect(preset.endConference == .init(domain: "endconference.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.avModeration == .init(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(preset.speakerStats == .init(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi"))
         let running = XMPPServer.Configuration(preset)
         #expect(running.endConference?.domain == "endconference.meet.jitsi")
         #expect(running.endConference?.muc == "muc.meet.jitsi")
@@ -17,8 +18,9 @@ import Testing
 
     @Test func theSectionsRenameOrTurnThemOff() throws {
         let off = try ConfigurationLoader.load(
-            yaml: "end_conference: null\nav_moderation: null\n", path: "off.yaml", environment: [:])
-        #expect(off.endConference == nil && off.avModeration == nil)
+            yaml: "end_conference: null\nav_moderation: null\nspeaker_stats: null\n", path: "off.yaml", environment: [:])
+        #expect(off.endConference == nil && off.avModeration == nil && off.speakerStats == nil)
+        #expect(XMPPServer.Configuration(off).speakerStats == nil)
         #expect(XMPPServer.Configuration(off).endConference == nil && XMPPServer.Configuration(off).avModeration == nil)
         let renamed = try ConfigurationLoader.load(
             yaml: "end_conference:\n  domain: end.meet.jitsi\nav_moderation:\n  domain: av.meet.jitsi\n",
@@ -34,6 +36,7 @@ import Testing
             ("end_conference:\n  domian: end.meet.jitsi\n", "end_conference.domian"),
             ("av_moderation:\n  domain: endconference.meet.jitsi\n", "av_moderation.domain"),
             ("av_moderation:\n  muc: conference.meet.jitsi\n", "av_moderation.muc"),
+            ("speaker_stats:\n  domain: avmoderation.meet.jitsi\n", "speaker_stats.domain"),
         ]
         for (yaml, key) in cases {
             let outcome = ConfigurationLoader.parse(yaml: yaml, path: "bad.yaml", environment: [:])
@@ -45,6 +48,7 @@ import Testing
         let (on, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["XMPP_DOMAIN": "meet.example.org"])
         #expect(on.endConference == .init(domain: "endconference.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.avModeration == .init(domain: "avmoderation.meet.example.org", muc: "muc.meet.example.org"))
+        #expect(on.speakerStats == .init(domain: "speakerstats.meet.example.org", muc: "muc.meet.example.org"))
         let (off, _) = JitsiEnvironment.apply(
             to: .jitsiPreset, environment: ["ENABLE_END_CONFERENCE": "0", "ENABLE_AV_MODERATION": "false"])
         #expect(off.endConference == nil && off.avModeration == nil)

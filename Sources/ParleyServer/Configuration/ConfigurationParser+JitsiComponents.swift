@@ -1,7 +1,7 @@
 import ParleyCore
 import Yams
 
-/// The `end_conference` and `av_moderation` sections.
+/// The `end_conference`, `av_moderation` and `speaker_stats` sections.
 extension ConfigurationParser {
     static let jitsiComponentKeys = ["domain", "muc"]
 
@@ -14,7 +14,10 @@ extension ConfigurationParser {
         var component = preset
         self.assign(fields, "domain", to: &component.domain, self.domain)
         self.assign(fields, "muc", to: &component.muc, self.domain)
-        let taken = [configuration.focusProxy?.domain, configuration.endConference?.domain, configuration.avModeration?.domain]
+        let taken = [
+            configuration.focusProxy?.domain, configuration.endConference?.domain, configuration.avModeration?.domain,
+            configuration.speakerStats?.domain,
+        ]
         if configuration.hosts.contains(where: { $0.domain == component.domain })
             || configuration.muc.contains(where: { $0.domain == component.domain })
             || taken.contains(component.domain) && component.domain != preset.domain

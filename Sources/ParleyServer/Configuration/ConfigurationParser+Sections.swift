@@ -11,7 +11,8 @@ extension ConfigurationParser {
             "",
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
-                "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "http",
+                "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
+                "http",
                 "room_names",
                 "external_services",
             ]
@@ -33,6 +34,7 @@ extension ConfigurationParser {
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
         ("end_conference", ConfigurationParser.jitsiComponentKeys),
         ("av_moderation", ConfigurationParser.jitsiComponentKeys),
+        ("speaker_stats", ConfigurationParser.jitsiComponentKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
@@ -108,6 +110,13 @@ extension ConfigurationParser {
                 configuration: configuration)
         {
             configuration.avModeration = component
+        }
+        if let node = fields["speaker_stats"],
+            let component = self.parseJitsiComponent(
+                node, keyPath: "speaker_stats", preset: ServerConfiguration.jitsiSpeakerStats,
+                configuration: configuration)
+        {
+            configuration.speakerStats = component
         }
         if let node = fields["room_names"] {
             configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")

@@ -79,6 +79,7 @@ public enum JitsiEnvironment {
         // docker's ENABLE_AV_MODERATION (on unless 0/false): avmoderation.<XMPP_DOMAIN> on the conference MUC.
         let avModerationOff = ["0", "false", "no", "off"].contains(value("ENABLE_AV_MODERATION")?.lowercased() ?? "")
         c.avModeration = avModerationOff ? nil : .init(domain: "avmoderation.\(domain)", muc: mucDomain)
+        c.speakerStats = .init(domain: "speakerstats.\(domain)", muc: mucDomain)
         let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
         c.externalServices = externalServices
         notes += externalServiceNotes

@@ -51,6 +51,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var endConference: JitsiComponent? = ServerConfiguration.jitsiEndConference
     /// Jitsi's audio/video moderation component (`mod_av_moderation_component`); nil when off.
     public var avModeration: JitsiComponent? = ServerConfiguration.jitsiAVModeration
+    /// Jitsi's speaker statistics component (`mod_speakerstats_component`); nil when off.
+    public var speakerStats: JitsiComponent? = ServerConfiguration.jitsiSpeakerStats
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

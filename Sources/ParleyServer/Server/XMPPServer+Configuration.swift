@@ -62,6 +62,8 @@ extension XMPPServer {
         public var endConference: (domain: String, muc: String)?
         /// Jitsi's audio/video moderation component: its domain and the MUC service whose rooms it moderates.
         public var avModeration: (domain: String, muc: String)?
+        /// Jitsi's speaker statistics component: its domain and the MUC service whose rooms it counts.
+        public var speakerStats: (domain: String, muc: String)?
         /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.
         public var externalServices: ExternalServiceDiscovery?
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.

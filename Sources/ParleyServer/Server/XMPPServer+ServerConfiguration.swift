@@ -50,6 +50,7 @@ extension XMPPServer.Configuration {
         self.focusProxy = file.focusProxy.map { ($0.domain, $0.target) }
         self.endConference = file.endConference.map { ($0.domain, $0.muc) }
         self.avModeration = file.avModeration.map { ($0.domain, $0.muc) }
+        self.speakerStats = file.speakerStats.map { ($0.domain, $0.muc) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])
     }

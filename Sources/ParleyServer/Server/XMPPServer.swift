@@ -59,6 +59,9 @@ public final class XMPPServer: Sendable {
         for var muc in configuration.mucServices {
             // The rooms send the audio/video moderation notices from the component's domain.
             if let av = configuration.avModeration, av.muc == muc.domain { muc.avModerationComponent = try? JID(av.domain) }
+            if let stats = configuration.speakerStats, stats.muc == muc.domain {
+                muc.speakerStatsComponent = try? JID(stats.domain)
+            }
             let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
@@ -68,6 +71,9 @@ public final class XMPPServer: Sendable {
         }
         if let av = configuration.avModeration, let service = mucServices[av.muc] {
             domainHandlers[av.domain] = AVModerationComponent(domain: av.domain, rooms: ConferenceRooms(service: service))
+        }
+        if let stats = configuration.speakerStats, let service = mucServices[stats.muc] {
+            domainHandlers[stats.domain] = SpeakerStatsComponent(domain: stats.domain, service: service)
         }
         if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
             domainHandlers[proxy.domain] = FocusProxy(domain: domain, target: proxy.target.bare, roomNamePolicy: configuration.roomNamePolicy)
