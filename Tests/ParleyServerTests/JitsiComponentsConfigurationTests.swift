@@ -10,6 +10,7 @@ import Testing
         #expect(preset.endConference == .init(domain: "endconference.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.avModeration == .init(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.speakerStats == .init(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(preset.polls == .init(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi"))
         let running = XMPPServer.Configuration(preset)
         #expect(running.endConference?.domain == "endconference.meet.jitsi")
         #expect(running.endConference?.muc == "muc.meet.jitsi")
@@ -37,6 +38,7 @@ import Testing
             ("av_moderation:\n  domain: endconference.meet.jitsi\n", "av_moderation.domain"),
             ("av_moderation:\n  muc: conference.meet.jitsi\n", "av_moderation.muc"),
             ("speaker_stats:\n  domain: avmoderation.meet.jitsi\n", "speaker_stats.domain"),
+            ("polls:\n  muc: nowhere.meet.jitsi\n", "polls.muc"),
         ]
         for (yaml, key) in cases {
             let outcome = ConfigurationLoader.parse(yaml: yaml, path: "bad.yaml", environment: [:])
@@ -49,6 +51,9 @@ import Testing
         #expect(on.endConference == .init(domain: "endconference.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.avModeration == .init(domain: "avmoderation.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.speakerStats == .init(domain: "speakerstats.meet.example.org", muc: "muc.meet.example.org"))
+        #expect(on.polls == .init(domain: "polls.meet.example.org", muc: "muc.meet.example.org"))
+        let (noPolls, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["DISABLE_POLLS": "1"])
+        #expect(noPolls.polls == nil && noPolls.speakerStats != nil)
         let (off, _) = JitsiEnvironment.apply(
             to: .jitsiPreset, environment: ["ENABLE_END_CONFERENCE": "0", "ENABLE_AV_MODERATION": "false"])
         #expect(off.endConference == nil && off.avModeration == nil)

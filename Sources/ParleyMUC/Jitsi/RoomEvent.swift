@@ -16,6 +16,6 @@ enum RoomEvent: Sendable {
 extension RoomState {
     /// Every feature's reaction to `event`, in a fixed order.
     mutating func react(to event: RoomEvent) -> [Stanza] {
-        self.avModerationReaction(to: event) + self.speakerStatsReaction(to: event)
+        self.avModerationReaction(to: event) + self.speakerStatsReaction(to: event) + self.pollsReaction(to: event)
     }
 }

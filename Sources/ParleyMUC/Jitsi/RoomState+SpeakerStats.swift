@@ -65,12 +65,7 @@ extension RoomState {
         case .occupantLeaving(let nick):
             guard let occupant = self.occupants[nick], self.speakerStatsState.entries[occupant.jid] != nil else { return [] }
             self.speakerStatsState.entries[occupant.jid]?.setDominant(false, silent: false, at: self.clockMillis)
-            let displayName = occupant.payload.lazy.compactMap { node -> String? in
-                guard case .element(let e) = node, e.name == "nick", e.namespace == "http://jabber.org/protocol/nick"
-                else { return nil }
-                return e.text
-            }.first
-            self.speakerStatsState.entries[occupant.jid]?.displayName = displayName
+            self.speakerStatsState.entries[occupant.jid]?.displayName = Self.displayName(of: occupant)
             return []
         case .affiliationChanged:
             return []

@@ -34,6 +34,8 @@ public struct RoomState: Sendable {
     public internal(set) var avModerationState = AVModeration()
     /// Jitsi's speaker statistics of this room (`RoomState+SpeakerStats`).
     public internal(set) var speakerStatsState = SpeakerStats()
+    /// Jitsi's polls of this room (`RoomState+Polls`).
+    public internal(set) var pollsState = Polls()
     /// The time of the stanza being handled, in milliseconds since 1970: the room has no clock of its own.
     var clockMillis: Int64 = 0
 

@@ -37,6 +37,8 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Jitsi's speaker statistics component (`speakerstats.meet.jitsi`), the sender of the totals this service's
     /// rooms give joiners; nil when off (no statistics are kept).
     public var speakerStatsComponent: JID?
+    /// Jitsi's polls component (`polls.meet.jitsi`), the sender of this service's rooms' poll messages; nil when off.
+    public var pollsComponent: JID?
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 

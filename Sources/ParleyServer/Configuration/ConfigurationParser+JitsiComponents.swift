@@ -1,7 +1,7 @@
 import ParleyCore
 import Yams
 
-/// The `end_conference`, `av_moderation` and `speaker_stats` sections.
+/// The `end_conference`, `av_moderation`, `speaker_stats` and `polls` sections.
 extension ConfigurationParser {
     static let jitsiComponentKeys = ["domain", "muc"]
 
@@ -16,7 +16,7 @@ extension ConfigurationParser {
         self.assign(fields, "muc", to: &component.muc, self.domain)
         let taken = [
             configuration.focusProxy?.domain, configuration.endConference?.domain, configuration.avModeration?.domain,
-            configuration.speakerStats?.domain,
+            configuration.speakerStats?.domain, configuration.polls?.domain,
         ]
         if configuration.hosts.contains(where: { $0.domain == component.domain })
             || configuration.muc.contains(where: { $0.domain == component.domain })

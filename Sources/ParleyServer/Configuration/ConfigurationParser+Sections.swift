@@ -12,7 +12,7 @@ extension ConfigurationParser {
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
-                "http",
+                "polls", "http",
                 "room_names",
                 "external_services",
             ]
@@ -35,6 +35,7 @@ extension ConfigurationParser {
         ("end_conference", ConfigurationParser.jitsiComponentKeys),
         ("av_moderation", ConfigurationParser.jitsiComponentKeys),
         ("speaker_stats", ConfigurationParser.jitsiComponentKeys),
+        ("polls", ConfigurationParser.jitsiComponentKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
@@ -117,6 +118,12 @@ extension ConfigurationParser {
                 configuration: configuration)
         {
             configuration.speakerStats = component
+        }
+        if let node = fields["polls"],
+            let component = self.parseJitsiComponent(
+                node, keyPath: "polls", preset: ServerConfiguration.jitsiPolls, configuration: configuration)
+        {
+            configuration.polls = component
         }
         if let node = fields["room_names"] {
             configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")

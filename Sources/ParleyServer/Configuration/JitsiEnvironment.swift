@@ -11,7 +11,7 @@ public enum JitsiEnvironment {
         "XMPP_RECORDER_DOMAIN", "XMPP_HIDDEN_DOMAIN", "JICOFO_AUTH_USER", "JICOFO_AUTH_PASSWORD", "JVB_AUTH_USER",
         "JVB_AUTH_PASSWORD", "JIBRI_XMPP_USER", "JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_USER",
         "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
-        "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
+        "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD",
     ]
@@ -80,6 +80,8 @@ public enum JitsiEnvironment {
         let avModerationOff = ["0", "false", "no", "off"].contains(value("ENABLE_AV_MODERATION")?.lowercased() ?? "")
         c.avModeration = avModerationOff ? nil : .init(domain: "avmoderation.\(domain)", muc: mucDomain)
         c.speakerStats = .init(domain: "speakerstats.\(domain)", muc: mucDomain)
+        // docker's DISABLE_POLLS (off unless 1/true): polls.<XMPP_DOMAIN> on the conference MUC.
+        c.polls = flag("DISABLE_POLLS") ? nil : .init(domain: "polls.\(domain)", muc: mucDomain)
         let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
         c.externalServices = externalServices
         notes += externalServiceNotes

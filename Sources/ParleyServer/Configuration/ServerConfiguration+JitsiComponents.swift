@@ -3,7 +3,7 @@ import ParleyCore
 extension ServerConfiguration {
     /// One of Jitsi's components that act on the rooms of the conference MUC (Prosody's `muc_component` option):
     /// `end_conference` (`mod_end_conference`), `av_moderation` (`mod_av_moderation_component`), `speaker_stats`
-    /// (`mod_speakerstats_component`). Each is announced
+    /// (`mod_speakerstats_component`), `polls` (`mod_polls_component`). Each is announced
     /// on the hosts' disco#info, which is how lib-jitsi-meet finds it.
     public struct JitsiComponent: Sendable, Equatable {
         public var domain: String
@@ -22,4 +22,6 @@ extension ServerConfiguration {
     public static let jitsiAVModeration = JitsiComponent(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi")
     /// docker-jitsi-meet always has it (`speakerstats_component`).
     public static let jitsiSpeakerStats = JitsiComponent(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi")
+    /// docker-jitsi-meet turns it on unless `DISABLE_POLLS=1`.
+    public static let jitsiPolls = JitsiComponent(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi")
 }

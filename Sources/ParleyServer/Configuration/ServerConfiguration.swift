@@ -53,6 +53,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var avModeration: JitsiComponent? = ServerConfiguration.jitsiAVModeration
     /// Jitsi's speaker statistics component (`mod_speakerstats_component`); nil when off.
     public var speakerStats: JitsiComponent? = ServerConfiguration.jitsiSpeakerStats
+    /// Jitsi's polls component (`mod_polls_component`); nil when off.
+    public var polls: JitsiComponent? = ServerConfiguration.jitsiPolls
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

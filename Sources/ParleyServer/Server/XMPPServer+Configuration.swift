@@ -64,6 +64,8 @@ extension XMPPServer {
         public var avModeration: (domain: String, muc: String)?
         /// Jitsi's speaker statistics component: its domain and the MUC service whose rooms it counts.
         public var speakerStats: (domain: String, muc: String)?
+        /// Jitsi's polls component: its domain and the MUC service whose rooms' polls it relays.
+        public var polls: (domain: String, muc: String)?
         /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.
         public var externalServices: ExternalServiceDiscovery?
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.

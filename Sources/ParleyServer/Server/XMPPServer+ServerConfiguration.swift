@@ -51,6 +51,7 @@ extension XMPPServer.Configuration {
         self.endConference = file.endConference.map { ($0.domain, $0.muc) }
         self.avModeration = file.avModeration.map { ($0.domain, $0.muc) }
         self.speakerStats = file.speakerStats.map { ($0.domain, $0.muc) }
+        self.polls = file.polls.map { ($0.domain, $0.muc) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])
     }

@@ -62,6 +62,7 @@ public final class XMPPServer: Sendable {
             if let stats = configuration.speakerStats, stats.muc == muc.domain {
                 muc.speakerStatsComponent = try? JID(stats.domain)
             }
+            if let polls = configuration.polls, polls.muc == muc.domain { muc.pollsComponent = try? JID(polls.domain) }
             let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
@@ -74,6 +75,9 @@ public final class XMPPServer: Sendable {
         }
         if let stats = configuration.speakerStats, let service = mucServices[stats.muc] {
             domainHandlers[stats.domain] = SpeakerStatsComponent(domain: stats.domain, service: service)
+        }
+        if let polls = configuration.polls, let service = mucServices[polls.muc] {
+            domainHandlers[polls.domain] = PollsComponent(domain: polls.domain, rooms: ConferenceRooms(service: service))
         }
         if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
             domainHandlers[proxy.domain] = FocusProxy(domain: domain, target: proxy.target.bare, roomNamePolicy: configuration.roomNamePolicy)
