@@ -13,6 +13,9 @@ enum C2SAction: Sendable {
     /// Look up the stored credentials SASL needs (RFC 6120 §6) in `host`'s accounts, and answer with
     /// `C2SStateMachine.credentialsLookedUp`.
     case lookUpCredentials(CredentialRequest, host: HostConfiguration)
+    /// Check the web session's token (nil: the URL had none) with `host`'s verifier, and answer with
+    /// `C2SStateMachine.tokenVerified` (Jitsi's `mod_auth_token`). Never log the token.
+    case verifyToken(String?, host: HostConfiguration)
     /// Forget the parser state: the next bytes begin a new stream (after SASL success, RFC 6120 §6.4.6).
     case restartStream
     /// SASL succeeded for this bare JID.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import ParleyCore
@@ -48,6 +49,7 @@ final class C2SSession {
         if let previd = query["previd"], let entry = shared.resumption.entry(previd) {
             machineConfiguration.anonymousUsername = entry.jid.localpart
         }
+        machineConfiguration.token = query["token"]
         self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured)
         var logger = shared.logger
         logger[metadataKey: "connection"] = "\(connectionID)"
@@ -210,6 +212,8 @@ final class C2SSession {
                 }
             case .lookUpCredentials(let request, let host):
                 self.lookUpCredentials(request, host: host)
+            case .verifyToken(let token, let host):
+                self.verifyToken(token, host: host)
             case .restartStream:
                 transport.restartStream()
             case .authenticated(let jid):
@@ -265,6 +269,17 @@ final class C2SSession {
                 guard !session.closing else { return }
                 session.perform(session.machine.credentialsLookedUp((try? result.get()) ?? nil))
             }
+    }
+
+    /// Answers `.verifyToken` at once: verification is pure and takes microseconds (an HMAC, or one RSA
+    /// verification with a key already in memory). The reason for a refusal is logged, never the token.
+    private func verifyToken(_ token: String?, host: HostConfiguration) {
+        let now = Date().timeIntervalSince1970
+        let result = host.token?.authenticate(token, now: now) ?? .failure(.notConfigured)
+        if case .failure(let error) = result {
+            self.logger.info("Token login refused", metadata: ["reason": "\(error.text)"])
+        }
+        self.perform(self.machine.tokenVerified(result))
     }
 
     private func route(_ stanza: Stanza) {

@@ -20,6 +20,10 @@ extension C2SStateMachine {
         case .none: return self.saslFailed(SASLFailure(.incorrectEncoding))
         }
         switch name {
+        case .anonymous where host.authentication == .token:
+            // Jitsi's mod_auth_token: ANONYMOUS, admitted by the token on the web session's URL.
+            self.state = .awaitingToken
+            return [.verifyToken(self.sessionToken, host: host)]
         case .anonymous:
             return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), exchange: nil, host: host)
         case .plain:
@@ -48,6 +52,20 @@ extension C2SStateMachine {
         case .plain(var plain):
             let step = plain.credentials(credentials)
             return self.saslStep(step, exchange: .plain(plain), host: host)
+        }
+    }
+
+    /// The session's answer to `.verifyToken`: the token's claims (nil for a token-less session the host allows)
+    /// or why it was refused, which becomes the `<failure/>`'s text (Jitsi's reasons: "token required",
+    /// "Invalid signature", "Not acceptable by exp", …). The username is random, as SASL ANONYMOUS gives it.
+    mutating func tokenVerified(_ result: Result<TokenClaims?, TokenError>) -> [C2SAction] {
+        guard case .awaitingToken = self.state, let host = self.host else { return [] }
+        switch result {
+        case .success(let claims):
+            self.noteVerifiedToken(claims)
+            return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), exchange: nil, host: host)
+        case .failure(let error):
+            return self.saslFailed(SASLFailure(.notAuthorized, text: error.text))
         }
     }
 

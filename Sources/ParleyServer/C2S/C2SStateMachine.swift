@@ -5,14 +5,16 @@ import ParleyXML
 /// The client-to-server stream (RFC 6120 §4–§7): stream headers, STARTTLS, SASL, resource binding,
 /// then stanzas. A pure struct: events in, `C2SAction`s out. TCP, WebSocket and BOSH drive the same machine.
 ///
-/// The machine does no I/O: where it needs the world (stored credentials, a hibernated session) it returns an
-/// action and takes the answer as an event (`credentialsLookedUp`, `resumed`, `resumeFailed`). Everything it can
+/// The machine does no I/O: where it needs the world (stored credentials, a token's verification, a hibernated
+/// session) it returns an action and takes the answer as an event (`credentialsLookedUp`, `tokenVerified`,
+/// `resumed`, `resumeFailed`). Everything it can
 /// decide alone it decides at once: `<starttls/>` moves to the TLS stream as it answers `<proceed/>`, and a bind
 /// request becomes the session's full JID, its registration and its result in one step.
 ///
 /// ```
 /// awaitingHeader ─header─▶ negotiating ─<starttls/>─▶ (TLS) awaitingHeader
 ///                          negotiating ─<auth/>─▶ [awaitingCredentials ─▶] authenticating ─success─▶ awaitingHeader
+///                          negotiating ─<auth ANONYMOUS/> on a token host─▶ awaitingToken ─success─▶ awaitingHeader
 ///                          negotiating (authenticated) ─bind─▶ bound ─▶ closed
 ///                          negotiating (authenticated) ─<resume/>─▶ resuming ─▶ bound
 /// ```
@@ -24,6 +26,8 @@ struct C2SStateMachine {
         case authenticating(SASLExchange)
         /// Waiting for the session to answer `.lookUpCredentials`.
         case awaitingCredentials(SASLExchange)
+        /// Waiting for the session to answer `.verifyToken` (SASL ANONYMOUS on a token host).
+        case awaitingToken
         /// Waiting for the session to answer `.resume` (XEP-0198 §5).
         case resuming
         case bound(JID)
@@ -51,6 +55,8 @@ struct C2SStateMachine {
         /// The username SASL ANONYMOUS gives: a hibernated session's, when the client resumes it
         /// (Jitsi's `jitsi-anonymous` with `previd`); otherwise random.
         var anonymousUsername: String? = nil
+        /// The `token` query parameter of the web session's URL (Jitsi's `session.auth_token`); nil on TCP.
+        var token: String? = nil
     }
 
     var state: State = .awaitingHeader
@@ -59,6 +65,8 @@ struct C2SStateMachine {
     private(set) var user: JID?
     private(set) var headerWasSent = false
     private(set) var authFailures = 0
+    /// What the session's verified token says, after a token login with one (Jitsi's `jitsi_meet_*` fields).
+    private(set) var tokenClaims: TokenClaims?
     private let configuration: Configuration
 
     init(configuration: Configuration, secured: Bool) {
@@ -135,7 +143,7 @@ struct C2SStateMachine {
             return self.negotiate(element)
         case .authenticating(let exchange):
             return self.continueSASL(element, exchange)
-        case .awaitingCredentials:
+        case .awaitingCredentials, .awaitingToken:
             return self.fail(StreamError(.policyViolation, text: "Wait for the SASL result"))
         case .resuming:
             return self.fail(StreamError(.policyViolation, text: "Wait for the resumption result"))
@@ -161,6 +169,11 @@ struct C2SStateMachine {
     }
 
     var anonymousUsername: String { self.configuration.anonymousUsername ?? SASLAnonymous.randomUsername() }
+
+    /// The web session's `?token=` (nil when the URL had none, and on TCP).
+    var sessionToken: String? { self.configuration.token }
+
+    mutating func noteVerifiedToken(_ claims: TokenClaims?) { self.tokenClaims = claims }
 
     // MARK: - Negotiation
 

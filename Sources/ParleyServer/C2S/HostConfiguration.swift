@@ -8,6 +8,9 @@ public struct HostConfiguration: Sendable, Hashable {
         case anonymous
         /// Accounts with SCRAM credentials in the account store (Prosody's `internal_hashed`).
         case internalHashed = "internal_hashed"
+        /// SASL ANONYMOUS admitted by the JSON Web Token on the web session's URL (`?token=`), with a random
+        /// username (Prosody's `token`, Jitsi's `mod_auth_token`).
+        case token
     }
 
     public var domain: String
@@ -16,15 +19,18 @@ public struct HostConfiguration: Sendable, Hashable {
     public var mechanisms: [SASLMechanismName]
     /// Overrides the c2s-wide `requireEncryption` when set.
     public var requireEncryption: Bool?
+    /// How `token` hosts check tokens; nil on a token host refuses every login (no key was configured).
+    public var token: TokenVerifier?
 
     public init(
         domain: String, authentication: Authentication, mechanisms: [SASLMechanismName]? = nil,
-        requireEncryption: Bool? = nil
+        requireEncryption: Bool? = nil, token: TokenVerifier? = nil
     ) {
         self.domain = domain
         self.authentication = authentication
         self.mechanisms =
-            mechanisms ?? (authentication == .anonymous ? [.anonymous] : [.scramSHA256, .scramSHA1, .plain])
+            mechanisms ?? (authentication == .internalHashed ? [.scramSHA256, .scramSHA1, .plain] : [.anonymous])
         self.requireEncryption = requireEncryption
+        self.token = token
     }
 }
