@@ -1,0 +1,163 @@
+"""Parley against Jitsi's real client library: a prebuilt lib-jitsi-meet bundle in headless Chromium (Debian's),
+with the test playing Jicofo (a raw TCP focus that creates the room, answers the conference IQ and grants owner).
+It checks what the bundle itself finds and does: the components in the host's disco#info (end conference, AV
+moderation, speaker stats, polls), a moderator turning audio moderation on (the bundle's AV_MODERATION_CHANGED
+event), a poll and its answer coming back through the polls component (POLL_RECEIVED, POLL_ANSWER_RECEIVED), a
+dominant-speaker report, and ending the meeting for all.
+
+Opt-in: the bundle is not part of this repository (it is public code that is never committed). Set
+LIB_JITSI_MEET_JS to its path, e.g. `static/vendor/lib-jitsi-meet.min.js` of arenaxr/arena-web-core (v2129,
+February 2026); without it the test is skipped with that reason. Docs/Testing.md records the runs."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from chromium_cdp import BrowserUnavailable, Chromium, Page
+from conftest import HOST, fixture_stanza, q
+from webxmpp import MUC_DOMAIN, PRESENCE, focus_factory, show, unique_room  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.timeout(90)
+
+BUNDLE = os.environ.get("LIB_JITSI_MEET_JS", "")
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+NS_FOCUS = "http://jitsi.org/protocol/focus"
+NS_MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
+
+if not BUNDLE or not Path(BUNDLE).is_file():
+    pytest.skip("set LIB_JITSI_MEET_JS to a prebuilt lib-jitsi-meet bundle to run this check", allow_module_level=True)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    files = {
+        "/ljm/": BROWSER_DIR / "ljm.html",
+        "/ljm/ljm-harness.js": BROWSER_DIR / "ljm-harness.js",
+        "/vendor/lib-jitsi-meet.min.js": Path(BUNDLE),
+        "/ljm/vendor/lib-jitsi-meet.min.js": Path(BUNDLE),
+    }
+
+    def do_GET(self):  # noqa: N802
+        target = self.files.get(self.path.split("?", 1)[0])
+        if target is None:
+            return self.send_error(404)
+        data = target.read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html" if target.suffix == ".html" else "application/javascript")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site():
+    httpd = http.server.ThreadingHTTPServer((HOST, 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://{HOST}:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    try:
+        browser = Chromium(tmp_path_factory.mktemp("chromium-ljm"))
+    except BrowserUnavailable as error:
+        pytest.fail(f"Chromium cannot run here: {error}", pytrace=False)
+    yield browser
+    browser.close()
+
+
+def open_page(chromium, url: str) -> Page:
+    page = Page(chromium, "lib-jitsi-meet")
+    result = page.call("Page.navigate", {"url": url})
+    assert not result.get("errorText"), result
+    for _ in range(200):
+        if page.evaluate("document.readyState + '|' + typeof JitsiMeetJS + '|' + typeof LJM") == "complete|object|object":
+            return page
+        page.evaluate("new Promise(r => setTimeout(r, 50))")
+    raise AssertionError(f"the bundle did not load{page.report()}")
+
+
+def answer_conference_iqs(focus, room: str, stop: threading.Event):
+    """Jicofo's part: answer each conference IQ for `room` with ready='true' (the fixture's result)."""
+    client = focus.client
+    while not stop.is_set():
+        try:
+            request = client.wait_for(
+                lambda e: e.tag.endswith("}iq") and e.get("type") == "set" and e.find(q(NS_FOCUS, "conference")) is not None,
+                timeout=0.5, what="a conference IQ")
+        except AssertionError:
+            continue
+        result = fixture_stanza("conference-iq-result.xml").replace("weeklysync@muc.meet.jitsi", f"{room}@{MUC_DOMAIN}")
+        element = ET.fromstring(result)
+        element.set("to", request.get("from"))
+        element.set("id", request.get("id"))
+        focus.send(ET.tostring(element, encoding="unicode").replace("ns0:", "").replace(":ns0", ""))
+
+
+def test_bundle_finds_and_uses_parleys_components(parley_factory, focus_factory, chromium, site):
+    server = parley_factory()
+    room = unique_room("ljm")
+    focus = focus_factory(server)
+    focus.create_room(room)
+    stop = threading.Event()
+    responder = threading.Thread(target=answer_conference_iqs, args=(focus, room, stop), daemon=True)
+    responder.start()
+    page = open_page(chromium, f"{site}/ljm/")
+    try:
+        service = f"ws://{HOST}:{server.ports['http']}/xmpp-websocket?room={room}"
+        assert page.evaluate(f"LJM.connect({service!r}, 'meet.jitsi')", timeout=20) == "connected", page.report()
+        my_id = page.evaluate(f"LJM.join({room!r})", timeout=30)
+        assert my_id, page.report()
+        support = page.evaluate("LJM.support()")
+        assert support["endConference"] and support["avModeration"], f"{support}{page.report()}"
+        assert support["speakerStatsAddress"] == "speakerstats.meet.jitsi", support
+        assert support["pollsAddress"] == "polls.meet.jitsi" and support["pollsSupported"], support
+
+        # Jicofo's auto-owner grant: the bundle becomes a moderator.
+        stop.set()
+        responder.join(2)
+        bare = page.evaluate("LJM.connection.xmpp.connection.jid").split("/")[0]
+        focus.send(f"<iq type='set' id='grant' to='{room}@{MUC_DOMAIN}'><query xmlns='{NS_MUC_ADMIN}'>"
+                   f"<item affiliation='owner' jid='{bare}'/></query></iq>")
+        page.evaluate("LJM.waitFor('conference.roleChanged', 8000)", timeout=10)
+        assert page.evaluate("LJM.conference.isModerator()"), page.report()
+
+        # AV moderation through the component: the bundle reports the change the component announced.
+        page.evaluate("LJM.conference.enableAVModeration('audio')")
+        changed = page.evaluate("LJM.waitFor('conference.av_moderation.changed', 8000)", timeout=10)
+        assert "true" in changed["detail"] and "audio" in changed["detail"], changed
+
+        # Polls through the component: the bundle's own poll and answer come back as its events.
+        page.evaluate("LJM.conference.getPolls().createPoll('pz7Qw1', 'Retro day?', [{name: 'Tue'}, {name: 'Thu'}])")
+        received = page.evaluate("LJM.waitFor('conference.pollReceived', 8000)", timeout=10)
+        assert "pz7Qw1" in received["detail"] and "Retro day?" in received["detail"], received
+        page.evaluate("LJM.conference.getPolls().answerPoll('pz7Qw1', [false, true])")
+        answered = page.evaluate("LJM.waitFor('conference.pollAnswerReceived', 8000)", timeout=10)
+        assert "pz7Qw1" in answered["detail"], answered
+
+        # Speaker statistics: the bundle reports itself as the dominant speaker through the component
+        # (sendDominantSpeakerEvent, as it does when the bridge names it); the component takes it without an error.
+        page.evaluate(f"LJM.connection.xmpp.sendDominantSpeakerEvent('{room}@{MUC_DOMAIN}', false)")
+
+        # End meeting for all: the room is destroyed and the bundle leaves with Jitsi's reason.
+        page.evaluate("LJM.conference.end()")
+        focus.wait_presence(f"{room}@{MUC_DOMAIN}/focus", available=False, timeout=8)
+        ended = page.evaluate(
+            "Promise.race([LJM.waitFor('conference.destroyed', 8000), LJM.waitFor('conference.failed', 8000)])",
+            timeout=10)
+        assert "The meeting has been terminated" in ended["detail"], f"{ended}{page.report()}"
+    finally:
+        stop.set()
+        page.close()
