@@ -94,6 +94,13 @@ struct Serve: ParsableCommand {
         for warning in serverConfiguration.setExternalServices(file, environment: environment) {
             logger.warning("\(warning)")
         }
+        // Token hosts (JWT login): the secret from the environment or the public key file; none refuses to start.
+        let tokenProblems = serverConfiguration.setTokenKeys(file, environment: environment)
+        for problem in tokenProblems { logger.critical("Token authentication: \(problem)") }
+        guard tokenProblems.isEmpty else { throw ExitCode.failure }
+        for host in file.hosts where host.authentication == .token {
+            logger.notice("Token authentication on \(host.domain): \(host.token.map(\.description) ?? "none")")
+        }
         if let discovery = serverConfiguration.externalServices {
             logger.notice("External services (XEP-0215): \(discovery.services.map(\.description).joined(separator: ", "))")
         }

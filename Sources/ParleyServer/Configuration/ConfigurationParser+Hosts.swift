@@ -58,6 +58,20 @@ extension ConfigurationParser {
             {
                 host.saslMechanisms = mechanisms
             }
+            switch (fields["token"], authenticationKnown ? authentication : nil) {
+            case (.some(let tokenNode), .token):
+                host.token = self.parseToken(tokenNode, keyPath: fields.path("token"))
+            case (.some(let tokenNode), .some(let other)):
+                self.error(
+                    "only a host with authentication token has a token section (this one is \(other.rawValue))",
+                    at: tokenNode, keyPath: fields.path("token"))
+            case (nil, .token):
+                self.error(
+                    "a host with authentication token needs a token section (app_id and its key)", at: item,
+                    keyPath: itemPath)
+            case (_, _):
+                break
+            }
             if isNew {
                 hosts.append(host)
             }
@@ -84,6 +98,7 @@ extension ConfigurationParser {
                 let reason =
                     switch authentication {
                     case .anonymous: "an anonymous host has no accounts to check; it offers only ANONYMOUS"
+                    case .token: "a token host checks the web session's token with ANONYMOUS; it has no accounts"
                     case .internalHashed: "ANONYMOUS would let anyone in on an internal_hashed host"
                     }
                 self.error(

@@ -27,7 +27,8 @@ extension ConfigurationParser {
                 "max_output_backlog",
             ]
         ),
-        ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms"]),
+        ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms", "token"]),
+        ("hosts[].token", ConfigurationParser.tokenKeys),
         ("accounts[]", ["jid", "password", "password_env"]),
         ("muc[]", ConfigurationParser.mucKeys),
         ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),

@@ -13,7 +13,8 @@ public enum JitsiEnvironment {
         "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
         "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
-        "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD",
+        "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
+        "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE", "JWT_ENABLE_DOMAIN_VERIFICATION",
     ]
 
     /// The preset with the environment applied, plus notes for the log (never containing a password).
@@ -36,10 +37,16 @@ public enum JitsiEnvironment {
 
         let secure = flag("ENABLE_AUTH")
         let authType = value("AUTH_TYPE")?.lowercased() ?? "internal"
-        if secure && authType != "internal" {
+        if secure && authType != "internal" && authType != "jwt" {
             notes.append("AUTH_TYPE=\(authType) is not supported; using internal accounts on \(domain)")
         }
         c.hosts = [ServerConfiguration.Host(domain: domain, authentication: secure ? .internalHashed : .anonymous)]
+        if secure && authType == "jwt" {
+            // docker's jitsi-meet.cfg.lua: authentication = "token" on the main VirtualHost.
+            let (token, tokenNotes) = Self.tokenAuthentication(value: value, flag: flag)
+            c.hosts = [ServerConfiguration.Host(domain: domain, authentication: .token, token: token)]
+            notes += tokenNotes
+        }
         if secure, flag("ENABLE_GUESTS") {
             c.hosts.append(.init(domain: value("XMPP_GUEST_DOMAIN") ?? "guest.\(domain)", authentication: .anonymous))
         }

@@ -10,6 +10,8 @@ extension ServerConfiguration {
     ///     sasl_mechanisms: [SCRAM-SHA-256, SCRAM-SHA-1]   # optional
     ///     require_encryption: true                        # optional, else c2s.require_encryption
     /// ```
+    ///
+    /// A host with `authentication: token` has a `token` section (`TokenAuthentication`).
     public struct Host: Sendable, Equatable {
         /// `domain`: the host's domain, prepared (lower-cased) as a JID domainpart.
         public var domain: String
@@ -19,18 +21,21 @@ extension ServerConfiguration {
         public var requireEncryption: Bool?
         /// `sasl_mechanisms`: offered in this order. Defaults to `authentication.defaultSASLMechanisms`.
         public var saslMechanisms: [SASLMechanismName]
+        /// `token`: how tokens are checked; set exactly when `authentication` is `token`.
+        public var token: TokenAuthentication?
 
         /// A host; `saslMechanisms` nil means the default for `authentication`.
         public init(
             domain: String,
             authentication: Authentication = .internalHashed,
             requireEncryption: Bool? = nil,
-            saslMechanisms: [SASLMechanismName]? = nil
+            saslMechanisms: [SASLMechanismName]? = nil, token: TokenAuthentication? = nil
         ) {
             self.domain = domain
             self.authentication = authentication
             self.requireEncryption = requireEncryption
             self.saslMechanisms = saslMechanisms ?? authentication.defaultSASLMechanisms
+            self.token = token
         }
 
         /// Whether streams to this host must be encrypted: the host's own setting, else `c2s.require_encryption`.
@@ -45,11 +50,14 @@ extension ServerConfiguration {
         case anonymous
         /// Accounts from the account store, which keeps only salted SCRAM credentials (Prosody's name).
         case internalHashed = "internal_hashed"
+        /// SASL ANONYMOUS with a JSON Web Token from the web session's URL (Prosody's `token`, Jitsi's
+        /// `mod_auth_token`): a random JID, admitted only with a valid token (or none, where `allow_empty`).
+        case token
 
         /// The mechanisms a host offers when its `sasl_mechanisms` is not set.
         public var defaultSASLMechanisms: [SASLMechanismName] {
             switch self {
-            case .anonymous: [.anonymous]
+            case .anonymous, .token: [.anonymous]
             case .internalHashed: [.scramSHA256, .scramSHA1, .plain]
             }
         }
@@ -57,8 +65,9 @@ extension ServerConfiguration {
         /// Whether `mechanism` can work with this kind of authentication.
         public func supports(_ mechanism: SASLMechanismName) -> Bool {
             switch (self, mechanism) {
-            case (.anonymous, .anonymous): true
+            case (.anonymous, .anonymous), (.token, .anonymous): true
             case (.anonymous, .scramSHA256), (.anonymous, .scramSHA1), (.anonymous, .plain): false
+            case (.token, .scramSHA256), (.token, .scramSHA1), (.token, .plain): false
             case (.internalHashed, .anonymous): false
             case (.internalHashed, .scramSHA256), (.internalHashed, .scramSHA1), (.internalHashed, .plain): true
             }

@@ -139,6 +139,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         copy.dataDirectory = resolve(self.dataDirectory)
         copy.tls.certificate = self.tls.certificate.map(resolve)
         copy.tls.key = self.tls.key.map(resolve)
+        for index in copy.hosts.indices {
+            copy.hosts[index].token?.publicKey = self.hosts[index].token?.publicKey.map(resolve)
+        }
         return copy
     }
 }

@@ -7,12 +7,18 @@ extension XMPPServer.Configuration {
     public init(_ file: ServerConfiguration) {
         self.init()
         self.hosts = file.hosts.map { host in
-            HostConfiguration(
-                domain: host.domain,
-                authentication: host.authentication == .anonymous ? .anonymous : .internalHashed,
-                mechanisms: host.saslMechanisms,
-                requireEncryption: host.requireEncryption)
+            let authentication: HostConfiguration.Authentication =
+                switch host.authentication {
+                case .anonymous: .anonymous
+                case .internalHashed: .internalHashed
+                case .token: .token
+                }
+            return HostConfiguration(
+                domain: host.domain, authentication: authentication, mechanisms: host.saslMechanisms,
+                requireEncryption: host.requireEncryption,
+                token: host.token.map { TokenVerifier(configuration: $0.verifierConfiguration(domain: host.domain), key: nil) })
         }
+        self.setTokenKeys(file, environment: [:])
         self.listenAddress = file.listen.address
         self.c2sPort = file.listen.c2sPort
         self.c2sTLSPort = file.listen.c2sTLSPort == 0 ? nil : file.listen.c2sTLSPort
@@ -54,6 +60,27 @@ extension XMPPServer.Configuration {
         self.polls = file.polls.map { ($0.domain, $0.muc) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])
+    }
+
+    /// The keys of `file`'s token hosts: the shared secret (literal, or read from `environment`) or the public key
+    /// file. Returns the problems (never containing a secret): a token host without its key refuses every login,
+    /// so `parley serve` refuses to start with any.
+    @discardableResult
+    public mutating func setTokenKeys(_ file: ServerConfiguration, environment: [String: String]) -> [String] {
+        var problems: [String] = []
+        for host in file.hosts {
+            guard host.authentication == .token, let index = self.hosts.firstIndex(where: { $0.domain == host.domain })
+            else { continue }
+            guard let token = host.token else {
+                problems.append("\(host.domain): authentication token without a token section")
+                continue
+            }
+            switch token.key(environment: environment) {
+            case .success(let key): self.hosts[index].token?.key = key
+            case .failure(let problem): problems.append("\(host.domain): \(problem)")
+            }
+        }
+        return problems
     }
 
     /// XEP-0215's services of `file`, the shared secret read from `environment` when `secret_env` names it.
