@@ -46,4 +46,6 @@ ensure_test_deps() {
     # turnutils_peer check what Parley hands out (XEP-0215).
     apt_install coturn
     pip_install websockets "websockets>=13"
+    # JWT login (Tests/Interop/test_jwt.py): tokens made by PyJWT.
+    pip_install jwt "PyJWT>=2"
 }

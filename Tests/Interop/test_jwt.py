@@ -1,0 +1,171 @@
+"""JWT login as Jitsi's `token` authentication does it (`mod_auth_token`, `token/util.lib.lua`): the browser puts
+`?token=<jwt>` on its WebSocket or BOSH URL and logs in with SASL ANONYMOUS; a valid token gets a random JID, a bad
+one `<failure><not-authorized/><text>reason</text></failure>`, and the server goes on serving everyone else.
+
+Tokens are made here with PyJWT (HS256, the shared secret from the environment as docker's JWT_APP_SECRET). The
+WebSocket clients are the PyPI `websockets` package; BOSH is `http.client`. Only 127.0.0.1 is contacted."""
+
+from __future__ import annotations
+
+import os
+import time
+import xml.etree.ElementTree as ET
+
+import jwt
+import pytest
+
+from conftest import ANON_DOMAIN, NS_CLIENT, NS_SASL, ServerSlot, q
+from webxmpp import BoshClient, WSClient, assert_server_healthy, show, ws_clients  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.timeout(60)
+
+SECRET = "parley-interop-jwt-secret-0123456789abcdef"
+SECRET_ENV = "PARLEY_TEST_JWT_APP_SECRET"
+APP_ID = "parley_test_app"
+
+CONFIG = f"""
+hosts:
+  - domain: {ANON_DOMAIN}
+    authentication: token
+    token:
+      app_id: {APP_ID}
+      app_secret_env: {SECRET_ENV}
+      accepted_audiences: [jitsi]
+  - domain: auth.meet.jitsi
+    authentication: internal_hashed
+"""
+
+
+def make_token(secret: str = SECRET, algorithm: str = "HS256", **changes) -> str:
+    now = int(time.time())
+    claims = {"iss": APP_ID, "aud": "jitsi", "sub": ANON_DOMAIN, "room": "*", "nbf": now - 10, "exp": now + 600,
+              "context": {"user": {"id": "u1", "name": "Alice", "moderator": True}}}
+    for key, value in changes.items():
+        if value is None:
+            claims.pop(key, None)
+        else:
+            claims[key] = value
+    return jwt.encode(claims, secret if algorithm != "none" else None, algorithm=algorithm)
+
+
+@pytest.fixture(scope="module")
+def slot(parley_module_pool):
+    os.environ[SECRET_ENV] = SECRET  # the server inherits it, as docker passes JWT_APP_SECRET
+    return ServerSlot(parley_module_pool, config=CONFIG)
+
+
+@pytest.fixture
+def server(slot, request):
+    yield slot.acquire()
+    slot.check(request.node.name)
+
+
+def ws_sasl_answer(client: WSClient) -> ET.Element:
+    _, features = client.open()
+    mechanisms = [m.text for m in features.iter(q(NS_SASL, "mechanism"))]
+    assert mechanisms == ["ANONYMOUS"], f"a token host offers ANONYMOUS only: {mechanisms}{client.transcript()}"
+    client.send(f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>")
+    return client.next_element()
+
+
+def failure_of(answer: ET.Element) -> tuple[str, str]:
+    assert answer.tag == q(NS_SASL, "failure"), f"expected a SASL failure, got {show(answer)}"
+    condition = next((child.tag for child in answer if child.tag != q(NS_SASL, "text")), "")
+    return condition, answer.findtext(q(NS_SASL, "text")) or ""
+
+
+def test_valid_token_over_websocket(server, ws_clients):
+    client = ws_clients(WSClient(server.ports["http"], f"room=retro&token={make_token()}"))
+    client.login()
+    user, _, resource = client.jid.partition("/")
+    local, _, domain = user.partition("@")
+    assert domain == ANON_DOMAIN and local and resource, client.jid
+    # The session works: a ping to the host is answered.
+    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='p1' to='{ANON_DOMAIN}'><ping xmlns='urn:xmpp:ping'/></iq>")
+    reply = client.wait_for(lambda e: e.get("id") == "p1", what="the ping result")
+    assert reply.get("type") == "result", show(reply)
+    # Two logins with the same token are two random users.
+    other = ws_clients(WSClient(server.ports["http"], f"token={make_token()}"))
+    other.login()
+    assert other.jid.partition("/")[0] != user
+
+
+def test_valid_token_over_bosh(server):
+    client = BoshClient(server.ports["http"], f"room=retro&token={make_token()}")
+    try:
+        jid = client.login()
+        assert jid.partition("@")[2].startswith(ANON_DOMAIN + "/"), jid
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    "token, reason",
+    [
+        (lambda: make_token(exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200), "Not acceptable by exp"),
+        (lambda: make_token(secret="not-the-secret-but-long-enough-0123456789"), "Invalid signature"),
+        (lambda: make_token(algorithm="none"), "Invalid or incorrect alg"),
+        (lambda: make_token(aud="someone-else"), "Invalid audience ('aud' claim)"),
+        (lambda: make_token(iss="intruder"), "Invalid issuer ('iss' claim)"),
+        (lambda: make_token(room=None), "'room' claim is missing"),
+        (lambda: "A" * 20_000, "Token too large"),
+        (lambda: None, "token required"),
+    ],
+    ids=["expired", "wrong-signature", "alg-none", "wrong-aud", "wrong-iss", "no-room", "garbage", "no-token"],
+)
+def test_bad_tokens_get_a_sasl_failure_with_the_reason(server, ws_clients, token, reason):
+    value = token()
+    query = "room=retro" + (f"&token={value}" if value is not None else "")
+    client = ws_clients(WSClient(server.ports["http"], query))
+    condition, text = failure_of(ws_sasl_answer(client))
+    assert condition == q(NS_SASL, "not-authorized"), client.transcript()
+    assert text == reason, client.transcript()
+    # The stream stays open for another attempt (RFC 6120 §6.4.5), which fails the same way.
+    client.send(f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>")
+    assert failure_of(client.next_element())[1] == reason
+    # Others are still served.
+    good = ws_clients(WSClient(server.ports["http"], f"token={make_token()}"))
+    good.login()
+    assert_server_healthy(server, f"after a {reason!r} refusal")
+
+
+def test_100kb_of_garbage_never_reaches_sasl(server, ws_clients):
+    # Past the HTTP request line limit: the upgrade itself is refused, cheaply; the server goes on.
+    with pytest.raises(Exception) as raised:
+        WSClient(server.ports["http"], "token=" + "A" * 100_000)
+    assert "400" in str(raised.value)
+    good = ws_clients(WSClient(server.ports["http"], f"token={make_token()}"))
+    good.login()
+    assert_server_healthy(server, "after 100 KB of garbage")
+
+
+def test_bad_token_over_bosh(server):
+    client = BoshClient(server.ports["http"], f"token={make_token(secret='wrong-secret-wrong-secret-wrong-secret')}")
+    try:
+        client.create()
+        reply = client.request(f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>")
+        failure = next((c for c in reply.children if c.tag == q(NS_SASL, "failure")), None)
+        assert failure is not None, f"{reply!r}{client.transcript()}"
+        assert failure_of(failure) == (q(NS_SASL, "not-authorized"), "Invalid signature")
+    finally:
+        client.close()
+
+
+def test_allow_empty_admits_token_less_users_only(parley_factory, ws_clients):
+    os.environ[SECRET_ENV] = SECRET
+    server = parley_factory(config=CONFIG.replace("accepted_audiences: [jitsi]", "allow_empty: true"))
+    anonymous = ws_clients(WSClient(server.ports["http"], "room=retro"))
+    anonymous.login()
+    bad = ws_clients(WSClient(server.ports["http"], f"token={make_token(exp=int(time.time()) - 3600)}"))
+    assert failure_of(ws_sasl_answer(bad))[1] == "Not acceptable by exp"
+
+
+def test_server_refuses_to_start_without_the_secret(parley_factory):
+    saved = os.environ.pop(SECRET_ENV, None)
+    try:
+        with pytest.raises(BaseException) as raised:
+            parley_factory(config=CONFIG)
+        assert SECRET not in str(raised.value)
+    finally:
+        if saved is not None:
+            os.environ[SECRET_ENV] = saved
