@@ -15,7 +15,19 @@ import jwt
 import pytest
 
 from conftest import ANON_DOMAIN, NS_CLIENT, NS_SASL, ServerSlot, q
-from webxmpp import BoshClient, WSClient, assert_server_healthy, show, ws_clients  # noqa: F401  (fixture)
+from webxmpp import (
+    MUC_DOMAIN,
+    PRESENCE,
+    BoshClient,
+    WSClient,
+    assert_server_healthy,
+    focus_factory,  # noqa: F401  (fixture)
+    participant_join,
+    show,
+    unique_room,
+    ws_clients,  # noqa: F401  (fixture)
+    ws_join,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -158,6 +170,34 @@ def test_allow_empty_admits_token_less_users_only(parley_factory, ws_clients):
     anonymous.login()
     bad = ws_clients(WSClient(server.ports["http"], f"token={make_token(exp=int(time.time()) - 3600)}"))
     assert failure_of(ws_sasl_answer(bad))[1] == "Not acceptable by exp"
+
+
+def test_the_room_claim_is_checked_at_join(server, ws_clients, focus_factory):
+    room, other = unique_room("retro"), unique_room("other")
+    focus = focus_factory(server)
+    focus.create_room(room)
+    focus.create_room(other)
+    # A token for `room` (claims are compared in lower case) enters it ...
+    alice = ws_clients(WSClient(server.ports["http"], f"room={room}&token={make_token(room=room.upper())}"))
+    alice.login()
+    ws_join(alice, room, "Alice")
+    # ... but not another room: cancel/not-allowed, "Room and token mismatched" (mod_token_verification).
+    nick = alice.jid.split("@", 1)[0][:8]
+    alice.send(participant_join(other, nick, "Alice"))
+    error = alice.wait_for(lambda e: e.tag == PRESENCE and e.get("type") == "error", what="the join error")
+    assert error.get("from") == f"{other}@{MUC_DOMAIN}/{nick}", show(error)
+    condition = error.find(q(NS_CLIENT, "error"))
+    assert condition is not None and condition.get("type") == "cancel", show(error)
+    assert condition.find(q("urn:ietf:params:xml:ns:xmpp-stanzas", "not-allowed")) is not None, show(error)
+    assert condition.findtext(q("urn:ietf:params:xml:ns:xmpp-stanzas", "text")) == "Room and token mismatched"
+    # A room that does not exist yet is not created for it either.
+    alice.send(participant_join(unique_room("fresh"), nick, "Alice"))
+    error = alice.wait_for(lambda e: e.tag == PRESENCE and e.get("type") == "error", what="the create error")
+    assert "mismatched" in (error.findtext(f"{q(NS_CLIENT, 'error')}/{q('urn:ietf:params:xml:ns:xmpp-stanzas', 'text')}") or "")
+    # room: '*' enters any room.
+    bob = ws_clients(WSClient(server.ports["http"], f"room={other}&token={make_token(room='*')}"))
+    bob.login()
+    ws_join(bob, other, "Bob")
 
 
 def test_server_refuses_to_start_without_the_secret(parley_factory):

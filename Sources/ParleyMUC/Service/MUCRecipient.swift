@@ -7,4 +7,11 @@ public protocol MUCRecipient: AnyObject, Sendable {
     /// False once the session has ended (unbound): a room then forgets it and deliveries to its JID take the
     /// ordinary route again.
     var isLive: Bool { get }
+    /// The `room` claim of the JSON Web Token the session logged in with (`TokenRoomClaimPolicy`); nil when it had
+    /// no token or the token no room claim.
+    var tokenRoom: String? { get }
+}
+
+extension MUCRecipient {
+    public var tokenRoom: String? { nil }
 }

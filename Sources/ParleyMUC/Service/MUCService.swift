@@ -39,6 +39,14 @@ public final class MUCService: Sendable {
             self.serviceIQ(stanza, sink: sink)
             return
         }
+        // Jitsi's mod_token_verification, before the room is created or entered: the token's room claim.
+        if stanza.kind == .presence, stanza.type == nil, to.resourcepart != nil, let from = stanza.from,
+            case .refuse(let error) = TokenRoomClaimPolicy.verdict(
+                room: name, tokenRoom: sender?.tokenRoom, isAdmin: self.configuration.isAdmin(from))
+        {
+            sink.deliver(RoomState.presenceError(stanza, error))
+            return
+        }
         if let room = self.rooms.withLock({ $0[name] }) {
             room.receive(stanza, sender: sender, sink: sink)
             return

@@ -244,7 +244,9 @@ final class C2SSession {
 
     /// Registers the session under the JID the machine bound (RFC 6120 §7); the newer bind wins (§7.7.2.2).
     private func register(_ jid: JID) {
-        let handle = SessionHandle(jid: jid, sink: C2SSessionSink(self), webRoom: WebSessionRoom(query: self.query))
+        let handle = SessionHandle(
+            jid: jid, sink: C2SSessionSink(self), webRoom: WebSessionRoom(query: self.query),
+            tokenRoom: self.machine.tokenClaims?.room)
         if let replaced = self.shared.router.registry.bind(handle) {
             replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))
         }

@@ -24,11 +24,14 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     private let live = Atomic<Bool>(true)
     /// The room of a web session's URL (`?room=&prefix=`), nil for TCP sessions and web sessions without one.
     public let webRoom: WebSessionRoom?
+    /// The `room` claim of the token the session logged in with (Jitsi's `jitsi_meet_room`); nil without one.
+    public let tokenRoom: String?
 
-    init(jid: JID, sink: any StanzaSink, webRoom: WebSessionRoom? = nil) {
+    init(jid: JID, sink: any StanzaSink, webRoom: WebSessionRoom? = nil, tokenRoom: String? = nil) {
         self.jid = jid
         self.sink = Mutex(sink)
         self.webRoom = webRoom
+        self.tokenRoom = tokenRoom
     }
 
     /// Where stanzas go right now.
