@@ -546,7 +546,7 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
         pairs = len(engine_runs["raw"]["join"])
         add(f"### The generator's engines: `--engine raw` (its own epoll loop) and `nio` (SwiftNIO)")
         add("")
-        engine_clients = (engine_runs["raw"]["join"][0] or {}).get("clients")
+        engine_clients = next((run.get("clients") for e in ("raw", "nio") for run in engine_runs[e]["join"]), None)
         add(f"Against one pinned Parley, {pairs} alternated pairs of join storms ({fmt(engine_clients)} clients, rooms of "
             "10, 100 in flight) and of fan-outs as above; medians, and each run. The generator's CPU (`getrusage`, "
             "user + system) includes the kernel's loopback work for what it sends.")
