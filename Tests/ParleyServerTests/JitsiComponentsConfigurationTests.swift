@@ -11,7 +11,9 @@ import Testing
         #expect(preset.avModeration == .init(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.speakerStats == .init(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.polls == .init(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(preset.lobby == .init(component: .init(domain: "lobby.meet.jitsi", muc: "muc.meet.jitsi")))
         let running = XMPPServer.Configuration(preset)
+        #expect(running.lobby?.domain == "lobby.meet.jitsi" && running.lobby?.muc == "muc.meet.jitsi")
         #expect(running.endConference?.domain == "endconference.meet.jitsi")
         #expect(running.endConference?.muc == "muc.meet.jitsi")
         #expect(running.avModeration?.domain == "avmoderation.meet.jitsi")
@@ -22,6 +24,12 @@ import Testing
             yaml: "end_conference: null\nav_moderation: null\nspeaker_stats: null\n", path: "off.yaml", environment: [:])
         #expect(off.endConference == nil && off.avModeration == nil && off.speakerStats == nil)
         #expect(XMPPServer.Configuration(off).speakerStats == nil)
+        let lobby = try ConfigurationLoader.load(
+            yaml: "lobby:\n  domain: waiting.meet.jitsi\n  whitelist: [recorder.meet.jitsi, jigasi@auth.meet.jitsi]\n",
+            path: "lobby.yaml", environment: [:])
+        #expect(lobby.lobby?.component.domain == "waiting.meet.jitsi")
+        #expect(lobby.lobby?.whitelist.map(\.description) == ["recorder.meet.jitsi", "jigasi@auth.meet.jitsi"])
+        #expect(try ConfigurationLoader.load(yaml: "lobby: null\n", path: "l.yaml", environment: [:]).lobby == nil)
         #expect(XMPPServer.Configuration(off).endConference == nil && XMPPServer.Configuration(off).avModeration == nil)
         let renamed = try ConfigurationLoader.load(
             yaml: "end_conference:\n  domain: end.meet.jitsi\nav_moderation:\n  domain: av.meet.jitsi\n",
@@ -39,6 +47,8 @@ import Testing
             ("av_moderation:\n  muc: conference.meet.jitsi\n", "av_moderation.muc"),
             ("speaker_stats:\n  domain: avmoderation.meet.jitsi\n", "speaker_stats.domain"),
             ("polls:\n  muc: nowhere.meet.jitsi\n", "polls.muc"),
+            ("lobby:\n  whitelist: [\"a@b/c\"]\n", "lobby.whitelist[0]"),
+            ("lobby:\n  whitelist: []\n  secret: x\n", "lobby.secret"),
         ]
         for (yaml, key) in cases {
             let outcome = ConfigurationLoader.parse(yaml: yaml, path: "bad.yaml", environment: [:])
@@ -54,6 +64,13 @@ import Testing
         #expect(on.polls == .init(domain: "polls.meet.example.org", muc: "muc.meet.example.org"))
         let (noPolls, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["DISABLE_POLLS": "1"])
         #expect(noPolls.polls == nil && noPolls.speakerStats != nil)
+        #expect(on.lobby?.component == .init(domain: "lobby.meet.example.org", muc: "muc.meet.example.org"))
+        let (noLobby, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["ENABLE_LOBBY": "0"])
+        #expect(noLobby.lobby == nil)
+        let (recorded, _) = JitsiEnvironment.apply(
+            to: .jitsiPreset,
+            environment: ["JIBRI_RECORDER_PASSWORD": "r", "XMPP_RECORDER_DOMAIN": "recorder.meet.jitsi"])
+        #expect(recorded.lobby?.whitelist.map(\.description) == ["recorder.meet.jitsi"])
         let (off, _) = JitsiEnvironment.apply(
             to: .jitsiPreset, environment: ["ENABLE_END_CONFERENCE": "0", "ENABLE_AV_MODERATION": "false"])
         #expect(off.endConference == nil && off.avModeration == nil)

@@ -80,7 +80,7 @@ extension RoomState {
                 out.append(self.jsonMessage(self.avModeratorBody(mediaType: nil, removed: false), to: occupant.primarySession, from: component))
             }
             return out
-        case .occupantLeaving:
+        case .occupantLeaving, .invited, .roomDestroyed:
             return []
         case .affiliationChanged(let bareJID, let affiliation):
             guard affiliation == .owner else { return [] }

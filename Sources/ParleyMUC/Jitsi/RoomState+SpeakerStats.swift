@@ -67,7 +67,7 @@ extension RoomState {
             self.speakerStatsState.entries[occupant.jid]?.setDominant(false, silent: false, at: self.clockMillis)
             self.speakerStatsState.entries[occupant.jid]?.displayName = Self.displayName(of: occupant)
             return []
-        case .affiliationChanged:
+        case .affiliationChanged, .invited, .roomDestroyed:
             return []
         }
     }

@@ -70,9 +70,14 @@ extension RoomState {
         features.append("muc_temporary")
         features.append(self.configuration.publicRoom ? "muc_public" : "muc_hidden")
         for feature in features { query.append(XMLElement("feature", ns: ns, [("var", feature)])) }
+        var lobbyField: [DataForm.Field] = []
+        if self.configuration.membersOnly, let lobby = self.lobbyJID {
+            // Jitsi's lobby: where lib-jitsi-meet sends knockers (`muc#roominfo_lobbyroom`).
+            lobbyField.append(.init("muc#roominfo_lobbyroom", label: "Lobby room jid", values: [lobby.description]))
+        }
         let form = DataForm(
             type: .result,
-            fields: [
+            fields: lobbyField + [
                 .init("FORM_TYPE", type: "hidden", values: [Namespace.mucRoomInfo]),
                 .init("muc#roominfo_occupants", label: "Number of occupants", values: [String(self.occupants.count)]),
                 .init("muc#roominfo_description", label: "Description", values: [self.configuration.description]),

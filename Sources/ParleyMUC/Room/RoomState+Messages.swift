@@ -20,6 +20,9 @@ extension RoomState {
             element.append(XMLElement(name: "x", namespace: Namespace.mucUser))
             return target.sessions.map { Stanza(unchecked: element, kind: .message, from: self.occupantJID(sender.nick), to: $0) }
         }
+        if let invites = RoomState.invitations(in: message) {
+            return self.invite(message, from: from, sender: sender, invites: invites)
+        }
         guard message.type == "groupchat" else {
             return self.errorReply(message, StanzaError(.featureNotImplemented, text: "Only groupchat messages may be sent to the room"))
         }

@@ -85,6 +85,7 @@ extension RoomState {
             return self.errorReply(iq, StanzaError(.forbidden, text: "Only admins may set the meeting id"))
         }
         let changed = next != self.configuration
+        let membersOnlyChanged = next.membersOnly != self.configuration.membersOnly
         let becameNonAnonymous = next.whois == .anyone && self.configuration.whois != .anyone
         self.configuration = next
         if self.history.count > next.historyLength { self.history.removeFirst(self.history.count - next.historyLength) }
@@ -96,6 +97,7 @@ extension RoomState {
         if changed {
             out += self.configurationChangeNotices(statuses: becameNonAnonymous ? [104, 172] : [104])
         }
+        if membersOnlyChanged { out += self.lobbyAfterMembersOnlyChange(by: from) }
         return out
     }
 
@@ -135,7 +137,7 @@ extension RoomState {
         self.nickByRealJID.removeAll()
         self.queuedJoins.removeAll()
         self.destroyed = true
-        return out
+        return out + self.react(to: .roomDestroyed)
     }
 
     /// `muc#roomconfig_maxusers` as the form shows it: the limit in force, so a room under the service's cap

@@ -30,6 +30,8 @@ extension RoomState {
             affiliation: self.affiliation(of: from))
         switch self.joinPolicies.evaluate(request, in: self) {
         case .admit: break
+        case .admitAsMember:
+            if self.affiliation(of: from) < .member { self.affiliations[from.bare] = .member }
         case .refuse(let error): return self.joinError(presence, error)
         case .hold:
             self.queuedJoins.append(presence)
@@ -286,7 +288,10 @@ extension RoomState {
         for session in occupant.sessions { self.nickByRealJID[session] = nil }
         self.occupants[nick] = nil
         self.order.removeAll { $0 == nick }
-        if self.occupants.isEmpty { self.destroyed = true }
+        if self.occupants.isEmpty {
+            self.destroyed = true
+            out += self.react(to: .roomDestroyed)
+        }
         return out
     }
 

@@ -39,6 +39,11 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     public var speakerStatsComponent: JID?
     /// Jitsi's polls component (`polls.meet.jitsi`), the sender of this service's rooms' poll messages; nil when off.
     public var pollsComponent: JID?
+    /// Jitsi's lobby MUC domain (`lobby.meet.jitsi`) for this service's rooms; nil when there is no lobby.
+    public var lobbyDomain: String?
+    /// Who skips the lobby besides admins and the focus (Jitsi's `muc_lobby_whitelist`): bare JIDs, or domains
+    /// as a JID without a localpart.
+    public var lobbyWhitelist: Set<JID> = []
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 
@@ -47,6 +52,14 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     }
 
     public func isAdmin(_ jid: JID) -> Bool { self.admins.contains(jid.bare) }
+
+    /// Whether `jid`'s account or domain is on `lobbyWhitelist`.
+    public func isLobbyWhitelisted(_ jid: JID) -> Bool {
+        guard !self.lobbyWhitelist.isEmpty else { return false }
+        if self.lobbyWhitelist.contains(jid.bare) { return true }
+        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil))
+            .map { self.lobbyWhitelist.contains($0) } ?? false
+    }
 
     /// Admins, and the accounts and domains of `maxOccupantsExempt`.
     public func isExemptFromMaxOccupants(_ jid: JID) -> Bool {

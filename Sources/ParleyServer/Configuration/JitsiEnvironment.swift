@@ -11,7 +11,7 @@ public enum JitsiEnvironment {
         "XMPP_RECORDER_DOMAIN", "XMPP_HIDDEN_DOMAIN", "JICOFO_AUTH_USER", "JICOFO_AUTH_PASSWORD", "JVB_AUTH_USER",
         "JVB_AUTH_PASSWORD", "JIBRI_XMPP_USER", "JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_USER",
         "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
-        "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
+        "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "ENABLE_LOBBY", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
         "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE", "JWT_ENABLE_DOMAIN_VERIFICATION",
@@ -89,6 +89,12 @@ public enum JitsiEnvironment {
         c.speakerStats = .init(domain: "speakerstats.\(domain)", muc: mucDomain)
         // docker's DISABLE_POLLS (off unless 1/true): polls.<XMPP_DOMAIN> on the conference MUC.
         c.polls = flag("DISABLE_POLLS") ? nil : .init(domain: "polls.\(domain)", muc: mucDomain)
+        // docker's ENABLE_LOBBY (on unless 0/false): lobby.<XMPP_DOMAIN>; the recorder's domain skips it
+        // (muc_lobby_whitelist).
+        let lobbyOff = ["0", "false", "no", "off"].contains(value("ENABLE_LOBBY")?.lowercased() ?? "")
+        let lobbyWhitelist = c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
+            .compactMap { try? JID(localpart: nil, domainpart: $0.domainpart, resourcepart: nil) }
+        c.lobby = lobbyOff ? nil : .init(component: .init(domain: "lobby.\(domain)", muc: mucDomain), whitelist: lobbyWhitelist)
         let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
         c.externalServices = externalServices
         notes += externalServiceNotes

@@ -22,6 +22,20 @@ extension ServerConfiguration {
     public static let jitsiAVModeration = JitsiComponent(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi")
     /// docker-jitsi-meet always has it (`speakerstats_component`).
     public static let jitsiSpeakerStats = JitsiComponent(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi")
+    /// Jitsi's lobby (`mod_muc_lobby_rooms`): the lobby MUC domain, the main MUC whose rooms get lobbies, and who
+    /// skips the lobby besides admins and the focus (`muc_lobby_whitelist`: bare JIDs or domains).
+    public struct Lobby: Sendable, Equatable {
+        public var component: JitsiComponent
+        public var whitelist: [JID]
+
+        public init(component: JitsiComponent, whitelist: [JID] = []) {
+            self.component = component
+            self.whitelist = whitelist
+        }
+    }
+
+    /// docker-jitsi-meet turns it on unless `ENABLE_LOBBY=0`.
+    public static let jitsiLobby = Lobby(component: JitsiComponent(domain: "lobby.meet.jitsi", muc: "muc.meet.jitsi"))
     /// docker-jitsi-meet turns it on unless `DISABLE_POLLS=1`.
     public static let jitsiPolls = JitsiComponent(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi")
 }

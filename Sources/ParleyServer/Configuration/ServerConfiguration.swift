@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var speakerStats: JitsiComponent? = ServerConfiguration.jitsiSpeakerStats
     /// Jitsi's polls component (`mod_polls_component`); nil when off.
     public var polls: JitsiComponent? = ServerConfiguration.jitsiPolls
+    /// Jitsi's lobby (`mod_muc_lobby_rooms`); nil when off.
+    public var lobby: Lobby? = ServerConfiguration.jitsiLobby
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

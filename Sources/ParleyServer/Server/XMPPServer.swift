@@ -63,6 +63,10 @@ public final class XMPPServer: Sendable {
                 muc.speakerStatsComponent = try? JID(stats.domain)
             }
             if let polls = configuration.polls, polls.muc == muc.domain { muc.pollsComponent = try? JID(polls.domain) }
+            if let lobby = configuration.lobby, lobby.muc == muc.domain {
+                muc.lobbyDomain = lobby.domain
+                muc.lobbyWhitelist = Set(lobby.whitelist.map(\.bare))
+            }
             let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
@@ -75,6 +79,9 @@ public final class XMPPServer: Sendable {
         }
         if let stats = configuration.speakerStats, let service = mucServices[stats.muc] {
             domainHandlers[stats.domain] = SpeakerStatsComponent(domain: stats.domain, service: service)
+        }
+        if let lobby = configuration.lobby, let service = mucServices[lobby.muc] {
+            domainHandlers[lobby.domain] = LobbyRoomsComponent(domain: lobby.domain, service: service)
         }
         if let polls = configuration.polls, let service = mucServices[polls.muc] {
             domainHandlers[polls.domain] = PollsComponent(domain: polls.domain, rooms: ConferenceRooms(service: service))

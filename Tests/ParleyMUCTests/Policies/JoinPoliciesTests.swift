@@ -178,7 +178,8 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         let names = JoinPolicies.standard.policies.map { String(describing: type(of: $0)) }
         #expect(names == [
             "NicknamePolicy", "DomainAccessPolicy", "RoomNameJoinPolicy", "FocusLockPolicy", "BanPolicy",
-            "NickConflictPolicy", "RoomLockPolicy", "MembersOnlyPolicy", "PasswordPolicy", "MaxOccupantsPolicy",
+            "NickConflictPolicy", "RoomLockPolicy", "LobbyPolicy", "MembersOnlyPolicy", "PasswordPolicy",
+            "MaxOccupantsPolicy",
         ])
         // Banned and without the password: the ban is what the user is told (§7.2.8 before §7.2.5).
         var state = room()

@@ -12,11 +12,14 @@ import ParleyCore
 /// 5. `BanPolicy`: outcasts (§7.2.8).
 /// 6. `NickConflictPolicy`: a nick held by another user (§7.2.9).
 /// 7. `RoomLockPolicy`: a room not yet configured by its owner (§10.1.1, §7.2.11).
-/// 8. `MembersOnlyPolicy`: members-only rooms (§7.2.7); Jitsi's lobby makes rooms members-only.
-/// 9. `PasswordPolicy`: password-protected rooms (§7.2.5).
-/// 10. `MaxOccupantsPolicy`: the room's and the service's occupant limits (§7.2.10, `mod_muc_max_occupants`).
+/// 8. `LobbyPolicy`: Jitsi's lobby: whitelisted and password-giving joiners pass as members, others are sent to
+///    knock (`registration-required` with the lobby room).
+/// 9. `MembersOnlyPolicy`: members-only rooms (§7.2.7); Jitsi's lobby makes rooms members-only.
+/// 10. `PasswordPolicy`: password-protected rooms (§7.2.5).
+/// 11. `MaxOccupantsPolicy`: the room's and the service's occupant limits (§7.2.10, `mod_muc_max_occupants`).
 ///
-/// Later policies (the lobby, the JWT room claim) are added at their place in this list.
+/// A policy that answers `.admitAsMember` lets the later ones see the joiner as a member; the result is then
+/// `.admitAsMember` unless a later policy refuses. Later policies (the JWT room claim) are added at their place.
 public struct JoinPolicies: Sendable {
     public let policies: [any JoinPolicy]
 
@@ -26,15 +29,25 @@ public struct JoinPolicies: Sendable {
 
     public static let standard = JoinPolicies([
         NicknamePolicy(), DomainAccessPolicy(), RoomNameJoinPolicy(), FocusLockPolicy(), BanPolicy(),
-        NickConflictPolicy(), RoomLockPolicy(), MembersOnlyPolicy(), PasswordPolicy(), MaxOccupantsPolicy(),
+        NickConflictPolicy(), RoomLockPolicy(), LobbyPolicy(), MembersOnlyPolicy(), PasswordPolicy(),
+        MaxOccupantsPolicy(),
     ])
 
     /// The first verdict other than `.admit`, or `.admit` when every policy admits the join.
     public func evaluate(_ join: JoinRequest, in room: RoomState) -> JoinVerdict {
+        var join = join
+        var asMember = false
         for policy in self.policies {
-            let verdict = policy.evaluate(join, in: room)
-            if verdict != .admit { return verdict }
+            switch policy.evaluate(join, in: room) {
+            case .admit:
+                continue
+            case .admitAsMember:
+                asMember = true
+                join = join.with(affiliation: max(join.affiliation, .member))
+            case let other:
+                return other
+            }
         }
-        return .admit
+        return asMember ? .admitAsMember : .admit
     }
 }

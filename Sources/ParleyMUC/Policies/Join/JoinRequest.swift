@@ -23,6 +23,11 @@ public struct JoinRequest: Sendable {
         self.affiliation = affiliation
     }
 
+    /// The same join seen with another affiliation.
+    func with(affiliation: Affiliation) -> JoinRequest {
+        JoinRequest(presence: self.presence, from: self.from, nick: self.nick, isAdmin: self.isAdmin, affiliation: affiliation)
+    }
+
     /// The password the join carries (XEP-0045 §7.2.5), if any.
     public var password: String? {
         self.presence.element.child("x", namespace: Namespace.muc)?.child("password", namespace: Namespace.muc)?.text

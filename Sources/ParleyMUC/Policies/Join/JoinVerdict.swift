@@ -8,4 +8,7 @@ public enum JoinVerdict: Sendable, Equatable {
     case refuse(StanzaError)
     /// The join waits in the room's queue and is tried again later (Jitsi's `jicofo_lock`: until focus is in).
     case hold
+    /// The join may pass as a member: the later policies see it as one, and the room makes it a member when it is
+    /// admitted (Jitsi's lobby for the password, the focus and its whitelist).
+    case admitAsMember
 }
