@@ -200,6 +200,24 @@ def test_the_room_claim_is_checked_at_join(server, ws_clients, focus_factory):
     ws_join(bob, other, "Bob")
 
 
+def test_presence_carries_the_tokens_identity(server, ws_clients, focus_factory):
+    room = unique_room("identity")
+    focus = focus_factory(server)
+    focus.create_room(room)
+    alice = ws_clients(WSClient(server.ports["http"], f"room={room}&token={make_token()}"))
+    alice.login()
+    occupant, _ = ws_join(alice, room, "Alice")
+    bob = ws_clients(WSClient(server.ports["http"], f"room={room}&token={make_token(context={'group': 'g2'})}"))
+    bob.login()
+    ws_join(bob, room, "Bob")
+    seen = bob.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == occupant, what="Alice's presence")
+    identities = seen.findall(q(NS_CLIENT, "identity"))
+    assert len(identities) == 1, show(seen, 3000)
+    user = identities[0].find(q(NS_CLIENT, "user"))
+    assert user is not None and user.findtext(q(NS_CLIENT, "name")) == "Alice", show(seen, 3000)
+    assert user.findtext(q(NS_CLIENT, "moderator")) == "true" and user.findtext(q(NS_CLIENT, "id")) == "u1"
+
+
 def test_server_refuses_to_start_without_the_secret(parley_factory):
     saved = os.environ.pop(SECRET_ENV, None)
     try:

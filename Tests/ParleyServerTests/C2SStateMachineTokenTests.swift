@@ -156,3 +156,65 @@ import Testing
         #expect(last.contains { if case .close = $0 { true } else { false } })
     }
 }
+
+/// Jitsi's `mod_presence_identity` on a token host.
+@Suite struct PresenceIdentityTests {
+    static func bound(token: String?) throws -> C2SStateMachine {
+        var machine = C2SStateMachineTokenTests.machine(token: token, allowEmpty: true)
+        _ = C2SStateMachineTokenTests.login(&machine)
+        let header = XMLStreamHeader(
+            name: "stream", namespace: Namespace.streams,
+            attributes: [XMLAttribute(name: "to", value: "meet.jitsi"), XMLAttribute(name: "version", value: "1.0")],
+            defaultNamespace: Namespace.client, prefixes: ["stream": Namespace.streams])
+        _ = machine.streamOpened(header)
+        var bind = XMLElement(name: "iq", namespace: Namespace.client, attributes: [
+            XMLAttribute(name: "type", value: "set"), XMLAttribute(name: "id", value: "b1"),
+        ])
+        bind.append(XMLElement(name: "bind", namespace: Namespace.bind))
+        _ = machine.receive(bind)
+        try #require(machine.isBound)
+        return machine
+    }
+
+    static func presence(to: String, identity: Bool) -> XMLElement {
+        var presence = XMLElement(name: "presence", namespace: Namespace.client, attributes: [XMLAttribute(name: "to", value: to)])
+        presence.append(XMLElement(name: "nick", namespace: "http://jabber.org/protocol/nick"))
+        if identity {
+            var spoofed = XMLElement(name: "identity", namespace: Namespace.client)
+            spoofed.append(XMLElement(name: "user", namespace: Namespace.client))
+            presence.append(spoofed)
+        }
+        return presence
+    }
+
+    static func routed(_ actions: [C2SAction]) -> Stanza? {
+        for case .route(let stanza) in actions { return stanza }
+        return nil
+    }
+
+    @Test func theTokensUserAndGroupReplaceWhatTheClientSent() throws {
+        let token = C2SStateMachineTokenTests.token([
+            "iss": "my_app", "aud": "jitsi", "room": "*", "exp": C2SStateMachineTokenTests.now + 600,
+            "context": [
+                "user": ["id": "u1", "name": "Alice <A&B>", "moderator": true, "lobby_bypass": 1, "bad key": "x",
+                         "nested": ["a": 1], "ctl": "a\u{1}b"] as [String: Any],
+                "group": "g1",
+            ] as [String: Any],
+        ])
+        var machine = try Self.bound(token: token)
+        let stanza = try #require(Self.routed(machine.receive(Self.presence(to: "retro@muc.meet.jitsi/alice", identity: true))))
+        let identities = stanza.body.elements.filter { $0.name == "identity" }
+        #expect(identities.count == 1)
+        let user = try #require(identities.first?.child("user"))
+        #expect(user.elements.map(\.name) == ["id", "lobby_bypass", "moderator", "name"])
+        #expect(user.elements.map(\.text) == ["u1", "1", "true", "Alice <A&B>"])
+        #expect(identities.first?.child("group")?.text == "g1")
+        #expect(stanza.body.child("nick") != nil)
+    }
+
+    @Test func withoutAUserTheClientsIdentityIsStillRemoved() throws {
+        var machine = try Self.bound(token: nil)
+        let stanza = try #require(Self.routed(machine.receive(Self.presence(to: "retro@muc.meet.jitsi/alice", identity: true))))
+        #expect(stanza.body.child("identity") == nil)
+    }
+}

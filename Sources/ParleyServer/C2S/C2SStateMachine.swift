@@ -217,6 +217,9 @@ struct C2SStateMachine {
             return self.fail(StreamError(.invalidFrom, text: "The from address does not match this session"))
         }
         stanza.from = jid
+        if stanza.kind == .presence, stanza.to != nil, self.host?.authentication == .token {
+            stanza = PresenceIdentity.apply(to: stanza, claims: self.tokenClaims)
+        }
         if stanza.kind == .presence && stanza.to == nil {
             return [.broadcastPresence(stanza)]
         }
