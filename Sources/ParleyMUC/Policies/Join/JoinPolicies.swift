@@ -19,7 +19,8 @@ import ParleyCore
 /// 11. `MaxOccupantsPolicy`: the room's and the service's occupant limits (§7.2.10, `mod_muc_max_occupants`).
 ///
 /// A policy that answers `.admitAsMember` lets the later ones see the joiner as a member; the result is then
-/// `.admitAsMember` unless a later policy refuses. Later policies (the JWT room claim) are added at their place.
+/// `.admitAsMember` unless a later policy refuses. The JWT room claim
+/// (`TokenRoomClaimPolicy`) is not in this list: it depends on the session, and `MUCService` applies it first.
 public struct JoinPolicies: Sendable {
     public let policies: [any JoinPolicy]
 
