@@ -11,6 +11,7 @@ import Testing
         #expect(preset.avModeration == .init(domain: "avmoderation.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.speakerStats == .init(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.polls == .init(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(preset.roomMetadata == .init(domain: "metadata.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.lobby == .init(component: .init(domain: "lobby.meet.jitsi", muc: "muc.meet.jitsi")))
         let running = XMPPServer.Configuration(preset)
         #expect(running.lobby?.domain == "lobby.meet.jitsi" && running.lobby?.muc == "muc.meet.jitsi")
@@ -47,6 +48,7 @@ import Testing
             ("av_moderation:\n  muc: conference.meet.jitsi\n", "av_moderation.muc"),
             ("speaker_stats:\n  domain: avmoderation.meet.jitsi\n", "speaker_stats.domain"),
             ("polls:\n  muc: nowhere.meet.jitsi\n", "polls.muc"),
+            ("room_metadata:\n  domain: polls.meet.jitsi\n", "room_metadata.domain"),
             ("lobby:\n  whitelist: [\"a@b/c\"]\n", "lobby.whitelist[0]"),
             ("lobby:\n  whitelist: []\n  secret: x\n", "lobby.secret"),
         ]
@@ -62,6 +64,7 @@ import Testing
         #expect(on.avModeration == .init(domain: "avmoderation.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.speakerStats == .init(domain: "speakerstats.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.polls == .init(domain: "polls.meet.example.org", muc: "muc.meet.example.org"))
+        #expect(on.roomMetadata == .init(domain: "metadata.meet.example.org", muc: "muc.meet.example.org"))
         let (noPolls, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["DISABLE_POLLS": "1"])
         #expect(noPolls.polls == nil && noPolls.speakerStats != nil)
         #expect(on.lobby?.component == .init(domain: "lobby.meet.example.org", muc: "muc.meet.example.org"))

@@ -21,6 +21,6 @@ extension RoomState {
     /// Every feature's reaction to `event`, in a fixed order.
     mutating func react(to event: RoomEvent) -> [Stanza] {
         self.avModerationReaction(to: event) + self.speakerStatsReaction(to: event) + self.pollsReaction(to: event)
-            + self.lobbyReaction(to: event)
+            + self.lobbyReaction(to: event) + self.roomMetadataReaction(to: event)
     }
 }

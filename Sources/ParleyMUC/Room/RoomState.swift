@@ -36,6 +36,8 @@ public struct RoomState: Sendable {
     public internal(set) var speakerStatsState = SpeakerStats()
     /// Jitsi's polls of this room (`RoomState+Polls`).
     public internal(set) var pollsState = Polls()
+    /// Jitsi's room metadata (`RoomState+RoomMetadata`).
+    public internal(set) var roomMetadataState = RoomMetadata()
     /// Jitsi's lobby of this room while it has one (`RoomState+LobbyRooms`).
     var lobbyRoom: LobbyRoom?
     /// The time of the stanza being handled, in milliseconds since 1970: the room has no clock of its own.

@@ -39,6 +39,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     public var speakerStatsComponent: JID?
     /// Jitsi's polls component (`polls.meet.jitsi`), the sender of this service's rooms' poll messages; nil when off.
     public var pollsComponent: JID?
+    /// Jitsi's room metadata component (`metadata.meet.jitsi`), the sender of this service's rooms' metadata; nil
+    /// when off.
+    public var roomMetadataComponent: JID?
     /// Jitsi's lobby MUC domain (`lobby.meet.jitsi`) for this service's rooms; nil when there is no lobby.
     public var lobbyDomain: String?
     /// Who skips the lobby besides admins and the focus (Jitsi's `muc_lobby_whitelist`): bare JIDs, or domains

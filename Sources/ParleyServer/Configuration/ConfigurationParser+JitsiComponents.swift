@@ -1,7 +1,7 @@
 import ParleyCore
 import Yams
 
-/// The `end_conference`, `av_moderation`, `speaker_stats`, `polls` and `lobby` sections.
+/// The `end_conference`, `av_moderation`, `speaker_stats`, `polls`, `room_metadata` and `lobby` sections.
 extension ConfigurationParser {
     static let jitsiComponentKeys = ["domain", "muc"]
     static let lobbyKeys = ["domain", "muc", "whitelist"]
@@ -38,6 +38,7 @@ extension ConfigurationParser {
         let taken = [
             configuration.focusProxy?.domain, configuration.endConference?.domain, configuration.avModeration?.domain,
             configuration.speakerStats?.domain, configuration.polls?.domain, configuration.lobby?.component.domain,
+            configuration.roomMetadata?.domain,
         ]
         if configuration.hosts.contains(where: { $0.domain == component.domain })
             || configuration.muc.contains(where: { $0.domain == component.domain })

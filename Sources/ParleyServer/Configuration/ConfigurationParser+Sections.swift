@@ -12,7 +12,7 @@ extension ConfigurationParser {
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
-                "polls", "lobby", "http",
+                "polls", "room_metadata", "lobby", "http",
                 "room_names",
                 "external_services",
             ]
@@ -37,6 +37,7 @@ extension ConfigurationParser {
         ("av_moderation", ConfigurationParser.jitsiComponentKeys),
         ("speaker_stats", ConfigurationParser.jitsiComponentKeys),
         ("polls", ConfigurationParser.jitsiComponentKeys),
+        ("room_metadata", ConfigurationParser.jitsiComponentKeys),
         ("lobby", ConfigurationParser.lobbyKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
@@ -126,6 +127,12 @@ extension ConfigurationParser {
                 node, keyPath: "polls", preset: ServerConfiguration.jitsiPolls, configuration: configuration)
         {
             configuration.polls = component
+        }
+        if let node = fields["room_metadata"],
+            let component = self.parseJitsiComponent(
+                node, keyPath: "room_metadata", preset: ServerConfiguration.jitsiRoomMetadata, configuration: configuration)
+        {
+            configuration.roomMetadata = component
         }
         if let node = fields["lobby"], let lobby = self.parseLobby(node, keyPath: "lobby", configuration: configuration) {
             configuration.lobby = lobby

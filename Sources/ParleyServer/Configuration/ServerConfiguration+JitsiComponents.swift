@@ -36,6 +36,8 @@ extension ServerConfiguration {
 
     /// docker-jitsi-meet turns it on unless `ENABLE_LOBBY=0`.
     public static let jitsiLobby = Lobby(component: JitsiComponent(domain: "lobby.meet.jitsi", muc: "muc.meet.jitsi"))
+    /// docker-jitsi-meet always has it (`room_metadata_component`).
+    public static let jitsiRoomMetadata = JitsiComponent(domain: "metadata.meet.jitsi", muc: "muc.meet.jitsi")
     /// docker-jitsi-meet turns it on unless `DISABLE_POLLS=1`.
     public static let jitsiPolls = JitsiComponent(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi")
 }

@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var speakerStats: JitsiComponent? = ServerConfiguration.jitsiSpeakerStats
     /// Jitsi's polls component (`mod_polls_component`); nil when off.
     public var polls: JitsiComponent? = ServerConfiguration.jitsiPolls
+    /// Jitsi's room metadata component (`mod_room_metadata_component`); nil when off.
+    public var roomMetadata: JitsiComponent? = ServerConfiguration.jitsiRoomMetadata
     /// Jitsi's lobby (`mod_muc_lobby_rooms`); nil when off.
     public var lobby: Lobby? = ServerConfiguration.jitsiLobby
     /// The web transports' settings.

@@ -63,6 +63,9 @@ public final class XMPPServer: Sendable {
                 muc.speakerStatsComponent = try? JID(stats.domain)
             }
             if let polls = configuration.polls, polls.muc == muc.domain { muc.pollsComponent = try? JID(polls.domain) }
+            if let metadata = configuration.roomMetadata, metadata.muc == muc.domain {
+                muc.roomMetadataComponent = try? JID(metadata.domain)
+            }
             if let lobby = configuration.lobby, lobby.muc == muc.domain {
                 muc.lobbyDomain = lobby.domain
                 muc.lobbyWhitelist = Set(lobby.whitelist.map(\.bare))
@@ -82,6 +85,9 @@ public final class XMPPServer: Sendable {
         }
         if let lobby = configuration.lobby, let service = mucServices[lobby.muc] {
             domainHandlers[lobby.domain] = LobbyRoomsComponent(domain: lobby.domain, service: service)
+        }
+        if let metadata = configuration.roomMetadata, let service = mucServices[metadata.muc] {
+            domainHandlers[metadata.domain] = RoomMetadataComponent(domain: metadata.domain, service: service)
         }
         if let polls = configuration.polls, let service = mucServices[polls.muc] {
             domainHandlers[polls.domain] = PollsComponent(domain: polls.domain, rooms: ConferenceRooms(service: service))

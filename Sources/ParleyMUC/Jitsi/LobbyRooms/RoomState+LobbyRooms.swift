@@ -32,10 +32,12 @@ extension RoomState {
             else { return [] }
             self.lobbyRoom = .open(self.newLobbyState(jid: lobbyJID))
             return self.lobbyNotice(["event": .string(LobbyRoomsWire.enabled), "value": .bool(true)], from: actor)
+                + self.setRoomMetadata("lobbyEnabled", .bool(true))
         }
         guard self.lobbyRoom != nil else { return [] }
         return self.closeLobby(alternate: self.jid.description)
             + self.lobbyNotice(["event": .string(LobbyRoomsWire.enabled), "value": .bool(false)], from: actor)
+            + self.setRoomMetadata("lobbyEnabled", .bool(false))
     }
 
     /// A fresh lobby room: no locking, no creator-owner, the main room's admins, and JIDs visible to its
