@@ -11,9 +11,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_DISCO_INFO, ServerSlot, q, stanza_error
+from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
 from webxmpp import (
-    IQ,
+    host_identities,
+    error_from,
     MESSAGE,
     MUC_DOMAIN,
     PRESENCE,
@@ -68,17 +69,12 @@ def body(e: ET.Element) -> dict:
     return json.loads(e.findtext(q(NS_JITMEET, "json-message")))
 
 
-def error_from_component(e: ET.Element) -> bool:
-    return e.tag == MESSAGE and e.get("from") == AV and e.get("type") == "error"
+error_from_component = error_from(AV)
 
 
-def test_component_is_announced(server, ws_clients):
-    client = ws_clients(WSClient(server.ports["http"]))
-    client.login()
-    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='d1' to='{ANON_DOMAIN}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
-    info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "d1", what="the host's disco#info")
-    identities = {(i.get("category"), i.get("type")): i.get("name") for i in info.iter(q(NS_DISCO_INFO, "identity"))}
-    assert identities.get(("component", "av_moderation")) == AV, show(info, 3000)
+def test_component_is_announced(server):
+    identities = host_identities(server.ports["http"])
+    assert identities.get(("component", "av_moderation")) == AV, identities
 
 
 def test_moderated_audio_from_enable_to_approval(server, ws_clients, focus_factory):

@@ -11,10 +11,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_DISCO_INFO, ServerSlot, q, stanza_error
+from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
 from webxmpp import (
-    IQ,
-    MESSAGE,
+    host_identities,
+    error_from,
     MUC_DOMAIN,
     PRESENCE,
     WSClient,
@@ -57,17 +57,12 @@ def destroyed(occupant: str):
     return match
 
 
-def error_message(e: ET.Element) -> bool:
-    return e.tag == MESSAGE and e.get("from") == END_CONFERENCE and e.get("type") == "error"
+error_message = error_from(END_CONFERENCE)
 
 
-def test_component_is_announced(server, ws_clients):
-    client = ws_clients(WSClient(server.ports["http"]))
-    client.login()
-    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='d1' to='{ANON_DOMAIN}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
-    info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "d1", what="the host's disco#info")
-    identities = {(i.get("category"), i.get("type")): i.get("name") for i in info.iter(q(NS_DISCO_INFO, "identity"))}
-    assert identities.get(("component", "end_conference")) == END_CONFERENCE, show(info, 3000)
+def test_component_is_announced(server):
+    identities = host_identities(server.ports["http"])
+    assert identities.get(("component", "end_conference")) == END_CONFERENCE, identities
 
 
 def test_moderator_ends_the_meeting_for_all(server, ws_clients, focus_factory):

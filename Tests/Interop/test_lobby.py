@@ -11,8 +11,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_DISCO_INFO, NS_STANZA_ERRORS, ServerSlot, q, stanza_error
+from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
 from webxmpp import (
+    host_identities,
     IQ,
     MESSAGE,
     MUC_DOMAIN,
@@ -75,13 +76,9 @@ def knock(client: WSClient, occupant: str, display: str | None, ident: str) -> E
     return client.wait_for(lambda e: e.tag == PRESENCE and e.get("id") == ident, what=f"the answer to {ident}")
 
 
-def test_lobby_identity_is_announced(server, ws_clients):
-    client = ws_clients(WSClient(server.ports["http"]))
-    client.login()
-    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='d1' to='{ANON_DOMAIN}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
-    info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "d1", what="the host's disco#info")
-    identities = {(i.get("category"), i.get("type")): i.get("name") for i in info.iter(q(NS_DISCO_INFO, "identity"))}
-    assert identities.get(("component", "lobbyrooms")) == LOBBY_DOMAIN, show(info, 3000)
+def test_lobby_identity_is_announced(server):
+    identities = host_identities(server.ports["http"])
+    assert identities.get(("component", "lobbyrooms")) == LOBBY_DOMAIN, identities
 
 
 def test_knock_wait_admit_deny_and_close(server, ws_clients, focus_factory):

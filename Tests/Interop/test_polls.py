@@ -10,9 +10,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_DISCO_INFO, ServerSlot, q, stanza_error
+from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
 from webxmpp import (
-    IQ,
+    host_identities,
+    error_from,
     MESSAGE,
     WSClient,
     focus_factory,  # noqa: F401  (fixture)
@@ -61,17 +62,12 @@ def body(e) -> dict:
     return json.loads(e.findtext(q(NS_JITMEET, "json-message")))
 
 
-def error_from_polls(e) -> bool:
-    return e.tag == MESSAGE and e.get("from") == POLLS and e.get("type") == "error"
+error_from_polls = error_from(POLLS)
 
 
-def test_component_is_announced(server, ws_clients):
-    client = ws_clients(WSClient(server.ports["http"]))
-    client.login()
-    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='d1' to='{ANON_DOMAIN}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
-    info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "d1", what="the host's disco#info")
-    identities = {(i.get("category"), i.get("type")): i.get("name") for i in info.iter(q(NS_DISCO_INFO, "identity"))}
-    assert identities.get(("component", "polls")) == POLLS, show(info, 3000)
+def test_component_is_announced(server):
+    identities = host_identities(server.ports["http"])
+    assert identities.get(("component", "polls")) == POLLS, identities
 
 
 def test_poll_answers_and_late_joiner(server, ws_clients, focus_factory):

@@ -11,9 +11,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_DISCO_INFO, ServerSlot, q, stanza_error
+from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
 from webxmpp import (
-    IQ,
+    host_identities,
+    error_from,
     MESSAGE,
     MUC_DOMAIN,
     PRESENCE,
@@ -60,13 +61,9 @@ def metadata_message(predicate=lambda m: True):
     return match
 
 
-def test_component_is_announced(server, ws_clients):
-    client = ws_clients(WSClient(server.ports["http"]))
-    client.login()
-    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='d1' to='{ANON_DOMAIN}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
-    info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "d1", what="the host's disco#info")
-    identities = {(i.get("category"), i.get("type")): i.get("name") for i in info.iter(q(NS_DISCO_INFO, "identity"))}
-    assert identities.get(("component", "room_metadata")) == METADATA, show(info, 3000)
+def test_component_is_announced(server):
+    identities = host_identities(server.ports["http"])
+    assert identities.get(("component", "room_metadata")) == METADATA, identities
 
 
 def test_moderator_sets_metadata_everyone_gets_it(server, ws_clients, focus_factory):
@@ -85,8 +82,7 @@ def test_moderator_sets_metadata_everyone_gets_it(server, ws_clients, focus_fact
 
     # A participant is refused.
     set_metadata(bob, room_jid, {"key": "whiteboard", "data": {"open": True}})
-    refusal = bob.wait_for(lambda e: e.tag == MESSAGE and e.get("from") == METADATA and e.get("type") == "error",
-                           what="the refusal")
+    refusal = bob.wait_for(error_from(METADATA), what="the refusal")
     assert stanza_error(refusal)[1] == "forbidden", show(refusal)
 
     focus.send(f"<iq type='set' id='grant' to='{room_jid}'><query xmlns='{NS_MUC_ADMIN}'>"
@@ -105,6 +101,5 @@ def test_moderator_sets_metadata_everyone_gets_it(server, ws_clients, focus_fact
                                ({"key": "big", "data": "x" * 20000}, "policy-violation"),
                                ("{not json", "bad-request")):
         set_metadata(alice, room_jid, payload)
-        error = alice.wait_for(lambda e: e.tag == MESSAGE and e.get("from") == METADATA and e.get("type") == "error",
-                               what=f"the refusal of {str(payload)[:40]}")
+        error = alice.wait_for(error_from(METADATA), what=f"the refusal of {str(payload)[:40]}")
         assert stanza_error(error)[1] == condition, show(error)

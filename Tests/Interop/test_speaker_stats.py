@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_DISCO_INFO, ServerSlot, q, stanza_error
+from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
 from webxmpp import (
-    IQ,
+    host_identities,
+    error_from,
     MESSAGE,
     MUC_DOMAIN,
     PRESENCE,
@@ -53,13 +54,9 @@ def stats_message(e) -> bool:
     return e.tag == MESSAGE and e.get("from") == STATS and e.find(q(NS_JITMEET, "json-message")) is not None
 
 
-def test_component_is_announced(server, ws_clients):
-    client = ws_clients(WSClient(server.ports["http"]))
-    client.login()
-    client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='d1' to='{ANON_DOMAIN}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
-    info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "d1", what="the host's disco#info")
-    identities = {(i.get("category"), i.get("type")): i.get("name") for i in info.iter(q(NS_DISCO_INFO, "identity"))}
-    assert identities.get(("component", "speakerstats")) == STATS, show(info, 3000)
+def test_component_is_announced(server):
+    identities = host_identities(server.ports["http"])
+    assert identities.get(("component", "speakerstats")) == STATS, identities
 
 
 def test_joiner_gets_totals_including_those_who_left(server, ws_clients, focus_factory):
@@ -120,6 +117,5 @@ def test_bad_reports_get_errors(server, ws_clients, focus_factory):
         ("<body>hello</body>", "bad-request"),
     ):
         outsider.send(f"<message xmlns='{NS_CLIENT}' to='{STATS}'>{payload}</message>")
-        error = outsider.wait_for(lambda e: e.tag == MESSAGE and e.get("from") == STATS and e.get("type") == "error",
-                                  what=f"the error for {payload}")
+        error = outsider.wait_for(error_from(STATS), what=f"the error for {payload}")
         assert stanza_error(error)[1] == condition, f"{payload}: {show(error)}"

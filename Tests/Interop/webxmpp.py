@@ -71,6 +71,26 @@ SM_ID_RE = re.compile(r"[A-Za-z0-9_-]+")
 _room_counter = itertools.count(1)
 
 
+def host_identities(port: int) -> dict:
+    """The identities of the host's disco#info as a fresh anonymous WebSocket client sees them, keyed by
+    (category, type), valued by name: how lib-jitsi-meet finds Jitsi's components."""
+    client = WSClient(port)
+    try:
+        client.login()
+        client.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='host-disco' to='{ANON_DOMAIN}'>"
+                    f"<query xmlns='http://jabber.org/protocol/disco#info'/></iq>")
+        info = client.wait_for(lambda e: e.tag == IQ and e.get("id") == "host-disco", what="the host's disco#info")
+    finally:
+        client.close()
+    return {(i.get("category"), i.get("type")): i.get("name")
+            for i in info.iter("{http://jabber.org/protocol/disco#info}identity")}
+
+
+def error_from(domain: str):
+    """Matches a message error sent back by a component."""
+    return lambda e: e.tag == MESSAGE and e.get("from") == domain and e.get("type") == "error"
+
+
 def unique_room(prefix: str) -> str:
     """A room name the room-name policy accepts (letters only before the random hex; no digits run long
     enough to look like a phone number)."""

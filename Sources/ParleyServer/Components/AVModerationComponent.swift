@@ -16,11 +16,7 @@ struct AVModerationComponent: DomainHandler {
     var discoIdentity: DiscoIdentity? { DiscoIdentity(category: "component", type: "av_moderation", name: self.domain) }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
-        guard stanza.type != "error" else { return }
-        guard stanza.kind == .message else {
-            if stanza.kind == .iq, stanza.isIQRequest { router.bounce(stanza, StanzaError(.serviceUnavailable)) }
-            return
-        }
+        guard ConferenceRooms.isCommand(stanza, router: router) else { return }
         guard let element = stanza.element.elements.first(where: { $0.name == "av_moderation" }) else {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <av_moderation/>"))
         }

@@ -18,11 +18,7 @@ struct EndConference: DomainHandler {
     var discoIdentity: DiscoIdentity? { DiscoIdentity(category: "component", type: "end_conference", name: self.domain) }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
-        guard stanza.type != "error" else { return }
-        guard stanza.kind == .message else {
-            if stanza.kind == .iq, stanza.isIQRequest { router.bounce(stanza, StanzaError(.serviceUnavailable)) }
-            return
-        }
+        guard ConferenceRooms.isCommand(stanza, router: router) else { return }
         guard stanza.element.elements.contains(where: { $0.name == "end_conference" }) else {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <end_conference/>"))
         }

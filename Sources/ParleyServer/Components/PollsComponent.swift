@@ -15,11 +15,7 @@ struct PollsComponent: DomainHandler {
     var discoIdentity: DiscoIdentity? { DiscoIdentity(category: "component", type: "polls", name: self.domain) }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
-        guard stanza.type != "error" else { return }
-        guard stanza.kind == .message, stanza.type != "groupchat" else {
-            if stanza.kind == .iq, stanza.isIQRequest { router.bounce(stanza, StanzaError(.serviceUnavailable)) }
-            return
-        }
+        guard ConferenceRooms.isCommand(stanza, router: router), stanza.type != "groupchat" else { return }
         guard let json = stanza.element.elements.first(where: {
             $0.name == "json-message" && ($0.namespace == SpeakerStatsCommand.namespace || $0.namespace == Namespace.client)
         }) else {

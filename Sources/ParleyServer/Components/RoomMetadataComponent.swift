@@ -11,16 +11,12 @@ import ParleyXML
 struct RoomMetadataComponent: DomainHandler {
     let domain: String
     /// The conference MUC whose rooms keep metadata.
-    let service: MUCService
+    let rooms: ConferenceRooms
 
     var discoIdentity: DiscoIdentity? { DiscoIdentity(category: "component", type: "room_metadata", name: self.domain) }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
-        guard stanza.type != "error" else { return }
-        guard stanza.kind == .message else {
-            if stanza.kind == .iq, stanza.isIQRequest { router.bounce(stanza, StanzaError(.serviceUnavailable)) }
-            return
-        }
+        guard ConferenceRooms.isCommand(stanza, router: router) else { return }
         let command: RoomMetadataCommand
         do {
             guard let parsed = try RoomMetadataCommand(message: stanza.element) else {
@@ -30,13 +26,8 @@ struct RoomMetadataComponent: DomainHandler {
         } catch {
             return router.bounce(stanza, error)
         }
-        guard session != nil, let sender = stanza.from else {
-            return router.bounce(stanza, StanzaError(.notAllowed, text: "Only local sessions may send this"))
-        }
-        guard command.room.domainpart == self.service.domain, let name = command.room.localpart,
-            let room = self.service.room(name)
-        else {
-            return router.bounce(stanza, StanzaError(.itemNotFound, text: "No such meeting"))
+        guard let (room, sender) = self.rooms.room(named: command.room, for: stanza, from: session, router: router) else {
+            return
         }
         room.perform({ $0.roomMetadata(command, from: sender) }, sink: router) { error in router.bounce(stanza, error) }
     }

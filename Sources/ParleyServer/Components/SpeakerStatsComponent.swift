@@ -12,16 +12,12 @@ import ParleyXML
 struct SpeakerStatsComponent: DomainHandler {
     let domain: String
     /// The conference MUC whose rooms are counted.
-    let service: MUCService
+    let rooms: ConferenceRooms
 
     var discoIdentity: DiscoIdentity? { DiscoIdentity(category: "component", type: "speakerstats", name: self.domain) }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
-        guard stanza.type != "error" else { return }
-        guard stanza.kind == .message else {
-            if stanza.kind == .iq, stanza.isIQRequest { router.bounce(stanza, StanzaError(.serviceUnavailable)) }
-            return
-        }
+        guard ConferenceRooms.isCommand(stanza, router: router) else { return }
         let command: SpeakerStatsCommand
         do {
             guard let parsed = try SpeakerStatsCommand(message: stanza.element) else {
@@ -31,13 +27,8 @@ struct SpeakerStatsComponent: DomainHandler {
         } catch {
             return router.bounce(stanza, error)
         }
-        guard session != nil, let sender = stanza.from else {
-            return router.bounce(stanza, StanzaError(.notAllowed, text: "Only local sessions may send this"))
-        }
-        guard command.room.domainpart == self.service.domain, let name = command.room.localpart,
-            let room = self.service.room(name)
-        else {
-            return router.bounce(stanza, StanzaError(.itemNotFound, text: "No such meeting"))
+        guard let (room, sender) = self.rooms.room(named: command.room, for: stanza, from: session, router: router) else {
+            return
         }
         room.perform(
             { state in

@@ -81,13 +81,14 @@ public final class XMPPServer: Sendable {
             domainHandlers[av.domain] = AVModerationComponent(domain: av.domain, rooms: ConferenceRooms(service: service))
         }
         if let stats = configuration.speakerStats, let service = mucServices[stats.muc] {
-            domainHandlers[stats.domain] = SpeakerStatsComponent(domain: stats.domain, service: service)
+            domainHandlers[stats.domain] = SpeakerStatsComponent(domain: stats.domain, rooms: ConferenceRooms(service: service))
         }
         if let lobby = configuration.lobby, let service = mucServices[lobby.muc] {
             domainHandlers[lobby.domain] = LobbyRoomsComponent(domain: lobby.domain, service: service)
         }
         if let metadata = configuration.roomMetadata, let service = mucServices[metadata.muc] {
-            domainHandlers[metadata.domain] = RoomMetadataComponent(domain: metadata.domain, service: service)
+            domainHandlers[metadata.domain] = RoomMetadataComponent(
+                domain: metadata.domain, rooms: ConferenceRooms(service: service))
         }
         if let polls = configuration.polls, let service = mucServices[polls.muc] {
             domainHandlers[polls.domain] = PollsComponent(domain: polls.domain, rooms: ConferenceRooms(service: service))
