@@ -3,7 +3,9 @@ with the test playing Jicofo (a raw TCP focus that creates the room, answers the
 It checks what the bundle itself finds and does: the components in the host's disco#info (end conference, AV
 moderation, speaker stats, polls), a moderator turning audio moderation on (the bundle's AV_MODERATION_CHANGED
 event), a poll and its answer coming back through the polls component (POLL_RECEIVED, POLL_ANSWER_RECEIVED), a
-dominant-speaker report, and ending the meeting for all.
+dominant-speaker report, and ending the meeting for all; and, with two pages, the lobby: the moderator's
+enableLobby, a knocker refused as members-only who joins the lobby (LOBBY_USER_JOINED at the moderator), is approved
+and enters the conference, and the room metadata's lobbyEnabled reaching the moderator (METADATA_UPDATED).
 
 Opt-in: the bundle is not part of this repository (it is public code that is never committed). Set
 LIB_JITSI_MEET_JS to its path, e.g. `static/vendor/lib-jitsi-meet.min.js` of arenaxr/arena-web-core (v2129,
@@ -12,6 +14,7 @@ February 2026); without it the test is skipped with that reason. Docs/Testing.md
 from __future__ import annotations
 
 import http.server
+import json
 import os
 import threading
 import xml.etree.ElementTree as ET
@@ -161,3 +164,51 @@ def test_bundle_finds_and_uses_parleys_components(parley_factory, focus_factory,
     finally:
         stop.set()
         page.close()
+
+
+def grant_owner(focus, room: str, page: Page):
+    bare = page.evaluate("LJM.connection.xmpp.connection.jid").split("/")[0]
+    focus.send(f"<iq type='set' id='grant-{bare[:8]}' to='{room}@{MUC_DOMAIN}'><query xmlns='{NS_MUC_ADMIN}'>"
+               f"<item affiliation='owner' jid='{bare}'/></query></iq>")
+    page.evaluate("LJM.waitFor('conference.roleChanged', 8000)", timeout=10)
+
+
+def test_bundle_lobby_knock_and_approve(parley_factory, focus_factory, chromium, site):
+    server = parley_factory()
+    room = unique_room("ljmlobby")
+    focus = focus_factory(server)
+    focus.create_room(room)
+    stop = threading.Event()
+    responder = threading.Thread(target=answer_conference_iqs, args=(focus, room, stop), daemon=True)
+    responder.start()
+    moderator = open_page(chromium, f"{site}/ljm/")
+    knocker = open_page(chromium, f"{site}/ljm/")
+    try:
+        service = f"ws://{HOST}:{server.ports['http']}/xmpp-websocket?room={room}"
+        for page in (moderator, knocker):
+            assert page.evaluate(f"LJM.connect({service!r}, 'meet.jitsi')", timeout=20) == "connected", page.report()
+        assert moderator.evaluate(f"LJM.join({room!r})", timeout=30), moderator.report()
+        stop.set()
+        responder.join(2)
+        grant_owner(focus, room, moderator)
+        stop.clear()
+        responder = threading.Thread(target=answer_conference_iqs, args=(focus, room, stop), daemon=True)
+        responder.start()
+
+        moderator.evaluate("LJM.conference.enableLobby()", timeout=10)
+        moderator.evaluate("LJM.waitFor('conference.membersOnlyChanged', 8000, 'true')", timeout=10)
+        moderator.evaluate("LJM.waitFor('conference.metadata.updated', 8000, 'lobbyEnabled')", timeout=10)
+
+        refused = knocker.evaluate(
+            f"LJM.join({room!r}, 'Kim').then(() => 'joined', e => 'failed: ' + e.message)", timeout=30)
+        assert refused.startswith("failed") and "membersOnly" in refused, f"{refused}{knocker.report()}"
+        knocker.evaluate("LJM.conference.joinLobby('Kim')", timeout=15)
+        knocked = moderator.evaluate("LJM.waitFor('conference.lobby.userJoined', 8000)", timeout=10)
+        assert "Kim" in knocked["detail"], knocked
+        lobby_id = json.loads(knocked["detail"])[0]
+        moderator.evaluate(f"LJM.conference.lobbyApproveAccess({lobby_id!r})")
+        knocker.evaluate("LJM.waitFor('conference.joined', 15000)", timeout=17)
+    finally:
+        stop.set()
+        moderator.close()
+        knocker.close()

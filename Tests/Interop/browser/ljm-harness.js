@@ -30,9 +30,10 @@ const LJM = {
         });
     },
 
-    join(room) {
+    join(room, displayName) {
         const conference = LJM.connection.initJitsiConference(room, { p2p: { enabled: false } });
         LJM.conference = conference;
+        if (displayName) conference.setDisplayName(displayName);
         for (const [key, name] of Object.entries(JitsiMeetJS.events.conference)) {
             conference.on(name, (...args) => LJM.record(name, ...args));
         }
@@ -56,11 +57,11 @@ const LJM = {
         };
     },
 
-    waitFor(name, timeoutMs) {
+    waitFor(name, timeoutMs, containing) {
         return new Promise((resolve, reject) => {
             const start = Date.now();
             const tick = () => {
-                const found = LJM.events.find(e => e.name === name);
+                const found = LJM.events.find(e => e.name === name && (!containing || e.detail.includes(containing)));
                 if (found) return resolve(found);
                 if (Date.now() - start > timeoutMs) return reject(new Error('no ' + name + ' within ' + timeoutMs + ' ms'));
                 setTimeout(tick, 50);
