@@ -7,12 +7,18 @@ WebSocket clients are the PyPI `websockets` package; BOSH is `http.client`. Only
 
 from __future__ import annotations
 
+import hashlib
+import http.server
 import os
+import socket
+import threading
 import time
 import xml.etree.ElementTree as ET
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conftest import ANON_DOMAIN, NS_CLIENT, NS_SASL, ServerSlot, q
 from webxmpp import (
@@ -227,3 +233,111 @@ def test_server_refuses_to_start_without_the_secret(parley_factory):
     finally:
         if saved is not None:
             os.environ[SECRET_ENV] = saved
+
+
+# -- RS256 with keys from a key server (Jitsi's asap_key_server) ----------------------------------------------------
+
+
+class KeyServer:
+    """A key server on 127.0.0.1: `<base>/<hex sha256(kid)>.pem` for the kids it knows, 404 otherwise; counts the
+    requests it gets."""
+
+    def __init__(self, keys: dict[str, bytes]):
+        files = {f"/keys/{hashlib.sha256(kid.encode()).hexdigest()}.pem": pem for kid, pem in keys.items()}
+        self.requests: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                outer.requests.append(self.path)
+                body = files.get(self.path)
+                self.send_response(200 if body else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/keys"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def rsa_key():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key, public
+
+
+def rs_config(url: str) -> str:
+    return f"""
+hosts:
+  - domain: {ANON_DOMAIN}
+    authentication: token
+    token:
+      app_id: {APP_ID}
+      algorithm: RS256
+      asap_key_server: {url}
+  - domain: auth.meet.jitsi
+    authentication: internal_hashed
+"""
+
+
+def rs_token(key, kid: str | None, **changes) -> str:
+    now = int(time.time())
+    claims = {"iss": APP_ID, "aud": "jitsi", "room": "*", "nbf": now - 10, "exp": now + 600}
+    claims.update(changes)
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid} if kid else None)
+
+
+def test_rs256_keys_from_the_key_server(parley_factory, ws_clients):
+    key, public = rsa_key()
+    other, _ = rsa_key()
+    keys = KeyServer({"parley/key-1": public})
+    try:
+        server = parley_factory(config=rs_config(keys.url))
+        port = server.ports["http"]
+        # A valid token: the key is fetched once, then served from the cache.
+        for _ in range(2):
+            client = ws_clients(WSClient(port, f"token={rs_token(key, 'parley/key-1')}"))
+            client.login()
+        assert keys.requests == [f"/keys/{hashlib.sha256(b'parley/key-1').hexdigest()}.pem"]
+        cases = [
+            (rs_token(key, "parley/unknown"), "could not obtain public key"),
+            (rs_token(key, None), "'kid' claim is missing"),
+            (rs_token(other, "parley/key-1"), "Invalid signature"),
+            (make_token(), "Invalid or incorrect alg"),  # HS256 where RS256 is configured
+        ]
+        for token, reason in cases:
+            client = ws_clients(WSClient(port, f"token={token}"))
+            assert failure_of(ws_sasl_answer(client)) == (q(NS_SASL, "not-authorized"), reason), client.transcript()
+        # Nothing is fetched for a token refused on its header.
+        assert len(keys.requests) == 2
+        assert_server_healthy(server, "after the key server refusals")
+    finally:
+        keys.close()
+
+
+def test_a_silent_key_server_times_out_without_stalling_others(parley_factory, ws_clients):
+    key, _ = rsa_key()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (the kernel does) and never answers
+    try:
+        server = parley_factory(config=rs_config(f"http://127.0.0.1:{silent.getsockname()[1]}/keys"))
+        waiting = ws_clients(WSClient(server.ports["http"], f"token={rs_token(key, 'k')}", timeout=10))
+        waiting.open()
+        started = time.monotonic()
+        waiting.send(f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>")
+        # Meanwhile the server answers others at once (the fetch does not block its event loop).
+        assert_server_healthy(server, "while a key fetch hangs")
+        answer = waiting.next_element(timeout=9)
+        assert failure_of(answer) == (q(NS_SASL, "not-authorized"), "could not obtain public key")
+        assert 4 <= time.monotonic() - started <= 8
+    finally:
+        silent.close()

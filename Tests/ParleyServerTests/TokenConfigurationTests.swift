@@ -127,9 +127,13 @@ struct TokenConfigurationTests {
         #expect(
             self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, app_secret_env: Y }"), environment: ["Y": "y"])
                 == ["4:12 error hosts[0].token", "4:59 error hosts[0].token.app_secret_env"])
+        #expect(self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, asap_key_server: 'https://keys' }")).isEmpty)
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, asap_key_server: 'https://keys' }"))
+            self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, asap_key_server: 'ftp://keys' }"))
                 == ["4:60 error hosts[0].token.asap_key_server"])
+        #expect(
+            self.summary(Self.hosts("token: { app_id: a, app_secret: x, asap_key_server: 'https://keys' }"))
+                .contains("4:57 error hosts[0].token.asap_key_server"))
         #expect(
             self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y, clock_skew: 900, accepted_audiences: [] }"), environment: ["Y": "y"])
                 == ["4:56 error hosts[0].token.clock_skew", "4:81 error hosts[0].token.accepted_audiences"])
@@ -178,9 +182,54 @@ struct TokenConfigurationTests {
                 "JWT_ASAP_KEYSERVER": "https://keys.example.org",
             ])
         #expect(keyServer.hosts.first?.token?.algorithm == .rs256)
-        #expect(keyServerNotes.contains { $0.contains("JWT_ASAP_KEYSERVER is not supported yet") })
+        #expect(keyServer.hosts.first?.token?.asapKeyServer == "https://keys.example.org")
+        #expect(keyServerNotes.filter { !$0.contains("listening on all interfaces") }.isEmpty)
+        var keyServerServer = XMPPServer.Configuration(keyServer)
+        #expect(keyServerServer.setTokenKeys(keyServer, environment: [:]).isEmpty)
+        #expect(keyServerServer.hosts.first?.tokenKeyServer?.description == "https://keys.example.org")
         // Without AUTH_TYPE=jwt the main host stays anonymous.
         let (plain, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["JWT_APP_ID": "a"])
         #expect(plain.hosts.first?.authentication == .anonymous)
+    }
+}
+
+/// Where RS256 keys are fetched from, and the cache they are kept in.
+@Suite struct KeyServerTests {
+    @Test func keyPaths() throws {
+        let server = try #require(KeyServer("https://keys.example.org/asap/"))
+        #expect(server.host == "keys.example.org" && server.port == 443 && server.path == "/asap")
+        // hex(sha256("parley/test-key")), as `printf %s parley/test-key | sha256sum` gives it.
+        #expect(server.keyPath(kid: "parley/test-key") == "/asap/\(Self.sha256Hex("parley/test-key")).pem")
+        #expect(KeyServer("http://127.0.0.1:8080")?.keyPath(kid: "k").hasPrefix("/") == true)
+        #expect(KeyServer("http://127.0.0.1:8080")?.port == 8080)
+        #expect(KeyServer("ftp://keys") == nil && KeyServer("keys.example.org") == nil && KeyServer("https://") == nil)
+    }
+
+    static func sha256Hex(_ text: String) -> String {
+        HashAlgorithm.sha256.hash(Array(text.utf8)).map { byte in
+            let digits = String(byte, radix: 16)
+            return digits.count == 1 ? "0" + digits : digits
+        }.joined()
+    }
+
+    @Test func theCacheKeepsTheMostRecentlyUsed() throws {
+        let pem = """
+            -----BEGIN PUBLIC KEY-----
+            MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqUIKhlbTLvKV1MrpcJaC
+            5u+p7NkuiBgkXjZtfNgdVUNHJBVMRzm89tayTuVj6b0BhewF+18iaPsx5CBRGaBX
+            nhFbtD99lsbGxr8J+xM0xYV1dFEM6/le4LzkYdjQnk9x0A+bkuioZkQnrvwIotfQ
+            AxXU3igMk/jgT0OVHyjp9WwT5PmtUOuR0u/OBEzRBhylYgps7uniKxMqb9xGN52u
+            vT2/CnSnlayjMwzujj0Mp6oxP7liioiFmGWDJPTEsYHacneLpW7imqh3pKLQBrnY
+            9yrdy7fM59kzqYKXdzoDyeiirkFhysp7Yw5Wgb5RkicnfiXBwuCgLnRuE9OVrbpa
+            pwIDAQAB
+            -----END PUBLIC KEY-----
+            """
+        let key = try #require(RSAPublicKey(pem: pem))
+        let cache = PublicKeyCache(capacity: 2)
+        cache.insert(key, kid: "a")
+        cache.insert(key, kid: "b")
+        #expect(cache["a"] != nil)  // a is now more recent than b
+        cache.insert(key, kid: "c")
+        #expect(cache.count == 2 && cache["a"] != nil && cache["b"] == nil && cache["c"] != nil)
     }
 }

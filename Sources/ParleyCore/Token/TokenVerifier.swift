@@ -87,11 +87,24 @@ public struct TokenVerifier: Sendable, Hashable {
 
     /// Jitsi's `process_and_verify_token`: a session's token (nil or empty when the URL had none) → its claims,
     /// nil claims for a token-less session where those are allowed, or why it is refused.
-    public func authenticate(_ token: String?, now: Double) -> Result<TokenClaims?, TokenError> {
+    public func authenticate(_ token: String?, now: Double, key: Key? = nil) -> Result<TokenClaims?, TokenError> {
         guard let token, !token.isEmpty else {
             return self.configuration.allowEmptyToken ? .success(nil) : .failure(.tokenRequired)
         }
-        return self.verify(token, now: now).map { .some($0) }
+        return self.verify(token, now: now, key: key).map { .some($0) }
+    }
+
+    /// What can be said of `token` before its key is known (its size, its form, its header's `typ` and `alg`), and
+    /// the `kid` that names the key on a key server: so that nothing is fetched for a token that would be refused
+    /// anyway.
+    public func keyID(forFetching token: String) -> Result<String, TokenError> {
+        switch Self.split(token) {
+        case .failure(let error): return .failure(error)
+        case .success(let parts):
+            if let error = self.checkHeader(parts.header) { return .failure(error) }
+            guard let kid = parts.header["kid"]?.string, !kid.isEmpty else { return .failure(.missingKeyID) }
+            return .success(kid)
+        }
     }
 
     /// The claims of `token` at time `now` (seconds since 1970), checked with `key` (by default the verifier's).

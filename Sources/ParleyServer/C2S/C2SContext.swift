@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ParleyCore
+import ParleyTLS
 
 /// What every c2s connection shares: the router and the per-connection settings. Immutable.
 final class C2SContext: Sendable {
@@ -38,6 +39,12 @@ final class C2SContext: Sendable {
     let flushQueues = PerEventLoop<OutputFlushQueue>()
     /// One `ClosingConnections` per event loop.
     let closers = PerEventLoop<ClosingConnections>()
+    /// Public keys fetched from token hosts' key servers, by `kid`.
+    let publicKeys = PublicKeyCache()
+    /// How key servers are reached over https: the system's trust store, names checked.
+    let keyServerTLS: TLSContext? = try? TLSContext.client(verifyPeer: true)
+    /// How long a key fetch may take in all.
+    let keyFetchTimeout: TimeAmount = .seconds(5)
     /// Where credential lookups that may block (SQLite) run, off the event loops.
     let blockingPool: NIOThreadPool = .singleton
 

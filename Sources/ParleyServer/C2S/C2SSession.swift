@@ -275,9 +275,55 @@ final class C2SSession {
 
     /// Answers `.verifyToken` at once: verification is pure and takes microseconds (an HMAC, or one RSA
     /// verification with a key already in memory). The reason for a refusal is logged, never the token.
+    ///
+    /// With a key server (RS256), the key named by the token's `kid` comes from the cache, or is fetched on this
+    /// loop without blocking it (`KeyServerClient`, with a timeout); the answer comes back on this loop. Nothing is
+    /// fetched for a token whose form or header would be refused anyway.
     private func verifyToken(_ token: String?, host: HostConfiguration) {
-        let now = Date().timeIntervalSince1970
-        let result = host.token?.authenticate(token, now: now) ?? .failure(.notConfigured)
+        guard let verifier = host.token else {
+            self.tokenVerified(.failure(.notConfigured))
+            return
+        }
+        guard let server = host.tokenKeyServer, let token, !token.isEmpty else {
+            self.tokenVerified(verifier.authenticate(token, now: Date().timeIntervalSince1970))
+            return
+        }
+        let kid: String
+        switch verifier.keyID(forFetching: token) {
+        case .success(let found): kid = found
+        case .failure(let error):
+            self.tokenVerified(.failure(error))
+            return
+        }
+        if let key = self.shared.publicKeys[kid] {
+            self.tokenVerified(verifier.authenticate(token, now: Date().timeIntervalSince1970, key: .publicKey(key)))
+            return
+        }
+        let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let cache = self.shared.publicKeys
+        KeyServerClient.fetch(
+            server, path: server.keyPath(kid: kid), on: self.eventLoop, timeout: self.shared.keyFetchTimeout,
+            tls: self.shared.keyServerTLS
+        ).whenComplete { result in
+            let session = loopBound.value
+            guard !session.closing else { return }
+            switch result {
+            case .success(let pem):
+                guard let key = RSAPublicKey(pem: pem) else {
+                    session.logger.warning("The key server's answer is not an RSA public key", metadata: ["server": "\(server)"])
+                    session.tokenVerified(.failure(.noPublicKey))
+                    return
+                }
+                cache.insert(key, kid: kid)
+                session.tokenVerified(verifier.authenticate(token, now: Date().timeIntervalSince1970, key: .publicKey(key)))
+            case .failure(let error):
+                session.logger.warning("Could not fetch a token key", metadata: ["server": "\(server)", "error": "\(error)"])
+                session.tokenVerified(.failure(.noPublicKey))
+            }
+        }
+    }
+
+    private func tokenVerified(_ result: Result<TokenClaims?, TokenError>) {
         if case .failure(let error) = result {
             self.logger.info("Token login refused", metadata: ["reason": "\(error.text)"])
         }

@@ -21,6 +21,8 @@ public struct HostConfiguration: Sendable, Hashable {
     public var requireEncryption: Bool?
     /// How `token` hosts check tokens; nil on a token host refuses every login (no key was configured).
     public var token: TokenVerifier?
+    /// Where a token host gets RS256/384/512 keys by `kid` (Jitsi's `asap_key_server`); nil: `token`'s own key.
+    public var tokenKeyServer: KeyServer?
 
     public init(
         domain: String, authentication: Authentication, mechanisms: [SASLMechanismName]? = nil,

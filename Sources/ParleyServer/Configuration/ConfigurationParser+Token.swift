@@ -35,11 +35,23 @@ extension ConfigurationParser {
         self.assign(fields, "clock_skew", to: &token.clockSkew) { self.integer($0, $1, in: 0...Self.maximumClockSkew) }
 
         let algorithm = token.algorithm.rawValue
-        if let keyServerNode = fields["asap_key_server"] {
-            self.error(
-                "fetching RS256 keys from a key server is not supported yet; give the key as public_key (a PEM file)",
-                at: keyServerNode, keyPath: fields.path("asap_key_server"))
-            usable = false
+        if let keyServerNode = fields["asap_key_server"], let url = self.string(keyServerNode, fields.path("asap_key_server")) {
+            if KeyServer(url) == nil {
+                self.error(
+                    "'\(url)' is not an http or https URL", at: keyServerNode, keyPath: fields.path("asap_key_server"))
+                usable = false
+            } else if token.algorithm.usesSharedSecret {
+                self.error(
+                    "a key server gives RSA keys; set algorithm to RS256, RS384 or RS512", at: keyServerNode,
+                    keyPath: fields.path("asap_key_server"))
+                usable = false
+            } else if fields["public_key"] != nil {
+                self.error(
+                    "set public_key or asap_key_server, not both", at: keyServerNode, keyPath: fields.path("asap_key_server"))
+                usable = false
+            } else {
+                token.asapKeyServer = url
+            }
         }
         if token.algorithm.usesSharedSecret {
             if let publicKeyNode = fields["public_key"] {

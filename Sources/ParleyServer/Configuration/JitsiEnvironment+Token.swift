@@ -10,7 +10,8 @@ extension JitsiEnvironment {
     ///   `asap_accepted_audiences`;
     /// - `JWT_ALLOW_EMPTY` → `allow_empty_token`; `JWT_SIGN_TYPE` → `signature_algorithm` (HS256);
     /// - `JWT_ENABLE_DOMAIN_VERIFICATION` → `enable_domain_verification` (here: `sub` must be the domain or `*`);
-    /// - `JWT_ASAP_KEYSERVER` → `asap_key_server`, not supported yet (a note says so).
+    /// - `JWT_ASAP_KEYSERVER` → `asap_key_server`: RS256 keys fetched by `kid` (RS256 unless `JWT_SIGN_TYPE` says
+    ///   RS384 or RS512).
     ///
     /// Nil (with a note) without `JWT_APP_ID`: the host then has no token section and `parley serve` refuses to
     /// start, as Prosody's `mod_auth_token` refuses to load without `app_id`. Notes never contain the secret.
@@ -35,12 +36,20 @@ extension JitsiEnvironment {
                 notes.append("JWT_SIGN_TYPE=\(text) is not one of HS256, HS384, HS512, RS256, RS384, RS512; using HS256")
             }
         }
-        if !token.algorithm.usesSharedSecret { token.appSecretEnvironment = nil }
-        if value("JWT_ASAP_KEYSERVER") != nil {
-            notes.append(
-                "JWT_ASAP_KEYSERVER is not supported yet: RS256 keys are not fetched"
-                    + (token.algorithm.usesSharedSecret ? "; tokens are checked with JWT_APP_SECRET" : ""))
+        if let server = value("JWT_ASAP_KEYSERVER") {
+            if KeyServer(server) == nil {
+                notes.append("JWT_ASAP_KEYSERVER=\(server) is not an http or https URL; tokens cannot be checked")
+            } else {
+                if token.algorithm.usesSharedSecret {
+                    if value("JWT_SIGN_TYPE") != nil {
+                        notes.append("JWT_ASAP_KEYSERVER gives RSA keys; using RS256 instead of JWT_SIGN_TYPE=\(token.algorithm.rawValue)")
+                    }
+                    token.algorithm = .rs256
+                }
+                token.asapKeyServer = server
+            }
         }
+        if !token.algorithm.usesSharedSecret { token.appSecretEnvironment = nil }
         token.acceptedIssuers = list("JWT_ACCEPTED_ISSUERS")
         if let audiences = list("JWT_ACCEPTED_AUDIENCES") { token.acceptedAudiences = audiences }
         token.allowEmpty = flag("JWT_ALLOW_EMPTY")

@@ -29,6 +29,8 @@ extension ServerConfiguration {
         public var appSecretEnvironment: String?
         /// `public_key`: a PEM file with the RSA public key, for RS256/384/512.
         public var publicKey: String?
+        /// `asap_key_server`: the http(s) URL RS256/384/512 keys are fetched from by `kid`.
+        public var asapKeyServer: String?
         /// `algorithm`: the one signature algorithm accepted.
         public var algorithm: JWTAlgorithm
         /// `accepted_issuers`: nil means `[app_id]`.
@@ -110,6 +112,8 @@ extension ServerConfiguration {
                 text += ", literal secret"
             } else if let path = self.publicKey {
                 text += ", public key \(path)"
+            } else if let server = self.asapKeyServer {
+                text += ", keys from \(server)"
             }
             if self.allowEmpty { text += ", empty tokens allowed" }
             return text

@@ -13,10 +13,12 @@ extension XMPPServer.Configuration {
                 case .internalHashed: .internalHashed
                 case .token: .token
                 }
-            return HostConfiguration(
+            var configuration = HostConfiguration(
                 domain: host.domain, authentication: authentication, mechanisms: host.saslMechanisms,
                 requireEncryption: host.requireEncryption,
                 token: host.token.map { TokenVerifier(configuration: $0.verifierConfiguration(domain: host.domain), key: nil) })
+            configuration.tokenKeyServer = host.token?.asapKeyServer.flatMap(KeyServer.init)
+            return configuration
         }
         self.setTokenKeys(file, environment: [:])
         self.listenAddress = file.listen.address
@@ -77,6 +79,7 @@ extension XMPPServer.Configuration {
                 problems.append("\(host.domain): authentication token without a token section")
                 continue
             }
+            if token.asapKeyServer != nil { continue }  // keys by kid, fetched per token
             switch token.key(environment: environment) {
             case .success(let key): self.hosts[index].token?.key = key
             case .failure(let problem): problems.append("\(host.domain): \(problem)")
