@@ -91,6 +91,20 @@ private func item(_ s: Stanza?) -> XMLElement? { s?.element.child("x", namespace
         #expect(whois.count == 4)
     }
 
+    /// §9.3/§10.2: a room made members-only removes its non-members with status 322; members and admins stay.
+    @Test func membersOnlyRemovesNonMembersWith322() {
+        var state = room()
+        _ = state.handle(join("alice", from: alice))
+        _ = state.handle(join("focus", from: focus))
+        _ = state.handle(join("bob", from: bob))
+        _ = state.handle(join("carol", from: carol))
+        state.affiliations[carol.bare] = .member
+        let out = state.handle(ownerSubmit([("muc#roomconfig_membersonly", "1")], from: alice))
+        let gone = out.filter { $0.kind == .presence && $0.type == "unavailable" }
+        #expect(!gone.isEmpty && gone.allSatisfy { $0.from == (try? roomJID.with(resource: "bob")) && statuses($0).contains("322") })
+        #expect(state.occupants.keys.sorted() == ["alice", "carol", "focus"])
+    }
+
     /// Jitsi's `muc_max_occupants` is a cap no owner lifts through `muc#roomconfig_maxusers`.
     @Test func noOwnerCanLiftTheServiceCap() {
         var state = room { $0.maxOccupants = 2 }

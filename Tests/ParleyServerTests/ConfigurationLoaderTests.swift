@@ -123,6 +123,7 @@ struct ConfigurationLoaderTests {
                 focus_lock: true
                 max_occupants: 25
                 max_occupants_exempt: [recorder@recorder.meet.jitsi, transcribers.meet.jitsi]
+                password_exempt: [recorder.meet.jitsi]
               - domain: internal-muc.meet.jitsi
                 allowed_domains: [auth.meet.jitsi]
             """
@@ -130,6 +131,7 @@ struct ConfigurationLoaderTests {
         #expect(configuration.muc[0].maxOccupants == 25)
         #expect(configuration.muc[0].maxOccupantsExempt.map(\.description) == ["recorder@recorder.meet.jitsi", "transcribers.meet.jitsi"])
         #expect(configuration.muc[1].allowedDomains == ["auth.meet.jitsi"])
+        #expect(configuration.muc[0].passwordExempt.map(\.description) == ["recorder.meet.jitsi"])
         let running = XMPPServer.Configuration(configuration)
         let conference = try #require(running.mucServices.first)
         #expect(conference.maxOccupants == 25)

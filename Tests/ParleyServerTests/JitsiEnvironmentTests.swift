@@ -49,6 +49,7 @@ import Testing
         let (c, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: env)
         #expect(c.muc[0].maxOccupants == 10)
         #expect(c.muc[0].maxOccupantsExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"])
+        #expect(c.muc[0].passwordExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"])
         let (none, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: [:])
         #expect(none.muc[0].maxOccupants == nil && none.muc[0].maxOccupantsExempt.isEmpty)
     }

@@ -97,7 +97,10 @@ extension RoomState {
         if changed {
             out += self.configurationChangeNotices(statuses: becameNonAnonymous ? [104, 172] : [104])
         }
-        if membersOnlyChanged { out += self.lobbyAfterMembersOnlyChange(by: from) }
+        if membersOnlyChanged {
+            out += self.lobbyAfterMembersOnlyChange(by: from)
+            if next.membersOnly { out += self.removeNonMembers() }
+        }
         return out
     }
 
@@ -193,5 +196,19 @@ extension RoomState {
                 .init("muc#roomconfig_allowpm", type: "list-single", label: "Allow private messages from", values: [c.allowPrivateMessagesFrom],
                       options: [(label: "Everyone", value: "visitor"), (label: "Participants", value: "participant"), (label: "Moderators", value: "moderator"), (label: "No one", value: "none")]),
             ])
+    }
+
+    /// A room made members-only removes those who are not members (XEP-0045 §9.3 and §10.2: status 322), as
+    /// Prosody does. lib-jitsi-meet makes the occupants members before it turns the lobby on, so in a Jitsi
+    /// meeting only those who slipped in meanwhile leave.
+    private mutating func removeNonMembers() -> [Stanza] {
+        var out: [Stanza] = []
+        for nick in self.order {
+            guard let occupant = self.occupants[nick], self.affiliation(of: occupant.bareJID) < .member,
+                !self.service.isAdmin(occupant.bareJID)
+            else { continue }
+            out += self.remove(nick, statuses: [322])
+        }
+        return out
     }
 }

@@ -28,6 +28,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Neither counted nor refused by the occupant limits, besides admins (Jitsi's `muc_access_whitelist`): bare
     /// JIDs, or domains given as a JID without a localpart (`recorder.meet.jitsi`).
     public var maxOccupantsExempt: Set<JID> = []
+    /// Enter password-protected rooms without the password, besides admins (Jitsi's `muc_password_whitelist`: the
+    /// recorder and transcriber must follow a moderator's lock): bare JIDs or domains.
+    public var passwordExempt: Set<JID> = []
     /// Only accounts of these domains may join (Jitsi's `mod_muc_filter_access` with `muc_filter_whitelist`);
     /// empty admits every domain. See `DomainAccessPolicy`.
     public var allowedDomains: Set<String> = []
@@ -57,19 +60,20 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     public func isAdmin(_ jid: JID) -> Bool { self.admins.contains(jid.bare) }
 
     /// Whether `jid`'s account or domain is on `lobbyWhitelist`.
-    public func isLobbyWhitelisted(_ jid: JID) -> Bool {
-        guard !self.lobbyWhitelist.isEmpty else { return false }
-        if self.lobbyWhitelist.contains(jid.bare) { return true }
-        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil))
-            .map { self.lobbyWhitelist.contains($0) } ?? false
-    }
+    public func isLobbyWhitelisted(_ jid: JID) -> Bool { Self.lists(jid, in: self.lobbyWhitelist) }
 
     /// Admins, and the accounts and domains of `maxOccupantsExempt`.
     public func isExemptFromMaxOccupants(_ jid: JID) -> Bool {
-        if self.isAdmin(jid) { return true }
-        guard !self.maxOccupantsExempt.isEmpty else { return false }
-        if self.maxOccupantsExempt.contains(jid.bare) { return true }
-        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil))
-            .map { self.maxOccupantsExempt.contains($0) } ?? false
+        self.isAdmin(jid) || Self.lists(jid, in: self.maxOccupantsExempt)
+    }
+
+    /// Admins, and the accounts and domains of `passwordExempt`.
+    public func isExemptFromPassword(_ jid: JID) -> Bool { self.isAdmin(jid) || Self.lists(jid, in: self.passwordExempt) }
+
+    /// Whether `list` names `jid`'s bare JID or its domain (a JID without a localpart).
+    static func lists(_ jid: JID, in list: Set<JID>) -> Bool {
+        guard !list.isEmpty else { return false }
+        if list.contains(jid.bare) { return true }
+        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil)).map { list.contains($0) } ?? false
     }
 }

@@ -5,7 +5,7 @@ import Yams
 extension ConfigurationParser {
     static let mucKeys = [
         "domain", "restrict_room_creation", "room_locking", "focus_lock", "max_occupants", "history_length",
-        "public_jids", "admins", "max_occupants_exempt", "allowed_domains",
+        "public_jids", "admins", "max_occupants_exempt", "allowed_domains", "password_exempt",
     ]
     static let focusProxyKeys = ["domain", "target"]
 
@@ -35,6 +35,7 @@ extension ConfigurationParser {
             self.assign(fields, "public_jids", to: &muc.publicJIDs, self.bool)
             self.assign(fields, "admins", to: &muc.admins, self.jidList)
             self.assign(fields, "max_occupants_exempt", to: &muc.maxOccupantsExempt, self.accountOrDomainList)
+            self.assign(fields, "password_exempt", to: &muc.passwordExempt, self.accountOrDomainList)
             self.assign(fields, "allowed_domains", to: &muc.allowedDomains) { node, keyPath -> [String]? in
                 guard let items = self.list(node, keyPath) else { return nil }
                 var domains: [String] = []

@@ -75,6 +75,8 @@ public enum JitsiEnvironment {
             conference.maxOccupants = max
             conference.maxOccupantsExempt = (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
         }
+        // docker's muc_password_whitelist: focus and the recorder follow a moderator's lock.
+        conference.passwordExempt = (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
         // docker's `muc_filter_whitelist`: only the auth domain's accounts enter the breweries.
         let brewery = ServerConfiguration.MUC(
             domain: internalMUC, admins: Array(serviceJIDs.dropFirst()), allowedDomains: [authDomain])

@@ -15,6 +15,8 @@ extension ServerConfiguration {
         public var maxOccupants: Int?
         /// Jitsi's `muc_access_whitelist`: bare JIDs, or domains, exempt from `maxOccupants` besides the admins.
         public var maxOccupantsExempt: [JID]
+        /// Jitsi's `muc_password_whitelist`: bare JIDs, or domains, that enter locked rooms without the password.
+        public var passwordExempt: [JID] = []
         /// Jitsi's `muc_filter_whitelist` (`mod_muc_filter_access`): only accounts of these domains may join;
         /// empty admits every domain.
         public var allowedDomains: [String]

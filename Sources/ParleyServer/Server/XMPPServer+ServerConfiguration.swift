@@ -50,6 +50,7 @@ extension XMPPServer.Configuration {
             service.admins = Set((file.admins + muc.admins).map(\.bare))
             service.maxOccupants = muc.maxOccupants
             service.maxOccupantsExempt = Set(muc.maxOccupantsExempt.map(\.bare))
+            service.passwordExempt = Set(muc.passwordExempt.map(\.bare))
             service.allowedDomains = Set(muc.allowedDomains)
             service.defaultRoom.historyLength = muc.historyLength
             service.defaultRoom.whois = muc.publicJIDs ? .anyone : .moderators

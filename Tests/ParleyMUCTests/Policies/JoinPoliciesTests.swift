@@ -149,6 +149,11 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         let right = request("b", from: bob, in: state, password: "s3cret ✓")
         #expect(PasswordPolicy().evaluate(right, in: state) == .admit)
         #expect(PasswordPolicy().evaluate(request("focus", from: focus, in: state), in: state) == .admit)
+        // muc_password_whitelist: the recorder's domain follows the lock without the password.
+        var exempt = room(service { $0.passwordExempt = [try! JID("recorder.meet.jitsi")] })
+        exempt.configuration.password = "s3cret ✓"
+        #expect(PasswordPolicy().evaluate(request("rec", from: recorder, in: exempt), in: exempt) == .admit)
+        #expect(condition(PasswordPolicy().evaluate(request("b", from: bob, in: exempt), in: exempt)) == .notAuthorized)
     }
 
     @Test func maxOccupantsPolicyTakesTheLowestLimitAndSkipsTheExempt() {
