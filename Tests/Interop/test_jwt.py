@@ -157,6 +157,18 @@ def test_100kb_of_garbage_never_reaches_sasl(server, ws_clients):
     assert_server_healthy(server, "after 100 KB of garbage")
 
 
+def test_the_log_names_reasons_never_tokens_or_the_secret(server, ws_clients):
+    bad = make_token(exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200)
+    good = make_token()
+    for token in (bad, good):
+        client = ws_clients(WSClient(server.ports["http"], f"token={token}"))
+        ws_sasl_answer(client)
+    log = server.stderr_path.read_text(errors="replace")
+    assert "Not acceptable by exp" in log
+    for secret in (SECRET, bad, good, bad.split(".")[2], good.split(".")[2]):
+        assert secret not in log
+
+
 def test_bad_token_over_bosh(server):
     client = BoshClient(server.ports["http"], f"token={make_token(secret='wrong-secret-wrong-secret-wrong-secret')}")
     try:
