@@ -29,7 +29,21 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         try parser.feed(UnsafeRawBufferPointer(rebasing: bytes[..<split]), handle)
         try parser.feed(UnsafeRawBufferPointer(rebasing: bytes[split...]), handle)
     } catch {}
+    fuzzToken(Array(bytes))
     return 0
+}
+
+/// The same bytes as a JSON Web Token (what a client puts on its URL): verification never traps, and base64url
+/// is canonical (whatever decodes encodes back to the same text).
+private let tokenVerifier = TokenVerifier(configuration: .init(appID: "fuzz"), key: .secret(Array("fuzz".utf8)))
+
+func fuzzToken(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    _ = tokenVerifier.verify(text, now: 1_800_000_000)
+    _ = tokenVerifier.keyID(forFetching: text)
+    if let decoded = Base64URL.decode(bytes) {
+        precondition(Base64URL.encode(decoded) == String(decoding: bytes, as: UTF8.self), "base64url is not canonical")
+    }
 }
 
 #if FUZZING

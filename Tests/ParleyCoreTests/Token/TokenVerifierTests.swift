@@ -171,6 +171,23 @@ import Testing
         #expect(Base64URL.decode("A A") == nil)
     }
 
+    @Test func randomInputNeverTrapsAndBase64URLIsCanonical() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/{}\"\u{0}é".utf8)
+        let header = Base64URL.encode(Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        for round in 0..<3000 {
+            let length = Int.random(in: 0...200, using: &generator)
+            var bytes = (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }
+            if round % 3 == 0 { bytes = Array("\(header).".utf8) + bytes }
+            let text = String(decoding: bytes, as: UTF8.self)
+            _ = Self.hs().verify(text, now: F.now)
+            _ = Self.hs().keyID(forFetching: text)
+            if let decoded = Base64URL.decode(bytes) {
+                #expect(Base64URL.encode(decoded) == String(decoding: bytes, as: UTF8.self))
+            }
+        }
+    }
+
     @Test func publicKeys() {
         #expect(RSAPublicKey(pem: F.publicKeyPEM) != nil)
         #expect(RSAPublicKey(pem: "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n") == nil)
