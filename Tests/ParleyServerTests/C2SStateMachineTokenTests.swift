@@ -12,36 +12,54 @@ import Testing
     static let secret = "token-test-secret"
     static let now = Date().timeIntervalSince1970
 
-    static func token(_ claims: [String: Any], secret: String = secret, header: String = #"{"alg":"HS256","typ":"JWT"}"#) -> String {
+    static func token(
+        _ claims: [String: Any],
+        secret: String = secret,
+        header: String = #"{"alg":"HS256","typ":"JWT"}"#
+    ) -> String {
         let body = try! JSONSerialization.data(withJSONObject: claims)
         let input = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(body))
         return input + "." + Base64URL.encode(HashAlgorithm.sha256.hmac(key: Array(secret.utf8), Array(input.utf8)))
     }
 
-    static var validClaims: [String: Any] { [
-        "iss": "my_app", "aud": "jitsi", "room": "*", "exp": now + 600,
-        "context": ["user": ["name": "Alice", "moderator": true]],
-    ] }
+    static var validClaims: [String: Any] {
+        [
+            "iss": "my_app", "aud": "jitsi", "room": "*", "exp": now + 600,
+            "context": ["user": ["name": "Alice", "moderator": true]],
+        ]
+    }
 
     static func machine(token: String?, allowEmpty: Bool = false) -> C2SStateMachine {
         let verifier = TokenVerifier(
-            configuration: .init(appID: "my_app", allowEmptyToken: allowEmpty), key: .secret(Array(secret.utf8)))
+            configuration: .init(appID: "my_app", allowEmptyToken: allowEmpty),
+            key: .secret(Array(secret.utf8))
+        )
         let hosts = ["meet.jitsi": HostConfiguration(domain: "meet.jitsi", authentication: .token, token: verifier)]
         var configuration = C2SStateMachine.Configuration(
-            hosts: hosts, tlsAvailable: false, requireEncryption: true, encryptionExempt: true)
+            hosts: hosts,
+            tlsAvailable: false,
+            requireEncryption: true,
+            encryptionExempt: true
+        )
         configuration.token = token
         var machine = C2SStateMachine(configuration: configuration, secured: false)
         let header = XMLStreamHeader(
-            name: "stream", namespace: Namespace.streams,
+            name: "stream",
+            namespace: Namespace.streams,
             attributes: [XMLAttribute(name: "to", value: "meet.jitsi"), XMLAttribute(name: "version", value: "1.0")],
-            defaultNamespace: Namespace.client, prefixes: ["stream": Namespace.streams])
+            defaultNamespace: Namespace.client,
+            prefixes: ["stream": Namespace.streams]
+        )
         _ = machine.streamOpened(header)
         return machine
     }
 
     static var anonymousAuth: XMLElement {
         var auth = XMLElement(
-            name: "auth", namespace: Namespace.sasl, attributes: [XMLAttribute(name: "mechanism", value: "ANONYMOUS")])
+            name: "auth",
+            namespace: Namespace.sasl,
+            attributes: [XMLAttribute(name: "mechanism", value: "ANONYMOUS")]
+        )
         auth.append(text: "=")
         return auth
     }
@@ -85,11 +103,13 @@ import Testing
         #expect(host.mechanisms == [.anonymous])
     }
 
-    @Test(arguments: [
-        (nil, "token required"),
-        ("not-a-token", "Invalid token"),
-        ("x", "Invalid token"),
-    ] as [(String?, String)])
+    @Test(
+        arguments: [
+            (nil, "token required"),
+            ("not-a-token", "Invalid token"),
+            ("x", "Invalid token"),
+        ] as [(String?, String)]
+    )
     func refusedWithoutAValidToken(_ token: String?, _ text: String) throws {
         var machine = Self.machine(token: token)
         let (condition, reason) = try #require(Self.failure(Self.login(&machine)))
@@ -130,14 +150,24 @@ import Testing
     @Test func aHostWithoutAKeyRefusesEveryone() throws {
         let hosts = ["meet.jitsi": HostConfiguration(domain: "meet.jitsi", authentication: .token)]
         var configuration = C2SStateMachine.Configuration(
-            hosts: hosts, tlsAvailable: false, requireEncryption: true, encryptionExempt: true)
+            hosts: hosts,
+            tlsAvailable: false,
+            requireEncryption: true,
+            encryptionExempt: true
+        )
         configuration.token = Self.token(Self.validClaims)
         var machine = C2SStateMachine(configuration: configuration, secured: false)
         _ = machine.streamOpened(
             XMLStreamHeader(
-                name: "stream", namespace: Namespace.streams,
-                attributes: [XMLAttribute(name: "to", value: "meet.jitsi"), XMLAttribute(name: "version", value: "1.0")],
-                defaultNamespace: Namespace.client, prefixes: ["stream": Namespace.streams]))
+                name: "stream",
+                namespace: Namespace.streams,
+                attributes: [
+                    XMLAttribute(name: "to", value: "meet.jitsi"), XMLAttribute(name: "version", value: "1.0"),
+                ],
+                defaultNamespace: Namespace.client,
+                prefixes: ["stream": Namespace.streams]
+            )
+        )
         #expect(Self.failure(Self.login(&machine))?.1 == "token authentication is not configured")
     }
 
@@ -145,7 +175,9 @@ import Testing
         var machine = Self.machine(token: Self.token(Self.validClaims))
         _ = machine.receive(Self.anonymousAuth)
         let actions = machine.receive(Self.anonymousAuth)
-        #expect(actions.contains { if case .close(let error) = $0 { error?.condition == .policyViolation } else { false } })
+        #expect(
+            actions.contains { if case .close(let error) = $0 { error?.condition == .policyViolation } else { false } }
+        )
     }
 
     @Test func repeatedFailuresCloseTheStream() {
@@ -163,13 +195,20 @@ import Testing
         var machine = C2SStateMachineTokenTests.machine(token: token, allowEmpty: true)
         _ = C2SStateMachineTokenTests.login(&machine)
         let header = XMLStreamHeader(
-            name: "stream", namespace: Namespace.streams,
+            name: "stream",
+            namespace: Namespace.streams,
             attributes: [XMLAttribute(name: "to", value: "meet.jitsi"), XMLAttribute(name: "version", value: "1.0")],
-            defaultNamespace: Namespace.client, prefixes: ["stream": Namespace.streams])
+            defaultNamespace: Namespace.client,
+            prefixes: ["stream": Namespace.streams]
+        )
         _ = machine.streamOpened(header)
-        var bind = XMLElement(name: "iq", namespace: Namespace.client, attributes: [
-            XMLAttribute(name: "type", value: "set"), XMLAttribute(name: "id", value: "b1"),
-        ])
+        var bind = XMLElement(
+            name: "iq",
+            namespace: Namespace.client,
+            attributes: [
+                XMLAttribute(name: "type", value: "set"), XMLAttribute(name: "id", value: "b1"),
+            ]
+        )
         bind.append(XMLElement(name: "bind", namespace: Namespace.bind))
         _ = machine.receive(bind)
         try #require(machine.isBound)
@@ -177,7 +216,11 @@ import Testing
     }
 
     static func presence(to: String, identity: Bool) -> XMLElement {
-        var presence = XMLElement(name: "presence", namespace: Namespace.client, attributes: [XMLAttribute(name: "to", value: to)])
+        var presence = XMLElement(
+            name: "presence",
+            namespace: Namespace.client,
+            attributes: [XMLAttribute(name: "to", value: to)]
+        )
         presence.append(XMLElement(name: "nick", namespace: "http://jabber.org/protocol/nick"))
         if identity {
             var spoofed = XMLElement(name: "identity", namespace: Namespace.client)
@@ -196,13 +239,17 @@ import Testing
         let token = C2SStateMachineTokenTests.token([
             "iss": "my_app", "aud": "jitsi", "room": "*", "exp": C2SStateMachineTokenTests.now + 600,
             "context": [
-                "user": ["id": "u1", "name": "Alice <A&B>", "moderator": true, "lobby_bypass": 1, "bad key": "x",
-                         "nested": ["a": 1], "ctl": "a\u{1}b"] as [String: Any],
+                "user": [
+                    "id": "u1", "name": "Alice <A&B>", "moderator": true, "lobby_bypass": 1, "bad key": "x",
+                    "nested": ["a": 1], "ctl": "a\u{1}b",
+                ] as [String: Any],
                 "group": "g1",
             ] as [String: Any],
         ])
         var machine = try Self.bound(token: token)
-        let stanza = try #require(Self.routed(machine.receive(Self.presence(to: "retro@muc.meet.jitsi/alice", identity: true))))
+        let stanza = try #require(
+            Self.routed(machine.receive(Self.presence(to: "retro@muc.meet.jitsi/alice", identity: true)))
+        )
         let identities = stanza.body.elements.filter { $0.name == "identity" }
         #expect(identities.count == 1)
         let user = try #require(identities.first?.child("user"))
@@ -214,7 +261,9 @@ import Testing
 
     @Test func withoutAUserTheClientsIdentityIsStillRemoved() throws {
         var machine = try Self.bound(token: nil)
-        let stanza = try #require(Self.routed(machine.receive(Self.presence(to: "retro@muc.meet.jitsi/alice", identity: true))))
+        let stanza = try #require(
+            Self.routed(machine.receive(Self.presence(to: "retro@muc.meet.jitsi/alice", identity: true)))
+        )
         #expect(stanza.body.child("identity") == nil)
     }
 }

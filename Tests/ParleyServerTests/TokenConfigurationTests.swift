@@ -11,7 +11,11 @@ struct TokenConfigurationTests {
     static let accounts = ["JICOFO_AUTH_PASSWORD": "f", "JVB_AUTH_PASSWORD": "j"]
 
     private func summary(_ yaml: String, environment: [String: String] = [:]) -> [String] {
-        ConfigurationLoader.check(yaml: yaml, path: "t.yaml", environment: environment.merging(Self.accounts) { a, _ in a }).map {
+        ConfigurationLoader.check(
+            yaml: yaml,
+            path: "t.yaml",
+            environment: environment.merging(Self.accounts) { a, _ in a }
+        ).map {
             "\($0.line ?? 0):\($0.column ?? 0) \($0.severity.rawValue) \($0.keyPath)"
         }
     }
@@ -28,7 +32,8 @@ struct TokenConfigurationTests {
     }
 
     @Test func aFullSection() throws {
-        let yaml = Self.hosts("""
+        let yaml = Self.hosts(
+            """
             token:
               app_id: my_app
               app_secret_env: JWT_APP_SECRET
@@ -38,7 +43,8 @@ struct TokenConfigurationTests {
               require_room_claim: false
               verify_subject: true
               clock_skew: 5
-            """)
+            """
+        )
         let environment = Self.accounts.merging(["JWT_APP_SECRET": "north"]) { a, _ in a }
         let outcome = ConfigurationLoader.parse(yaml: yaml, path: "t.yaml", environment: environment)
         #expect(outcome.issues.isEmpty)
@@ -58,14 +64,19 @@ struct TokenConfigurationTests {
         #expect(verifier.key == .secret(Array("north".utf8)))
         #expect(verifier.configuration.acceptedSubjects == ["meet.jitsi"])
         #expect(verifier.configuration.clockSkew == 5)
-        #expect(server.setTokenKeys(try #require(outcome.configuration), environment: [:]) == [
-            "meet.jitsi: the environment variable JWT_APP_SECRET (the token secret) is not set"
-        ])
+        #expect(
+            server.setTokenKeys(try #require(outcome.configuration), environment: [:]) == [
+                "meet.jitsi: the environment variable JWT_APP_SECRET (the token secret) is not set"
+            ]
+        )
     }
 
     @Test func defaults() throws {
         let outcome = ConfigurationLoader.parse(
-            yaml: Self.hosts("token: { app_id: my_app, app_secret: north }"), path: "t.yaml", environment: Self.accounts)
+            yaml: Self.hosts("token: { app_id: my_app, app_secret: north }"),
+            path: "t.yaml",
+            environment: Self.accounts
+        )
         #expect(outcome.issues.map(\.message) == ["a secret written in the file is discouraged; prefer app_secret_env"])
         let token = try #require(outcome.configuration?.hosts.first?.token)
         #expect(token.algorithm == .hs256 && token.acceptedIssuers == nil && token.acceptedAudiences == ["*"])
@@ -78,7 +89,9 @@ struct TokenConfigurationTests {
     }
 
     @Test func anRSAPublicKeyFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-token-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "parley-token-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let pem = """
@@ -117,36 +130,73 @@ struct TokenConfigurationTests {
         #expect(self.summary(Self.hosts("token: { app_id: a }")) == ["4:12 error hosts[0].token"])
         #expect(
             self.summary(Self.hosts("token: { app_id: a, app_secret: x, app_secret_env: Y }"))
-                == ["4:37 error hosts[0].token.app_secret"])
+                == ["4:37 error hosts[0].token.app_secret"]
+        )
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, algorithm: HS257, app_secret_env: Y }"), environment: ["Y": "y"])
-                == ["4:36 error hosts[0].token.algorithm"])
+            self.summary(
+                Self.hosts("token: { app_id: a, algorithm: HS257, app_secret_env: Y }"),
+                environment: ["Y": "y"]
+            )
+                == ["4:36 error hosts[0].token.algorithm"]
+        )
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y, public_key: k.pem }"), environment: ["Y": "y"])
-                == ["4:56 error hosts[0].token.public_key"])
+            self.summary(
+                Self.hosts("token: { app_id: a, app_secret_env: Y, public_key: k.pem }"),
+                environment: ["Y": "y"]
+            )
+                == ["4:56 error hosts[0].token.public_key"]
+        )
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, app_secret_env: Y }"), environment: ["Y": "y"])
-                == ["4:12 error hosts[0].token", "4:59 error hosts[0].token.app_secret_env"])
-        #expect(self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, asap_key_server: 'https://keys' }")).isEmpty)
+            self.summary(
+                Self.hosts("token: { app_id: a, algorithm: RS256, app_secret_env: Y }"),
+                environment: ["Y": "y"]
+            )
+                == ["4:12 error hosts[0].token", "4:59 error hosts[0].token.app_secret_env"]
+        )
+        #expect(
+            self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, asap_key_server: 'https://keys' }")).isEmpty
+        )
         #expect(
             self.summary(Self.hosts("token: { app_id: a, algorithm: RS256, asap_key_server: 'ftp://keys' }"))
-                == ["4:60 error hosts[0].token.asap_key_server"])
+                == ["4:60 error hosts[0].token.asap_key_server"]
+        )
         #expect(
             self.summary(Self.hosts("token: { app_id: a, app_secret: x, asap_key_server: 'https://keys' }"))
-                .contains("4:57 error hosts[0].token.asap_key_server"))
+                .contains("4:57 error hosts[0].token.asap_key_server")
+        )
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y, clock_skew: 900, accepted_audiences: [] }"), environment: ["Y": "y"])
-                == ["4:56 error hosts[0].token.clock_skew", "4:81 error hosts[0].token.accepted_audiences"])
+            self.summary(
+                Self.hosts("token: { app_id: a, app_secret_env: Y, clock_skew: 900, accepted_audiences: [] }"),
+                environment: ["Y": "y"]
+            )
+                == ["4:56 error hosts[0].token.clock_skew", "4:81 error hosts[0].token.accepted_audiences"]
+        )
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y, allow_emty: true }"), environment: ["Y": "y"])
-                == ["4:44 error hosts[0].token.allow_emty"])
-        #expect(self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y }")) == ["4:41 warning hosts[0].token.app_secret_env"])
+            self.summary(
+                Self.hosts("token: { app_id: a, app_secret_env: Y, allow_emty: true }"),
+                environment: ["Y": "y"]
+            )
+                == ["4:44 error hosts[0].token.allow_emty"]
+        )
         #expect(
-            self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y }", authentication: "anonymous"), environment: ["Y": "y"])
-                == ["4:12 error hosts[0].token"])
+            self.summary(Self.hosts("token: { app_id: a, app_secret_env: Y }")) == [
+                "4:41 warning hosts[0].token.app_secret_env"
+            ]
+        )
         #expect(
-            self.summary(Self.hosts("sasl_mechanisms: [PLAIN]\ntoken: { app_id: a, app_secret_env: Y }"), environment: ["Y": "y"])
-                == ["4:23 error hosts[0].sasl_mechanisms[0]"])
+            self.summary(
+                Self.hosts("token: { app_id: a, app_secret_env: Y }", authentication: "anonymous"),
+                environment: ["Y": "y"]
+            )
+                == ["4:12 error hosts[0].token"]
+        )
+        #expect(
+            self.summary(
+                Self.hosts("sasl_mechanisms: [PLAIN]\ntoken: { app_id: a, app_secret_env: Y }"),
+                environment: ["Y": "y"]
+            )
+                == ["4:23 error hosts[0].sasl_mechanisms[0]"]
+        )
     }
 
     @Test func dockersVariables() throws {
@@ -156,7 +206,8 @@ struct TokenConfigurationTests {
                 "ENABLE_AUTH": "1", "AUTH_TYPE": "jwt", "JWT_APP_ID": "my_app", "JWT_APP_SECRET": "north",
                 "JWT_ACCEPTED_ISSUERS": "my_app, other", "JWT_ACCEPTED_AUDIENCES": "jitsi", "JWT_ALLOW_EMPTY": "1",
                 "JWT_ENABLE_DOMAIN_VERIFICATION": "true",
-            ])
+            ]
+        )
         #expect(notes.filter { !$0.contains("listening on all interfaces") }.isEmpty)
         #expect(configuration.hosts.map(\.authentication) == [.token, .internalHashed])
         let token = try #require(configuration.hosts.first?.token)
@@ -169,7 +220,9 @@ struct TokenConfigurationTests {
 
         // Without JWT_APP_ID: a note, and the server refuses to start rather than let anyone in.
         let (missing, missingNotes) = JitsiEnvironment.apply(
-            to: .jitsiPreset, environment: ["ENABLE_AUTH": "1", "AUTH_TYPE": "jwt", "JWT_APP_SECRET": "north"])
+            to: .jitsiPreset,
+            environment: ["ENABLE_AUTH": "1", "AUTH_TYPE": "jwt", "JWT_APP_SECRET": "north"]
+        )
         #expect(missingNotes.contains { $0.contains("JWT_APP_ID") })
         #expect(!missingNotes.joined().contains("north"))
         var missingServer = XMPPServer.Configuration(missing)
@@ -180,7 +233,8 @@ struct TokenConfigurationTests {
             environment: [
                 "ENABLE_AUTH": "1", "AUTH_TYPE": "jwt", "JWT_APP_ID": "a", "JWT_SIGN_TYPE": "RS256",
                 "JWT_ASAP_KEYSERVER": "https://keys.example.org",
-            ])
+            ]
+        )
         #expect(keyServer.hosts.first?.token?.algorithm == .rs256)
         #expect(keyServer.hosts.first?.token?.asapKeyServer == "https://keys.example.org")
         #expect(keyServerNotes.filter { !$0.contains("listening on all interfaces") }.isEmpty)

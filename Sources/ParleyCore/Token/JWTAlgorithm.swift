@@ -34,7 +34,15 @@ public enum JWTAlgorithm: String, Sendable, Hashable, CaseIterable {
         let result = secret.withUnsafeBufferPointer { key in
             message.withUnsafeBufferPointer { data in
                 out.withUnsafeMutableBufferPointer { output in
-                    HMAC(self.digest, key.baseAddress, Int32(key.count), data.baseAddress, data.count, output.baseAddress, &length)
+                    HMAC(
+                        self.digest,
+                        key.baseAddress,
+                        Int32(key.count),
+                        data.baseAddress,
+                        data.count,
+                        output.baseAddress,
+                        &length
+                    )
                 }
             }
         }

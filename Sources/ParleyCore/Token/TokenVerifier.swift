@@ -41,9 +41,14 @@ public struct TokenVerifier: Sendable, Hashable {
         public var clockSkew: Double
 
         public init(
-            appID: String, algorithm: JWTAlgorithm = .hs256, acceptedIssuers: [String]? = nil,
-            acceptedAudiences: [String] = ["*"], allowEmptyToken: Bool = false, requireRoomClaim: Bool = true,
-            acceptedSubjects: [String]? = nil, clockSkew: Double = 30
+            appID: String,
+            algorithm: JWTAlgorithm = .hs256,
+            acceptedIssuers: [String]? = nil,
+            acceptedAudiences: [String] = ["*"],
+            allowEmptyToken: Bool = false,
+            requireRoomClaim: Bool = true,
+            acceptedSubjects: [String]? = nil,
+            clockSkew: Double = 30
         ) {
             self.appID = appID
             self.algorithm = algorithm
@@ -167,8 +172,13 @@ public struct TokenVerifier: Sendable, Hashable {
         guard let header = self.object(bytes[0..<first]) else { return .failure(.invalidHeader) }
         return .success(
             Parts(
-                bytes: bytes, header: header, signingInputRange: 0..<second, claimsRange: (first + 1)..<second,
-                signatureRange: (second + 1)..<bytes.count))
+                bytes: bytes,
+                header: header,
+                signingInputRange: 0..<second,
+                claimsRange: (first + 1)..<second,
+                signatureRange: (second + 1)..<bytes.count
+            )
+        )
     }
 
     /// A base64url segment holding a JSON object, or nil.

@@ -27,7 +27,9 @@ extension ConfigurationParser {
         self.assign(fields, "app_secret", to: &token.appSecret) { self.string($0, $1).map { .some($0) } }
         self.assign(fields, "app_secret_env", to: &token.appSecretEnvironment) { self.string($0, $1).map { .some($0) } }
         self.assign(fields, "public_key", to: &token.publicKey) { self.string($0, $1).map { .some($0) } }
-        self.assign(fields, "accepted_issuers", to: &token.acceptedIssuers) { self.stringList($0, $1).map { .some($0) } }
+        self.assign(fields, "accepted_issuers", to: &token.acceptedIssuers) {
+            self.stringList($0, $1).map { .some($0) }
+        }
         self.assign(fields, "accepted_audiences", to: &token.acceptedAudiences, self.stringList)
         self.assign(fields, "allow_empty", to: &token.allowEmpty, self.bool)
         self.assign(fields, "require_room_claim", to: &token.requireRoomClaim, self.bool)
@@ -35,19 +37,29 @@ extension ConfigurationParser {
         self.assign(fields, "clock_skew", to: &token.clockSkew) { self.integer($0, $1, in: 0...Self.maximumClockSkew) }
 
         let algorithm = token.algorithm.rawValue
-        if let keyServerNode = fields["asap_key_server"], let url = self.string(keyServerNode, fields.path("asap_key_server")) {
+        if let keyServerNode = fields["asap_key_server"],
+            let url = self.string(keyServerNode, fields.path("asap_key_server"))
+        {
             if KeyServer(url) == nil {
                 self.error(
-                    "'\(url)' is not an http or https URL", at: keyServerNode, keyPath: fields.path("asap_key_server"))
+                    "'\(url)' is not an http or https URL",
+                    at: keyServerNode,
+                    keyPath: fields.path("asap_key_server")
+                )
                 usable = false
             } else if token.algorithm.usesSharedSecret {
                 self.error(
-                    "a key server gives RSA keys; set algorithm to RS256, RS384 or RS512", at: keyServerNode,
-                    keyPath: fields.path("asap_key_server"))
+                    "a key server gives RSA keys; set algorithm to RS256, RS384 or RS512",
+                    at: keyServerNode,
+                    keyPath: fields.path("asap_key_server")
+                )
                 usable = false
             } else if fields["public_key"] != nil {
                 self.error(
-                    "set public_key or asap_key_server, not both", at: keyServerNode, keyPath: fields.path("asap_key_server"))
+                    "set public_key or asap_key_server, not both",
+                    at: keyServerNode,
+                    keyPath: fields.path("asap_key_server")
+                )
                 usable = false
             } else {
                 token.asapKeyServer = url
@@ -57,33 +69,49 @@ extension ConfigurationParser {
             if let publicKeyNode = fields["public_key"] {
                 self.error(
                     "public_key checks RS256/RS384/RS512 tokens; \(algorithm) needs app_secret_env (or app_secret)",
-                    at: publicKeyNode, keyPath: fields.path("public_key"))
+                    at: publicKeyNode,
+                    keyPath: fields.path("public_key")
+                )
                 usable = false
             }
             switch (fields["app_secret"], fields["app_secret_env"]) {
             case (nil, nil):
-                self.error("\(algorithm) needs the shared secret: app_secret_env (or app_secret)", at: node, keyPath: keyPath)
+                self.error(
+                    "\(algorithm) needs the shared secret: app_secret_env (or app_secret)",
+                    at: node,
+                    keyPath: keyPath
+                )
                 usable = false
             case (.some(let secretNode), .some):
-                self.error("set app_secret or app_secret_env, not both", at: secretNode, keyPath: fields.path("app_secret"))
+                self.error(
+                    "set app_secret or app_secret_env, not both",
+                    at: secretNode,
+                    keyPath: fields.path("app_secret")
+                )
                 usable = false
             case (.some(let secretNode), nil):
                 self.warning(
-                    "a secret written in the file is discouraged; prefer app_secret_env", at: secretNode,
-                    keyPath: fields.path("app_secret"))
+                    "a secret written in the file is discouraged; prefer app_secret_env",
+                    at: secretNode,
+                    keyPath: fields.path("app_secret")
+                )
             case (nil, .some(let environmentNode)):
                 if let name = token.appSecretEnvironment, self.environment[name, default: ""].isEmpty {
                     self.warning(
                         "the environment variable \(name) is not set; parley serve will refuse to start without it",
-                        at: environmentNode, keyPath: fields.path("app_secret_env"))
+                        at: environmentNode,
+                        keyPath: fields.path("app_secret_env")
+                    )
                 }
             }
         } else {
             for key in ["app_secret", "app_secret_env"] {
                 if let secretNode = fields[key] {
                     self.error(
-                        "a shared secret cannot check \(algorithm) tokens; give public_key", at: secretNode,
-                        keyPath: fields.path(key))
+                        "a shared secret cannot check \(algorithm) tokens; give public_key",
+                        at: secretNode,
+                        keyPath: fields.path(key)
+                    )
                     usable = false
                 }
             }
@@ -94,8 +122,10 @@ extension ConfigurationParser {
         }
         if token.allowEmpty, let emptyNode = fields["allow_empty"] {
             self.warning(
-                "sessions without a token are let in (Jitsi's allow_empty_token)", at: emptyNode,
-                keyPath: fields.path("allow_empty"))
+                "sessions without a token are let in (Jitsi's allow_empty_token)",
+                at: emptyNode,
+                keyPath: fields.path("allow_empty")
+            )
         }
         return usable ? token : nil
     }

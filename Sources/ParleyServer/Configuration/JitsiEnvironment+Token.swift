@@ -15,7 +15,10 @@ extension JitsiEnvironment {
     ///
     /// Nil (with a note) without `JWT_APP_ID`: the host then has no token section and `parley serve` refuses to
     /// start, as Prosody's `mod_auth_token` refuses to load without `app_id`. Notes never contain the secret.
-    static func tokenAuthentication(value: (String) -> String?, flag: (String) -> Bool)
+    static func tokenAuthentication(
+        value: (String) -> String?,
+        flag: (String) -> Bool
+    )
         -> (ServerConfiguration.TokenAuthentication?, [String])
     {
         var notes: [String] = []
@@ -33,7 +36,9 @@ extension JitsiEnvironment {
             if let algorithm = JWTAlgorithm(rawValue: text.uppercased()) {
                 token.algorithm = algorithm
             } else {
-                notes.append("JWT_SIGN_TYPE=\(text) is not one of HS256, HS384, HS512, RS256, RS384, RS512; using HS256")
+                notes.append(
+                    "JWT_SIGN_TYPE=\(text) is not one of HS256, HS384, HS512, RS256, RS384, RS512; using HS256"
+                )
             }
         }
         if let server = value("JWT_ASAP_KEYSERVER") {
@@ -42,7 +47,9 @@ extension JitsiEnvironment {
             } else {
                 if token.algorithm.usesSharedSecret {
                     if value("JWT_SIGN_TYPE") != nil {
-                        notes.append("JWT_ASAP_KEYSERVER gives RSA keys; using RS256 instead of JWT_SIGN_TYPE=\(token.algorithm.rawValue)")
+                        notes.append(
+                            "JWT_ASAP_KEYSERVER gives RSA keys; using RS256 instead of JWT_SIGN_TYPE=\(token.algorithm.rawValue)"
+                        )
                     }
                     token.algorithm = .rs256
                 }

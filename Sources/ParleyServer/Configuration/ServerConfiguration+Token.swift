@@ -47,9 +47,17 @@ extension ServerConfiguration {
         public var clockSkew: Int
 
         public init(
-            appID: String, appSecret: String? = nil, appSecretEnvironment: String? = nil, publicKey: String? = nil,
-            algorithm: JWTAlgorithm = .hs256, acceptedIssuers: [String]? = nil, acceptedAudiences: [String] = ["*"],
-            allowEmpty: Bool = false, requireRoomClaim: Bool = true, verifySubject: Bool = false, clockSkew: Int = 30
+            appID: String,
+            appSecret: String? = nil,
+            appSecretEnvironment: String? = nil,
+            publicKey: String? = nil,
+            algorithm: JWTAlgorithm = .hs256,
+            acceptedIssuers: [String]? = nil,
+            acceptedAudiences: [String] = ["*"],
+            allowEmpty: Bool = false,
+            requireRoomClaim: Bool = true,
+            verifySubject: Bool = false,
+            clockSkew: Int = 30
         ) {
             self.appID = appID
             self.appSecret = appSecret
@@ -67,10 +75,15 @@ extension ServerConfiguration {
         /// What `TokenVerifier` needs for `domain`, without the key.
         public func verifierConfiguration(domain: String) -> TokenVerifier.Configuration {
             TokenVerifier.Configuration(
-                appID: self.appID, algorithm: self.algorithm, acceptedIssuers: self.acceptedIssuers,
-                acceptedAudiences: self.acceptedAudiences, allowEmptyToken: self.allowEmpty,
-                requireRoomClaim: self.requireRoomClaim, acceptedSubjects: self.verifySubject ? [domain] : nil,
-                clockSkew: Double(self.clockSkew))
+                appID: self.appID,
+                algorithm: self.algorithm,
+                acceptedIssuers: self.acceptedIssuers,
+                acceptedAudiences: self.acceptedAudiences,
+                allowEmptyToken: self.allowEmpty,
+                requireRoomClaim: self.requireRoomClaim,
+                acceptedSubjects: self.verifySubject ? [domain] : nil,
+                clockSkew: Double(self.clockSkew)
+            )
         }
 
         /// The key tokens are checked with: the secret (literal, or from `environment`) for HS*, the public key

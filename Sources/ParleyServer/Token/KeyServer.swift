@@ -13,7 +13,8 @@ public struct KeyServer: Sendable, Hashable, CustomStringConvertible {
 
     /// Nil unless `url` is an `http` or `https` URL with a host.
     public init?(_ url: String) {
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), scheme == "http" || scheme == "https",
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https",
             let host = parsed.host, !host.isEmpty, parsed.query == nil
         else { return nil }
         self.scheme = scheme

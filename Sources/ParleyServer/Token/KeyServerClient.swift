@@ -14,7 +14,11 @@ enum KeyServerClient {
     static let maximumBodyBytes = 64 * 1024
 
     static func fetch(
-        _ server: KeyServer, path: String, on eventLoop: any EventLoop, timeout: TimeAmount, tls: TLSContext?
+        _ server: KeyServer,
+        path: String,
+        on eventLoop: any EventLoop,
+        timeout: TimeAmount,
+        tls: TLSContext?
     ) -> EventLoopFuture<String> {
         let promise = eventLoop.makePromise(of: String.self)
         if server.scheme == "https" && tls == nil {
@@ -31,11 +35,14 @@ enum KeyServerClient {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if server.scheme == "https", let tls {
-                        try channel.pipeline.syncOperations.addHandler(OpenSSLHandler(context: tls, serverHostname: host))
+                        try channel.pipeline.syncOperations.addHandler(
+                            OpenSSLHandler(context: tls, serverHostname: host)
+                        )
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        KeyRequestHandler(path: path, host: hostHeader, promise: promise))
+                        KeyRequestHandler(path: path, host: hostHeader, promise: promise)
+                    )
                 }
             }
         bootstrap.connect(host: host, port: server.port).whenComplete { result in

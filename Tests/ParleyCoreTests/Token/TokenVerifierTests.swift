@@ -9,7 +9,10 @@ import Testing
 @Suite struct TokenVerifierTests {
     typealias F = TokenFixtures
 
-    static func hs(_ algorithm: JWTAlgorithm = .hs256, _ change: (inout TokenVerifier.Configuration) -> Void = { _ in })
+    static func hs(
+        _ algorithm: JWTAlgorithm = .hs256,
+        _ change: (inout TokenVerifier.Configuration) -> Void = { _ in }
+    )
         -> TokenVerifier
     {
         var configuration = TokenVerifier.Configuration(appID: "my_app", algorithm: algorithm)
@@ -84,9 +87,14 @@ import Testing
         #expect(self.error(Self.hs().verify(F.hs512, now: F.now)) == .wrongAlgorithm)
         // A key of the wrong kind for the algorithm is never used.
         let mismatched = TokenVerifier(
-            configuration: .init(appID: "my_app", algorithm: .rs256), key: .secret(Array(F.secret.utf8)))
+            configuration: .init(appID: "my_app", algorithm: .rs256),
+            key: .secret(Array(F.secret.utf8))
+        )
         #expect(self.error(mismatched.verify(F.rs256, now: F.now)) == .notConfigured)
-        #expect(self.error(TokenVerifier(configuration: .init(appID: "my_app"), key: nil).verify(F.hs256, now: F.now)) == .notConfigured)
+        #expect(
+            self.error(TokenVerifier(configuration: .init(appID: "my_app"), key: nil).verify(F.hs256, now: F.now))
+                == .notConfigured
+        )
     }
 
     @Test func header() {
