@@ -87,9 +87,15 @@ let package = Package(
         ),
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
         .testTarget(
-            name: "ParleyTransportsTests", dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"], swiftSettings: strict),
+            name: "ParleyTransportsTests",
+            dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"],
+            swiftSettings: strict
+        ),
         .testTarget(
-            name: "ParleyMUCTests", dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
+            name: "ParleyMUCTests",
+            dependencies: ["ParleyMUC", "ParleyCore", "ParleyXML", "ParleyTestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ParleyTLSTests",
             dependencies: [

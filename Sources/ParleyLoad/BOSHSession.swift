@@ -35,7 +35,10 @@ final class BOSHSession: ClientLink {
     private var upReported = false
 
     init(
-        client: LoadClient, templates: StanzaTemplates, domain: String, openConnection: @escaping (BOSHSession) -> Void
+        client: LoadClient,
+        templates: StanzaTemplates,
+        domain: String,
+        openConnection: @escaping (BOSHSession) -> Void
     ) {
         self.client = client
         self.templates = templates
@@ -83,7 +86,8 @@ final class BOSHSession: ClientLink {
             self.terminated = true
             self.client.fail(
                 error.map { ErrorClassifier.condition(of: $0, stage: self.client.stageName) } ?? "closed:"
-                    + self.client.stageName)
+                    + self.client.stageName
+            )
             self.abort()
         }
         self.reportClosedIfDone()
@@ -130,14 +134,16 @@ final class BOSHSession: ClientLink {
             return self.body(
                 attributes: "to='\(self.domain)' wait='\(Self.wait)' hold='1' ver='1.6' xmpp:version='1.0' "
                     + "content='text/xml; charset=utf-8' xml:lang='en' xmlns:xmpp='urn:xmpp:xbosh'",
-                sid: false)
+                sid: false
+            )
         }
         guard self.sid != nil else { return nil }
         if self.wantsRestart {
             self.wantsRestart = false
             return self.body(
                 attributes: "to='\(self.domain)' xml:lang='en' xmpp:restart='true' xmlns:xmpp='urn:xmpp:xbosh'",
-                sid: true)
+                sid: true
+            )
         }
         if self.wantsTerminate {
             self.wantsTerminate = false

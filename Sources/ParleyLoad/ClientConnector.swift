@@ -18,7 +18,10 @@ final class ClientConnector: ClientConnecting {
     private let hostHeader: String
 
     init(
-        eventLoop: any EventLoop, configuration: LoadConfiguration, templates: StanzaTemplates, tls: TLSContext?,
+        eventLoop: any EventLoop,
+        configuration: LoadConfiguration,
+        templates: StanzaTemplates,
+        tls: TLSContext?,
         address: SocketAddress
     ) {
         self.eventLoop = eventLoop
@@ -31,7 +34,9 @@ final class ClientConnector: ClientConnecting {
             .connectTimeout(.seconds(10))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2048, maximum: 65536))
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 2048, maximum: 65536)
+            )
     }
 
     func connect(_ client: LoadClient) {
@@ -39,8 +44,11 @@ final class ClientConnector: ClientConnecting {
         case .tcp, .starttls:
             self.openChannel(client) { channel in
                 let handler = StreamLinkHandler(
-                    client: client, templates: self.templates, tls: self.tls,
-                    serverName: client.focus != nil ? self.templates.focusDomain : self.configuration.domain)
+                    client: client,
+                    templates: self.templates,
+                    tls: self.tls,
+                    serverName: client.focus != nil ? self.templates.focusDomain : self.configuration.domain
+                )
                 try channel.pipeline.syncOperations.addHandler(handler)
             }
         case .websocket:
@@ -87,9 +95,14 @@ final class ClientConnector: ClientConnecting {
             do {
                 try channel.pipeline.syncOperations.addHandler(
                     NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1024, maxAccumulatedFrameSize: 1 << 22))
+                        minNonFinalFragmentSize: 0,
+                        maxAccumulatedFrameCount: 1024,
+                        maxAccumulatedFrameSize: 1 << 22
+                    )
+                )
                 try channel.pipeline.syncOperations.addHandler(
-                    WebSocketLinkHandler(client: client, templates: templates))
+                    WebSocketLinkHandler(client: client, templates: templates)
+                )
                 return channel.eventLoop.makeSucceededVoidFuture()
             } catch {
                 return channel.eventLoop.makeFailedFuture(error)
@@ -113,7 +126,8 @@ final class ClientConnector: ClientConnecting {
                 do {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        BOSHConnectionHandler(session: session, host: self.hostHeader, path: self.configuration.path))
+                        BOSHConnectionHandler(session: session, host: self.hostHeader, path: self.configuration.path)
+                    )
                 } catch {
                     channel.close(promise: nil)
                     session.connectFailed(error)

@@ -10,8 +10,10 @@ public struct LatencyRecorder: Sendable {
 
     public init() {
         self.histogram = Histogram(
-            lowestDiscernibleValue: 1, highestTrackableValue: Self.highestMicroseconds,
-            numberOfSignificantValueDigits: .three)
+            lowestDiscernibleValue: 1,
+            highestTrackableValue: Self.highestMicroseconds,
+            numberOfSignificantValueDigits: .three
+        )
     }
 
     public var count: UInt64 { self.histogram.totalCount }

@@ -33,6 +33,7 @@ public struct LatencySummary: Sendable, Equatable, Codable {
             p99: ms(histogram.valueAtPercentile(99)),
             p999: ms(histogram.valueAtPercentile(99.9)),
             max: ms(histogram.max),
-            mean: histogram.mean / 1000)
+            mean: histogram.mean / 1000
+        )
     }
 }

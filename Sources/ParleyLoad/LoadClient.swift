@@ -75,8 +75,13 @@ final class LoadClient {
     var connectionCounted = false
 
     init(
-        index: Int, room: Int, roomOccupants: Int, worker: LoadWorker, templates: StanzaTemplates,
-        transport: LoadTransport, focus: FocusState? = nil
+        index: Int,
+        room: Int,
+        roomOccupants: Int,
+        worker: LoadWorker,
+        templates: StanzaTemplates,
+        transport: LoadTransport,
+        focus: FocusState? = nil
     ) {
         self.index = index
         self.room = room
@@ -213,7 +218,8 @@ final class LoadClient {
                 return .restart
             }
             self.fail(
-                element.isNamed("challenge") ? "sasl:unexpected-challenge" : ErrorClassifier.condition(of: element))
+                element.isNamed("challenge") ? "sasl:unexpected-challenge" : ErrorClassifier.condition(of: element)
+            )
             return .stop
         case .awaitingBind:
             if element.isNamed("iq") && element.attribute("id", is: "bind") {
@@ -376,8 +382,12 @@ final class LoadClient {
         self.joinSentAt = LoadClock.now()
         link.send(
             self.templates.presence(
-                room: self.room, client: self.index, payload: self.templates.joinPayload,
-                allocator: ByteBufferAllocator()))
+                room: self.room,
+                client: self.index,
+                payload: self.templates.joinPayload,
+                allocator: ByteBufferAllocator()
+            )
+        )
     }
 
     private func presenceReceived(_ presence: ElementView) {
@@ -417,7 +427,12 @@ final class LoadClient {
         self.updateSentAt = LoadClock.now()
         link.send(
             self.templates.presence(
-                room: self.room, client: self.index, payload: payload, allocator: ByteBufferAllocator()))
+                room: self.room,
+                client: self.index,
+                payload: payload,
+                allocator: ByteBufferAllocator()
+            )
+        )
     }
 
     /// Stanzas a scenario does not wait for: stream errors end the client, pings get their answer.
@@ -434,7 +449,8 @@ final class LoadClient {
         var buffer = link.makeBuffer(capacity: 128)
         buffer.writeString(
             self.transport.stanzasDeclareNamespace
-                ? "<iq xmlns='jabber:client' type='result' id=" : "<iq type='result' id=")
+                ? "<iq xmlns='jabber:client' type='result' id=" : "<iq type='result' id="
+        )
         Self.writeQuoted(id, into: &buffer)
         if let from = iq.attribute("from") {
             buffer.writeString(" to=")

@@ -38,7 +38,8 @@ extension LoadReport {
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
         for row in rows {
             lines.append(
-                row.enumerated().map { NumberFormat.padded($1, widths[$0], right: $0 > 0) }.joined(separator: "  "))
+                row.enumerated().map { NumberFormat.padded($1, widths[$0], right: $0 > 0) }.joined(separator: "  ")
+            )
         }
         lines.append("")
         for phase in self.phases {
@@ -48,7 +49,8 @@ extension LoadReport {
                         + "p99 \(NumberFormat.milliseconds(session.p99)) ms"
                         + (phase.loginLatency.map {
                             "; login p50 \(NumberFormat.milliseconds($0.p50)) ms, p99 \(NumberFormat.milliseconds($0.p99)) ms"
-                        } ?? ""))
+                        } ?? "")
+                )
             }
             if let deliveries = phase.deliveries {
                 var line = "\(phase.name): \(NumberFormat.grouped(deliveries)) presences delivered"
@@ -62,7 +64,8 @@ extension LoadReport {
         }
         lines.append(
             "generator: \(NumberFormat.fixed(self.generatorCPUSeconds, 3)) CPU s, peak RSS \(self.generatorPeakRSSKib / 1024) MiB, "
-                + "\(self.threads) thread(s)" + (self.engine.map { ", engine \($0)" } ?? ""))
+                + "\(self.threads) thread(s)" + (self.engine.map { ", engine \($0)" } ?? "")
+        )
         if let server = self.server {
             var line = "server pid \(server.pid): \(NumberFormat.fixed(server.cpuSeconds, 3)) CPU s; RSS before "
             line +=

@@ -3,7 +3,7 @@ import NIOPosix
 import ParleyTLS
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Runs one load test from start to finish and returns its report. `run()` blocks the calling thread, which only
@@ -71,16 +71,26 @@ public final class LoadRunner {
                 loop = NIOLoadEventLoop(eventLoop)
                 makeConnector = {
                     ClientConnector(
-                        eventLoop: eventLoop, configuration: configuration, templates: templates, tls: tls,
-                        address: address)
+                        eventLoop: eventLoop,
+                        configuration: configuration,
+                        templates: templates,
+                        tls: tls,
+                        address: address
+                    )
                 }
             }
             let worker = try loop.submitAndWait { () -> LoopBound<LoadWorker> in
                 LoopBound(
                     value: LoadWorker(
-                        id: index, workerCount: count, loop: loop, connector: makeConnector(),
-                        configuration: configuration, templates: templates),
-                    loop: loop)
+                        id: index,
+                        workerCount: count,
+                        loop: loop,
+                        connector: makeConnector(),
+                        configuration: configuration,
+                        templates: templates
+                    ),
+                    loop: loop
+                )
             }
             workers.append(worker)
         }
@@ -117,8 +127,12 @@ public final class LoadRunner {
         let joinStart = joinBegin.at
         for worker in workers { worker.loop.execute { worker.value.beginJoinPhase(at: joinStart) } }
         var last = try self.poll(
-            workers, monitor: &monitor, timeline: &timeline, deadline: deadline,
-            phase: configuration.scenario.operationName, start: joinStart
+            workers,
+            monitor: &monitor,
+            timeline: &timeline,
+            deadline: deadline,
+            phase: configuration.scenario.operationName,
+            start: joinStart
         ) {
             $0.finished >= configuration.clients
         }
@@ -135,8 +149,12 @@ public final class LoadRunner {
             var lastPresences = last.presences
             var lastChange = LoadClock.now()
             last = try self.poll(
-                workers, monitor: &monitor, timeline: &timeline, deadline: deadline,
-                phase: configuration.scenario.operationName, start: joinStart
+                workers,
+                monitor: &monitor,
+                timeline: &timeline,
+                deadline: deadline,
+                phase: configuration.scenario.operationName,
+                start: joinStart
             ) { snapshot in
                 if snapshot.presences != lastPresences {
                     lastPresences = snapshot.presences
@@ -149,11 +167,20 @@ public final class LoadRunner {
         let joinLatencies = last.latencies ?? WorkerSnapshot.Latencies()
         phases.append(
             self.phase(
-                name: configuration.scenario.operationName, operations: last.completed, failed: last.failed,
-                start: joinStart, end: joinEnd, generatorCPU: joinGeneratorCPU, serverCPU: joinServerCPU,
-                latency: joinLatencies.operation, session: joinLatencies.session,
+                name: configuration.scenario.operationName,
+                operations: last.completed,
+                failed: last.failed,
+                start: joinStart,
+                end: joinEnd,
+                generatorCPU: joinGeneratorCPU,
+                serverCPU: joinServerCPU,
+                latency: joinLatencies.operation,
+                session: joinLatencies.session,
                 login: configuration.scenario.joinsRoom ? joinLatencies.login : nil,
-                deliveries: configuration.scenario.joinsRoom ? last.presences : nil, expected: nil))
+                deliveries: configuration.scenario.joinsRoom ? last.presences : nil,
+                expected: nil
+            )
+        )
 
         // Phase 2 (fanout): every occupant sends its updates.
         if configuration.scenario == .fanout && last.completed > 0 && LoadClock.now() < deadline {
@@ -164,7 +191,11 @@ public final class LoadRunner {
             var lastPresences = before.presences
             var lastChange = updateStart
             last = try self.poll(
-                workers, monitor: &monitor, timeline: &timeline, deadline: deadline, phase: "fanout",
+                workers,
+                monitor: &monitor,
+                timeline: &timeline,
+                deadline: deadline,
+                phase: "fanout",
                 start: updateStart
             ) {
                 snapshot in
@@ -186,10 +217,20 @@ public final class LoadRunner {
                 }
             phases.append(
                 self.phase(
-                    name: "fanout", operations: last.updatesEchoed, failed: last.updatesSent - last.updatesEchoed,
-                    start: updateStart, end: updateEnd, generatorCPU: updateGeneratorCPU, serverCPU: updateServerCPU,
-                    latency: last.latencies?.update ?? LatencyRecorder(), session: nil, login: nil,
-                    deliveries: last.presences - last.joinPresences, expected: expected))
+                    name: "fanout",
+                    operations: last.updatesEchoed,
+                    failed: last.updatesSent - last.updatesEchoed,
+                    start: updateStart,
+                    end: updateEnd,
+                    generatorCPU: updateGeneratorCPU,
+                    serverCPU: updateServerCPU,
+                    latency: last.latencies?.update ?? LatencyRecorder(),
+                    session: nil,
+                    login: nil,
+                    deliveries: last.presences - last.joinPresences,
+                    expected: expected
+                )
+            )
         }
 
         // Idle: hold the joined sessions.
@@ -236,9 +277,14 @@ public final class LoadRunner {
                 held > 0 && configuration.scenario != .login
                 ? Double(rssJoined - monitor.rssBeforeKiB) * 1024 / Double(held) : nil
             server = LoadReport.Server(
-                pid: pid, cpuSeconds: (monitor.cpuSeconds() ?? 0) - (monitor.cpuAtStart ?? 0),
-                rssBeforeKib: monitor.rssBeforeKiB, rssPeakKib: monitor.peakRSSKiB, rssJoinedKib: rssJoined,
-                rssAfterKib: monitor.lastRSSKiB, bytesPerSession: perSession)
+                pid: pid,
+                cpuSeconds: (monitor.cpuSeconds() ?? 0) - (monitor.cpuAtStart ?? 0),
+                rssBeforeKib: monitor.rssBeforeKiB,
+                rssPeakKib: monitor.peakRSSKiB,
+                rssJoinedKib: rssJoined,
+                rssAfterKib: monitor.lastRSSKiB,
+                bytesPerSession: perSession
+            )
         }
         let rate: Double?
         let concurrency: Int?
@@ -254,26 +300,41 @@ public final class LoadRunner {
         for (condition, count) in final.errors.sorted { errors[condition] = count }
         let notStarted = configuration.clients - final.started
         return LoadReport(
-            scenario: configuration.scenario.rawValue, transport: configuration.transport.rawValue,
+            scenario: configuration.scenario.rawValue,
+            transport: configuration.transport.rawValue,
             target: "\(configuration.host):\(configuration.port)"
                 + (configuration.transport.defaultPath != nil ? configuration.path : ""),
-            domain: configuration.domain, muc: configuration.mucDomain, driver: rate != nil ? "open" : "closed",
-            rate: rate, concurrency: concurrency, ramp: configuration.ramp, clients: configuration.clients,
+            domain: configuration.domain,
+            muc: configuration.mucDomain,
+            driver: rate != nil ? "open" : "closed",
+            rate: rate,
+            concurrency: concurrency,
+            ramp: configuration.ramp,
+            clients: configuration.clients,
             roomSize: configuration.effectiveRoomSize,
             updates: configuration.scenario == .fanout ? configuration.updates : nil,
             holdSeconds: configuration.scenario == .idle ? configuration.hold : nil,
-            presence: configuration.presence.rawValue, presenceBytes: templates.joinPresenceBytes,
-            threads: configuration.threads, phases: phases, errors: errors, errorCount: final.errors.total,
-            completed: phases.first?.operations ?? 0, notStarted: notStarted,
+            presence: configuration.presence.rawValue,
+            presenceBytes: templates.joinPresenceBytes,
+            threads: configuration.threads,
+            phases: phases,
+            errors: errors,
+            errorCount: final.errors.total,
+            completed: phases.first?.operations ?? 0,
+            notStarted: notStarted,
             ok: final.errors.total == 0 && notStarted == 0 && (phases.first?.operations ?? 0) == configuration.clients,
             durationSeconds: LoadClock.seconds(from: runStart, to: runEnd),
             generatorCPUSeconds: ProcessUsage.selfCPUSeconds() - generatorStart,
-            generatorPeakRSSKib: ProcessUsage.selfPeakRSSKiB(), server: server, engine: self.usesRawEngine ? "raw" : "nio",
-            streamManagementAcks: configuration.streamManagement ? final.acksSent : nil)
+            generatorPeakRSSKib: ProcessUsage.selfPeakRSSKiB(),
+            server: server,
+            engine: self.usesRawEngine ? "raw" : "nio",
+            streamManagementAcks: configuration.streamManagement ? final.acksSent : nil
+        )
     }
 
     private var usesRawEngine: Bool {
-        self.configuration.engine == .raw || (self.configuration.engine == .auto && self.configuration.transport == .tcp)
+        self.configuration.engine == .raw
+            || (self.configuration.engine == .auto && self.configuration.transport == .tcp)
     }
 
     private var roomCount: Int {
@@ -293,8 +354,13 @@ public final class LoadRunner {
 
     /// Polls until `done` or the deadline, printing a progress line every second.
     private func poll(
-        _ workers: [LoopBound<LoadWorker>], monitor: inout ServerMonitor, timeline: inout UsageTimeline,
-        deadline: UInt64, phase: String, start: UInt64, done: (WorkerSnapshot) -> Bool
+        _ workers: [LoopBound<LoadWorker>],
+        monitor: inout ServerMonitor,
+        timeline: inout UsageTimeline,
+        deadline: UInt64,
+        phase: String,
+        start: UInt64,
+        done: (WorkerSnapshot) -> Bool
     ) throws -> WorkerSnapshot {
         timeline.trim(keepingLast: 1)
         var nextProgress = start + 1_000_000_000
@@ -313,7 +379,13 @@ public final class LoadRunner {
                 let full = try self.snapshot(workers, latencies: true)
                 progress(
                     ProgressLine.render(
-                        phase: phase, snapshot: full, start: start, now: now, total: self.configuration.clients))
+                        phase: phase,
+                        snapshot: full,
+                        start: start,
+                        now: now,
+                        total: self.configuration.clients
+                    )
+                )
             }
             usleep(self.pollInterval)
         }
@@ -321,7 +393,9 @@ public final class LoadRunner {
 
     /// The generator's and the server's CPU seconds between a phase's first sample and its end.
     private static func usage(
-        _ timeline: UsageTimeline, from start: UsageTimeline.Sample, to end: UInt64
+        _ timeline: UsageTimeline,
+        from start: UsageTimeline.Sample,
+        to end: UInt64
     ) -> (generator: (user: Double, system: Double), server: Double?) {
         let finish = timeline.value(at: end)
         var server: Double? = nil
@@ -338,27 +412,42 @@ public final class LoadRunner {
     }
 
     private func phase(
-        name: String, operations: Int, failed: Int, start: UInt64, end: UInt64,
-        generatorCPU: (user: Double, system: Double), serverCPU: Double?, latency: LatencyRecorder,
+        name: String,
+        operations: Int,
+        failed: Int,
+        start: UInt64,
+        end: UInt64,
+        generatorCPU: (user: Double, system: Double),
+        serverCPU: Double?,
+        latency: LatencyRecorder,
         session: LatencyRecorder?,
-        login: LatencyRecorder?, deliveries: Int?, expected: Int?
+        login: LatencyRecorder?,
+        deliveries: Int?,
+        expected: Int?
     ) -> LoadReport.Phase {
         let seconds = LoadClock.seconds(from: start, to: end)
         func perOperation(_ cpu: Double) -> Double { operations > 0 ? cpu * 1e6 / Double(operations) : 0 }
         return LoadReport.Phase(
-            name: name, operations: operations, failed: max(0, failed), seconds: seconds,
-            rate: seconds > 0 ? Double(operations) / seconds : 0, latency: latency.summary,
-            sessionLatency: session?.summary, loginLatency: login?.summary,
+            name: name,
+            operations: operations,
+            failed: max(0, failed),
+            seconds: seconds,
+            rate: seconds > 0 ? Double(operations) / seconds : 0,
+            latency: latency.summary,
+            sessionLatency: session?.summary,
+            loginLatency: login?.summary,
             generatorCPUSeconds: generatorCPU.user + generatorCPU.system,
             generatorMicrosecondsPerOperation: perOperation(generatorCPU.user + generatorCPU.system),
             generatorUserMicrosecondsPerOperation: perOperation(generatorCPU.user),
             generatorSystemMicrosecondsPerOperation: perOperation(generatorCPU.system),
             serverCPUSeconds: serverCPU,
             operationsPerServerCPUSecond: serverCPU.flatMap { $0 > 0 ? Double(operations) / $0 : nil },
-            deliveries: deliveries, expectedDeliveries: expected,
+            deliveries: deliveries,
+            expectedDeliveries: expected,
             deliveriesPerServerCPUSecond: deliveries.flatMap { count in
                 serverCPU.flatMap { $0 > 0 ? Double(count) / $0 : nil }
             },
-            deliveriesPerSecond: deliveries.flatMap { seconds > 0 ? Double($0) / seconds : nil })
+            deliveriesPerSecond: deliveries.flatMap { seconds > 0 ? Double($0) / seconds : nil }
+        )
     }
 }

@@ -29,8 +29,12 @@ final class LoadWorker {
     private(set) var focus: LoadClient?
 
     init(
-        id: Int, workerCount: Int, loop: any LoadEventLoop, connector: any ClientConnecting,
-        configuration: LoadConfiguration, templates: StanzaTemplates
+        id: Int,
+        workerCount: Int,
+        loop: any LoadEventLoop,
+        connector: any ClientConnecting,
+        configuration: LoadConfiguration,
+        templates: StanzaTemplates
     ) {
         self.id = id
         self.workerCount = workerCount
@@ -47,8 +51,14 @@ final class LoadWorker {
     /// Logs the emulated focus in (jitsi scenario, worker 0).
     func startFocus() {
         let client = LoadClient(
-            index: -1, room: 0, roomOccupants: 0, worker: self, templates: self.templates,
-            transport: self.configuration.transport, focus: FocusState())
+            index: -1,
+            room: 0,
+            roomOccupants: 0,
+            worker: self,
+            templates: self.templates,
+            transport: self.configuration.transport,
+            focus: FocusState()
+        )
         client.startedAt = LoadClock.now()
         client.deadline = .max
         self.focus = client
@@ -125,8 +135,13 @@ final class LoadWorker {
         let roomSize = self.configuration.effectiveRoomSize
         let room = index / roomSize
         let client = LoadClient(
-            index: index, room: room, roomOccupants: self.configuration.occupants(ofRoom: room), worker: self,
-            templates: self.templates, transport: self.configuration.transport)
+            index: index,
+            room: room,
+            roomOccupants: self.configuration.occupants(ofRoom: room),
+            worker: self,
+            templates: self.templates,
+            transport: self.configuration.transport
+        )
         let now = LoadClock.now()
         if case .rate = self.scheduler.mode {
             let due = self.phaseStart + UInt64(self.scheduler.dueTime(ofStart: local) * 1e9)

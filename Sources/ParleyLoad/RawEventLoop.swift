@@ -1,7 +1,7 @@
 internal import CLoadSystem
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The generator's own event loop for plain TCP: one thread, level-triggered epoll, descriptors dispatched through
@@ -54,12 +54,15 @@ final class RawEventLoop: LoadEventLoop, @unchecked Sendable {
         let box = Unmanaged.passRetained(self)
         var thread = pthread_t()
         pthread_create(
-            &thread, nil,
+            &thread,
+            nil,
             { argument in
                 let loop = Unmanaged<RawEventLoop>.fromOpaque(argument!).takeRetainedValue()
                 loop.run()
                 return nil
-            }, box.toOpaque())
+            },
+            box.toOpaque()
+        )
         self.thread = thread
         _ = name
     }

@@ -1,7 +1,7 @@
 import NIOCore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The plain-TCP transport on the raw loop: a non-blocking socket, one `recv` per readiness event into the loop's
@@ -32,7 +32,10 @@ final class RawStreamLink: RawEventLoop.Handler, ClientLink {
     /// Starts a connection for `client`; failures reach the client as `connectFailed`.
     static func connect(client: LoadClient, loop: RawEventLoop, address: SocketAddress, templates: StanzaTemplates) {
         let fd = socket(
-            address.protocol.rawValue, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
+            address.protocol.rawValue,
+            Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue),
+            0
+        )
         guard fd >= 0 else {
             client.connectFailed(RawSocketError(errno: errno, operation: "socket"))
             return

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A value handed from the raw loop's thread to a waiting thread (the runner's polls).

@@ -69,7 +69,8 @@ public final class StanzaTemplates: Sendable {
         func header(_ host: String) -> ByteBuffer {
             buffer(
                 "<?xml version='1.0'?><stream:stream to='\(host)' xmlns='jabber:client' "
-                    + "xmlns:stream='http://etherx.jabber.org/streams' version='1.0' xml:lang='en'>")
+                    + "xmlns:stream='http://etherx.jabber.org/streams' version='1.0' xml:lang='en'>"
+            )
         }
         func open(_ host: String) -> ByteBuffer {
             buffer("<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='\(host)' version='1.0' xml:lang='en'/>")
@@ -89,9 +90,11 @@ public final class StanzaTemplates: Sendable {
         self.bind = buffer("<iq type='set' id='bind'\(ns)><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>")
         self.bindFocus = buffer(
             "<iq type='set' id='bind'\(ns)><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
-                + "<resource>focus</resource></bind></iq>")
+                + "<resource>focus</resource></bind></iq>"
+        )
         self.session = buffer(
-            "<iq type='set' id='sess'\(ns)><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>")
+            "<iq type='set' id='sess'\(ns)><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>"
+        )
         self.enableStreamManagement = buffer("<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
         self.ackOpen = Array("<a xmlns='urn:xmpp:sm:3' h='".utf8)
         self.ackClose = Array("'/>".utf8)
@@ -106,7 +109,8 @@ public final class StanzaTemplates: Sendable {
             self.updatePayloads = [Array("<show>away</show>".utf8), Array("<show>xa</show>".utf8)]
         case .jitsi:
             self.joinPayload = Array(
-                ("<x xmlns='http://jabber.org/protocol/muc'/>" + JitsiPresence.extensions(sourceInfo: 0)).utf8)
+                ("<x xmlns='http://jabber.org/protocol/muc'/>" + JitsiPresence.extensions(sourceInfo: 0)).utf8
+            )
             self.updatePayloads = [
                 Array(JitsiPresence.extensions(sourceInfo: 1).utf8),
                 Array(JitsiPresence.extensions(sourceInfo: 2).utf8),
@@ -119,24 +123,29 @@ public final class StanzaTemplates: Sendable {
         let focus = configuration.resolvedFocusAddress
         self.conferenceOpen = Array(
             "<iq type='set' id='conf' to='\(focus)'\(ns)><conference xmlns='http://jitsi.org/protocol/focus' room='"
-                .utf8)
+                .utf8
+        )
         self.conferenceClose = Array(
             ("' machine-uid='c4f1a9e27b0d4e6f8a3c5b9d1e7f2a60'><property name='startAudioMuted' value='10'/>"
                 + "<property name='startVideoMuted' value='10'/><property name='rtcstatsEnabled' value='false'/>"
-                + "<property name='visitors-version' value='1'/></conference></iq>").utf8)
+                + "<property name='visitors-version' value='1'/></conference></iq>").utf8
+        )
         self.focusInitialPresence = buffer(
             "<presence\(ns)><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='http://jitsi.org/jicofo' "
-                + "ver='v3Xm0bq7Q8ZfA2cRkN1sE9yTgWo='/></presence>")
+                + "ver='v3Xm0bq7Q8ZfA2cRkN1sE9yTgWo='/></presence>"
+        )
         self.focusJoinPayload = Array(
             ("<x xmlns='http://jabber.org/protocol/muc'/><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
-                + "node='http://jitsi.org/jicofo' ver='v3Xm0bq7Q8ZfA2cRkN1sE9yTgWo='/>").utf8)
+                + "node='http://jitsi.org/jicofo' ver='v3Xm0bq7Q8ZfA2cRkN1sE9yTgWo='/>").utf8
+        )
         self.focusResultOpen = Array("<iq type='result'\(ns) id=".utf8)
         self.focusResultAfterID = Array(" to=".utf8)
         self.focusResultAfterTo = Array("><conference xmlns='http://jitsi.org/protocol/focus' room='".utf8)
         let focusBare = configuration.focusJID ?? "focus@auth.\(domain)"
         self.focusResultClose = Array(
             ("' ready='true' focusjid='\(focusBare)'><property name='authentication' value='false'/>"
-                + "<property name='visitors-supported' value='false'/></conference></iq>").utf8)
+                + "<property name='visitors-supported' value='false'/></conference></iq>").utf8
+        )
 
         let sampleRoom = configuration.roomPrefix + "12@" + configuration.mucDomain + "/u1234"
         self.joinPresenceBytes =
@@ -160,7 +169,8 @@ public final class StanzaTemplates: Sendable {
         ]
         for update in self.updatePayloads {
             documents.append(
-                self.presenceOpen + Array("r@m/n".utf8) + self.presenceAfterTo + update + self.presenceClose)
+                self.presenceOpen + Array("r@m/n".utf8) + self.presenceAfterTo + update + self.presenceClose
+            )
         }
         for document in documents {
             let parser = XMLStreamParser()

@@ -21,8 +21,11 @@ struct UsageTimeline {
     mutating func sample() -> Sample {
         let split = ProcessUsage.selfCPUSplit()
         let sample = Sample(
-            at: LoadClock.now(), user: split.user, system: split.system,
-            server: self.serverPID.flatMap { ProcessUsage.cpuSeconds(pid: $0) })
+            at: LoadClock.now(),
+            user: split.user,
+            system: split.system,
+            server: self.serverPID.flatMap { ProcessUsage.cpuSeconds(pid: $0) }
+        )
         self.samples.append(sample)
         return sample
     }
@@ -50,7 +53,11 @@ struct UsageTimeline {
         var server: Double? = nil
         if let a = before.server, let b = after.server { server = mix(a, b) }
         return Sample(
-            at: time, user: mix(before.user, after.user), system: mix(before.system, after.system), server: server)
+            at: time,
+            user: mix(before.user, after.user),
+            system: mix(before.system, after.system),
+            server: server
+        )
     }
 
     /// Keeps the samples small over long runs: only the last `count` matter once a phase is over.

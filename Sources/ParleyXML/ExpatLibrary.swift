@@ -24,7 +24,11 @@ public struct ExpatLibrary: Sendable, Hashable, CustomStringConvertible {
     public static func probe() -> ExpatLibrary {
         let version = XML_ExpatVersion().map { String(cString: $0) } ?? "unknown"
         let hasSwitch = CExpat_reparseDeferralSwitch() != nil
-        return ExpatLibrary(version: version, hasDeferralSwitch: hasSwitch, deliversSplitElementsAtOnce: probeSplitElement(XMLStreamParser()))
+        return ExpatLibrary(
+            version: version,
+            hasDeferralSwitch: hasSwitch,
+            deliversSplitElementsAtOnce: probeSplitElement(XMLStreamParser())
+        )
     }
 
     /// Feeds `<iq id='…'/>` with a 4 KiB attribute, cut three bytes before the tag ends, and reports whether the

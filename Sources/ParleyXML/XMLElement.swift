@@ -52,7 +52,8 @@ public struct XMLElement: Sendable, Hashable {
 
     /// The first child element with this name (and namespace, when given).
     public func child(_ name: String, namespace: String? = nil) -> XMLElement? {
-        for case .element(let e) in self.children where e.name == name && (namespace == nil || e.namespace == namespace) {
+        for case .element(let e) in self.children where e.name == name && (namespace == nil || e.namespace == namespace)
+        {
             return e
         }
         return nil

@@ -20,7 +20,10 @@ public struct XMLStreamHeader: Sendable, Hashable {
     public var prefixes: [String: String]
 
     public init(
-        name: String, namespace: String, attributes: [XMLAttribute], defaultNamespace: String,
+        name: String,
+        namespace: String,
+        attributes: [XMLAttribute],
+        defaultNamespace: String,
         prefixes: [String: String]
     ) {
         self.name = name

@@ -103,7 +103,9 @@ public final class XMLStreamParser {
                     if self.resetRequested {
                         self.resetRequested = false
                         let consumed = self.suspendedEnd - start
-                        remaining = UnsafeRawBufferPointer(rebasing: remaining[min(max(consumed, 0), remaining.count)...])
+                        remaining = UnsafeRawBufferPointer(
+                            rebasing: remaining[min(max(consumed, 0), remaining.count)...]
+                        )
                         self.makeParser()
                         break
                     }
@@ -229,10 +231,17 @@ public final class XMLStreamParser {
             }
         }
         if self.elementDepth == 1 {
-            self.pending.append(.streamOpened(
-                XMLStreamHeader(
-                    name: local, namespace: namespace, attributes: attributes,
-                    defaultNamespace: self.rootDefaultNamespace, prefixes: self.rootPrefixes)))
+            self.pending.append(
+                .streamOpened(
+                    XMLStreamHeader(
+                        name: local,
+                        namespace: namespace,
+                        attributes: attributes,
+                        defaultNamespace: self.rootDefaultNamespace,
+                        prefixes: self.rootPrefixes
+                    )
+                )
+            )
             self.suspend(afterEventOf: parser)
         } else {
             self.stack.append(XMLElement(name: local, namespace: namespace, attributes: attributes))
@@ -329,12 +338,15 @@ public final class XMLStreamParser {
         "http://etherx.jabber.org/streams", "urn:ietf:params:xml:ns:xmpp-sasl", "urn:ietf:params:xml:ns:xmpp-bind",
         "urn:ietf:params:xml:ns:xmpp-session", "urn:ietf:params:xml:ns:xmpp-tls", "urn:ietf:params:xml:ns:xmpp-stanzas",
         "urn:ietf:params:xml:ns:xmpp-framing", "http://jabber.org/protocol/muc", "http://jabber.org/protocol/muc#user",
-        "http://jabber.org/protocol/muc#owner", "http://jabber.org/protocol/muc#admin", "http://jabber.org/protocol/caps",
-        "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", "http://jabber.org/protocol/nick",
+        "http://jabber.org/protocol/muc#owner", "http://jabber.org/protocol/muc#admin",
+        "http://jabber.org/protocol/caps",
+        "http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
+        "http://jabber.org/protocol/nick",
         "http://jitsi.org/protocol/focus", "http://jitsi.org/jitmeet/audio", "http://jitsi.org/jitmeet/video",
         "http://jitsi.org/jitmeet/stats-id", "http://jitsi.org/jitmeet/user-agent", "http://jitsi.org/jitmeet",
         "http://jitsi.org/protocol/colibri", "urn:xmpp:jingle:1", "urn:xmpp:jingle:apps:rtp:1",
-        "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0", "urn:xmpp:jingle:apps:rtp:ssma:0",
+        "urn:xmpp:jingle:apps:rtp:rtcp-fb:0", "urn:xmpp:jingle:apps:rtp:rtp-hdrext:0",
+        "urn:xmpp:jingle:apps:rtp:ssma:0",
         "urn:xmpp:jingle:apps:dtls:0", "urn:xmpp:jingle:apps:grouping:0", "urn:xmpp:jingle:transports:ice-udp:1",
         "http://jabber.org/protocol/xdata-validate",
     ].map { ($0, Array($0.utf8)) }
@@ -374,7 +386,9 @@ private let parleyComment: XML_CommentHandler = { userData, _ in
 
 private let parleyProcessingInstruction: XML_ProcessingInstructionHandler = { userData, _, _ in
     XMLStreamParser.from(userData)?.fail(
-        .restrictedXML, "Processing instructions are not allowed in XMPP (RFC 6120 §11.1)")
+        .restrictedXML,
+        "Processing instructions are not allowed in XMPP (RFC 6120 §11.1)"
+    )
 }
 
 private let parleyDoctype: XML_StartDoctypeDeclHandler = { userData, _, _, _, _ in

@@ -4,7 +4,8 @@ import ParleyServer
 /// `parley check FILE`: prints every issue of a configuration file; fails when there is an error.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check a configuration file and print every problem with its line and column.")
+        abstract: "Check a configuration file and print every problem with its line and column."
+    )
 
     @Argument(help: "The YAML configuration file.")
     var file: String

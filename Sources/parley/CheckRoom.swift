@@ -16,7 +16,8 @@ struct CheckRoom: ParsableCommand {
             [tenant]room) or a room JID (room@muc.meet.jitsi). Account names are looked up in the declared \
             accounts and, when it exists, the account store in the data directory. Exit status: 0 allowed, \
             1 refused, 2 configuration error.
-            """)
+            """
+    )
 
     @Argument(help: "The room name to check.")
     var name: String

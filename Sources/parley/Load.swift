@@ -10,7 +10,8 @@ struct Load: ParsableCommand {
             Scenarios: \(LoadScenario.allCases.map { "\n  \($0.rawValue): \($0.summary)" }.joined())
             Every run is bounded by --clients and --duration and stops by itself; it connects only to --host:--port.
             Passwords may also come from PARLEY_LOAD_PASSWORD and PARLEY_LOAD_FOCUS_PASSWORD.
-            """)
+            """
+    )
 
     @Argument(help: "login, join, fill, fanout, idle or jitsi.")
     var scenario: String
@@ -89,7 +90,8 @@ struct Load: ParsableCommand {
 
     @Flag(
         name: .customLong("stream-management"),
-        help: "XEP-0198: participants enable stream management after bind (as Jitsi's web client) and answer <r/>.")
+        help: "XEP-0198: participants enable stream management after bind (as Jitsi's web client) and answer <r/>."
+    )
     var streamManagement = false
 
     @Option(help: "Seconds a client may take to log in and join before it counts as a timeout (default 30).")
@@ -110,7 +112,8 @@ struct Load: ParsableCommand {
     func makeConfiguration() throws -> LoadConfiguration {
         guard let scenario = LoadScenario(rawValue: self.scenario) else {
             throw ValidationError(
-                "unknown scenario '\(self.scenario)': \(LoadScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+                "unknown scenario '\(self.scenario)': \(LoadScenario.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         guard let transport = LoadTransport(rawValue: self.transport) else {
             throw ValidationError("--transport must be tcp, starttls, websocket or bosh")

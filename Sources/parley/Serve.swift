@@ -15,7 +15,8 @@ struct Serve: ParsableCommand {
             --ephemeral binds free ports on 127.0.0.1, keeps everything in memory (accounts, certificate), and \
             once it accepts connections prints one JSON line naming its ports, for test harnesses:
               {"c2s":41234,"c2s_tls":41235}
-            """)
+            """
+    )
 
     @Option(name: .long, help: "A YAML configuration file (see Docs/Configuration.md).")
     var config: String?
@@ -25,7 +26,8 @@ struct Serve: ParsableCommand {
 
     @Option(
         name: .customLong("account"),
-        help: "With --ephemeral: an account to create, as JID:PASSWORD (repeatable).")
+        help: "With --ephemeral: an account to create, as JID:PASSWORD (repeatable)."
+    )
     var accounts: [String] = []
 
     @Option(name: .long, help: "Override the log level (trace, debug, info, notice, warning, error, critical).")
@@ -64,7 +66,8 @@ struct Serve: ParsableCommand {
         for note in startupNotes { logger.notice("\(note)") }
 
         // Accounts: SQLite in the data folder, or memory for --ephemeral.
-        let store: any AccountStore = self.ephemeral ? MemoryAccountStore() : try SQLiteAccountStore(dataDirectory: file.dataDirectory)
+        let store: any AccountStore =
+            self.ephemeral ? MemoryAccountStore() : try SQLiteAccountStore(dataDirectory: file.dataDirectory)
         for warning in AccountProvisioner.apply(file.accounts, to: store, environment: environment) {
             logger.warning("\(warning)")
         }
@@ -102,7 +105,9 @@ struct Serve: ParsableCommand {
             logger.notice("Token authentication on \(host.domain): \(host.token.map(\.description) ?? "none")")
         }
         if let discovery = serverConfiguration.externalServices {
-            logger.notice("External services (XEP-0215): \(discovery.services.map(\.description).joined(separator: ", "))")
+            logger.notice(
+                "External services (XEP-0215): \(discovery.services.map(\.description).joined(separator: ", "))"
+            )
         }
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
@@ -111,9 +116,12 @@ struct Serve: ParsableCommand {
             if serverConfiguration.httpsPort != nil { serverConfiguration.httpsPort = 0 }
         }
         let server = XMPPServer(
-            configuration: serverConfiguration, tls: tls,
+            configuration: serverConfiguration,
+            tls: tls,
             credentials: { host in HostCredentialLookup(store: store, host: host.domain, logger: logger) },
-            group: group, logger: logger)
+            group: group,
+            logger: logger
+        )
         let ports = try server.start()
 
         if self.ephemeral {
@@ -129,8 +137,10 @@ struct Serve: ParsableCommand {
             "Parley is serving",
             metadata: [
                 "hosts": "\(hosts.joined(separator: ","))", "c2s": "\(ports.c2s)",
-                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")", "http": "\(ports.http.map(String.init) ?? "off")", "startup": "\(elapsed)",
-            ])
+                "c2s_tls": "\(ports.c2sTLS.map(String.init) ?? "off")",
+                "http": "\(ports.http.map(String.init) ?? "off")", "startup": "\(elapsed)",
+            ]
+        )
         Serve.waitForSignal(stopSignals)
         logger.notice("Shutting down")
         server.shutdown()

@@ -23,7 +23,8 @@ extension User {
     struct Options: ParsableArguments {
         @Option(
             name: .long,
-            help: "The YAML configuration file (default: the Jitsi preset, data directory ./data).")
+            help: "The YAML configuration file (default: the Jitsi preset, data directory ./data)."
+        )
         var config: String?
 
         /// The configuration's account rules over its SQLite store.
@@ -54,7 +55,8 @@ extension User {
 
     struct Passwd: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change an account's password; fails if it does not exist.")
+            abstract: "Change an account's password; fails if it does not exist."
+        )
 
         @OptionGroup var options: Options
         @Argument(help: "The account's JID, user@host.")

@@ -9,7 +9,9 @@ import Testing
 @Suite struct FuzzRegressionTests {
     static let inputs: [URL] = {
         var root = URL(fileURLWithPath: #filePath)
-        while root.path != "/" && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) {
+        while root.path != "/"
+            && !FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path)
+        {
             root.deleteLastPathComponent()
         }
         return ["Tests/Fuzz/regressions", "Tests/Fuzz/seeds"].flatMap { dir -> [URL] in

@@ -21,7 +21,9 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         let first = server.receive(bytes("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"), lookup: lookup)
         #expect(first == .challenge(bytes("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096")))
         let final = server.receive(
-            bytes("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="), lookup: lookup)
+            bytes("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="),
+            lookup: lookup
+        )
         #expect(final == .success(username: "user", additionalData: bytes("v=rmF9pqV8S7suAoZWja4dJRkFsKQ=")))
     }
 
@@ -35,13 +37,18 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         #expect(
             first
                 == .challenge(
-                    bytes("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")))
+                    bytes("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096")
+                )
+        )
         let final = server.receive(
             bytes(
                 "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
-            ), lookup: lookup)
+            ),
+            lookup: lookup
+        )
         #expect(
-            final == .success(username: "user", additionalData: bytes("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")))
+            final == .success(username: "user", additionalData: bytes("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="))
+        )
     }
 
     @Test func wrongProofIsNotAuthorized() throws {
@@ -52,7 +59,9 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         var server = SCRAMServer(algorithm: .sha1, serverNonce: "3rfcNHYJY1ZVvWVs7j")
         _ = server.receive(bytes("n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"), lookup: lookup)
         let final = server.receive(
-            bytes("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="), lookup: lookup)
+            bytes("c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="),
+            lookup: lookup
+        )
         #expect(final == .failure(SASLFailure(.notAuthorized)))
     }
 
@@ -65,11 +74,16 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
         }
         #expect(String(decoding: challenge, as: UTF8.self).contains(",i=4096"))
         let nonce = String(decoding: challenge, as: UTF8.self).split(separator: ",")[0].dropFirst(2)
-        let final = server.receive(bytes("c=biws,r=\(nonce),p=AAAAAAAAAAAAAAAAAAAAAAAAAAA="), lookup: Lookup(accounts: [:]))
+        let final = server.receive(
+            bytes("c=biws,r=\(nonce),p=AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            lookup: Lookup(accounts: [:])
+        )
         #expect(final == .failure(SASLFailure(.notAuthorized)))
     }
 
-    @Test(arguments: ["", "x", "n,,", "n,,r=abc", "n,,n=user", "p=tls-unique,,n=user,r=a", "n,,n=us=er,r=a", "n,,n=user,r=a,b"])
+    @Test(arguments: [
+        "", "x", "n,,", "n,,r=abc", "n,,n=user", "p=tls-unique,,n=user,r=a", "n,,n=us=er,r=a", "n,,n=user,r=a,b",
+    ])
     func malformedClientFirst(_ message: String) {
         var server = SCRAMServer(algorithm: .sha256)
         guard case .failure = server.receive(bytes(message), lookup: Lookup(accounts: [:])) else {
@@ -93,11 +107,25 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
     }
 
     @Test func plainAgainstStoredCredentials() {
-        let lookup = Lookup(accounts: ["focus": [.sha256: SCRAMCredentials.derive(password: "s3cret", algorithm: .sha256)]])
-        #expect(SASLPlain.authenticate([0] + bytes("focus") + [0] + bytes("s3cret"), lookup: lookup) == .success(username: "focus", additionalData: []))
-        #expect(SASLPlain.authenticate([0] + bytes("focus") + [0] + bytes("wrong"), lookup: lookup) == .failure(SASLFailure(.notAuthorized)))
-        #expect(SASLPlain.authenticate(bytes("focus"), lookup: lookup) == .failure(SASLFailure(.malformedRequest, text: "Malformed PLAIN message")))
-        #expect(SASLPlain.authenticate(bytes("other@x") + [0] + bytes("focus") + [0] + bytes("s3cret"), lookup: lookup) == .failure(SASLFailure(.invalidAuthzid)))
+        let lookup = Lookup(accounts: [
+            "focus": [.sha256: SCRAMCredentials.derive(password: "s3cret", algorithm: .sha256)]
+        ])
+        #expect(
+            SASLPlain.authenticate([0] + bytes("focus") + [0] + bytes("s3cret"), lookup: lookup)
+                == .success(username: "focus", additionalData: [])
+        )
+        #expect(
+            SASLPlain.authenticate([0] + bytes("focus") + [0] + bytes("wrong"), lookup: lookup)
+                == .failure(SASLFailure(.notAuthorized))
+        )
+        #expect(
+            SASLPlain.authenticate(bytes("focus"), lookup: lookup)
+                == .failure(SASLFailure(.malformedRequest, text: "Malformed PLAIN message"))
+        )
+        #expect(
+            SASLPlain.authenticate(bytes("other@x") + [0] + bytes("focus") + [0] + bytes("s3cret"), lookup: lookup)
+                == .failure(SASLFailure(.invalidAuthzid))
+        )
     }
 
     @Test func anonymousUsernamesAreRandomLowercase() {
@@ -109,7 +137,10 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 }
 
 @Suite struct Base64Tests {
-    @Test(arguments: [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")])
+    @Test(arguments: [
+        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
+        ("foobar", "Zm9vYmFy"),
+    ])
     func rfc4648Vectors(_ plain: String, _ encoded: String) {
         #expect(Base64.encode(Array(plain.utf8)) == encoded)
         #expect(Base64.decode(encoded) == Array(plain.utf8))

@@ -24,7 +24,11 @@ struct SecureRandomTests {
         let sets = await withTaskGroup(of: Set<String>.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    Set((0..<2_000).map { _ in SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics) })
+                    Set(
+                        (0..<2_000).map { _ in
+                            SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics)
+                        }
+                    )
                 }
             }
             return await group.reduce(into: [Set<String>]()) { $0.append($1) }

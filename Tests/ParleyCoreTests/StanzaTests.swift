@@ -35,7 +35,10 @@ private func element(_ xml: String) throws -> XMLElement {
             _ = try Stanza(message)
             Issue.record("accepted a@b@c")
         } catch {
-            guard case .invalid(let e, _) = error else { Issue.record("wrong error"); return }
+            guard case .invalid(let e, _) = error else {
+                Issue.record("wrong error")
+                return
+            }
             #expect(e.condition == .jidMalformed)
             #expect(e.type == .modify)
         }
@@ -82,13 +85,18 @@ private func element(_ xml: String) throws -> XMLElement {
         #expect(template.element[attribute: "to"] == nil)
         // Changing one copy leaves the others alone and drops its shared bytes.
         toCarol.withElement { $0[attribute: "id"] = "x" }
-        #expect(toCarol.serialized == nil && toCarol.id == "x" && toCarol.element[attribute: "to"] == "carol@meet.jitsi/c1")
+        #expect(
+            toCarol.serialized == nil && toCarol.id == "x" && toCarol.element[attribute: "to"] == "carol@meet.jitsi/c1"
+        )
         #expect(toBob.id == nil && template.id == nil && toBob.serialized != nil)
         var bytes: [UInt8] = []
         toBob.serialized?.write(to: toBob.to, declareNamespace: false, into: &bytes)
         let written = String(decoding: bytes, as: UTF8.self)
         #expect(written.contains(" to='bob@meet.jitsi/b1'"))
-        #expect(written.replacingOccurrences(of: " to='bob@meet.jitsi/b1'", with: "") == template.element.xmlString(inheritedNamespace: Namespace.client))
+        #expect(
+            written.replacingOccurrences(of: " to='bob@meet.jitsi/b1'", with: "")
+                == template.element.xmlString(inheritedNamespace: Namespace.client)
+        )
     }
 
     @Test func recipientResourcesAreEscapedInSplicedBytes() throws {

@@ -27,7 +27,8 @@ private func view<T>(_ text: String, _ body: (ElementView) -> T) -> T {
         #expect(view("<presence><x><status code='110'/></x></presence>") { $0.hasStatusCode("110") })
         #expect(view("<presence><x><status code=\"110\"/></x></presence>") { $0.hasStatusCode("110") })
         #expect(
-            !view("<presence><x><status code='1100'/><status code='210'/></x></presence>") { $0.hasStatusCode("110") })
+            !view("<presence><x><status code='1100'/><status code='210'/></x></presence>") { $0.hasStatusCode("110") }
+        )
     }
 
     @Test func descendantAttributes() {
@@ -37,6 +38,7 @@ private func view<T>(_ text: String, _ body: (ElementView) -> T) -> T {
         #expect(
             view("<iq><c xroom='no' room=\"yes\"/></iq>") {
                 $0.descendantAttribute("room").map { String(decoding: $0, as: UTF8.self) }
-            } == "yes")
+            } == "yes"
+        )
     }
 }

@@ -4,7 +4,7 @@ import Testing
 @testable import ParleyLoad
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 private func classify(_ text: String) -> String {
@@ -18,12 +18,15 @@ private func classify(_ text: String) -> String {
                 "<presence type='error' from='r@m/n'><x xmlns='http://jabber.org/protocol/muc'/><error type='cancel'>"
                     + "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Room creation is restricted</text></error></presence>"
             )
-                == "stanza:service-unavailable")
+                == "stanza:service-unavailable"
+        )
         #expect(
             classify(
                 "<iq type='error' id='conf'><error type='cancel'><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>x</text>"
-                    + "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>")
-                == "stanza:item-not-found")
+                    + "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+            )
+                == "stanza:item-not-found"
+        )
         #expect(classify("<presence type='error'/>") == "stanza:undefined-condition")
     }
 
@@ -31,27 +34,34 @@ private func classify(_ text: String) -> String {
         #expect(
             classify(
                 "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-                    + "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Too many</text></stream:error>")
-                == "stream:policy-violation")
+                    + "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Too many</text></stream:error>"
+            )
+                == "stream:policy-violation"
+        )
         #expect(
             classify("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>")
-                == "sasl:not-authorized")
+                == "sasl:not-authorized"
+        )
         #expect(
             classify("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><text>x</text><account-disabled/></failure>")
-                == "sasl:account-disabled")
+                == "sasl:account-disabled"
+        )
         #expect(classify("<message type='chat'/>") == "protocol:unexpected-message")
     }
 
     @Test func transportErrors() {
         #expect(
             ErrorClassifier.condition(of: RawSocketError(errno: ECONNREFUSED, operation: "connect"), stage: "connect")
-                == "connect:refused")
+                == "connect:refused"
+        )
         #expect(
             ErrorClassifier.condition(of: RawSocketError(errno: ECONNRESET, operation: "recv"), stage: "join")
-                == "socket:reset")
+                == "socket:reset"
+        )
         #expect(
             ErrorClassifier.condition(of: ChannelError.connectTimeout(.seconds(1)), stage: "connect")
-                == "connect:timeout")
+                == "connect:timeout"
+        )
         #expect(ErrorClassifier.condition(of: ChannelError.eof, stage: "sasl") == "closed:sasl")
     }
 

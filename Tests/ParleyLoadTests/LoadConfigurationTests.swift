@@ -44,19 +44,25 @@ private func problems(_ change: (inout LoadConfiguration) -> Void, scenario: Loa
                 {
                     $0.focusJID = "focus@auth.meet.jitsi/focus"
                     $0.focusPassword = "x"
-                }, scenario: .jitsi
-            ).count == 1)
+                },
+                scenario: .jitsi
+            ).count == 1
+        )
         #expect(
             problems(
                 {
                     $0.focusJID = "focus@auth.meet.jitsi"
                     $0.focusPassword = "x"
-                }, scenario: .jitsi) == [])
+                },
+                scenario: .jitsi
+            ) == []
+        )
         #expect(
             problems {
                 $0.engine = .raw
                 $0.transport = .bosh
-            }.count == 1)
+            }.count == 1
+        )
     }
 
     @Test func namesGoIntoTemplatesUnescaped() {

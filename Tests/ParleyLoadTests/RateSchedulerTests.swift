@@ -46,7 +46,8 @@ import Testing
             shares.map { share -> Int in
                 if case .concurrency(let limit) = share.mode { return limit }
                 return 0
-            }.reduce(0, +) == 10)
+            }.reduce(0, +) == 10
+        )
         let rate = RateScheduler(mode: .rate(1000), ramp: 0, total: 100).share(worker: 1, of: 4)
         #expect(rate.mode == .rate(250))
         #expect(rate.total == 25)

@@ -17,10 +17,15 @@ import Testing
         configuration.roomPrefix = "bench"
         let templates = StanzaTemplates(configuration: configuration)
         let buffer = templates.presence(
-            room: 12, client: 1234, payload: templates.joinPayload, allocator: ByteBufferAllocator())
+            room: 12,
+            client: 1234,
+            payload: templates.joinPayload,
+            allocator: ByteBufferAllocator()
+        )
         #expect(
             String(buffer: buffer)
-                == "<presence to='bench12@muc.meet.jitsi/u1234'><x xmlns='http://jabber.org/protocol/muc'/></presence>")
+                == "<presence to='bench12@muc.meet.jitsi/u1234'><x xmlns='http://jabber.org/protocol/muc'/></presence>"
+        )
         #expect(templates.occupantJID(room: 0, client: 7) == Array("bench0@muc.meet.jitsi/u7".utf8))
     }
 

@@ -23,7 +23,10 @@ private func feed(_ client: inout StreamManagementClient, _ text: String) -> Str
         #expect(feed(&client, "<r xmlns='urn:xmpp:sm:3'/>") == .ignored)
         #expect(feed(&client, "<enabled xmlns='urn:xmpp:sm:3' id='abc' resume='true' max='60'/>") == .enabled)
         #expect(client.active && client.handled == 0)
-        #expect(feed(&client, "<presence from='r@m/a'><x xmlns='http://jabber.org/protocol/muc#user'/></presence>") == .other)
+        #expect(
+            feed(&client, "<presence from='r@m/a'><x xmlns='http://jabber.org/protocol/muc#user'/></presence>")
+                == .other
+        )
         #expect(feed(&client, "<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>") == .other)
         #expect(feed(&client, "<message from='r@m/b'><body>hi</body></message>") == .other)
         #expect(feed(&client, "<r xmlns='urn:xmpp:sm:3'/>") == .ackRequested(h: 3))
@@ -49,11 +52,15 @@ private func feed(_ client: inout StreamManagementClient, _ text: String) -> Str
         configuration.streamManagement = true
         let templates = StanzaTemplates(configuration: configuration)
         #expect(
-            String(buffer: templates.enableStreamManagement) == "<enable xmlns='urn:xmpp:sm:3' resume='true'/>")
+            String(buffer: templates.enableStreamManagement) == "<enable xmlns='urn:xmpp:sm:3' resume='true'/>"
+        )
         #expect(
             String(buffer: templates.ack(h: 4_294_967_295, allocator: ByteBufferAllocator()))
-                == "<a xmlns='urn:xmpp:sm:3' h='4294967295'/>")
-        #expect(String(buffer: templates.ack(h: 0, allocator: ByteBufferAllocator())) == "<a xmlns='urn:xmpp:sm:3' h='0'/>")
+                == "<a xmlns='urn:xmpp:sm:3' h='4294967295'/>"
+        )
+        #expect(
+            String(buffer: templates.ack(h: 0, allocator: ByteBufferAllocator())) == "<a xmlns='urn:xmpp:sm:3' h='0'/>"
+        )
     }
 
     @Test func notOverBOSH() throws {

@@ -65,7 +65,8 @@ private let header =
             events == [
                 "open:stream", "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", "open:stream",
                 "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
-            ])
+            ]
+        )
     }
 
     @Test func commentsCDATAAndDeclarationsAreSkipped() {
@@ -77,7 +78,9 @@ private let header =
     @Test func webSocketFramesHaveNoRoot() {
         let events = frame(
             "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='meet.jitsi' version='1.0'/>"
-                + "<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>", rootDepth: 0)
+                + "<stream:features xmlns:stream='http://etherx.jabber.org/streams'/>",
+            rootDepth: 0
+        )
         #expect(events.count == 2)
         #expect(events[0].hasPrefix("<open "))
         #expect(events[1].hasPrefix("<stream:features"))
@@ -86,12 +89,14 @@ private let header =
     @Test func boshBodyIsTheRoot() {
         let events = frame(
             "<body xmlns='http://jabber.org/protocol/httpbind' sid='s1'><success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"
-                + "<iq type='result' id='bind'/></body>")
+                + "<iq type='result' id='bind'/></body>"
+        )
         #expect(
             events == [
                 "open:body", "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>", "<iq type='result' id='bind'/>",
                 "close",
-            ])
+            ]
+        )
     }
 
     @Test func unbalancedEndTagIsInvalid() {
@@ -121,7 +126,8 @@ private let header =
 @Suite struct XMLFramerEmptyRootTests {
     @Test func emptyBOSHBodyOpensAndCloses() {
         let events = frame(
-            "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='internal-server-error'/>")
+            "<body xmlns='http://jabber.org/protocol/httpbind' type='terminate' condition='internal-server-error'/>"
+        )
         #expect(events == ["open:body", "close"])
     }
 }

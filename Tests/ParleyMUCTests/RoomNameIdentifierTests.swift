@@ -109,7 +109,9 @@ struct RoomNameIdentifierTests {
     {
         let verdict = self.policy.evaluate(name)
         #expect(
-            verdict.category == category, "\(name) → \(verdict.normalizedName): \(verdict.explanation)",
-            sourceLocation: sourceLocation)
+            verdict.category == category,
+            "\(name) → \(verdict.normalizedName): \(verdict.explanation)",
+            sourceLocation: sourceLocation
+        )
     }
 }

@@ -18,11 +18,15 @@ enum RoomNamePolicyFixtures {
     ]
 
     static func policy(
-        _ configuration: RoomNamePolicy.Configuration = .init(), mucDomains: [String]? = Self.mucDomains
+        _ configuration: RoomNamePolicy.Configuration = .init(),
+        mucDomains: [String]? = Self.mucDomains
     ) -> RoomNamePolicy {
         let accounts = Self.accounts
         return RoomNamePolicy(
-            configuration: configuration, localDomains: Self.localDomains, mucDomains: mucDomains,
-            isAccountName: { accounts.contains($0) })
+            configuration: configuration,
+            localDomains: Self.localDomains,
+            mucDomains: mucDomains,
+            isAccountName: { accounts.contains($0) }
+        )
     }
 }

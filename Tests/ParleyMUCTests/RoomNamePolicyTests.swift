@@ -129,8 +129,12 @@ struct RoomNamePolicyTests {
     @Test func allowListWinsOverEveryRule() {
         let policy = RoomNamePolicyFixtures.policy(
             .init(
-                allow: ["Example.COM", "alice", "[acme]4917612345678"], denyPatterns: ["example"], minimumLength: 30,
-                randomLookingOnly: true))
+                allow: ["Example.COM", "alice", "[acme]4917612345678"],
+                denyPatterns: ["example"],
+                minimumLength: 30,
+                randomLookingOnly: true
+            )
+        )
         #expect(policy.evaluate("example.com").isAllowed)
         #expect(policy.evaluate("alice").isAllowed)
         #expect(policy.evaluate("[acme]4917612345678").isAllowed)
@@ -151,7 +155,8 @@ struct RoomNamePolicyTests {
 
     @Test func eachCategoryCanBeTurnedOff() {
         let off = RoomNamePolicyFixtures.policy(
-            .init(refuseEmail: false, refusePhone: false, refuseJID: false, refuseAccountNames: false))
+            .init(refuseEmail: false, refusePhone: false, refuseJID: false, refuseAccountNames: false)
+        )
         for name in ["aliceexample.com", "4917612345678", "focusauth.meet.jitsi", "alice", "user%40meet.jitsi"] {
             #expect(off.evaluate(name).isAllowed, "\(name)")
         }
@@ -199,7 +204,8 @@ struct RoomNamePolicyTests {
         arguments: Self.jitsiGeneratedNames + [
             "550e8400-e29b-41d4-a716-446655440000", "3c1e0b7a9f0d4c558a5e2b8e6f1d9c77", "x7f3k9q2m1", "k3j9-x2pq-7v",
             "a8f2k4m9z1q7", "[acme]x7f3k9q2m1",
-        ])
+        ]
+    )
     func randomLookingOnlyAcceptsRandomNames(_ name: String) {
         let verdict = RoomNamePolicyFixtures.policy(.init(randomLookingOnly: true)).evaluate(name)
         #expect(verdict.isAllowed, "\(name): \(verdict.explanation)")
@@ -256,7 +262,8 @@ struct RoomNamePolicyTests {
         let verdict = self.policy.evaluate("alice%40example.com")
         #expect(
             verdict.stanzaError
-                == StanzaError(.notAllowed, type: .cancel, text: "room name looks like an e-mail address"))
+                == StanzaError(.notAllowed, type: .cancel, text: "room name looks like an e-mail address")
+        )
         #expect(verdict.description == "refused (email): room name looks like an e-mail address")
         #expect(self.policy.evaluate("weekly-standup").stanzaError == nil)
         #expect(self.policy.evaluate("weekly-standup").description == "allowed")

@@ -101,7 +101,10 @@ private func item(_ s: Stanza?) -> XMLElement? { s?.element.child("x", namespace
         state.affiliations[carol.bare] = .member
         let out = state.handle(ownerSubmit([("muc#roomconfig_membersonly", "1")], from: alice))
         let gone = out.filter { $0.kind == .presence && $0.type == "unavailable" }
-        #expect(!gone.isEmpty && gone.allSatisfy { $0.from == (try? roomJID.with(resource: "bob")) && statuses($0).contains("322") })
+        #expect(
+            !gone.isEmpty
+                && gone.allSatisfy { $0.from == (try? roomJID.with(resource: "bob")) && statuses($0).contains("322") }
+        )
         #expect(state.occupants.keys.sorted() == ["alice", "carol", "focus"])
     }
 

@@ -1,6 +1,6 @@
 import ParleyCore
-import ParleyXML
 import ParleyTestSupport
+import ParleyXML
 import Testing
 
 @testable import ParleyMUC
@@ -19,13 +19,21 @@ private func service(focusLock: Bool = false) -> MUCServiceConfiguration {
 }
 
 private func newRoom(focusLock: Bool = false) -> RoomState {
-    RoomState(jid: room, service: service(focusLock: focusLock), meetingID: "a61f0c3e-8b27-4d94-b5e1-7c2d9f04e8ab", createdMillis: 1_787_303_615_862, iqSecret: Array("secret".utf8))
+    RoomState(
+        jid: room,
+        service: service(focusLock: focusLock),
+        meetingID: "a61f0c3e-8b27-4d94-b5e1-7c2d9f04e8ab",
+        createdMillis: 1_787_303_615_862,
+        iqSecret: Array("secret".utf8)
+    )
 }
 
 private func parse(_ xml: String) -> XMLElement {
     let parser = XMLStreamParser(configuration: .init(maxStanzaBytes: 1 << 20))
     var found: XMLElement?
-    try? parser.feed(Array(("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + xml).utf8)) {
+    try? parser.feed(
+        Array(("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + xml).utf8)
+    ) {
         if case .element(let e) = $0 { found = e }
     }
     return found ?? XMLElement(name: "invalid", namespace: "")
@@ -38,11 +46,16 @@ private func stanza(_ xml: String, from: JID) -> Stanza {
 }
 
 private func join(_ nick: String, from: JID, id: String? = nil, extra: String = "") -> Stanza {
-    stanza("<presence to='\(room)/\(nick)'\(id.map { " id='\($0)'" } ?? "")><x xmlns='http://jabber.org/protocol/muc'>\(extra)</x></presence>", from: from)
+    stanza(
+        "<presence to='\(room)/\(nick)'\(id.map { " id='\($0)'" } ?? "")><x xmlns='http://jabber.org/protocol/muc'>\(extra)</x></presence>",
+        from: from
+    )
 }
 
 private func statuses(_ s: Stanza) -> [String] {
-    s.element.child("x", namespace: Namespace.mucUser)?.elements.filter { $0.name == "status" }.compactMap { $0[attribute: "code"] } ?? []
+    s.element.child("x", namespace: Namespace.mucUser)?.elements.filter { $0.name == "status" }.compactMap {
+        $0[attribute: "code"]
+    } ?? []
 }
 
 private func item(_ s: Stanza) -> XMLElement? { s.element.child("x", namespace: Namespace.mucUser)?.child("item") }
@@ -73,9 +86,12 @@ private func errorCondition(_ s: Stanza) -> String? {
         presence.from = alice
         let out = state.handle(presence)
         // 1. existing occupant (focus) to the newcomer; 2. newcomer to focus; 3. self-presence; 4. subject.
-        #expect(out.map { "\($0.from?.resourcepart ?? "room")→\($0.to?.localpart ?? "")" } == [
-            "focus→\(alice.localpart!)", "3f9a1c7e→focus", "3f9a1c7e→\(alice.localpart!)", "room→\(alice.localpart!)",
-        ])
+        #expect(
+            out.map { "\($0.from?.resourcepart ?? "room")→\($0.to?.localpart ?? "")" } == [
+                "focus→\(alice.localpart!)", "3f9a1c7e→focus", "3f9a1c7e→\(alice.localpart!)",
+                "room→\(alice.localpart!)",
+            ]
+        )
         #expect(statuses(out[2]) == ["110", "100"])
         // Every Jitsi extension arrives unchanged; only muc#user is added and muc's <x/> is gone.
         let relayed = out[1].element
@@ -96,7 +112,9 @@ private func errorCondition(_ s: Stanza) -> String? {
         #expect(conflict[0].type == "error" && conflict[0].id == "j1")
         #expect(conflict[0].from?.description == "\(room)/alice")
         #expect(errorCondition(conflict[0]) == "conflict")
-        let bare = state.handle(stanza("<presence to='\(room)' id='j2'><x xmlns='http://jabber.org/protocol/muc'/></presence>", from: bob))
+        let bare = state.handle(
+            stanza("<presence to='\(room)' id='j2'><x xmlns='http://jabber.org/protocol/muc'/></presence>", from: bob)
+        )
         #expect(errorCondition(bare[0]) == "jid-malformed")
         let absurd = state.handle(join(String(repeating: "n", count: 500), from: bob, id: "j3"))
         #expect(errorCondition(absurd[0]) == "not-acceptable")
@@ -107,7 +125,11 @@ private func errorCondition(_ s: Stanza) -> String? {
         _ = state.handle(join("focus", from: focus))
         state.configuration.password = "s3cret"
         #expect(errorCondition(state.handle(join("bob", from: bob))[0]) == "not-authorized")
-        #expect(statuses(state.handle(join("bob", from: bob, extra: "<password>s3cret</password>")).dropLast().last!) == ["110", "100"])
+        #expect(
+            statuses(state.handle(join("bob", from: bob, extra: "<password>s3cret</password>")).dropLast().last!) == [
+                "110", "100",
+            ]
+        )
         state.configuration.password = nil
         state.configuration.membersOnly = true
         let refused = state.handle(join("carol", from: carol))
@@ -126,7 +148,10 @@ private func errorCondition(_ s: Stanza) -> String? {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))
         _ = state.handle(join("alice", from: alice))
-        let update = stanza("<presence to='\(room)/alice'><audiomuted>false</audiomuted><SourceInfo>{\"a\":1}</SourceInfo></presence>", from: alice)
+        let update = stanza(
+            "<presence to='\(room)/alice'><audiomuted>false</audiomuted><SourceInfo>{\"a\":1}</SourceInfo></presence>",
+            from: alice
+        )
         let out = state.handle(update)
         #expect(out.count == 2)
         let toFocus = out.first { $0.to == focus }!
@@ -170,13 +195,32 @@ private func errorCondition(_ s: Stanza) -> String? {
         _ = state.handle(join("alice", from: alice))
         _ = state.handle(join("bob", from: bob))
         // Jicofo's auto-owner grant to alice: her presence is rebroadcast as moderator.
-        let grant = state.handle(stanza("<iq type='set' id='g1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='owner' jid='\(alice.bare)'/></query></iq>", from: focus))
+        let grant = state.handle(
+            stanza(
+                "<iq type='set' id='g1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='owner' jid='\(alice.bare)'/></query></iq>",
+                from: focus
+            )
+        )
         #expect(grant.last?.type == "result")
-        #expect(grant.dropLast().allSatisfy { item($0)?[attribute: "role"] == "moderator" && item($0)?[attribute: "affiliation"] == "owner" })
+        #expect(
+            grant.dropLast().allSatisfy {
+                item($0)?[attribute: "role"] == "moderator" && item($0)?[attribute: "affiliation"] == "owner"
+            }
+        )
         // A participant may not kick.
-        let denied = state.handle(stanza("<iq type='set' id='k0' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='alice' role='none'/></query></iq>", from: bob))
+        let denied = state.handle(
+            stanza(
+                "<iq type='set' id='k0' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='alice' role='none'/></query></iq>",
+                from: bob
+            )
+        )
         #expect(errorCondition(denied[0]) == "forbidden")
-        let kick = state.handle(stanza("<iq type='set' id='k1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='bob' role='none'><reason>bye</reason></item></query></iq>", from: alice))
+        let kick = state.handle(
+            stanza(
+                "<iq type='set' id='k1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='bob' role='none'><reason>bye</reason></item></query></iq>",
+                from: alice
+            )
+        )
         let toBob = kick.first { $0.to == bob }!
         #expect(statuses(toBob) == ["307", "110"])
         #expect(item(toBob)?.child("actor")?[attribute: "nick"] == "alice")
@@ -189,16 +233,36 @@ private func errorCondition(_ s: Stanza) -> String? {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))
         _ = state.handle(join("alice", from: alice))
-        let form = state.handle(stanza("<iq type='get' id='f1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>", from: focus))
+        let form = state.handle(
+            stanza(
+                "<iq type='get' id='f1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>",
+                from: focus
+            )
+        )
         let x = DataForm(form[0].element.child("query")!.child("x")!)!
         #expect(x["muc#roomconfig_whois"]?.type == "list-single")
         #expect(x["muc#roominfo_meetingId"]?.value == "a61f0c3e-8b27-4d94-b5e1-7c2d9f04e8ab")
         #expect(x["muc#roomconfig_maxusers"] != nil && x["muc#roomconfig_passwordprotectedroom"] != nil)
-        let denied = state.handle(stanza("<iq type='get' id='f2' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>", from: alice))
+        let denied = state.handle(
+            stanza(
+                "<iq type='get' id='f2' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'/></iq>",
+                from: alice
+            )
+        )
         #expect(errorCondition(denied[0]) == "forbidden")
-        let unknown = state.handle(stanza("<iq type='set' id='f3' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_bogus'><value>1</value></field></x></query></iq>", from: focus))
+        let unknown = state.handle(
+            stanza(
+                "<iq type='set' id='f3' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_bogus'><value>1</value></field></x></query></iq>",
+                from: focus
+            )
+        )
         #expect(errorCondition(unknown[0]) == "not-acceptable")
-        let submit = state.handle(stanza("<iq type='set' id='f4' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_whois'><value>anyone</value></field><field var='muc#roomconfig_roomsecret'><value>pw</value></field><field var='muc#roomconfig_maxusers'><value>10</value></field></x></query></iq>", from: focus))
+        let submit = state.handle(
+            stanza(
+                "<iq type='set' id='f4' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='muc#roomconfig_whois'><value>anyone</value></field><field var='muc#roomconfig_roomsecret'><value>pw</value></field><field var='muc#roomconfig_maxusers'><value>10</value></field></x></query></iq>",
+                from: focus
+            )
+        )
         #expect(submit[0].type == "result")
         #expect(state.configuration.password == "pw" && state.configuration.maxOccupants == 10)
     }
@@ -222,9 +286,13 @@ private func errorCondition(_ s: Stanza) -> String? {
         #expect(result[0].from?.description == "\(room)/3f9a1c7e")
         // A forged id is dropped; a non-occupant and an absent occupant get XEP errors.
         #expect(state.handle(stanza("<iq type='result' id='Zm9yZ2Vk' to='\(room)/focus'/>", from: alice)).isEmpty)
-        let outsider = state.handle(stanza("<iq type='get' id='o1' to='\(room)/focus'><ping xmlns='urn:xmpp:ping'/></iq>", from: carol))
+        let outsider = state.handle(
+            stanza("<iq type='get' id='o1' to='\(room)/focus'><ping xmlns='urn:xmpp:ping'/></iq>", from: carol)
+        )
         #expect(errorCondition(outsider[0]) == "not-acceptable")
-        let absent = state.handle(stanza("<iq type='get' id='o2' to='\(room)/nobody'><ping xmlns='urn:xmpp:ping'/></iq>", from: alice))
+        let absent = state.handle(
+            stanza("<iq type='get' id='o2' to='\(room)/nobody'><ping xmlns='urn:xmpp:ping'/></iq>", from: alice)
+        )
         #expect(errorCondition(absent[0]) == "item-not-found")
     }
 
@@ -245,10 +313,22 @@ private func errorCondition(_ s: Stanza) -> String? {
         _ = state.handle(join("focus", from: focus))
         _ = state.handle(join("alice", from: alice))
         _ = state.handle(join("bob", from: bob))
-        let chat = state.handle(stanza("<message type='groupchat' to='\(room)'><body>hi</body><nick xmlns='http://jabber.org/protocol/nick'>Alice</nick></message>", from: alice))
+        let chat = state.handle(
+            stanza(
+                "<message type='groupchat' to='\(room)'><body>hi</body><nick xmlns='http://jabber.org/protocol/nick'>Alice</nick></message>",
+                from: alice
+            )
+        )
         #expect(chat.count == 3)
-        #expect(chat.allSatisfy { $0.from?.description == "\(room)/alice" && $0.element.child("nick") == nil && $0.element.child("body")?.text == "hi" })
-        let outsider = state.handle(stanza("<message type='groupchat' to='\(room)'><body>x</body></message>", from: carol))
+        #expect(
+            chat.allSatisfy {
+                $0.from?.description == "\(room)/alice" && $0.element.child("nick") == nil
+                    && $0.element.child("body")?.text == "hi"
+            }
+        )
+        let outsider = state.handle(
+            stanza("<message type='groupchat' to='\(room)'><body>x</body></message>", from: carol)
+        )
         #expect(errorCondition(outsider[0]) == "not-acceptable")
         let pm = state.handle(stanza("<message type='chat' to='\(room)/bob'><body>psst</body></message>", from: alice))
         #expect(pm.count == 1 && pm[0].to == bob && pm[0].from?.description == "\(room)/alice")
@@ -262,21 +342,37 @@ private func errorCondition(_ s: Stanza) -> String? {
         state.configuration.historyLength = 2
         _ = state.handle(join("focus", from: focus))
         for i in 1...3 {
-            _ = state.handle(stanza("<message type='groupchat' to='\(room)'><body>m\(i)</body></message>", from: focus), nowMillis: 1_700_000_000_000)
+            _ = state.handle(
+                stanza("<message type='groupchat' to='\(room)'><body>m\(i)</body></message>", from: focus),
+                nowMillis: 1_700_000_000_000
+            )
         }
         let late = state.handle(join("alice", from: alice))
         let bodies = late.compactMap { $0.element.child("body")?.text }
         #expect(bodies == ["m2", "m3"])
-        #expect(late.first { $0.element.child("body") != nil }?.element.child("delay")?[attribute: "stamp"] == "2023-11-14T22:13:20Z")
+        #expect(
+            late.first { $0.element.child("body") != nil }?.element.child("delay")?[attribute: "stamp"]
+                == "2023-11-14T22:13:20Z"
+        )
     }
 
     @Test func roomDiscoIsForOccupantsOnly() {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))
-        let outsider = state.handle(stanza("<iq type='get' id='d0' to='\(room)'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>", from: carol))
+        let outsider = state.handle(
+            stanza(
+                "<iq type='get' id='d0' to='\(room)'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+                from: carol
+            )
+        )
         #expect(errorCondition(outsider[0]) == "forbidden")
         _ = state.handle(join("alice", from: alice))
-        let info = state.handle(stanza("<iq type='get' id='d1' to='\(room)'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>", from: alice))
+        let info = state.handle(
+            stanza(
+                "<iq type='get' id='d1' to='\(room)'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>",
+                from: alice
+            )
+        )
         let form = DataForm(info[0].element.child("query")!.child("x")!)!
         #expect(form["muc#roominfo_meetingId"]?.value == "a61f0c3e-8b27-4d94-b5e1-7c2d9f04e8ab")
         #expect(form["muc#roominfo_created_timestamp"]?.value == "1787303615862")
@@ -287,10 +383,20 @@ private func errorCondition(_ s: Stanza) -> String? {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))
         _ = state.handle(join("alice", from: alice))
-        let out = state.handle(stanza("<iq type='set' id='x1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy><reason>meeting over</reason></destroy></query></iq>", from: focus))
+        let out = state.handle(
+            stanza(
+                "<iq type='set' id='x1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#owner'><destroy><reason>meeting over</reason></destroy></query></iq>",
+                from: focus
+            )
+        )
         let presences = out.filter { $0.kind == .presence }
         #expect(presences.count == 2)
-        #expect(presences.allSatisfy { $0.element.child("x", namespace: Namespace.mucUser)?.child("destroy")?.child("reason")?.text == "meeting over" })
+        #expect(
+            presences.allSatisfy {
+                $0.element.child("x", namespace: Namespace.mucUser)?.child("destroy")?.child("reason")?.text
+                    == "meeting over"
+            }
+        )
         #expect(out.last?.type == "result")
         #expect(state.destroyed)
     }
@@ -299,7 +405,12 @@ private func errorCondition(_ s: Stanza) -> String? {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))
         _ = state.handle(join("bob", from: bob))
-        let ban = state.handle(stanza("<iq type='set' id='b1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='outcast' jid='\(bob.bare)'/></query></iq>", from: focus))
+        let ban = state.handle(
+            stanza(
+                "<iq type='set' id='b1' to='\(room)'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='outcast' jid='\(bob.bare)'/></query></iq>",
+                from: focus
+            )
+        )
         #expect(statuses(ban.first { $0.to == bob }!) == ["301", "110"])
         #expect(errorCondition(state.handle(join("bob", from: bob))[0]) == "forbidden")
     }

@@ -70,7 +70,8 @@ struct AccountProvisionerTests {
         _ = AccountProvisioner.apply(accounts, to: store, environment: environment)
         #expect(store.writes == 3)
         let rotated = try #require(
-            try store.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256))
+            try store.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256)
+        )
         #expect(rotated.verify(password: "rotated"))
 
         // An unset variable keeps the stored password.
@@ -82,8 +83,10 @@ struct AccountProvisionerTests {
     @Test("store failures become warnings that name the account, never the password")
     func provisioningFailure() {
         let warnings = AccountProvisioner.apply(
-            ServerConfiguration.jitsiAccounts, to: AccountFailingStore(),
-            environment: ["JICOFO_AUTH_PASSWORD": "p4ss-focus", "JVB_AUTH_PASSWORD": "p4ss-jvb"])
+            ServerConfiguration.jitsiAccounts,
+            to: AccountFailingStore(),
+            environment: ["JICOFO_AUTH_PASSWORD": "p4ss-focus", "JVB_AUTH_PASSWORD": "p4ss-jvb"]
+        )
         #expect(warnings.count == 2)
         #expect(warnings.allSatisfy { $0.contains("disk on fire") && !$0.contains("p4ss") })
     }
@@ -97,7 +100,8 @@ struct AccountProvisionerTests {
         #expect(lookup.scramCredentials(username: "nobody", algorithm: .sha256) == nil)
         #expect(
             HostCredentialLookup(store: store, host: "meet.jitsi").scramCredentials(username: "focus", algorithm: .sha1)
-                == nil)
+                == nil
+        )
         let failing = HostCredentialLookup(store: AccountFailingStore(), host: "auth.meet.jitsi")
         #expect(failing.scramCredentials(username: "focus", algorithm: .sha1) == nil)
     }
@@ -115,7 +119,8 @@ struct AccountProvisionerTests {
         try administrator.changePassword(alice, password: "two")
         #expect(
             try administrator.store.credentials(username: "alice", host: "auth.meet.jitsi", algorithm: .sha1)?
-                .verify(password: "two") == true)
+                .verify(password: "two") == true
+        )
 
         let bob = try AccountAdministrator.accountJID("bob@auth.meet.jitsi")
         #expect(throws: AccountAdministrationError.noSuchAccount(bob)) {
@@ -140,7 +145,8 @@ struct AccountProvisionerTests {
         #expect(try administrator.list(host: nil) == [alice])
         #expect(
             administrator.declaredAccount(try JID("focus@auth.meet.jitsi"))?.passwordEnvironment
-                == "JICOFO_AUTH_PASSWORD")
+                == "JICOFO_AUTH_PASSWORD"
+        )
         try administrator.delete(alice)
         #expect(try administrator.list(host: "auth.meet.jitsi").isEmpty)
     }

@@ -26,7 +26,9 @@ enum AccountStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
 enum AccountTestFolder {
     static func make() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent(
-            "parley-accounts-\(UInt64.random(in: 0...UInt64.max))", isDirectory: true)
+            "parley-accounts-\(UInt64.random(in: 0...UInt64.max))",
+            isDirectory: true
+        )
     }
 
     static func remove(_ url: URL?) {
@@ -75,11 +77,13 @@ struct AccountStoreTests {
         #expect(
             try store.list(host: nil).map(\.description) == [
                 "focus@auth.meet.jitsi", "jvb@auth.meet.jitsi", "alice@example.org",
-            ])
+            ]
+        )
         #expect(
             try store.list(host: "AUTH.meet.jitsi").map(\.description) == [
                 "focus@auth.meet.jitsi", "jvb@auth.meet.jitsi",
-            ])
+            ]
+        )
         #expect(try store.list(host: "nowhere.example").isEmpty)
 
         #expect(try store.delete(username: "focus", host: host))
@@ -91,7 +95,8 @@ struct AccountStoreTests {
 
     @Test(
         "invalid names: lookups find nothing, setPassword refuses; empty passwords are refused",
-        arguments: AccountStoreKind.allCases)
+        arguments: AccountStoreKind.allCases
+    )
     func invalidInput(kind: AccountStoreKind) throws {
         let (store, directory) = try kind.make()
         defer { AccountTestFolder.remove(directory) }
@@ -133,7 +138,8 @@ struct AccountSQLiteFileTests {
         let reopened = try SQLiteAccountStore(dataDirectory: directory.path)
         #expect(try reopened.exists(username: "focus", host: "auth.meet.jitsi"))
         let credentials = try #require(
-            try reopened.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256))
+            try reopened.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256)
+        )
         #expect(credentials.verify(password: password))
     }
 
@@ -144,7 +150,8 @@ struct AccountSQLiteFileTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent(SQLiteAccountStore.fileName)
         #expect(
-            FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o644]))
+            FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o644])
+        )
         _ = try SQLiteAccountStore(dataDirectory: directory.path)
         let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
         #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)

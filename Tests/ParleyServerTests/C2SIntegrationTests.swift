@@ -1,8 +1,8 @@
 import Foundation
 import NIOCore
 import ParleyCore
-import ParleyXML
 import ParleyTestSupport
+import ParleyXML
 import Testing
 
 @testable import ParleyServer
@@ -24,7 +24,8 @@ import Testing
 
         try await client.send("<iq type='get' id='d1' to='meet.jitsi'><query xmlns='\(Namespace.discoInfo)'/></iq>")
         let info = try await client.expect { $0[attribute: "id"] == "d1" }
-        let features = info.child("query")?.elements.filter { $0.name == "feature" }.compactMap { $0[attribute: "var"] } ?? []
+        let features =
+            info.child("query")?.elements.filter { $0.name == "feature" }.compactMap { $0[attribute: "var"] } ?? []
         #expect(features.contains(Namespace.ping))
         #expect(!features.contains(Namespace.version))
 
@@ -50,7 +51,13 @@ import Testing
         let alice = try await server.client()
         let aliceJID = try await alice.login(host: "meet.jitsi")
         let focus = try await server.client()
-        let focusJID = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "focuspass", resource: "focus")
+        let focusJID = try await focus.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "focus",
+            password: "focuspass",
+            resource: "focus"
+        )
         #expect(focusJID.description == "focus@auth.meet.jitsi/focus")
 
         // A Jingle source-add, as a browser sends it (fixture), addressed to focus's full JID.
@@ -82,9 +89,21 @@ import Testing
         let server = try TestServer(accounts: ["jvb": "jvbpass"])
         defer { server.shutdown() }
         let first = try await server.client()
-        _ = try await first.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        _ = try await first.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "jvb",
+            password: "jvbpass",
+            resource: "r"
+        )
         let second = try await server.client()
-        _ = try await second.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        _ = try await second.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "jvb",
+            password: "jvbpass",
+            resource: "r"
+        )
         #expect(try await first.expectStreamError() == "conflict")
         try await second.send("<iq type='get' id='p' to='auth.meet.jitsi'><ping xmlns='urn:xmpp:ping'/></iq>")
         _ = try await second.expect { $0[attribute: "id"] == "p" }
@@ -94,7 +113,9 @@ import Testing
     /// SQLite lookups run off the event loop (`SASLCredentialLookup.mayBlock`) and their answer comes back to the
     /// session: PLAIN and a wrong password over a real SQLite store.
     @Test func accountsInSQLiteAreLookedUpOffTheEventLoop() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("parley-sqlite-\(UInt64.random(in: 0...UInt64.max))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "parley-sqlite-\(UInt64.random(in: 0...UInt64.max))"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try SQLiteAccountStore(dataDirectory: directory.path)
@@ -103,7 +124,13 @@ import Testing
         let server = try TestServer(store: store)
         defer { server.shutdown() }
         let good = try await server.client()
-        let jid = try await good.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        let jid = try await good.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "jvb",
+            password: "jvbpass",
+            resource: "r"
+        )
         #expect(jid.description == "jvb@auth.meet.jitsi/r")
         await good.close()
         let bad = try await server.client()
@@ -158,11 +185,15 @@ import Testing
             #expect(try await bad.expectStreamError() == condition, "\(bytes.prefix(40))")
         }
         let doctype = try await server.client()
-        try await doctype.send("<?xml version='1.0'?><!DOCTYPE s [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;'>]><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='meet.jitsi' version='1.0'>")
+        try await doctype.send(
+            "<?xml version='1.0'?><!DOCTYPE s [<!ENTITY a 'aaaa'><!ENTITY b '&a;&a;&a;'>]><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='meet.jitsi' version='1.0'>"
+        )
         #expect(try await doctype.expectStreamError() == "restricted-xml")
 
         let wrongNamespace = try await server.client()
-        try await wrongNamespace.send("<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='meet.jitsi' version='1.0'>")
+        try await wrongNamespace.send(
+            "<stream:stream xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams' to='meet.jitsi' version='1.0'>"
+        )
         #expect(try await wrongNamespace.expectStreamError() == "invalid-namespace")
 
         try await bystander.send("<iq type='get' id='still' to='meet.jitsi'><ping xmlns='urn:xmpp:ping'/></iq>")
@@ -184,13 +215,23 @@ import Testing
         }
         defer { server.shutdown() }
         let focus = try await server.client()
-        _ = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "pw", resource: "focus")
+        _ = try await focus.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "focus",
+            password: "pw",
+            resource: "focus"
+        )
         let big = String(repeating: "x", count: 20_000)
-        try await focus.send("<iq type='get' id='big' to='auth.meet.jitsi'><ping xmlns='urn:xmpp:ping'>\(big)</ping></iq>")
+        try await focus.send(
+            "<iq type='get' id='big' to='auth.meet.jitsi'><ping xmlns='urn:xmpp:ping'>\(big)</ping></iq>"
+        )
         _ = try await focus.expect { $0[attribute: "id"] == "big" }
         let other = try await server.client()
         _ = try await other.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "other", password: "pw")
-        try await other.send("<iq type='get' id='big' to='auth.meet.jitsi'><ping xmlns='urn:xmpp:ping'>\(big)</ping></iq>")
+        try await other.send(
+            "<iq type='get' id='big' to='auth.meet.jitsi'><ping xmlns='urn:xmpp:ping'>\(big)</ping></iq>"
+        )
         #expect(try await other.expectStreamError() == "policy-violation")
         await focus.close()
     }
@@ -199,7 +240,9 @@ import Testing
 func parseElement(_ xml: String) throws -> XMLElement? {
     let parser = XMLStreamParser(configuration: .init(maxStanzaBytes: 1 << 24))
     var found: XMLElement?
-    try parser.feed(Array(("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + xml).utf8)) { event in
+    try parser.feed(
+        Array(("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + xml).utf8)
+    ) { event in
         if case .element(let e) = event { found = e }
     }
     return found

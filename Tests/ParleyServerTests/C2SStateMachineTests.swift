@@ -19,7 +19,8 @@ private let hosts = [
 private func machine(secured: Bool = false, tls: Bool = true, exempt: Bool = false) -> C2SStateMachine {
     C2SStateMachine(
         configuration: .init(hosts: hosts, tlsAvailable: tls, requireEncryption: true, encryptionExempt: exempt),
-        secured: secured)
+        secured: secured
+    )
 }
 
 extension C2SStateMachine {
@@ -45,10 +46,21 @@ private func boundJID(_ actions: [C2SAction]) -> JID? {
     return nil
 }
 
-private func header(to: String = "meet.jitsi", ns: String = Namespace.client, streamNS: String = Namespace.streams, version: String? = "1.0") -> XMLStreamHeader {
+private func header(
+    to: String = "meet.jitsi",
+    ns: String = Namespace.client,
+    streamNS: String = Namespace.streams,
+    version: String? = "1.0"
+) -> XMLStreamHeader {
     var attributes = [XMLAttribute(name: "to", value: to)]
     if let version { attributes.append(XMLAttribute(name: "version", value: version)) }
-    return XMLStreamHeader(name: "stream", namespace: streamNS, attributes: attributes, defaultNamespace: ns, prefixes: ["stream": streamNS])
+    return XMLStreamHeader(
+        name: "stream",
+        namespace: streamNS,
+        attributes: attributes,
+        defaultNamespace: ns,
+        prefixes: ["stream": streamNS]
+    )
 }
 
 private func sent(_ actions: [C2SAction]) -> [XMLElement] {
@@ -61,7 +73,11 @@ private func closedWith(_ actions: [C2SAction]) -> StreamError.Condition? {
 }
 
 private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
-    var e = XMLElement(name: "auth", namespace: Namespace.sasl, attributes: [XMLAttribute(name: "mechanism", value: mechanism)])
+    var e = XMLElement(
+        name: "auth",
+        namespace: Namespace.sasl,
+        attributes: [XMLAttribute(name: "mechanism", value: mechanism)]
+    )
     e.append(text: payload.isEmpty ? "=" : Base64.encode(payload))
     return e
 }
@@ -90,7 +106,12 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         #expect(m.user?.domainpart == "meet.jitsi")
         let bindFeatures = sent(m.streamOpened(header()))
         #expect(bindFeatures[0].child("bind", namespace: Namespace.bind) != nil)
-        let bindIQ = XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b1")], children: [XMLElement("bind", ns: Namespace.bind)])
+        let bindIQ = XMLElement(
+            "iq",
+            ns: Namespace.client,
+            [("type", "set"), ("id", "b1")],
+            children: [XMLElement("bind", ns: Namespace.bind)]
+        )
         let bindActions = m.receive(bindIQ)
         let jid = try #require(boundJID(bindActions), "no bind action: \(bindActions)")
         #expect(jid.bare == m.user && jid.resourcepart?.utf8.count == 12)
@@ -106,11 +127,18 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         let clientNonce = "abcdefgh"
         let step1 = sent(m.receiveAnswering(auth("SCRAM-SHA-256", Array("n,,n=focus,r=\(clientNonce)".utf8))))
         let serverFirst = String(decoding: try #require(Base64.decode(step1[0].text)), as: UTF8.self)
-        let fields = Dictionary(uniqueKeysWithValues: serverFirst.split(separator: ",").map { ($0.first!, String($0.dropFirst(2))) })
+        let fields = Dictionary(
+            uniqueKeysWithValues: serverFirst.split(separator: ",").map { ($0.first!, String($0.dropFirst(2))) }
+        )
         let nonce = try #require(fields["r"])
         let saltText = try #require(fields["s"])
         let salt = try #require(Base64.decode(saltText))
-        let salted = SCRAMCredentials.saltedPassword("pw", algorithm: .sha256, salt: salt, iterations: Int(fields["i"]!)!)
+        let salted = SCRAMCredentials.saltedPassword(
+            "pw",
+            algorithm: .sha256,
+            salt: salt,
+            iterations: Int(fields["i"]!)!
+        )
         let clientKey = HashAlgorithm.sha256.hmac(key: salted, Array("Client Key".utf8))
         let storedKey = HashAlgorithm.sha256.hash(clientKey)
         let withoutProof = "c=biws,r=\(nonce)"
@@ -143,7 +171,9 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         var m = machine(secured: true)
         _ = m.streamOpened(header(to: "auth.meet.jitsi"))
         var last: [C2SAction] = []
-        for _ in 0..<5 { last = m.receiveAnswering(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("nope".utf8))) }
+        for _ in 0..<5 {
+            last = m.receiveAnswering(auth("PLAIN", [0] + Array("focus".utf8) + [0] + Array("nope".utf8)))
+        }
         #expect(closedWith(last) == .policyViolation)
     }
 
@@ -191,8 +221,11 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         _ = m.receive(auth("ANONYMOUS"))
         _ = m.streamOpened(header())
         let bindIQ = XMLElement(
-            "iq", ns: Namespace.client, [("type", "set"), ("id", "b")],
-            children: [XMLElement("bind", ns: Namespace.bind, children: [textElement("resource", Namespace.bind, "r")])])
+            "iq",
+            ns: Namespace.client,
+            [("type", "set"), ("id", "b")],
+            children: [XMLElement("bind", ns: Namespace.bind, children: [textElement("resource", Namespace.bind, "r")])]
+        )
         let jid = try #require(boundJID(m.receive(bindIQ)))
         #expect(jid == (try m.user!.with(resource: "r")))
 
@@ -209,7 +242,9 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         #expect(error.child("error")?.child("jid-malformed") != nil)
         #expect(closedWith(malformed) == nil)
 
-        let spoofed = m.receive(XMLElement("message", ns: Namespace.client, [("to", "a@meet.jitsi"), ("from", "admin@meet.jitsi/x")]))
+        let spoofed = m.receive(
+            XMLElement("message", ns: Namespace.client, [("to", "a@meet.jitsi"), ("from", "admin@meet.jitsi/x")])
+        )
         #expect(closedWith(spoofed) == .invalidFrom)
     }
 
@@ -218,7 +253,18 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         _ = m.streamOpened(header())
         _ = m.receive(auth("ANONYMOUS"))
         _ = m.streamOpened(header())
-        _ = try #require(boundJID(m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b")], children: [XMLElement("bind", ns: Namespace.bind)]))))
+        _ = try #require(
+            boundJID(
+                m.receive(
+                    XMLElement(
+                        "iq",
+                        ns: Namespace.client,
+                        [("type", "set"), ("id", "b")],
+                        children: [XMLElement("bind", ns: Namespace.bind)]
+                    )
+                )
+            )
+        )
         #expect(closedWith(m.receive(XMLElement("foo", ns: "urn:x"))) == .unsupportedStanzaType)
     }
 }
@@ -310,10 +356,17 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
     @Test func resumeIsAnActionAndItsFailureLetsTheClientBind() throws {
         var m = C2SStateMachine(
             configuration: {
-                var c = C2SStateMachine.Configuration(hosts: hosts, tlsAvailable: true, requireEncryption: true, encryptionExempt: false)
+                var c = C2SStateMachine.Configuration(
+                    hosts: hosts,
+                    tlsAvailable: true,
+                    requireEncryption: true,
+                    encryptionExempt: false
+                )
                 c.offerStreamManagement = true
                 return c
-            }(), secured: true)
+            }(),
+            secured: true
+        )
         _ = m.streamOpened(header())
         _ = m.receive(auth("ANONYMOUS"))
         _ = m.streamOpened(header())
@@ -328,7 +381,12 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
     }
 
     @Test func aFailedResumeAnswersItemNotFound() throws {
-        var c = C2SStateMachine.Configuration(hosts: hosts, tlsAvailable: true, requireEncryption: true, encryptionExempt: false)
+        var c = C2SStateMachine.Configuration(
+            hosts: hosts,
+            tlsAvailable: true,
+            requireEncryption: true,
+            encryptionExempt: false
+        )
         c.offerStreamManagement = true
         var m = C2SStateMachine(configuration: c, secured: true)
         _ = m.streamOpened(header())
@@ -338,7 +396,14 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         let failed = sent(m.resumeFailed())
         #expect(failed.first?.name == "failed" && failed.first?.elements.first?.name == "item-not-found")
         #expect(m.resumeFailed().isEmpty)  // once
-        let bind = m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "b")], children: [XMLElement("bind", ns: Namespace.bind)]))
+        let bind = m.receive(
+            XMLElement(
+                "iq",
+                ns: Namespace.client,
+                [("type", "set"), ("id", "b")],
+                children: [XMLElement("bind", ns: Namespace.bind)]
+            )
+        )
         #expect(boundJID(bind) != nil)
     }
 
@@ -347,12 +412,34 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         _ = m.streamOpened(header())
         _ = m.receive(auth("ANONYMOUS"))
         _ = m.streamOpened(header())
-        let bad = m.receive(XMLElement(
-            "iq", ns: Namespace.client, [("type", "set"), ("id", "b")],
-            children: [XMLElement("bind", ns: Namespace.bind, children: [textElement("resource", Namespace.bind, String(repeating: "r", count: 2000))])]))
+        let bad = m.receive(
+            XMLElement(
+                "iq",
+                ns: Namespace.client,
+                [("type", "set"), ("id", "b")],
+                children: [
+                    XMLElement(
+                        "bind",
+                        ns: Namespace.bind,
+                        children: [textElement("resource", Namespace.bind, String(repeating: "r", count: 2000))]
+                    )
+                ]
+            )
+        )
         #expect(boundJID(bad) == nil)
         #expect(sent(bad).first?.child("error")?.child("bad-request") != nil)
         #expect(!m.isBound)
-        #expect(boundJID(m.receive(XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "c")], children: [XMLElement("bind", ns: Namespace.bind)]))) != nil)
+        #expect(
+            boundJID(
+                m.receive(
+                    XMLElement(
+                        "iq",
+                        ns: Namespace.client,
+                        [("type", "set"), ("id", "c")],
+                        children: [XMLElement("bind", ns: Namespace.bind)]
+                    )
+                )
+            ) != nil
+        )
     }
 }

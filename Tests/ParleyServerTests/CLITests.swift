@@ -47,13 +47,17 @@ struct CLITests {
         let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(
-            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-            errorOutput: String(decoding: errorOutput, as: UTF8.self))
+            status: process.terminationStatus,
+            output: String(decoding: output, as: UTF8.self),
+            errorOutput: String(decoding: errorOutput, as: UTF8.self)
+        )
     }
 
     func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "parley-cli-\(UInt64.random(in: 0...UInt64.max))", isDirectory: true)
+            "parley-cli-\(UInt64.random(in: 0...UInt64.max))",
+            isDirectory: true
+        )
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -64,14 +68,18 @@ struct CLITests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let bad = folder.appendingPathComponent("bad.yaml")
         try "listen:\n  c2s_prot: 5222\n  http_port: 99999\naccounts: []\n".write(
-            to: bad, atomically: true, encoding: .utf8)
+            to: bad,
+            atomically: true,
+            encoding: .utf8
+        )
         let failed = try self.parley(["check", bad.path])
         #expect(failed.status != 0)
         #expect(
             failed.output.split(separator: "\n").map(String.init) == [
                 "\(bad.path):2:3: error: listen.c2s_prot: unknown key; did you mean 'c2s_port'?",
                 "\(bad.path):3:14: error: listen.http_port: 99999 is not a port (0 to 65535)",
-            ])
+            ]
+        )
 
         let good = folder.appendingPathComponent("good.yaml")
         try "log_level: debug\naccounts: []\n".write(to: good, atomically: true, encoding: .utf8)
@@ -102,7 +110,8 @@ struct CLITests {
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("data/accounts.sqlite").path))
 
         #expect(
-            try self.parley(["user", "passwd", "alice@auth.meet.jitsi"] + options, input: "pw-three\n").status == 0)
+            try self.parley(["user", "passwd", "alice@auth.meet.jitsi"] + options, input: "pw-three\n").status == 0
+        )
         #expect(try self.parley(["user", "passwd", "dave@auth.meet.jitsi"] + options, input: "x\n").status != 0)
         #expect(try self.parley(["user", "delete", "bob@auth.meet.jitsi"] + options).status == 0)
         #expect(try self.parley(["user", "delete", "bob@auth.meet.jitsi"] + options).status != 0)

@@ -28,7 +28,8 @@ struct CheckRoomCLITests {
                 category:    email ("room name looks like an e-mail address")
                 explanation: the room name 'alice@example.com' has an '@' between a local part and a domain
 
-                """)
+                """
+        )
         #expect(try self.cli.parley(["check-room", "focus"]).output.contains("category:    account"))
     }
 
@@ -41,7 +42,10 @@ struct CheckRoomCLITests {
         try store.setPassword("secret", username: "carol", host: "auth.meet.jitsi")
         let config = folder.appendingPathComponent("parley.yaml")
         try "data_directory: data\naccounts: []\nroom_names:\n  minimum_length: 3\n  allow: [example.com]\n".write(
-            to: config, atomically: true, encoding: .utf8)
+            to: config,
+            atomically: true,
+            encoding: .utf8
+        )
         let options = ["--config", config.path]
 
         #expect(try self.cli.parley(["check-room", "carol"] + options).output.contains("category:    account"))

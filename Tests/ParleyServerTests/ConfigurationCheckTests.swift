@@ -58,7 +58,8 @@ struct ConfigurationCheckTests {
                 "23:10 error accounts[1].jid",
                 "25:10 error accounts[2].jid",
                 "27:10 error admins[0]",
-            ])
+            ]
+        )
     }
 
     @Test("messages say what is wrong")
@@ -71,16 +72,22 @@ struct ConfigurationCheckTests {
                   - domain: meet.jitsi
                     authentication: anonymous
                     sasl_mechanisms: [PLAIN]
-                """, path: "m.yaml", environment: [:])
+                """,
+            path: "m.yaml",
+            environment: [:]
+        )
         let lines = issues.map(\.description)
         #expect(lines.contains("m.yaml:2:13: error: listen.c2s_port: 70000 is not a port (0 to 65535)"))
         #expect(
-            lines.contains { $0.hasPrefix("m.yaml:6:23: error: hosts[0].sasl_mechanisms[0]: PLAIN cannot be offered") })
+            lines.contains { $0.hasPrefix("m.yaml:6:23: error: hosts[0].sasl_mechanisms[0]: PLAIN cannot be offered") }
+        )
         // The preset's accounts no longer fit: auth.meet.jitsi is gone.
         #expect(
             lines.contains(
                 "m.yaml:4:3: error: hosts: the default accounts (focus@auth.meet.jitsi, jvb@auth.meet.jitsi) need the "
-                    + "internal_hashed host auth.meet.jitsi; add it, or declare `accounts` (an empty list is allowed)"))
+                    + "internal_hashed host auth.meet.jitsi; add it, or declare `accounts` (an empty list is allowed)"
+            )
+        )
         #expect(lines.count == 3)
     }
 
@@ -96,7 +103,8 @@ struct ConfigurationCheckTests {
                 "unknown key; 'require_encryption' belongs under 'c2s'"
             ),
             ("colour: blue\n", "colour", "unknown key"),
-        ])
+        ]
+    )
     func unknownKeys(yaml: String, keyPath: String, message: String) throws {
         let issues = ConfigurationLoader.check(yaml: yaml, path: "k.yaml", environment: [:])
         let issue = try #require(issues.first { $0.isError })
@@ -109,12 +117,15 @@ struct ConfigurationCheckTests {
     func valueSuggestions() {
         let issues = ConfigurationLoader.check(
             yaml: "log_level: warn\nhosts:\n  - {domain: a.example, authentication: internal_hash}\naccounts: []\n",
-            path: "v.yaml", environment: [:])
+            path: "v.yaml",
+            environment: [:]
+        )
         #expect(
             issues.map(\.message) == [
                 "unknown log level 'warn'; did you mean 'warning'?",
                 "unknown authentication 'internal_hash'; did you mean 'internal_hashed'?",
-            ])
+            ]
+        )
     }
 
     @Test("a YAML syntax error is reported at its position")
@@ -147,26 +158,32 @@ struct ConfigurationCheckTests {
         #expect(
             self.summary("listen:\n  http_port: 5222\n", environment: self.presetEnvironment) == [
                 "2:14 error listen.http_port"
-            ])
+            ]
+        )
         // A key without a certificate.
         #expect(self.summary("tls:\n  key: k.pem\n", environment: self.presetEnvironment) == ["2:8 error tls.key"])
         // The unlimited limit below the ordinary one.
         #expect(
             self.summary("c2s:\n  max_stanza_bytes: 20000000\n", environment: self.presetEnvironment) == [
                 "2:21 error c2s.max_stanza_bytes"
-            ])
+            ]
+        )
         // No hosts.
         #expect(self.summary("hosts: []\naccounts: []\n") == ["1:8 error hosts"])
         // password and password_env together; neither.
         #expect(
             self.summary(
-                "accounts:\n  - {jid: a@auth.meet.jitsi, password: x, password_env: Y}\n  - {jid: b@auth.meet.jitsi}\n")
-                == ["2:40 error accounts[0].password", "3:5 error accounts[1]"])
+                "accounts:\n  - {jid: a@auth.meet.jitsi, password: x, password_env: Y}\n  - {jid: b@auth.meet.jitsi}\n"
+            )
+                == ["2:40 error accounts[0].password", "3:5 error accounts[1]"]
+        )
         // Two accounts with the same JID (compared prepared).
         #expect(
             self.summary(
                 "accounts:\n  - {jid: a@auth.meet.jitsi, password_env: A}\n  - {jid: A@auth.meet.jitsi, password_env: A}\n",
-                environment: ["A": "x"]) == ["3:11 error accounts[1].jid"])
+                environment: ["A": "x"]
+            ) == ["3:11 error accounts[1].jid"]
+        )
     }
 
     @Test("a valid file with its password variables set has no issues")

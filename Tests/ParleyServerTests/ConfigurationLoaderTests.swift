@@ -47,7 +47,10 @@ struct ConfigurationLoaderTests {
     @Test("a file setting every key decodes to the expected value")
     func fullRoundTrip() throws {
         let outcome = ConfigurationLoader.parse(
-            yaml: Self.fullFile, path: "full.yaml", environment: ["FOCUS_PASSWORD": "x"])
+            yaml: Self.fullFile,
+            path: "full.yaml",
+            environment: ["FOCUS_PASSWORD": "x"]
+        )
         // The only issue: the literal password is discouraged.
         #expect(outcome.errors.isEmpty)
         #expect(outcome.warnings.map(\.keyPath) == ["accounts[1].password"])
@@ -62,9 +65,15 @@ struct ConfigurationLoaderTests {
             listen: .init(address: "::", c2sPort: 15222, c2sTLSPort: 0, httpPort: 15280),
             tls: .init(certificate: "/etc/parley/cert.pem", key: "/etc/parley/key.pem"),
             c2s: .init(
-                requireEncryption: false, allowPlaintextLoopback: true, maxStanzaBytes: 65536,
-                unlimitedMaxStanzaBytes: 1_048_576, unlimitedJIDs: [focus], maxDepth: 20,
-                negotiationTimeout: .milliseconds(7500), advertiseVersion: true),
+                requireEncryption: false,
+                allowPlaintextLoopback: true,
+                maxStanzaBytes: 65536,
+                unlimitedMaxStanzaBytes: 1_048_576,
+                unlimitedJIDs: [focus],
+                maxDepth: 20,
+                negotiationTimeout: .milliseconds(7500),
+                advertiseVersion: true
+            ),
             hosts: [
                 .init(domain: "example.org", authentication: .anonymous, requireEncryption: true),
                 .init(domain: "auth.example.org", authentication: .internalHashed, saslMechanisms: [.scramSHA1]),
@@ -73,7 +82,8 @@ struct ConfigurationLoaderTests {
                 .init(jid: focus, passwordEnvironment: "FOCUS_PASSWORD"),
                 .init(jid: try JID("jvb@auth.example.org"), password: "literal-for-tests"),
             ],
-            admins: [focus])
+            admins: [focus]
+        )
         #expect(outcome.configuration == expected)
     }
 
@@ -98,7 +108,10 @@ struct ConfigurationLoaderTests {
     func maxOutputBacklog() throws {
         #expect(ServerConfiguration.jitsiPreset.c2s.maxOutputBacklog == 8 * 1024 * 1024)
         let configuration = try ConfigurationLoader.load(
-            yaml: "c2s:\n  max_output_backlog: 1048576\n", path: "backlog.yaml", environment: [:])
+            yaml: "c2s:\n  max_output_backlog: 1048576\n",
+            path: "backlog.yaml",
+            environment: [:]
+        )
         #expect(configuration.c2s.maxOutputBacklog == 1_048_576)
         var running = XMPPServer.Configuration(configuration)
         #expect(running.maxOutputBacklog == 1_048_576)
@@ -110,7 +123,10 @@ struct ConfigurationLoaderTests {
         #expect(running.outputBacklogBound == 8 * 1_048_576)
         for value in ["1024", "2147483648", "-1"] {
             let outcome = ConfigurationLoader.parse(
-                yaml: "c2s:\n  max_output_backlog: \(value)\n", path: "backlog.yaml", environment: [:])
+                yaml: "c2s:\n  max_output_backlog: \(value)\n",
+                path: "backlog.yaml",
+                environment: [:]
+            )
             #expect(outcome.errors.map(\.keyPath) == ["c2s.max_output_backlog"], "value \(value)")
         }
     }
@@ -129,13 +145,20 @@ struct ConfigurationLoaderTests {
             """
         let configuration = try ConfigurationLoader.load(yaml: yaml, path: "muc.yaml", environment: [:])
         #expect(configuration.muc[0].maxOccupants == 25)
-        #expect(configuration.muc[0].maxOccupantsExempt.map(\.description) == ["recorder@recorder.meet.jitsi", "transcribers.meet.jitsi"])
+        #expect(
+            configuration.muc[0].maxOccupantsExempt.map(\.description) == [
+                "recorder@recorder.meet.jitsi", "transcribers.meet.jitsi",
+            ]
+        )
         #expect(configuration.muc[1].allowedDomains == ["auth.meet.jitsi"])
         #expect(configuration.muc[0].passwordExempt.map(\.description) == ["recorder.meet.jitsi"])
         let running = XMPPServer.Configuration(configuration)
         let conference = try #require(running.mucServices.first)
         #expect(conference.maxOccupants == 25)
-        #expect(conference.defaultRoom.maxOccupants == nil, "the cap is the service's, not a room default an owner can change")
+        #expect(
+            conference.defaultRoom.maxOccupants == nil,
+            "the cap is the service's, not a room default an owner can change"
+        )
         #expect(conference.isExemptFromMaxOccupants(try JID("recorder@recorder.meet.jitsi/r")))
         #expect(conference.isExemptFromMaxOccupants(try JID("anyone@transcribers.meet.jitsi/t")))
         #expect(conference.isExemptFromMaxOccupants(try JID("focus@auth.meet.jitsi/focus")))
@@ -188,7 +211,10 @@ struct ConfigurationLoaderTests {
                 password_env: JVB_AUTH_PASSWORD
             """
         let outcome = ConfigurationLoader.parse(
-            yaml: yaml, path: "env.yaml", environment: ["JICOFO_AUTH_PASSWORD": "set"])
+            yaml: yaml,
+            path: "env.yaml",
+            environment: ["JICOFO_AUTH_PASSWORD": "set"]
+        )
         #expect(outcome.configuration != nil)
         #expect(outcome.issues.count == 1)
         let issue = try #require(outcome.issues.first)
@@ -202,17 +228,22 @@ struct ConfigurationLoaderTests {
     @Test("load(path:) reads the file and resolves relative paths against its folder")
     func loadFromFile() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "parley-cfg-\(UInt64.random(in: 0...UInt64.max))")
+            "parley-cfg-\(UInt64.random(in: 0...UInt64.max))"
+        )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("parley.yaml")
         try "data_directory: state\ntls: {certificate: tls/cert.pem, key: /abs/key.pem}\n".write(
-            to: file, atomically: true, encoding: .utf8)
+            to: file,
+            atomically: true,
+            encoding: .utf8
+        )
 
         let configuration = try ConfigurationLoader.load(path: file.path, environment: [:])
         #expect(configuration.dataDirectory == directory.appendingPathComponent("state").standardizedFileURL.path)
         #expect(
-            configuration.tls.certificate == directory.appendingPathComponent("tls/cert.pem").standardizedFileURL.path)
+            configuration.tls.certificate == directory.appendingPathComponent("tls/cert.pem").standardizedFileURL.path
+        )
         #expect(configuration.tls.key == "/abs/key.pem")
     }
 

@@ -47,7 +47,8 @@ struct ConfigurationPresetTests {
             preset.accounts == [
                 ServerConfiguration.Account(jid: focus, passwordEnvironment: "JICOFO_AUTH_PASSWORD"),
                 ServerConfiguration.Account(jid: jvb, passwordEnvironment: "JVB_AUTH_PASSWORD"),
-            ])
+            ]
+        )
         #expect(preset.admins == [focus])
         #expect(preset.muc.map(\.domain) == ["muc.meet.jitsi", "internal-muc.meet.jitsi"])
         #expect(preset.muc[0].focusLock && !preset.muc[1].focusLock && preset.muc[1].admins == [jvb])

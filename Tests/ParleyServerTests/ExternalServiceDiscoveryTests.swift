@@ -14,14 +14,38 @@ import Testing
     static let discovery = ExternalServiceDiscovery(
         services: [
             ExternalService(kind: .stun, host: "turn.example.org", port: 443, transport: .udp),
-            ExternalService(kind: .turn, host: "turn.example.org", port: 3478, transport: .udp, credentials: .timeLimited(user: nil)),
-            ExternalService(kind: .turn, host: "turn.example.org", port: 3478, transport: .tcp, credentials: .timeLimited(user: nil)),
-            ExternalService(kind: .turns, host: "turn.example.org", port: 5349, transport: .tcp, credentials: .timeLimited(user: nil), ttl: 600),
+            ExternalService(
+                kind: .turn,
+                host: "turn.example.org",
+                port: 3478,
+                transport: .udp,
+                credentials: .timeLimited(user: nil)
+            ),
+            ExternalService(
+                kind: .turn,
+                host: "turn.example.org",
+                port: 3478,
+                transport: .tcp,
+                credentials: .timeLimited(user: nil)
+            ),
+            ExternalService(
+                kind: .turns,
+                host: "turn.example.org",
+                port: 5349,
+                transport: .tcp,
+                credentials: .timeLimited(user: nil),
+                ttl: 600
+            ),
         ],
-        secret: secret, defaultTTL: 86_400)
+        secret: secret,
+        defaultTTL: 86_400
+    )
 
     func ask(
-        _ request: XMLElement, type: String = "get", from requester: JID? = browser, session: Bool = true,
+        _ request: XMLElement,
+        type: String = "get",
+        from requester: JID? = browser,
+        session: Bool = true,
         discovery: ExternalServiceDiscovery = discovery
     ) -> ExternalServiceDiscovery.Answer {
         discovery.answer(request, type: type, requester: requester, isLocalSession: session, now: Self.now)
@@ -49,16 +73,21 @@ import Testing
         #expect(expected.username == "1735776000")
         #expect(
             services[0].xmlString(inheritedNamespace: Namespace.externalServiceDiscovery)
-                == "<service type='stun' host='turn.example.org' port='443' transport='udp'/>")
+                == "<service type='stun' host='turn.example.org' port='443' transport='udp'/>"
+        )
         #expect(
             services[1].xmlString(inheritedNamespace: Namespace.externalServiceDiscovery)
                 == "<service type='turn' host='turn.example.org' port='3478' transport='udp' username='1735776000' "
-                + "password='\(expected.password)' expires='2025-01-02T00:00:00Z' restricted='1'/>")
+                + "password='\(expected.password)' expires='2025-01-02T00:00:00Z' restricted='1'/>"
+        )
         #expect(services[2][attribute: "transport"] == "tcp" && services[2][attribute: "username"] == "1735776000")
         // A service's own ttl.
         #expect(services[3][attribute: "username"] == "1735690200")
         #expect(services[3][attribute: "expires"] == "2025-01-01T00:10:00Z")
-        #expect(services[3][attribute: "password"] == TURNRESTCredential(secret: Array("north".utf8), expiry: 1_735_690_200).password)
+        #expect(
+            services[3][attribute: "password"]
+                == TURNRESTCredential(secret: Array("north".utf8), expiry: 1_735_690_200).password
+        )
     }
 
     @Test func theLegacyNamespaceIsAnsweredInKind() throws {
@@ -69,28 +98,44 @@ import Testing
 
     @Test func aTypeSelectsServices() throws {
         // §3.2: `type` selects, and the answer carries it.
-        let answer = try self.result(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery, [("type", "turn")])))
+        let answer = try self.result(
+            self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery, [("type", "turn")]))
+        )
         #expect(answer[attribute: "type"] == "turn")
         #expect(answer.elements.map { $0[attribute: "transport"] } == ["udp", "tcp"])
-        let none = try self.result(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery, [("type", "ftp")])))
+        let none = try self.result(
+            self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery, [("type", "ftp")]))
+        )
         #expect(none.elements.isEmpty)
     }
 
     @Test func fixedCredentialsAreRestrictedWithoutExpiry() throws {
         let discovery = ExternalServiceDiscovery(
-            services: [ExternalService(kind: .turn, host: "192.0.2.1", credentials: .fixed(username: "jitsi", password: "pw"))],
-            secret: nil)
-        let answer = try self.result(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), discovery: discovery))
+            services: [
+                ExternalService(kind: .turn, host: "192.0.2.1", credentials: .fixed(username: "jitsi", password: "pw"))
+            ],
+            secret: nil
+        )
+        let answer = try self.result(
+            self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), discovery: discovery)
+        )
         #expect(
             answer.elements.first?.xmlString(inheritedNamespace: Namespace.externalServiceDiscovery)
-                == "<service type='turn' host='192.0.2.1' port='3478' username='jitsi' password='pw' restricted='1'/>")
+                == "<service type='turn' host='192.0.2.1' port='3478' username='jitsi' password='pw' restricted='1'/>"
+        )
     }
 
     @Test func aUserFollowsTheExpiry() throws {
         let discovery = ExternalServiceDiscovery(
-            services: [ExternalService(kind: .turn, host: "turn.example.org", credentials: .timeLimited(user: "jitsi"))],
-            secret: Self.secret, defaultTTL: 60)
-        let answer = try self.result(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), discovery: discovery))
+            services: [
+                ExternalService(kind: .turn, host: "turn.example.org", credentials: .timeLimited(user: "jitsi"))
+            ],
+            secret: Self.secret,
+            defaultTTL: 60
+        )
+        let answer = try self.result(
+            self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), discovery: discovery)
+        )
         #expect(answer.elements.first?[attribute: "username"] == "1735689660:jitsi")
     }
 
@@ -103,7 +148,13 @@ import Testing
 
     @Test func credentialsForANamedService() throws {
         var request = XMLElement("credentials", ns: Namespace.externalServiceDiscovery)
-        request.append(XMLElement("service", ns: Namespace.externalServiceDiscovery, [("type", "turns"), ("host", "turn.example.org")]))
+        request.append(
+            XMLElement(
+                "service",
+                ns: Namespace.externalServiceDiscovery,
+                [("type", "turns"), ("host", "turn.example.org")]
+            )
+        )
         let answer = try self.result(self.ask(request))
         #expect(answer.name == "credentials")
         #expect(answer.elements.count == 1 && answer.elements[0][attribute: "port"] == "5349")
@@ -111,7 +162,13 @@ import Testing
 
         // A port narrows; both TURN transports share host and port, so both come back.
         var byPort = XMLElement("credentials", ns: Namespace.externalServiceDiscovery)
-        byPort.append(XMLElement("service", ns: Namespace.externalServiceDiscovery, [("type", "turn"), ("host", "turn.example.org"), ("port", "3478")]))
+        byPort.append(
+            XMLElement(
+                "service",
+                ns: Namespace.externalServiceDiscovery,
+                [("type", "turn"), ("host", "turn.example.org"), ("port", "3478")]
+            )
+        )
         #expect(try self.result(self.ask(byPort)).elements.count == 2)
     }
 
@@ -121,12 +178,17 @@ import Testing
         missing.append(XMLElement("service", ns: Namespace.externalServiceDiscovery, [("type", "turn")]))
         let bad = self.error(self.ask(missing))
         #expect(bad?.condition == .badRequest && bad?.type == .modify && bad?.text != nil)
-        #expect(self.error(self.ask(XMLElement("credentials", ns: Namespace.externalServiceDiscovery)))?.condition == .badRequest)
+        #expect(
+            self.error(self.ask(XMLElement("credentials", ns: Namespace.externalServiceDiscovery)))?.condition
+                == .badRequest
+        )
 
         // The open STUN server has no credentials; an unknown host none either.
         for (type, host) in [("stun", "turn.example.org"), ("turn", "elsewhere.example.org")] {
             var request = XMLElement("credentials", ns: Namespace.externalServiceDiscovery)
-            request.append(XMLElement("service", ns: Namespace.externalServiceDiscovery, [("type", type), ("host", host)]))
+            request.append(
+                XMLElement("service", ns: Namespace.externalServiceDiscovery, [("type", type), ("host", host)])
+            )
             #expect(self.error(self.ask(request))?.condition == .itemNotFound)
         }
     }
@@ -139,15 +201,22 @@ import Testing
         let set = self.error(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), type: "set"))
         #expect(set?.condition == .serviceUnavailable && set?.text != nil)
         // Only sessions of this server's hosts: auth/forbidden.
-        let stranger = self.error(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), session: false))
+        let stranger = self.error(
+            self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), session: false)
+        )
         #expect(stranger?.condition == .forbidden && stranger?.type == .auth)
-        #expect(self.error(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), from: nil))?.condition == .forbidden)
+        #expect(
+            self.error(self.ask(XMLElement("services", ns: Namespace.externalServiceDiscovery), from: nil))?.condition
+                == .forbidden
+        )
     }
 
     @Test func anAccessListAdmitsJIDsAndDomains() throws {
         let discovery = ExternalServiceDiscovery(
-            services: Self.discovery.services, secret: Self.secret,
-            access: [JID(literal: "focus@auth.meet.jitsi"), JID(literal: "guest.meet.jitsi")])
+            services: Self.discovery.services,
+            secret: Self.secret,
+            access: [JID(literal: "focus@auth.meet.jitsi"), JID(literal: "guest.meet.jitsi")]
+        )
         let request = XMLElement("services", ns: Namespace.externalServiceDiscovery)
         #expect(self.error(self.ask(request, discovery: discovery))?.condition == .forbidden)
         _ = try self.result(self.ask(request, from: JID(literal: "focus@auth.meet.jitsi/focus"), discovery: discovery))

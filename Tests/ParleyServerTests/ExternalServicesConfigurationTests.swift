@@ -11,7 +11,11 @@ struct ExternalServicesConfigurationTests {
 
     /// Issues as `line:column severity keyPath`.
     private func summary(_ yaml: String, environment: [String: String] = [:]) -> [String] {
-        ConfigurationLoader.check(yaml: yaml, path: "t.yaml", environment: environment.merging(Self.accounts) { a, _ in a }).map {
+        ConfigurationLoader.check(
+            yaml: yaml,
+            path: "t.yaml",
+            environment: environment.merging(Self.accounts) { a, _ in a }
+        ).map {
             "\($0.line ?? 0):\($0.column ?? 0) \($0.severity.rawValue) \($0.keyPath)"
         }
     }
@@ -28,7 +32,11 @@ struct ExternalServicesConfigurationTests {
                 - { type: turns, host: 192.0.2.7, port: 443, transport: tcp, secret: true, username: jitsi, ttl: 60 }
                 - { type: turn, host: relay.example.org, username: u, password: p }
             """
-        let outcome = ConfigurationLoader.parse(yaml: yaml, path: "t.yaml", environment: Self.accounts.merging(["TURN_SECRET": "north"]) { a, _ in a })
+        let outcome = ConfigurationLoader.parse(
+            yaml: yaml,
+            path: "t.yaml",
+            environment: Self.accounts.merging(["TURN_SECRET": "north"]) { a, _ in a }
+        )
         #expect(outcome.issues.isEmpty)
         let section = try #require(outcome.configuration?.externalServices)
         #expect(section.secretEnvironment == "TURN_SECRET" && section.secret == nil && section.ttl == 3600)
@@ -36,10 +44,28 @@ struct ExternalServicesConfigurationTests {
         #expect(
             section.services == [
                 ExternalService(kind: .stun, host: "turn.example.org", port: 3478),
-                ExternalService(kind: .turn, host: "turn.example.org", port: 3478, transport: .udp, credentials: .timeLimited(user: nil)),
-                ExternalService(kind: .turns, host: "192.0.2.7", port: 443, transport: .tcp, credentials: .timeLimited(user: "jitsi"), ttl: 60),
-                ExternalService(kind: .turn, host: "relay.example.org", credentials: .fixed(username: "u", password: "p")),
-            ])
+                ExternalService(
+                    kind: .turn,
+                    host: "turn.example.org",
+                    port: 3478,
+                    transport: .udp,
+                    credentials: .timeLimited(user: nil)
+                ),
+                ExternalService(
+                    kind: .turns,
+                    host: "192.0.2.7",
+                    port: 443,
+                    transport: .tcp,
+                    credentials: .timeLimited(user: "jitsi"),
+                    ttl: 60
+                ),
+                ExternalService(
+                    kind: .turn,
+                    host: "relay.example.org",
+                    credentials: .fixed(username: "u", password: "p")
+                ),
+            ]
+        )
         #expect(section.resolvedSecret(environment: ["TURN_SECRET": "north"]) == "north")
         #expect(!section.description.contains("north"))
 
@@ -107,7 +133,8 @@ struct ExternalServicesConfigurationTests {
                 "15:7 warning external_services.services[7]",
                 "16:50 warning external_services.services[8].ttl",
                 "17:7 error external_services.services[9]",
-            ])
+            ]
+        )
     }
 
     @Test func timeLimitedCredentialsNeedASecret() {

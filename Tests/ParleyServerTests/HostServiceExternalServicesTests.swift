@@ -9,9 +9,17 @@ import Testing
     static let services = ExternalServiceDiscovery(
         services: [
             ExternalService(kind: .stun, host: "127.0.0.1", port: 3478, transport: .udp),
-            ExternalService(kind: .turn, host: "127.0.0.1", port: 3478, transport: .udp, credentials: .timeLimited(user: nil)),
+            ExternalService(
+                kind: .turn,
+                host: "127.0.0.1",
+                port: 3478,
+                transport: .udp,
+                credentials: .timeLimited(user: nil)
+            ),
         ],
-        secret: "north", defaultTTL: 3600)
+        secret: "north",
+        defaultTTL: 3600
+    )
 
     @Test func advertisedAndAnswered() async throws {
         let server = try TestServer { $0.externalServices = Self.services }
@@ -33,7 +41,10 @@ import Testing
             let turn = try #require(services.last)
             let username = try #require(turn[attribute: "username"])
             #expect(Int(username).map { $0 > 0 } == true)
-            #expect(turn[attribute: "password"] == TURNRESTCredential(secret: Array("north".utf8), expiry: Int(username) ?? 0).password)
+            #expect(
+                turn[attribute: "password"]
+                    == TURNRESTCredential(secret: Array("north".utf8), expiry: Int(username) ?? 0).password
+            )
             #expect(turn[attribute: "restricted"] == "1" && turn[attribute: "expires"] != nil)
         }
 

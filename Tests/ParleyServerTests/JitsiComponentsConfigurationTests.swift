@@ -22,19 +22,26 @@ import Testing
 
     @Test func theSectionsRenameOrTurnThemOff() throws {
         let off = try ConfigurationLoader.load(
-            yaml: "end_conference: null\nav_moderation: null\nspeaker_stats: null\n", path: "off.yaml", environment: [:])
+            yaml: "end_conference: null\nav_moderation: null\nspeaker_stats: null\n",
+            path: "off.yaml",
+            environment: [:]
+        )
         #expect(off.endConference == nil && off.avModeration == nil && off.speakerStats == nil)
         #expect(XMPPServer.Configuration(off).speakerStats == nil)
         let lobby = try ConfigurationLoader.load(
             yaml: "lobby:\n  domain: waiting.meet.jitsi\n  whitelist: [recorder.meet.jitsi, jigasi@auth.meet.jitsi]\n",
-            path: "lobby.yaml", environment: [:])
+            path: "lobby.yaml",
+            environment: [:]
+        )
         #expect(lobby.lobby?.component.domain == "waiting.meet.jitsi")
         #expect(lobby.lobby?.whitelist.map(\.description) == ["recorder.meet.jitsi", "jigasi@auth.meet.jitsi"])
         #expect(try ConfigurationLoader.load(yaml: "lobby: null\n", path: "l.yaml", environment: [:]).lobby == nil)
         #expect(XMPPServer.Configuration(off).endConference == nil && XMPPServer.Configuration(off).avModeration == nil)
         let renamed = try ConfigurationLoader.load(
             yaml: "end_conference:\n  domain: end.meet.jitsi\nav_moderation:\n  domain: av.meet.jitsi\n",
-            path: "renamed.yaml", environment: [:])
+            path: "renamed.yaml",
+            environment: [:]
+        )
         #expect(renamed.endConference == .init(domain: "end.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(renamed.avModeration == .init(domain: "av.meet.jitsi", muc: "muc.meet.jitsi"))
     }
@@ -72,10 +79,13 @@ import Testing
         #expect(noLobby.lobby == nil)
         let (recorded, _) = JitsiEnvironment.apply(
             to: .jitsiPreset,
-            environment: ["JIBRI_RECORDER_PASSWORD": "r", "XMPP_RECORDER_DOMAIN": "recorder.meet.jitsi"])
+            environment: ["JIBRI_RECORDER_PASSWORD": "r", "XMPP_RECORDER_DOMAIN": "recorder.meet.jitsi"]
+        )
         #expect(recorded.lobby?.whitelist.map(\.description) == ["recorder.meet.jitsi"])
         let (off, _) = JitsiEnvironment.apply(
-            to: .jitsiPreset, environment: ["ENABLE_END_CONFERENCE": "0", "ENABLE_AV_MODERATION": "false"])
+            to: .jitsiPreset,
+            environment: ["ENABLE_END_CONFERENCE": "0", "ENABLE_AV_MODERATION": "false"]
+        )
         #expect(off.endConference == nil && off.avModeration == nil)
     }
 }

@@ -13,12 +13,27 @@ import Testing
 
     @Test func theTemplatesDefaults() {
         // TURN_PORT and TURNS_PORT 443, TURN_TRANSPORT tcp, TURN_TTL 86400.
-        let (section, notes) = self.apply(["TURN_HOST": "turn.example.org", "TURNS_HOST": "turns.example.org", "TURN_CREDENTIALS": "north"])
+        let (section, notes) = self.apply([
+            "TURN_HOST": "turn.example.org", "TURNS_HOST": "turns.example.org", "TURN_CREDENTIALS": "north",
+        ])
         #expect(
             section.services == [
-                ExternalService(kind: .turn, host: "turn.example.org", port: 443, transport: .tcp, credentials: .timeLimited(user: nil)),
-                ExternalService(kind: .turns, host: "turns.example.org", port: 443, transport: .tcp, credentials: .timeLimited(user: nil)),
-            ])
+                ExternalService(
+                    kind: .turn,
+                    host: "turn.example.org",
+                    port: 443,
+                    transport: .tcp,
+                    credentials: .timeLimited(user: nil)
+                ),
+                ExternalService(
+                    kind: .turns,
+                    host: "turns.example.org",
+                    port: 443,
+                    transport: .tcp,
+                    credentials: .timeLimited(user: nil)
+                ),
+            ]
+        )
         #expect(section.secretEnvironment == "TURN_CREDENTIALS" && section.secret == nil && section.ttl == 86_400)
         #expect(!notes.joined().contains("north"))
         let (discovery, warnings) = section.discovery(environment: ["TURN_CREDENTIALS": "north"])
@@ -33,14 +48,16 @@ import Testing
         ])
         #expect(notes.filter { !$0.contains("listening on all interfaces") }.isEmpty)
         #expect(section.ttl == 600)
-        #expect(section.services.map(\.description) == [
-            "stun:stun.example.org:3478?transport=udp",
-            "turn:a.example.org:3478?transport=udp (time-limited credentials)",
-            "turn:a.example.org:3478?transport=tcp (time-limited credentials)",
-            "turn:b.example.org:3478?transport=udp (time-limited credentials)",
-            "turn:b.example.org:3478?transport=tcp (time-limited credentials)",
-            "turns:a.example.org:5349?transport=tcp (time-limited credentials)",
-        ])
+        #expect(
+            section.services.map(\.description) == [
+                "stun:stun.example.org:3478?transport=udp",
+                "turn:a.example.org:3478?transport=udp (time-limited credentials)",
+                "turn:a.example.org:3478?transport=tcp (time-limited credentials)",
+                "turn:b.example.org:3478?transport=udp (time-limited credentials)",
+                "turn:b.example.org:3478?transport=tcp (time-limited credentials)",
+                "turns:a.example.org:5349?transport=tcp (time-limited credentials)",
+            ]
+        )
         // TURN_USERNAME with TURN_CREDENTIALS: `<expiry>:jitsi` (Prosody's item username).
         #expect(section.services[1].credentials == .timeLimited(user: "jitsi"))
     }
@@ -50,7 +67,9 @@ import Testing
         #expect(section.services.map(\.credentials) == [.fixed(username: "u", password: "p")])
         #expect(section.secretEnvironment == nil)
         // The shared secret wins over a static password, as in Prosody (the secret's credentials replace it).
-        let (both, _) = self.apply(["TURN_HOST": "t", "TURN_USERNAME": "u", "TURN_PASSWORD": "p", "TURN_CREDENTIALS": "s"])
+        let (both, _) = self.apply([
+            "TURN_HOST": "t", "TURN_USERNAME": "u", "TURN_PASSWORD": "p", "TURN_CREDENTIALS": "s",
+        ])
         #expect(both.services.map(\.credentials) == [.timeLimited(user: "u")])
     }
 

@@ -16,14 +16,19 @@ import Testing
     @Test func dockerVariablesRenameEverything() throws {
         let env = [
             "XMPP_DOMAIN": "meet.example.org", "XMPP_AUTH_DOMAIN": "auth.meet.example.org",
-            "XMPP_MUC_DOMAIN": "conference.meet.example.org", "XMPP_INTERNAL_MUC_DOMAIN": "internal.auth.meet.example.org",
+            "XMPP_MUC_DOMAIN": "conference.meet.example.org",
+            "XMPP_INTERNAL_MUC_DOMAIN": "internal.auth.meet.example.org",
             "JICOFO_AUTH_USER": "jicofo", "JICOFO_AUTH_PASSWORD": "p1", "JVB_AUTH_PASSWORD": "p2",
             "JIBRI_XMPP_PASSWORD": "p3", "MAX_PARTICIPANTS": "50", "LOG_LEVEL": "debug",
         ]
         let (c, notes) = JitsiEnvironment.apply(to: .jitsiPreset, environment: env)
         #expect(c.hosts.map(\.domain) == ["meet.example.org", "auth.meet.example.org"])
         #expect(c.hosts[0].authentication == .anonymous)
-        #expect(c.accounts.map(\.jid.description) == ["jicofo@auth.meet.example.org", "jvb@auth.meet.example.org", "jibri@auth.meet.example.org"])
+        #expect(
+            c.accounts.map(\.jid.description) == [
+                "jicofo@auth.meet.example.org", "jvb@auth.meet.example.org", "jibri@auth.meet.example.org",
+            ]
+        )
         #expect(c.accounts[0].resolvedPassword(environment: env) == "p1")
         #expect(c.admins == [try JID("jicofo@auth.meet.example.org")])
         #expect(c.muc[0].domain == "conference.meet.example.org" && c.muc[0].focusLock && c.muc[0].maxOccupants == 50)
@@ -34,7 +39,9 @@ import Testing
         #expect(c.muc[0].allowedDomains.isEmpty)
         // docker's muc_access_whitelist with MAX_PARTICIPANTS: focus (and the recorder, when there is one).
         #expect(c.muc[0].maxOccupantsExempt.map(\.description) == ["jicofo@auth.meet.example.org"])
-        #expect(c.focusProxy == .init(domain: "focus.meet.example.org", target: try JID("jicofo@auth.meet.example.org")))
+        #expect(
+            c.focusProxy == .init(domain: "focus.meet.example.org", target: try JID("jicofo@auth.meet.example.org"))
+        )
         #expect(c.c2s.unlimitedJIDs.count == 3)
         #expect(c.logLevel == .debug)
         #expect(c.listen.address == "0.0.0.0")
@@ -48,14 +55,21 @@ import Testing
         ]
         let (c, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: env)
         #expect(c.muc[0].maxOccupants == 10)
-        #expect(c.muc[0].maxOccupantsExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"])
-        #expect(c.muc[0].passwordExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"])
+        #expect(
+            c.muc[0].maxOccupantsExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"]
+        )
+        #expect(
+            c.muc[0].passwordExempt.map(\.description) == ["focus@auth.meet.jitsi", "recorder@recorder.meet.jitsi"]
+        )
         let (none, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: [:])
         #expect(none.muc[0].maxOccupants == nil && none.muc[0].maxOccupantsExempt.isEmpty)
     }
 
     @Test func secureDomainWithGuests() {
-        let (c, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["ENABLE_AUTH": "1", "ENABLE_GUESTS": "1", "PARLEY_LISTEN_ADDRESS": "127.0.0.1"])
+        let (c, _) = JitsiEnvironment.apply(
+            to: .jitsiPreset,
+            environment: ["ENABLE_AUTH": "1", "ENABLE_GUESTS": "1", "PARLEY_LISTEN_ADDRESS": "127.0.0.1"]
+        )
         #expect(c.hosts.map(\.domain) == ["meet.jitsi", "guest.meet.jitsi", "auth.meet.jitsi"])
         #expect(c.hosts.map(\.authentication) == [.internalHashed, .anonymous, .internalHashed])
         #expect(c.listen.address == "127.0.0.1")

@@ -1,6 +1,6 @@
 import ParleyCore
-import ParleyXML
 import ParleyTestSupport
+import ParleyXML
 import Testing
 
 @testable import ParleyServer
@@ -12,7 +12,13 @@ import Testing
         let server = try TestServer(accounts: ["focus": "focuspass"])
         defer { server.shutdown() }
         let focus = try await server.client()
-        let focusJID = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "focuspass", resource: "focus")
+        let focusJID = try await focus.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "focus",
+            password: "focuspass",
+            resource: "focus"
+        )
         try await focus.send("<presence/>")
 
         let alice = try await server.client()
@@ -23,24 +29,35 @@ import Testing
         #expect(mucInfo.child("query")?.elements.contains { $0[attribute: "var"] == Namespace.muc } == true)
 
         // Before focus creates it, a participant may not create the room.
-        try await alice.send("<presence to='weeklysync@muc.meet.jitsi/3f9a1c7e' id='early'><x xmlns='\(Namespace.muc)'/></presence>")
+        try await alice.send(
+            "<presence to='weeklysync@muc.meet.jitsi/3f9a1c7e' id='early'><x xmlns='\(Namespace.muc)'/></presence>"
+        )
         let refused = try await alice.expect { $0.name == "presence" && $0[attribute: "id"] == "early" }
         #expect(refused[attribute: "type"] == "error")
         #expect(refused.child("error")?.child("text")?.text == "Room creation is restricted")
 
         // Conference IQ through the focus proxy.
-        try await alice.send("<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='weeklysync@muc.meet.jitsi' machine-uid='ab'/></iq>")
+        try await alice.send(
+            "<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='weeklysync@muc.meet.jitsi' machine-uid='ab'/></iq>"
+        )
         let proxied = try await focus.expect { $0.name == "iq" && $0[attribute: "id"] == "q1" }
         #expect(proxied[attribute: "from"] == "focus.meet.jitsi/\(aliceJID)")
         // Focus creates the room, reads the owner form, then answers.
         try await focus.send("<presence to='weeklysync@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>")
-        let created = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/focus" }
-        let codes = created.child("x", namespace: Namespace.mucUser)?.elements.compactMap { $0[attribute: "code"] } ?? []
+        let created = try await focus.expect {
+            $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/focus"
+        }
+        let codes =
+            created.child("x", namespace: Namespace.mucUser)?.elements.compactMap { $0[attribute: "code"] } ?? []
         #expect(codes.contains("201") && codes.contains("110"))
-        try await focus.send("<iq type='get' id='cfg' to='weeklysync@muc.meet.jitsi'><query xmlns='\(Namespace.mucOwner)'/></iq>")
+        try await focus.send(
+            "<iq type='get' id='cfg' to='weeklysync@muc.meet.jitsi'><query xmlns='\(Namespace.mucOwner)'/></iq>"
+        )
         let form = try await focus.expect { $0[attribute: "id"] == "cfg" }
         #expect(form.child("query")?.child("x").flatMap(DataForm.init)?["muc#roomconfig_whois"] != nil)
-        try await focus.send("<iq type='result' id='q1' to='focus.meet.jitsi/\(aliceJID)'><conference xmlns='\(Namespace.focus)' ready='true' room='weeklysync@muc.meet.jitsi' focusjid='focus@auth.meet.jitsi'/></iq>")
+        try await focus.send(
+            "<iq type='result' id='q1' to='focus.meet.jitsi/\(aliceJID)'><conference xmlns='\(Namespace.focus)' ready='true' room='weeklysync@muc.meet.jitsi' focusjid='focus@auth.meet.jitsi'/></iq>"
+        )
         let answer = try await alice.expect { $0[attribute: "id"] == "q1" }
         #expect(answer[attribute: "from"] == "focus.meet.jitsi")
         #expect(answer.child("conference")?[attribute: "ready"] == "true")
@@ -48,16 +65,27 @@ import Testing
         // The participant joins with Jitsi's presence extensions.
         let join = String(decoding: Fixtures.bytes("participant-join-presence.xml"), as: UTF8.self)
         try await alice.send(join)
-        let selfPresence = try await alice.expect { $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/3f9a1c7e" }
+        let selfPresence = try await alice.expect {
+            $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/3f9a1c7e"
+        }
         #expect(selfPresence.child("stats-id")?.text == "Rosalind-mQZ")
-        let seenByFocus = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/3f9a1c7e" }
-        #expect(seenByFocus.child("x", namespace: Namespace.mucUser)?.child("item")?[attribute: "jid"] == aliceJID.description)
+        let seenByFocus = try await focus.expect {
+            $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/3f9a1c7e"
+        }
+        #expect(
+            seenByFocus.child("x", namespace: Namespace.mucUser)?.child("item")?[attribute: "jid"]
+                == aliceJID.description
+        )
 
         // Jingle from focus to the participant's occupant JID and the result back with the original id.
-        try await focus.send("<iq type='set' id='j1' to='weeklysync@muc.meet.jitsi/3f9a1c7e'><jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='s1'/></iq>")
+        try await focus.send(
+            "<iq type='set' id='j1' to='weeklysync@muc.meet.jitsi/3f9a1c7e'><jingle xmlns='urn:xmpp:jingle:1' action='session-initiate' sid='s1'/></iq>"
+        )
         let jingle = try await alice.expect { $0.name == "iq" && $0.child("jingle") != nil }
         #expect(jingle[attribute: "from"] == "weeklysync@muc.meet.jitsi/focus")
-        try await alice.send("<iq type='result' id='\(jingle[attribute: "id"]!)' to='weeklysync@muc.meet.jitsi/focus'/>")
+        try await alice.send(
+            "<iq type='result' id='\(jingle[attribute: "id"]!)' to='weeklysync@muc.meet.jitsi/focus'/>"
+        )
         let jingleResult = try await focus.expect { $0.name == "iq" && $0[attribute: "id"] == "j1" }
         #expect(jingleResult[attribute: "type"] == "result")
         #expect(jingleResult[attribute: "from"] == "weeklysync@muc.meet.jitsi/3f9a1c7e")
@@ -70,8 +98,12 @@ import Testing
         try await focus.send("<presence type='unavailable' to='weeklysync@muc.meet.jitsi/focus'/>")
         _ = try await focus.expect { $0.name == "presence" && $0[attribute: "type"] == "unavailable" }
         try await focus.send("<presence to='weeklysync@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>")
-        let again = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/focus" }
-        #expect(again.child("x", namespace: Namespace.mucUser)?.elements.contains { $0[attribute: "code"] == "201" } == true)
+        let again = try await focus.expect {
+            $0.name == "presence" && $0[attribute: "from"] == "weeklysync@muc.meet.jitsi/focus"
+        }
+        #expect(
+            again.child("x", namespace: Namespace.mucUser)?.elements.contains { $0[attribute: "code"] == "201" } == true
+        )
         _ = focusJID
         await focus.close()
     }
@@ -81,7 +113,9 @@ import Testing
         defer { server.shutdown() }
         let alice = try await server.client()
         _ = try await alice.login(host: "meet.jitsi")
-        try await alice.send("<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='abc@muc.meet.jitsi'/></iq>")
+        try await alice.send(
+            "<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='abc@muc.meet.jitsi'/></iq>"
+        )
         let answer = try await alice.expect { $0[attribute: "id"] == "q1" }
         #expect(answer.child("error")?.child("service-unavailable") != nil)
         await alice.close()
@@ -93,28 +127,44 @@ import Testing
         let server = try TestServer(accounts: ["focus": "pw"])
         defer { server.shutdown() }
         let focus = try await server.client()
-        _ = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "pw", resource: "focus")
+        _ = try await focus.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "focus",
+            password: "pw",
+            resource: "focus"
+        )
         try await focus.send("<presence/>")
         let alice = try await server.client()
         _ = try await alice.login(host: "meet.jitsi")
 
         // The conference IQ is refused before the focus sees it.
-        try await alice.send("<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='aliceexample.com@muc.meet.jitsi'/></iq>")
+        try await alice.send(
+            "<iq type='set' id='q1' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='aliceexample.com@muc.meet.jitsi'/></iq>"
+        )
         let refused = try await alice.expect { $0[attribute: "id"] == "q1" }
         let error = try #require(refused.child("error"))
         #expect(error[attribute: "type"] == "cancel" && error.child("not-allowed") != nil)
         #expect(error.child("text")?.text == "room name looks like an e-mail address")
 
         // A room focus (an admin) made cannot be joined by participants when its name is a phone number.
-        try await focus.send("<presence to='4917612345678@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>")
-        _ = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "4917612345678@muc.meet.jitsi/focus" }
-        try await alice.send("<presence id='j1' to='4917612345678@muc.meet.jitsi/alice'><x xmlns='\(Namespace.muc)'/></presence>")
+        try await focus.send(
+            "<presence to='4917612345678@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>"
+        )
+        _ = try await focus.expect {
+            $0.name == "presence" && $0[attribute: "from"] == "4917612345678@muc.meet.jitsi/focus"
+        }
+        try await alice.send(
+            "<presence id='j1' to='4917612345678@muc.meet.jitsi/alice'><x xmlns='\(Namespace.muc)'/></presence>"
+        )
         let joinError = try await alice.expect { $0.name == "presence" && $0[attribute: "id"] == "j1" }
         #expect(joinError[attribute: "type"] == "error")
         #expect(joinError.child("error")?.child("text")?.text == "room name looks like a phone number")
 
         // Ordinary names pass.
-        try await alice.send("<iq type='set' id='q2' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='weekly-standup@muc.meet.jitsi'/></iq>")
+        try await alice.send(
+            "<iq type='set' id='q2' to='focus.meet.jitsi'><conference xmlns='\(Namespace.focus)' room='weekly-standup@muc.meet.jitsi'/></iq>"
+        )
         let forwarded = try await focus.expect { $0.name == "iq" && $0[attribute: "id"] == "q2" }
         #expect(forwarded.child("conference")?[attribute: "room"] == "weekly-standup@muc.meet.jitsi")
         await alice.close()
@@ -127,12 +177,24 @@ import Testing
         let server = try TestServer(accounts: ["focus": "focuspass", "jvb": "jvbpass"])
         defer { server.shutdown() }
         let focus = try await server.client()
-        _ = try await focus.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "focus", password: "focuspass", resource: "focus")
+        _ = try await focus.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "focus",
+            password: "focuspass",
+            resource: "focus"
+        )
         try await focus.send("<presence to='handles@muc.meet.jitsi/focus'><x xmlns='\(Namespace.muc)'/></presence>")
         _ = try await focus.expect { $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/focus" }
 
         let first = try await server.client()
-        _ = try await first.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        _ = try await first.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "jvb",
+            password: "jvbpass",
+            resource: "r"
+        )
         try await first.send("<presence to='handles@muc.meet.jitsi/b'><x xmlns='\(Namespace.muc)'/></presence>")
         _ = try await first.expect { $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/b" }
         try await focus.send("<message type='groupchat' to='handles@muc.meet.jitsi' id='m1'><body>one</body></message>")
@@ -140,11 +202,18 @@ import Testing
         #expect(one.child("body")?.text == "one")
 
         let second = try await server.client()
-        _ = try await second.login(host: "auth.meet.jitsi", mechanism: "PLAIN", username: "jvb", password: "jvbpass", resource: "r")
+        _ = try await second.login(
+            host: "auth.meet.jitsi",
+            mechanism: "PLAIN",
+            username: "jvb",
+            password: "jvbpass",
+            resource: "r"
+        )
         #expect(try await first.expectStreamError() == "conflict")
         // The old session's end takes its occupant out of the room…
         _ = try await focus.expect {
-            $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/b" && $0[attribute: "type"] == "unavailable"
+            $0.name == "presence" && $0[attribute: "from"] == "handles@muc.meet.jitsi/b"
+                && $0[attribute: "type"] == "unavailable"
         }
         // …and the new one joins under the same JID and nick.
         try await second.send("<presence to='handles@muc.meet.jitsi/b'><x xmlns='\(Namespace.muc)'/></presence>")

@@ -30,15 +30,24 @@ struct RoomNameConfigurationTests {
         #expect(
             roomNames
                 == RoomNamePolicy.Configuration(
-                    enabled: true, refuseEmail: false, refusePhone: false, refuseJID: false,
-                    refuseAccountNames: false, allow: ["acme.com", "[acme]x"],
-                    denyPatterns: ["^emp[0-9]{6}$", "secret"], minimumLength: 8, randomLookingOnly: true))
+                    enabled: true,
+                    refuseEmail: false,
+                    refusePhone: false,
+                    refuseJID: false,
+                    refuseAccountNames: false,
+                    allow: ["acme.com", "[acme]x"],
+                    denyPatterns: ["^emp[0-9]{6}$", "secret"],
+                    minimumLength: 8,
+                    randomLookingOnly: true
+                )
+        )
     }
 
     @Test("without the section, and for missing keys, the defaults apply")
     func defaults() throws {
         let preset = try #require(
-            ConfigurationLoader.parse(yaml: "", path: "e.yaml", environment: Self.environment).configuration)
+            ConfigurationLoader.parse(yaml: "", path: "e.yaml", environment: Self.environment).configuration
+        )
         #expect(preset.roomNames == RoomNamePolicy.Configuration())
         #expect(preset.roomNames.enabled && preset.roomNames.refuseEmail && preset.roomNames.refusePhone)
         #expect(preset.roomNames.refuseJID && preset.roomNames.refuseAccountNames)
@@ -47,13 +56,17 @@ struct RoomNameConfigurationTests {
 
         let partial = try #require(
             ConfigurationLoader.parse(
-                yaml: "room_names:\n  minimum_length: 4\n", path: "p.yaml", environment: Self.environment
+                yaml: "room_names:\n  minimum_length: 4\n",
+                path: "p.yaml",
+                environment: Self.environment
             )
-            .configuration)
+            .configuration
+        )
         #expect(partial.roomNames == RoomNamePolicy.Configuration(minimumLength: 4))
         let empty = try #require(
             ConfigurationLoader.parse(yaml: "room_names:\n", path: "n.yaml", environment: Self.environment)
-                .configuration)
+                .configuration
+        )
         #expect(empty.roomNames == RoomNamePolicy.Configuration())
     }
 
@@ -78,7 +91,8 @@ struct RoomNameConfigurationTests {
         #expect(first.description.hasPrefix("b.yaml:5:7: error: room_names.deny_patterns[1]: '(unclosed' is not"))
         #expect(issues.last?.line == 6)
         #expect(
-            ConfigurationLoader.parse(yaml: yaml, path: "b.yaml", environment: Self.environment).configuration == nil)
+            ConfigurationLoader.parse(yaml: yaml, path: "b.yaml", environment: Self.environment).configuration == nil
+        )
     }
 
     @Test(
@@ -92,7 +106,8 @@ struct RoomNameConfigurationTests {
             ("room_names:\n  deny_patterns: {a: b}\n", "room_names.deny_patterns"),
             ("room_names:\n  refuse_mail: true\n", "room_names.refuse_mail"),
             ("room_names: true\n", "room_names"),
-        ])
+        ]
+    )
     func wrongValues(yaml: String, keyPath: String) throws {
         let issues = ConfigurationLoader.check(yaml: yaml, path: "w.yaml", environment: Self.environment)
         let issue = try #require(issues.first)
@@ -104,7 +119,10 @@ struct RoomNameConfigurationTests {
     @Test("a near-miss key gets a suggestion; a duplicate allow entry is a warning")
     func suggestionsAndWarnings() {
         let issues = ConfigurationLoader.check(
-            yaml: "room_names:\n  refuse_mail: true\n  allow: [a, a]\n", path: "s.yaml", environment: Self.environment)
+            yaml: "room_names:\n  refuse_mail: true\n  allow: [a, a]\n",
+            path: "s.yaml",
+            environment: Self.environment
+        )
         #expect(issues.map(\.message) == ["unknown key; did you mean 'refuse_email'?", "'a' is listed twice"])
         #expect(issues.map(\.isError) == [true, false])
     }

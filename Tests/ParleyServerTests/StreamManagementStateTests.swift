@@ -42,10 +42,20 @@ import Testing
         #expect(sm.unacked.isEmpty)
     }
 
-    private func receive(_ sm: inout StreamManagementState, _ name: String, _ attributes: [(String, String?)] = [], canEnable: Bool = true)
+    private func receive(
+        _ sm: inout StreamManagementState,
+        _ name: String,
+        _ attributes: [(String, String?)] = [],
+        canEnable: Bool = true
+    )
         -> [StreamManagementState.Action]
     {
-        sm.receive(XMLElement(name, ns: Namespace.streamManagement, attributes), canEnable: canEnable, maxSeconds: 60, makeID: { "id-1" })
+        sm.receive(
+            XMLElement(name, ns: Namespace.streamManagement, attributes),
+            canEnable: canEnable,
+            maxSeconds: 60,
+            makeID: { "id-1" }
+        )
     }
 
     @Test func enableWithResumeRegistersBeforeItAnswers() {
@@ -53,8 +63,13 @@ import Testing
         let actions = self.receive(&sm, "enable", [("resume", "true")])
         #expect(actions.count == 2)
         #expect(actions.first == .registerResumption(id: "id-1"))
-        guard case .send(let enabled) = actions.last else { Issue.record("no <enabled/>"); return }
-        #expect(enabled.name == "enabled" && enabled[attribute: "id"] == "id-1" && enabled[attribute: "resume"] == "true")
+        guard case .send(let enabled) = actions.last else {
+            Issue.record("no <enabled/>")
+            return
+        }
+        #expect(
+            enabled.name == "enabled" && enabled[attribute: "id"] == "id-1" && enabled[attribute: "resume"] == "true"
+        )
         #expect(enabled[attribute: "max"] == "60")
         #expect(sm.enabled && sm.resumable && sm.id == "id-1")
     }
@@ -65,7 +80,11 @@ import Testing
         #expect(!sm.resumable && sm.id == nil)
         #expect(self.receive(&sm, "enable") == [.send(StreamManagementState.failed("unexpected-request"))])
         var bosh = StreamManagementState()
-        #expect(self.receive(&bosh, "enable", canEnable: false) == [.send(StreamManagementState.failed("unexpected-request"))])
+        #expect(
+            self.receive(&bosh, "enable", canEnable: false) == [
+                .send(StreamManagementState.failed("unexpected-request"))
+            ]
+        )
         #expect(!bosh.enabled)
     }
 
@@ -76,7 +95,10 @@ import Testing
         sm.received(self.stanza)
         sm.received(XMLElement(name: "a", namespace: Namespace.streamManagement))  // not a stanza
         sm.received(self.stanza)
-        guard case .send(let a) = self.receive(&sm, "r").first else { Issue.record("no <a/>"); return }
+        guard case .send(let a) = self.receive(&sm, "r").first else {
+            Issue.record("no <a/>")
+            return
+        }
         #expect(a.name == "a" && a[attribute: "h"] == "2")
     }
 
@@ -85,7 +107,10 @@ import Testing
         _ = self.receive(&sm, "enable")
         _ = sm.sent(self.stanza, askEvery: 5)
         #expect(self.receive(&sm, "a", [("h", "1")]).isEmpty)
-        guard case .close(let error) = self.receive(&sm, "a", [("h", "7")]).first else { Issue.record("not closed"); return }
+        guard case .close(let error) = self.receive(&sm, "a", [("h", "7")]).first else {
+            Issue.record("not closed")
+            return
+        }
         #expect(error.condition == .undefinedCondition)
         #expect(self.receive(&sm, "bogus") == [.send(StreamManagementState.failed("feature-not-implemented"))])
     }
@@ -105,15 +130,26 @@ import Testing
         _ = self.receive(&sm, "enable", [("resume", "true")])
         sm.received(self.stanza)
         for i in 0..<3 {
-            let message = Stanza(unchecked: XMLElement("message", ns: Namespace.client, [("id", "m\(i)")]), kind: .message, from: nil, to: nil)
+            let message = Stanza(
+                unchecked: XMLElement("message", ns: Namespace.client, [("id", "m\(i)")]),
+                kind: .message,
+                from: nil,
+                to: nil
+            )
             let kept = sm.keepWhileHibernating(message, limit: 3)
             #expect(kept)
         }
-        let overflow = sm.keepWhileHibernating(Stanza(unchecked: self.stanza, kind: .message, from: nil, to: nil), limit: 3)
+        let overflow = sm.keepWhileHibernating(
+            Stanza(unchecked: self.stanza, kind: .message, from: nil, to: nil),
+            limit: 3
+        )
         #expect(!overflow)
         let replay = sm.resume(previd: "id-1", clientH: 1)
         let elements = replay.map(\.element)
-        #expect(elements.first?.name == "resumed" && elements.first?[attribute: "previd"] == "id-1" && elements.first?[attribute: "h"] == "1")
+        #expect(
+            elements.first?.name == "resumed" && elements.first?[attribute: "previd"] == "id-1"
+                && elements.first?[attribute: "h"] == "1"
+        )
         #expect(elements.dropFirst().map { $0[attribute: "id"] } == ["m1", "m2", nil])
     }
 
@@ -121,11 +157,19 @@ import Testing
     @Test func aBroadcastCopyIsKeptWithItsSharedBytes() throws {
         var sm = StreamManagementState()
         sm.enabled = true
-        var template = Stanza(unchecked: XMLElement("presence", ns: Namespace.client), kind: .presence, from: try JID("r@muc.meet.jitsi/a"), to: nil)
+        var template = Stanza(
+            unchecked: XMLElement("presence", ns: Namespace.client),
+            kind: .presence,
+            from: try JID("r@muc.meet.jitsi/a"),
+            to: nil
+        )
         template.prepareBroadcast()
         let copy = template.addressed(to: try JID("u@meet.jitsi/x"))
         _ = sm.sent(.stanza(copy), askEvery: 5)
-        guard case .stanza(let kept) = sm.unacked.first?.item else { Issue.record("not kept as a stanza"); return }
+        guard case .stanza(let kept) = sm.unacked.first?.item else {
+            Issue.record("not kept as a stanza")
+            return
+        }
         #expect(kept.serialized === template.serialized)
         #expect(kept.to == (try JID("u@meet.jitsi/x")))
     }

@@ -12,7 +12,12 @@ import Testing
 
     @Test func openAndCloseMapToStreamEvents() throws {
         let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
-        guard case .streamOpened(let header) = try decode(codec, "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='meet.jitsi' version='1.0'/>") else {
+        guard
+            case .streamOpened(let header) = try decode(
+                codec,
+                "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='meet.jitsi' version='1.0'/>"
+            )
+        else {
             Issue.record("no header")
             return
         }
@@ -23,12 +28,19 @@ import Testing
 
     @Test func oneElementPerFrame() throws {
         let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
-        guard case .element(let message) = try decode(codec, "<message xmlns='jabber:client' to='a@b'><body>x</body></message>") else {
+        guard
+            case .element(let message) = try decode(
+                codec,
+                "<message xmlns='jabber:client' to='a@b'><body>x</body></message>"
+            )
+        else {
             Issue.record("no element")
             return
         }
         #expect(message.child("body")?.text == "x")
-        #expect(throws: XMLStreamError.self) { try decode(codec, "<message xmlns='jabber:client'/><presence xmlns='jabber:client'/>") }
+        #expect(throws: XMLStreamError.self) {
+            try decode(codec, "<message xmlns='jabber:client'/><presence xmlns='jabber:client'/>")
+        }
     }
 
     @Test func partialFramesAreRefused() {
@@ -39,17 +51,25 @@ import Testing
     @Test func oversizedFramesAreRefused() {
         let codec = WebSocketXMPPCodec(maxStanzaBytes: 100)
         #expect(throws: XMLStreamError.self) {
-            try decode(codec, "<message xmlns='jabber:client'><body>" + String(repeating: "x", count: 500) + "</body></message>")
+            try decode(
+                codec,
+                "<message xmlns='jabber:client'><body>" + String(repeating: "x", count: 500) + "</body></message>"
+            )
         }
     }
 
     @Test func encodingDeclaresNamespaces() {
         let stanza = XMLElement("message", ns: Namespace.client, [("to", "a@b")])
-        #expect(String(decoding: WebSocketXMPPCodec.encode(stanza), as: UTF8.self) == "<message xmlns='jabber:client' to='a@b'/>")
+        #expect(
+            String(decoding: WebSocketXMPPCodec.encode(stanza), as: UTF8.self)
+                == "<message xmlns='jabber:client' to='a@b'/>"
+        )
         var features = XMLElement(name: "features", namespace: Namespace.streams)
         features.append(XMLElement(name: "bind", namespace: Namespace.bind))
-        #expect(String(decoding: WebSocketXMPPCodec.encode(features), as: UTF8.self)
-            == "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>")
+        #expect(
+            String(decoding: WebSocketXMPPCodec.encode(features), as: UTF8.self)
+                == "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>"
+        )
     }
 }
 
@@ -59,14 +79,18 @@ import Testing
     }
 
     @Test func creationRequest() throws {
-        let body = try parse("<body rid='1573741820' to='meet.jitsi' wait='60' hold='1' ver='1.6' xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'/>")
+        let body = try parse(
+            "<body rid='1573741820' to='meet.jitsi' wait='60' hold='1' ver='1.6' xmpp:version='1.0' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'/>"
+        )
         #expect(body.rid == 1_573_741_820 && body.sid == nil)
         #expect(body[xmpp: "version"] == "1.0")
         #expect(body[attribute: "to"] == "meet.jitsi")
     }
 
     @Test func payloadRestartAndTerminate() throws {
-        let body = try parse("<body rid='2' sid='s' xmpp:restart='true' type='terminate' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'><message xmlns='jabber:client'/><iq xmlns='jabber:client' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq></body>")
+        let body = try parse(
+            "<body rid='2' sid='s' xmpp:restart='true' type='terminate' xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'><message xmlns='jabber:client'/><iq xmlns='jabber:client' type='get' id='1'><ping xmlns='urn:xmpp:ping'/></iq></body>"
+        )
         #expect(body.elements.map(\.name) == ["message", "iq"])
         #expect(body.isRestart && body.isTerminate)
     }
@@ -74,7 +98,9 @@ import Testing
     @Test func notABOSHBody() {
         #expect(throws: XMLStreamError.self) { try parse("<body rid='1'/>") }
         #expect(throws: XMLStreamError.self) { try parse("<body xmlns='http://jabber.org/protocol/httpbind' rid='1'>") }
-        #expect(throws: XMLStreamError.self) { try parse("<!DOCTYPE x><body xmlns='http://jabber.org/protocol/httpbind'/>") }
+        #expect(throws: XMLStreamError.self) {
+            try parse("<!DOCTYPE x><body xmlns='http://jabber.org/protocol/httpbind'/>")
+        }
     }
 
     @Test func terminateResponse() {
@@ -110,7 +136,11 @@ import Testing
                 bytes.write(to: recipient, declareNamespace: declare, into: &expected)
                 var cache = RecipientAddressCache()
                 var buffer = ByteBuffer()
-                buffer.writeStanza(bytes, toAttributeValue: recipient.map { cache.value(for: $0) }, declareNamespace: declare)
+                buffer.writeStanza(
+                    bytes,
+                    toAttributeValue: recipient.map { cache.value(for: $0) },
+                    declareNamespace: declare
+                )
                 #expect(Array(buffer.readableBytesView) == expected)
             }
         }

@@ -5,10 +5,15 @@ import Testing
 
 private let streamOpen = Array(
     "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='meet.jitsi' version='1.0'>"
-        .utf8)
+        .utf8
+)
 
 /// Parses `bytes` in the given chunk sizes (cycled) and returns the events.
-private func parse(_ bytes: [UInt8], chunks: [Int] = [], configuration: XMLStreamParser.Configuration = .init())
+private func parse(
+    _ bytes: [UInt8],
+    chunks: [Int] = [],
+    configuration: XMLStreamParser.Configuration = .init()
+)
     throws -> [XMLStreamEvent]
 {
     let parser = XMLStreamParser(configuration: configuration)
@@ -35,13 +40,19 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
     @Test func streamHeaderAndNamespaces() throws {
         let events = try parse(stream("<message to='a@b'><body>hi</body></message></stream:stream>"))
         #expect(events.count == 3)
-        guard case .streamOpened(let header) = events[0] else { Issue.record("no header"); return }
+        guard case .streamOpened(let header) = events[0] else {
+            Issue.record("no header")
+            return
+        }
         #expect(header.name == "stream")
         #expect(header.namespace == "http://etherx.jabber.org/streams")
         #expect(header.defaultNamespace == "jabber:client")
         #expect(header.prefixes["stream"] == "http://etherx.jabber.org/streams")
         #expect(header[attribute: "to"] == "meet.jitsi")
-        guard case .element(let message) = events[1] else { Issue.record("no element"); return }
+        guard case .element(let message) = events[1] else {
+            Issue.record("no element")
+            return
+        }
         #expect(message.name == "message")
         #expect(message.namespace == "jabber:client")
         #expect(message.child("body")?.text == "hi")
@@ -51,14 +62,23 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
 
     @Test func commonNamespacesAreSharedAndOthersKeptExactly() throws {
         // Same length as the table's muc#user, one byte different; a prefix of a common one; a long unknown one.
-        let events = try parse(stream(
-            "<presence><x xmlns='http://jabber.org/protocol/muc#user'/><x xmlns='http://jabber.org/protocol/muc#usex'/>"
-                + "<x xmlns='http://jabber.org/protocol/mu'/><x xmlns='urn:example:a-namespace-nobody-uses:1'/></presence>"))
-        guard case .element(let presence) = events[1] else { Issue.record("no element"); return }
-        #expect(presence.elements.map(\.namespace) == [
-            "http://jabber.org/protocol/muc#user", "http://jabber.org/protocol/muc#usex", "http://jabber.org/protocol/mu",
-            "urn:example:a-namespace-nobody-uses:1",
-        ])
+        let events = try parse(
+            stream(
+                "<presence><x xmlns='http://jabber.org/protocol/muc#user'/><x xmlns='http://jabber.org/protocol/muc#usex'/>"
+                    + "<x xmlns='http://jabber.org/protocol/mu'/><x xmlns='urn:example:a-namespace-nobody-uses:1'/></presence>"
+            )
+        )
+        guard case .element(let presence) = events[1] else {
+            Issue.record("no element")
+            return
+        }
+        #expect(
+            presence.elements.map(\.namespace) == [
+                "http://jabber.org/protocol/muc#user", "http://jabber.org/protocol/muc#usex",
+                "http://jabber.org/protocol/mu",
+                "urn:example:a-namespace-nobody-uses:1",
+            ]
+        )
     }
 
     @Test(arguments: Fixtures.names)
@@ -109,7 +129,10 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
         var element = XMLElement(name: "body", namespace: "jabber:client")
         element.append(text: "a\u{01}b")
         let events = try parse(streamOpen + element.serialized(inheritedNamespace: "jabber:client"))
-        guard case .element(let parsed) = events[1] else { Issue.record("no element"); return }
+        guard case .element(let parsed) = events[1] else {
+            Issue.record("no element")
+            return
+        }
         #expect(parsed.text == "ab")
     }
 
@@ -137,8 +160,12 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
 
     @Test func doctypeWithEntityBombIsRefusedBeforeAnyExpansion() throws {
         var bomb = "<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>"
-        for i in 1...9 { bomb += "<!ENTITY lol\(i) '" + String(repeating: "&lol\(i - 1 == 0 ? "" : String(i - 1));", count: 10) + "'>" }
-        bomb += "]><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message>&lol9;</message>"
+        for i in 1...9 {
+            bomb +=
+                "<!ENTITY lol\(i) '" + String(repeating: "&lol\(i - 1 == 0 ? "" : String(i - 1));", count: 10) + "'>"
+        }
+        bomb +=
+            "]><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><message>&lol9;</message>"
         #expect {
             _ = try parse(Array(bomb.utf8))
         } throws: { error in
@@ -164,7 +191,10 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
             (error as? XMLStreamError)?.kind == .stanzaTooLarge
         }
         // Many stanzas each under the limit are fine, whatever their total.
-        let many = String(repeating: "<message><body>" + String(repeating: "y", count: 500) + "</body></message>", count: 50)
+        let many = String(
+            repeating: "<message><body>" + String(repeating: "y", count: 500) + "</body></message>",
+            count: 50
+        )
         #expect(try parse(stream(many), chunks: [333], configuration: configuration).count == 51)
     }
 
@@ -202,10 +232,14 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
     }
 
     @Test func boshBodyIsADocument() throws {
-        let body = "<body rid='1' sid='s' xmlns='http://jabber.org/protocol/httpbind'><message xmlns='jabber:client'/></body>"
+        let body =
+            "<body rid='1' sid='s' xmlns='http://jabber.org/protocol/httpbind'><message xmlns='jabber:client'/></body>"
         let events = try parse(Array(body.utf8))
         #expect(events.count == 3)
-        guard case .streamOpened(let header) = events[0] else { Issue.record("no body"); return }
+        guard case .streamOpened(let header) = events[0] else {
+            Issue.record("no body")
+            return
+        }
         #expect(header.name == "body")
         #expect(header[attribute: "rid"] == "1")
     }
@@ -227,9 +261,14 @@ struct SplitMix64: RandomNumberGenerator {
 @Suite struct XMLStreamParserEmptyRootTests {
     /// expat reports an empty root's start and end in one token: both events must come out.
     @Test func emptyRootGivesOpenedAndClosed() throws {
-        let events = try XMLStreamParser().feed(Array("<body rid='1' xmlns='http://jabber.org/protocol/httpbind'/>".utf8))
+        let events = try XMLStreamParser().feed(
+            Array("<body rid='1' xmlns='http://jabber.org/protocol/httpbind'/>".utf8)
+        )
         #expect(events.count == 2)
-        guard case .streamOpened(let header) = events.first else { Issue.record("no header"); return }
+        guard case .streamOpened(let header) = events.first else {
+            Issue.record("no header")
+            return
+        }
         #expect(header[attribute: "rid"] == "1")
         #expect(events.last == .streamClosed)
     }

@@ -47,7 +47,8 @@ public enum Base64 {
         var i = 0
         while i < input.count {
             let isLast = i + 4 == input.count
-            let c0 = reverse[Int(input[i])], c1 = reverse[Int(input[i + 1])]
+            let c0 = reverse[Int(input[i])]
+            let c1 = reverse[Int(input[i + 1])]
             guard c0 >= 0, c1 >= 0 else { return nil }
             let pad2 = input[i + 2] == UInt8(ascii: "=")
             let pad3 = input[i + 3] == UInt8(ascii: "=")

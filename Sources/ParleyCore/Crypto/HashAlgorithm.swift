@@ -65,8 +65,15 @@ public enum HashAlgorithm: String, Sendable, Hashable, CaseIterable {
                 out.withUnsafeMutableBufferPointer { o in
                     pw.withMemoryRebound(to: CChar.self) { pwc in
                         PKCS5_PBKDF2_HMAC(
-                            pwc.baseAddress, Int32(pwc.count), sb.baseAddress, Int32(sb.count),
-                            Int32(iterations), self.evp, Int32(o.count), o.baseAddress)
+                            pwc.baseAddress,
+                            Int32(pwc.count),
+                            sb.baseAddress,
+                            Int32(sb.count),
+                            Int32(iterations),
+                            self.evp,
+                            Int32(o.count),
+                            o.baseAddress
+                        )
                     }
                 }
             }
@@ -127,7 +134,9 @@ public enum SecureRandom {
     }
 
     public static let lowercaseAlphanumerics = Array("abcdefghijklmnopqrstuvwxyz0123456789".utf8)
-    public static let identifierAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)
+    public static let identifierAlphabet = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8
+    )
 }
 
 /// Compares two byte strings in time independent of where they differ.

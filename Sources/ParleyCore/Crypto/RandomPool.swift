@@ -1,7 +1,8 @@
+internal import COpenSSL
+
 #if canImport(Glibc)
 import Glibc
 #endif
-internal import COpenSSL
 
 /// Random bytes for identifiers (stream IDs, resources, anonymous usernames, session IDs), drawn from OpenSSL's
 /// CSPRNG 4 KiB at a time, one pool per thread.

@@ -24,8 +24,12 @@ public struct DataForm: Sendable, Hashable {
         public var options: [(label: String?, value: String)]
 
         public init(
-            _ variable: String?, type: String? = nil, label: String? = nil, description: String? = nil,
-            values: [String] = [], options: [(label: String?, value: String)] = []
+            _ variable: String?,
+            type: String? = nil,
+            label: String? = nil,
+            description: String? = nil,
+            values: [String] = [],
+            options: [(label: String?, value: String)] = []
         ) {
             self.variable = variable
             self.type = type
@@ -80,12 +84,15 @@ public struct DataForm: Sendable, Hashable {
         self.instructions = element.child("instructions", namespace: Namespace.dataForms)?.text
         self.fields = element.elements.filter { $0.name == "field" && $0.namespace == Namespace.dataForms }.map { f in
             Field(
-                f[attribute: "var"], type: f[attribute: "type"], label: f[attribute: "label"],
+                f[attribute: "var"],
+                type: f[attribute: "type"],
+                label: f[attribute: "label"],
                 description: f.child("desc", namespace: Namespace.dataForms)?.text,
                 values: f.elements.filter { $0.name == "value" }.map(\.text),
                 options: f.elements.filter { $0.name == "option" }.map {
                     (label: $0[attribute: "label"], value: $0.child("value")?.text ?? "")
-                })
+                }
+            )
         }
     }
 
@@ -98,11 +105,19 @@ public struct DataForm: Sendable, Hashable {
 
     public var element: XMLElement {
         let ns = Namespace.dataForms
-        var x = XMLElement(name: "x", namespace: ns, attributes: [XMLAttribute(name: "type", value: self.type.rawValue)])
+        var x = XMLElement(
+            name: "x",
+            namespace: ns,
+            attributes: [XMLAttribute(name: "type", value: self.type.rawValue)]
+        )
         if let title = self.title { x.append(DataForm.textElement("title", title)) }
         if let instructions = self.instructions { x.append(DataForm.textElement("instructions", instructions)) }
         for field in self.fields {
-            var f = XMLElement("field", ns: ns, [("var", field.variable), ("type", field.type), ("label", field.label)])
+            var f = XMLElement(
+                "field",
+                ns: ns,
+                [("var", field.variable), ("type", field.type), ("label", field.label)]
+            )
             if let description = field.description { f.append(DataForm.textElement("desc", description)) }
             for option in field.options {
                 var o = XMLElement("option", ns: ns, [("label", option.label)])

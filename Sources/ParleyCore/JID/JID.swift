@@ -36,7 +36,11 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
             local = rest[..<at]
             rest = rest[rest.utf8.index(after: at)...]
         }
-        try self.init(localpart: local.map(String.init), domainpart: String(rest), resourcepart: resource.map(String.init))
+        try self.init(
+            localpart: local.map(String.init),
+            domainpart: String(rest),
+            resourcepart: resource.map(String.init)
+        )
     }
 
     /// Builds a JID from parts, preparing and validating each.
@@ -90,7 +94,9 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         guard self.localpart != nil || self.resourcepart != nil else { return self.domainpart }
         var s = ""
         s.reserveCapacity(
-            (self.localpart?.utf8.count ?? -1) + 1 + self.domainpart.utf8.count + (self.resourcepart?.utf8.count ?? -1) + 1)
+            (self.localpart?.utf8.count ?? -1) + 1 + self.domainpart.utf8.count + (self.resourcepart?.utf8.count ?? -1)
+                + 1
+        )
         if let l = self.localpart {
             s.append(l)
             s.append("@")
@@ -107,7 +113,12 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
 
     static func prepareLocalpart(_ raw: String) throws(JIDError) -> String {
         guard !raw.isEmpty else { throw .emptyLocalpart }
-        if let fast = try asciiFastPath(raw, forbidden: localpartForbidden, tooLong: .localpartTooLong, part: "localpart") {
+        if let fast = try asciiFastPath(
+            raw,
+            forbidden: localpartForbidden,
+            tooLong: .localpartTooLong,
+            part: "localpart"
+        ) {
             return fast
         }
         let isASCII = raw.utf8.allSatisfy { $0 < 0x80 }
@@ -139,7 +150,8 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         }
         let isASCII = d.utf8.allSatisfy { $0 < 0x80 }
         let hasUppercase = d.utf8.contains { $0 >= 0x41 && $0 <= 0x5A }
-        let prepared = isASCII ? (hasUppercase ? d.lowercased() : d) : d.precomposedStringWithCanonicalMapping.lowercased()
+        let prepared =
+            isASCII ? (hasUppercase ? d.lowercased() : d) : d.precomposedStringWithCanonicalMapping.lowercased()
         guard prepared.utf8.count <= maximumPartBytes else { throw .domainpartTooLong }
         for label in prepared.split(separator: ".", omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.utf8.count <= 63 else { throw .invalidCharacter(part: "domainpart") }
@@ -181,7 +193,12 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
     }()
 
     /// An ASCII part needs only lower-casing and the byte checks; nil when the part is not ASCII.
-    private static func asciiFastPath(_ raw: String, forbidden: [Bool], tooLong: JIDError, part: String) throws(JIDError) -> String? {
+    private static func asciiFastPath(
+        _ raw: String,
+        forbidden: [Bool],
+        tooLong: JIDError,
+        part: String
+    ) throws(JIDError) -> String? {
         var hasUppercase = false
         for byte in raw.utf8 {
             guard byte < 0x80 else { return nil }
@@ -202,7 +219,8 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         for byte in raw.utf8 {
             count += 1
             switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"),
+                UInt8(ascii: "_"):
                 labelLength += 1
             case UInt8(ascii: "A")...UInt8(ascii: "Z"):
                 hasUppercase = true

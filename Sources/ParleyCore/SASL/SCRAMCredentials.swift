@@ -34,13 +34,21 @@ public struct SCRAMCredentials: Sendable, Hashable {
         let salted = saltedPassword(password, algorithm: algorithm, salt: salt, iterations: iterations)
         let clientKey = algorithm.hmac(key: salted, Array("Client Key".utf8))
         return SCRAMCredentials(
-            algorithm: algorithm, salt: salt, iterations: iterations,
+            algorithm: algorithm,
+            salt: salt,
+            iterations: iterations,
             storedKey: algorithm.hash(clientKey),
-            serverKey: algorithm.hmac(key: salted, Array("Server Key".utf8)))
+            serverKey: algorithm.hmac(key: salted, Array("Server Key".utf8))
+        )
     }
 
     /// `Hi(Normalize(password), salt, i)`.
-    public static func saltedPassword(_ password: String, algorithm: HashAlgorithm, salt: [UInt8], iterations: Int)
+    public static func saltedPassword(
+        _ password: String,
+        algorithm: HashAlgorithm,
+        salt: [UInt8],
+        iterations: Int
+    )
         -> [UInt8]
     {
         let bounded = min(max(iterations, 1), maximumIterations)
@@ -50,7 +58,11 @@ public struct SCRAMCredentials: Sendable, Hashable {
     /// Checks a plaintext password (SASL PLAIN) against the stored form, in constant time.
     public func verify(password: String) -> Bool {
         let other = SCRAMCredentials.derive(
-            password: password, algorithm: self.algorithm, salt: self.salt, iterations: self.iterations)
+            password: password,
+            algorithm: self.algorithm,
+            salt: self.salt,
+            iterations: self.iterations
+        )
         return constantTimeEquals(other.storedKey, self.storedKey)
     }
 

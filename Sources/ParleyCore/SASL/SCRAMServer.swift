@@ -13,8 +13,12 @@ public struct SCRAMServer: Sendable {
         /// The client-first-message was parsed; the user's stored credentials are being looked up.
         case awaitingCredentials(clientFirstBare: String, nonce: String, username: String)
         case awaitingClientFinal(
-            clientFirstBare: String, serverFirst: String, nonce: String, username: String,
-            credentials: SCRAMCredentials?)
+            clientFirstBare: String,
+            serverFirst: String,
+            nonce: String,
+            username: String,
+            credentials: SCRAMCredentials?
+        )
         case done
     }
 
@@ -50,8 +54,13 @@ public struct SCRAMServer: Sendable {
         case let .awaitingClientFinal(clientFirstBare, serverFirst, nonce, username, credentials):
             self.state = .done
             return self.clientFinal(
-                message, clientFirstBare: clientFirstBare, serverFirst: serverFirst, nonce: nonce,
-                username: username, credentials: credentials)
+                message,
+                clientFirstBare: clientFirstBare,
+                serverFirst: serverFirst,
+                nonce: nonce,
+                username: username,
+                credentials: credentials
+            )
         case .done:
             return .failure(SASLFailure(.malformedRequest, text: "Authentication already finished"))
         }
@@ -68,8 +77,12 @@ public struct SCRAMServer: Sendable {
         let iterations = credentials?.iterations ?? SCRAMCredentials.defaultIterations
         let serverFirst = "r=\(nonce),s=\(Base64.encode(salt)),i=\(iterations)"
         self.state = .awaitingClientFinal(
-            clientFirstBare: clientFirstBare, serverFirst: serverFirst, nonce: nonce, username: username,
-            credentials: credentials)
+            clientFirstBare: clientFirstBare,
+            serverFirst: serverFirst,
+            nonce: nonce,
+            username: username,
+            credentials: credentials
+        )
         return .challenge(Array(serverFirst.utf8))
     }
 
@@ -116,12 +129,19 @@ public struct SCRAMServer: Sendable {
             return .failure(SASLFailure(.malformedRequest, text: "Bad nonce"))
         }
         self.state = .awaitingCredentials(
-            clientFirstBare: clientFirstBare, nonce: clientNonce + self.serverNonce, username: username)
+            clientFirstBare: clientFirstBare,
+            nonce: clientNonce + self.serverNonce,
+            username: username
+        )
         return .credentialsNeeded(CredentialRequest(username: username, algorithms: [self.algorithm]))
     }
 
     private func clientFinal(
-        _ message: [UInt8], clientFirstBare: String, serverFirst: String, nonce: String, username: String,
+        _ message: [UInt8],
+        clientFirstBare: String,
+        serverFirst: String,
+        nonce: String,
+        username: String,
         credentials: SCRAMCredentials?
     ) -> SASLStep {
         guard let text = String(validating: message, as: UTF8.self) else {

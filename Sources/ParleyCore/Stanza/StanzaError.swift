@@ -71,9 +71,13 @@ public struct StanzaError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The `<error/>` element.
     public var element: XMLElement {
-        var error = XMLElement(name: "error", namespace: Namespace.client, attributes: [
-            XMLAttribute(name: "type", value: self.type.rawValue)
-        ])
+        var error = XMLElement(
+            name: "error",
+            namespace: Namespace.client,
+            attributes: [
+                XMLAttribute(name: "type", value: self.type.rawValue)
+            ]
+        )
         error.append(XMLElement(name: self.condition.rawValue, namespace: Namespace.stanzaErrors))
         if let text = self.text {
             var t = XMLElement(name: "text", namespace: Namespace.stanzaErrors)
@@ -88,8 +92,9 @@ public struct StanzaError: Error, Sendable, Hashable, CustomStringConvertible {
     public init?(element: XMLElement) {
         guard element.name == "error",
             let type = element[attribute: "type"].flatMap(ErrorType.init(rawValue:)),
-            let condition = element.elements.lazy.filter({ $0.namespace == Namespace.stanzaErrors && $0.name != "text" })
-                .compactMap({ Condition(rawValue: $0.name) }).first
+            let condition = element.elements.lazy.filter({ $0.namespace == Namespace.stanzaErrors && $0.name != "text" }
+            )
+            .compactMap({ Condition(rawValue: $0.name) }).first
         else { return nil }
         self.init(condition, type: type, text: element.child("text", namespace: Namespace.stanzaErrors)?.text)
     }

@@ -53,7 +53,10 @@ public struct PollsCommand: Sendable {
     /// module's `validate_polls` requires (`bad-request`).
     public init(json text: String) throws(StanzaError) {
         guard text.utf8.count < Polls.maxPayloadBytes else {
-            throw StanzaError(.policyViolation, text: "A poll message may have at most \(Polls.maxPayloadBytes - 1) bytes")
+            throw StanzaError(
+                .policyViolation,
+                text: "A poll message may have at most \(Polls.maxPayloadBytes - 1) bytes"
+            )
         }
         guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
             throw StanzaError(.badRequest, text: "The poll message is not a JSON object")
@@ -95,8 +98,12 @@ public struct PollsCommand: Sendable {
 
 /// A JSON value kept exactly enough to relay it, `Sendable` and `Codable` (booleans stay booleans).
 public enum JSONValue: Sendable, Equatable, Codable {
-    case string(String), number(Double), bool(Bool), null
-    case array([JSONValue]), object([String: JSONValue])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

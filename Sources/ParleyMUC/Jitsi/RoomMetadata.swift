@@ -36,15 +36,20 @@ public struct RoomMetadataCommand: Sendable, Equatable {
 
     /// Reads the element; `bad-request` or `policy-violation` (too large) with a text otherwise.
     public init?(message: XMLElement) throws(StanzaError) {
-        guard let element = message.elements.first(where: {
-            $0.name == "room_metadata" && $0.namespace == "http://jitsi.org/jitmeet"
-        }) else { return nil }
+        guard
+            let element = message.elements.first(where: {
+                $0.name == "room_metadata" && $0.namespace == "http://jitsi.org/jitmeet"
+            })
+        else { return nil }
         guard let text = element[attribute: "room"], let room = try? JID(text), room.localpart != nil,
             room.resourcepart == nil
         else { throw StanzaError(.badRequest, text: "Expected the room's bare JID in room=") }
         let body = element.text
         guard body.utf8.count <= RoomMetadata.maxUpdateBytes else {
-            throw StanzaError(.policyViolation, text: "A metadata update may have at most \(RoomMetadata.maxUpdateBytes) bytes")
+            throw StanzaError(
+                .policyViolation,
+                text: "A metadata update may have at most \(RoomMetadata.maxUpdateBytes) bytes"
+            )
         }
         guard case .object(let fields)? = try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)),
             case .string(let key)? = fields["key"], !key.isEmpty, key.utf8.count <= 128

@@ -13,7 +13,10 @@ import ParleyXML
 extension RoomState {
     /// Carries out a moderator's command: the notices it causes, or the error to answer it with (participants get
     /// `forbidden`; Jitsi's module answers nothing).
-    public mutating func avModeration(_ command: AVModerationCommand, from requester: JID) -> Result<[Stanza], StanzaError> {
+    public mutating func avModeration(
+        _ command: AVModerationCommand,
+        from requester: JID
+    ) -> Result<[Stanza], StanzaError> {
         guard let component = self.service.avModerationComponent else {
             return .failure(StanzaError(.serviceUnavailable, text: "Audio/video moderation is off"))
         }
@@ -30,14 +33,28 @@ extension RoomState {
             self.avModerationState.whitelists[mediaType] = []
             self.avModerationState.actors[mediaType] = actor.nick
             return .success(
-                self.avEnabledNotices(mediaType, enabled: true, actor: actor.nick, to: self.everyOccupantJID, from: component)
-                    + self.avWhitelistNotices(about: nil, mediaType: mediaType, removed: false, from: component))
+                self.avEnabledNotices(
+                    mediaType,
+                    enabled: true,
+                    actor: actor.nick,
+                    to: self.everyOccupantJID,
+                    from: component
+                )
+                    + self.avWhitelistNotices(about: nil, mediaType: mediaType, removed: false, from: component)
+            )
         case .enable(let mediaType, false):
             guard self.avModerationState.isModerated(mediaType) else { return .success([]) }
             self.avModerationState.whitelists[mediaType] = nil
             self.avModerationState.actors[mediaType] = nil
             return .success(
-                self.avEnabledNotices(mediaType, enabled: false, actor: actor.nick, to: self.everyOccupantJID, from: component))
+                self.avEnabledNotices(
+                    mediaType,
+                    enabled: false,
+                    actor: actor.nick,
+                    to: self.everyOccupantJID,
+                    from: component
+                )
+            )
         case .approve(let mediaType, let occupantJID):
             guard let target = self.avTarget(occupantJID) else {
                 return .failure(StanzaError(.itemNotFound, text: "No such occupant"))
@@ -51,15 +68,21 @@ extension RoomState {
             if self.avModerationState.whitelists[mediaType]?.contains(key) == false {
                 self.avModerationState.whitelists[mediaType]?.append(key)
             }
-            return .success(self.avWhitelistNotices(about: target, mediaType: mediaType, removed: false, from: component))
+            return .success(
+                self.avWhitelistNotices(about: target, mediaType: mediaType, removed: false, from: component)
+            )
         case .reject(let mediaType, let occupantJID):
             guard let target = self.avTarget(occupantJID) else {
                 return .failure(StanzaError(.itemNotFound, text: "No such occupant"))
             }
             let key = target.jid.description
-            guard let index = self.avModerationState.whitelists[mediaType]?.firstIndex(of: key) else { return .success([]) }
+            guard let index = self.avModerationState.whitelists[mediaType]?.firstIndex(of: key) else {
+                return .success([])
+            }
             self.avModerationState.whitelists[mediaType]?.remove(at: index)
-            return .success(self.avWhitelistNotices(about: target, mediaType: mediaType, removed: true, from: component))
+            return .success(
+                self.avWhitelistNotices(about: target, mediaType: mediaType, removed: true, from: component)
+            )
         }
     }
 
@@ -73,11 +96,21 @@ extension RoomState {
             var out: [Stanza] = []
             for mediaType in self.avModerationState.whitelists.keys.sorted() {
                 out += self.avEnabledNotices(
-                    mediaType, enabled: true, actor: self.avModerationState.actors[mediaType] ?? "",
-                    to: [occupant.primarySession], from: component)
+                    mediaType,
+                    enabled: true,
+                    actor: self.avModerationState.actors[mediaType] ?? "",
+                    to: [occupant.primarySession],
+                    from: component
+                )
             }
             if occupant.role == .moderator {
-                out.append(self.jsonMessage(self.avModeratorBody(mediaType: nil, removed: false), to: occupant.primarySession, from: component))
+                out.append(
+                    self.jsonMessage(
+                        self.avModeratorBody(mediaType: nil, removed: false),
+                        to: occupant.primarySession,
+                        from: component
+                    )
+                )
             }
             return out
         case .occupantLeaving, .invited, .roomDestroyed:
@@ -85,7 +118,11 @@ extension RoomState {
         case .affiliationChanged(let bareJID, let affiliation):
             guard affiliation == .owner else { return [] }
             return self.order.compactMap { self.occupants[$0] }.filter { $0.bareJID == bareJID }.map {
-                self.jsonMessage(self.avModeratorBody(mediaType: nil, removed: false), to: $0.primarySession, from: component)
+                self.jsonMessage(
+                    self.avModeratorBody(mediaType: nil, removed: false),
+                    to: $0.primarySession,
+                    from: component
+                )
             }
         }
     }
@@ -101,7 +138,11 @@ extension RoomState {
     }
 
     private func avEnabledNotices(
-        _ mediaType: AVModeration.MediaType, enabled: Bool, actor: String, to recipients: [JID], from component: JID
+        _ mediaType: AVModeration.MediaType,
+        enabled: Bool,
+        actor: String,
+        to recipients: [JID],
+        from component: JID
     ) -> [Stanza] {
         let body = self.avBody(["enabled": enabled, "actor": actor, "mediaType": mediaType.rawValue])
         return recipients.map { self.jsonMessage(body, to: $0, from: component) }
@@ -110,7 +151,10 @@ extension RoomState {
     /// The whitelists to every moderator; to `target` (when it is not a moderator) only that it was approved or
     /// that its approval was taken back.
     private func avWhitelistNotices(
-        about target: Occupant?, mediaType: AVModeration.MediaType, removed: Bool, from component: JID
+        about target: Occupant?,
+        mediaType: AVModeration.MediaType,
+        removed: Bool,
+        from component: JID
     ) -> [Stanza] {
         let moderatorBody = self.avModeratorBody(mediaType: mediaType, removed: removed)
         var participant: [String: Any] = ["mediaType": mediaType.rawValue]
@@ -142,7 +186,11 @@ extension RoomState {
         var object = fields
         object["type"] = "av_moderation"
         object["room"] = self.jid.description
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        guard
+            let data = try? JSONSerialization.data(
+                withJSONObject: object,
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
         else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }

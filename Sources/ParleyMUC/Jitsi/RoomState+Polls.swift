@@ -31,8 +31,13 @@ extension RoomState {
             }
             self.pollsState.polls.append(
                 Polls.Poll(
-                    pollID: command.pollID, senderID: occupant.nick, senderName: senderName, question: question,
-                    answers: answers.map { Polls.Answer(name: $0) }))
+                    pollID: command.pollID,
+                    senderID: occupant.nick,
+                    senderName: senderName,
+                    question: question,
+                    answers: answers.map { Polls.Answer(name: $0) }
+                )
+            )
         case .answerPoll(let choices):
             guard let index = self.pollsState.index(of: command.pollID) else {
                 return .failure(StanzaError(.itemNotFound, text: "No such poll"))
@@ -43,7 +48,9 @@ extension RoomState {
             for (slot, chosen) in choices.enumerated() {
                 self.pollsState.polls[index].answers[slot].voters.removeAll { $0.id == occupant.nick }
                 if chosen {
-                    self.pollsState.polls[index].answers[slot].voters.append(Polls.Voter(id: occupant.nick, name: senderName))
+                    self.pollsState.polls[index].answers[slot].voters.append(
+                        Polls.Voter(id: occupant.nick, name: senderName)
+                    )
                 }
             }
             if let senderName { relayed["senderName"] = .string(senderName) }
@@ -60,21 +67,27 @@ extension RoomState {
         let polls: [JSONValue] = self.pollsState.polls.map { poll in
             var fields: [String: JSONValue] = [
                 "pollId": .string(poll.pollID), "senderId": .string(poll.senderID), "question": .string(poll.question),
-                "answers": .array(poll.answers.map { answer in
-                    .object([
-                        "name": .string(answer.name),
-                        "voters": .array(answer.voters.map { voter in
-                            var v: [String: JSONValue] = ["id": .string(voter.id)]
-                            if let name = voter.name { v["name"] = .string(name) }
-                            return .object(v)
-                        }),
-                    ])
-                }),
+                "answers": .array(
+                    poll.answers.map { answer in
+                        .object([
+                            "name": .string(answer.name),
+                            "voters": .array(
+                                answer.voters.map { voter in
+                                    var v: [String: JSONValue] = ["id": .string(voter.id)]
+                                    if let name = voter.name { v["name"] = .string(name) }
+                                    return .object(v)
+                                }
+                            ),
+                        ])
+                    }
+                ),
             ]
             if let name = poll.senderName { fields["senderName"] = .string(name) }
             return .object(fields)
         }
-        let body = JSONValue.text(.object(["type": .string("polls"), "command": .string("old-polls"), "polls": .array(polls)]))
+        let body = JSONValue.text(
+            .object(["type": .string("polls"), "command": .string("old-polls"), "polls": .array(polls)])
+        )
         return [self.jsonMessage(body, to: occupant.primarySession, from: component)]
     }
 
@@ -83,7 +96,9 @@ extension RoomState {
     /// The `<nick xmlns='http://jabber.org/protocol/nick'>` of the occupant's presence.
     static func displayName(of occupant: Occupant) -> String? {
         for node in occupant.payload {
-            if case .element(let e) = node, e.name == "nick", e.namespace == "http://jabber.org/protocol/nick" { return e.text }
+            if case .element(let e) = node, e.name == "nick", e.namespace == "http://jabber.org/protocol/nick" {
+                return e.text
+            }
         }
         return nil
     }

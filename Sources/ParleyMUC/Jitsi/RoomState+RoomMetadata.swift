@@ -11,7 +11,10 @@ import ParleyXML
 extension RoomState {
     /// Applies a moderator's update: the broadcast, or the error (`forbidden` for participants and blocked keys,
     /// `item-not-found` for non-occupants, `policy-violation` past the size bounds).
-    public mutating func roomMetadata(_ command: RoomMetadataCommand, from requester: JID) -> Result<[Stanza], StanzaError> {
+    public mutating func roomMetadata(
+        _ command: RoomMetadataCommand,
+        from requester: JID
+    ) -> Result<[Stanza], StanzaError> {
         guard let component = self.service.roomMetadataComponent else {
             return .failure(StanzaError(.serviceUnavailable, text: "Room metadata is off"))
         }

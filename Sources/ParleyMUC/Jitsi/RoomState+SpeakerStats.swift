@@ -15,7 +15,9 @@ extension RoomState {
     /// Applies a client's report. Errors: the sender is not in the room (`item-not-found`), the room keeps no
     /// statistics (`service-unavailable`), too many face landmarks (`resource-constraint`).
     public mutating func speakerStats(
-        _ command: SpeakerStatsCommand, from requester: JID, nowMillis: Int64
+        _ command: SpeakerStatsCommand,
+        from requester: JID,
+        nowMillis: Int64
     ) -> Result<[Stanza], StanzaError> {
         guard self.keepsSpeakerStats else {
             return .failure(StanzaError(.serviceUnavailable, text: "This room keeps no speaker statistics"))
@@ -31,7 +33,9 @@ extension RoomState {
             self.speakerStatsState.entries[occupant.jid]?.setDominant(true, silent: silence, at: nowMillis)
             self.speakerStatsState.dominantSpeaker = occupant.jid
         case .faceLandmark(_, let landmark):
-            guard let count = self.speakerStatsState.entries[occupant.jid]?.faceLandmarks.count else { return .success([]) }
+            guard let count = self.speakerStatsState.entries[occupant.jid]?.faceLandmarks.count else {
+                return .success([])
+            }
             guard count < SpeakerStats.maxFaceLandmarks else {
                 return .failure(StanzaError(.resourceConstraint, text: "Too many face landmarks for one participant"))
             }
@@ -63,7 +67,9 @@ extension RoomState {
             }
             return out
         case .occupantLeaving(let nick):
-            guard let occupant = self.occupants[nick], self.speakerStatsState.entries[occupant.jid] != nil else { return [] }
+            guard let occupant = self.occupants[nick], self.speakerStatsState.entries[occupant.jid] != nil else {
+                return []
+            }
             self.speakerStatsState.entries[occupant.jid]?.setDominant(false, silent: false, at: self.clockMillis)
             self.speakerStatsState.entries[occupant.jid]?.displayName = Self.displayName(of: occupant)
             return []
@@ -83,7 +89,8 @@ extension RoomState {
             var user: [String: Any] = [
                 "totalDominantSpeakerTime": total,
                 "faceLandmarks": entry.faceLandmarks.map {
-                    ["faceExpression": $0.faceExpression, "timestamp": $0.timestamp, "duration": $0.duration] as [String: Any]
+                    ["faceExpression": $0.faceExpression, "timestamp": $0.timestamp, "duration": $0.duration]
+                        as [String: Any]
                 },
             ]
             if let name = entry.displayName { user["displayName"] = name }
@@ -91,7 +98,9 @@ extension RoomState {
         }
         guard !users.isEmpty,
             let data = try? JSONSerialization.data(
-                withJSONObject: ["type": "speakerstats", "users": users], options: [.sortedKeys, .withoutEscapingSlashes])
+                withJSONObject: ["type": "speakerstats", "users": users],
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
         else { return nil }
         return String(decoding: data, as: UTF8.self)
     }

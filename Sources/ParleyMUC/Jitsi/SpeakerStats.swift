@@ -86,9 +86,11 @@ public enum SpeakerStatsCommand: Sendable, Equatable {
     /// Reads the command from a message's payload: the first `speakerstats` or `faceLandmarks` child in the
     /// namespace; nil when there is none. A missing or malformed room, or bad numbers, are `modify/bad-request`.
     public init?(message: XMLElement) throws(StanzaError) {
-        guard let element = message.elements.first(where: {
-            $0.namespace == Self.namespace && ($0.name == "speakerstats" || $0.name == "faceLandmarks")
-        }) else { return nil }
+        guard
+            let element = message.elements.first(where: {
+                $0.namespace == Self.namespace && ($0.name == "speakerstats" || $0.name == "faceLandmarks")
+            })
+        else { return nil }
         guard let text = element[attribute: "room"], let room = try? JID(text), room.localpart != nil,
             room.resourcepart == nil
         else {
@@ -104,7 +106,10 @@ public enum SpeakerStatsCommand: Sendable, Equatable {
         else {
             throw StanzaError(.badRequest, text: "faceLandmarks needs faceExpression, timestamp and duration")
         }
-        self = .faceLandmark(room: room, SpeakerStats.FaceLandmark(faceExpression: expression, timestamp: timestamp, duration: duration))
+        self = .faceLandmark(
+            room: room,
+            SpeakerStats.FaceLandmark(faceExpression: expression, timestamp: timestamp, duration: duration)
+        )
     }
 
     /// A non-negative number of milliseconds, whole or not, within range; nil otherwise (never a trap).

@@ -46,7 +46,10 @@ struct ByteStringTable: Sendable {
     }
 
     private static func equal(
-        _ name: UnsafeBufferPointer<UInt8>, from start: Int, _ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>
+        _ name: UnsafeBufferPointer<UInt8>,
+        from start: Int,
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        _ range: Range<Int>
     ) -> Bool {
         var offset = 0
         while offset < range.count {

@@ -84,7 +84,11 @@ enum EmailAddressDetector {
 
     /// The mail provider whose domain label ends `name[..<dot]` after a local part, e.g. `gmail` in
     /// `bob.smithgmail.com`. A bare provider domain (`gmail.com`) has no local part and is left to rule 3.
-    private static func provider(in name: UnsafeBufferPointer<UInt8>, before dot: Int, topLevelDomain: String)
+    private static func provider(
+        in name: UnsafeBufferPointer<UInt8>,
+        before dot: Int,
+        topLevelDomain: String
+    )
         -> String?
     {
         let providers = Self.mailProviders

@@ -49,7 +49,8 @@ public struct RoomNamePolicy: Sendable {
         self.mucDomains = mucDomains.map(Self.prepare)
         self.addresses = XMPPAddressDetector(localDomains: localDomains)
         self.allowed = Set(
-            configuration.allow.map { NormalizedRoomName($0, roomDomain: { _ in (false, nil) }).whole })
+            configuration.allow.map { NormalizedRoomName($0, roomDomain: { _ in (false, nil) }).whole }
+        )
         self.denyPatterns = configuration.denyPatterns.map(RoomNameDenyPattern.init)
         self.isAccountName = isAccountName
     }

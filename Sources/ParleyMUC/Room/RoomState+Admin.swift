@@ -16,18 +16,30 @@ extension RoomState {
             var result = XMLElement(name: "query", namespace: Namespace.mucAdmin)
             if let wanted = item[attribute: "affiliation"].flatMap(Affiliation.init(rawValue:)) {
                 guard actorAffiliation >= .admin else { return self.errorReply(iq, StanzaError(.forbidden)) }
-                for (jid, affiliation) in self.affiliations.sorted(by: { $0.key.description < $1.key.description }) where affiliation == wanted {
-                    result.append(XMLElement("item", ns: Namespace.mucAdmin, [("affiliation", affiliation.rawValue), ("jid", jid.description)]))
+                for (jid, affiliation) in self.affiliations.sorted(by: { $0.key.description < $1.key.description })
+                where affiliation == wanted {
+                    result.append(
+                        XMLElement(
+                            "item",
+                            ns: Namespace.mucAdmin,
+                            [("affiliation", affiliation.rawValue), ("jid", jid.description)]
+                        )
+                    )
                 }
             } else if let wanted = item[attribute: "role"].flatMap(Role.init(rawValue:)) {
                 guard actorRole == .moderator else { return self.errorReply(iq, StanzaError(.forbidden)) }
                 for nick in self.order {
                     guard let o = self.occupants[nick], o.role == wanted else { continue }
                     result.append(
-                        XMLElement("item", ns: Namespace.mucAdmin, [
-                            ("affiliation", self.affiliation(of: o.bareJID).rawValue), ("role", o.role.rawValue),
-                            ("nick", nick), ("jid", o.primarySession.description),
-                        ]))
+                        XMLElement(
+                            "item",
+                            ns: Namespace.mucAdmin,
+                            [
+                                ("affiliation", self.affiliation(of: o.bareJID).rawValue), ("role", o.role.rawValue),
+                                ("nick", nick), ("jid", o.primarySession.description),
+                            ]
+                        )
+                    )
                 }
             } else {
                 return self.errorReply(iq, StanzaError(.badRequest, text: "Ask for an affiliation or a role"))
@@ -40,7 +52,8 @@ extension RoomState {
             let reason = item.child("reason", namespace: Namespace.mucAdmin)?.text
             if let roleText = item[attribute: "role"] {
                 guard let role = Role(rawValue: roleText), let nick = item[attribute: "nick"] else {
-                    return out + self.errorReply(iq, StanzaError(.badRequest, text: "A role change needs a role and a nick"))
+                    return out
+                        + self.errorReply(iq, StanzaError(.badRequest, text: "A role change needs a role and a nick"))
                 }
                 guard actorRole == .moderator else {
                     return out + self.errorReply(iq, StanzaError(.forbidden, text: "Only moderators may change roles"))
@@ -50,7 +63,11 @@ extension RoomState {
                 }
                 let targetAffiliation = self.affiliation(of: target.bareJID)
                 if targetAffiliation >= .admin && (role < .moderator) && actorAffiliation <= targetAffiliation {
-                    return out + self.errorReply(iq, StanzaError(.notAllowed, text: "You may not change the role of an admin or owner"))
+                    return out
+                        + self.errorReply(
+                            iq,
+                            StanzaError(.notAllowed, text: "You may not change the role of an admin or owner")
+                        )
                 }
                 if role == .none {
                     // A kick (§8.2): 307, the actor and the reason; Jitsi's meeting_id also drops the affiliation.
@@ -75,16 +92,27 @@ extension RoomState {
                     targetJID = nil
                 }
                 guard let targetJID else {
-                    return out + self.errorReply(iq, StanzaError(.badRequest, text: "An affiliation change needs a jid"))
+                    return out
+                        + self.errorReply(iq, StanzaError(.badRequest, text: "An affiliation change needs a jid"))
                 }
                 let current = self.affiliation(of: targetJID)
                 // §9–§10: admins manage members and outcasts below admin; owners manage everything.
-                let allowed = actorAffiliation == .owner || (actorAffiliation == .admin && current < .admin && affiliation < .admin)
+                let allowed =
+                    actorAffiliation == .owner
+                    || (actorAffiliation == .admin && current < .admin && affiliation < .admin)
                 guard allowed else {
-                    return out + self.errorReply(iq, StanzaError(.forbidden, text: "You may not grant or take that affiliation"))
+                    return out
+                        + self.errorReply(
+                            iq,
+                            StanzaError(.forbidden, text: "You may not grant or take that affiliation")
+                        )
                 }
                 if self.service.isAdmin(targetJID) {
-                    return out + self.errorReply(iq, StanzaError(.notAcceptable, text: "Service admins are owners of every room"))
+                    return out
+                        + self.errorReply(
+                            iq,
+                            StanzaError(.notAcceptable, text: "Service admins are owners of every room")
+                        )
                 }
                 self.affiliations[targetJID] = affiliation == .none ? nil : affiliation
                 for nick in self.order {
@@ -99,7 +127,8 @@ extension RoomState {
                 }
                 out += self.react(to: .affiliationChanged(bareJID: targetJID, to: affiliation))
             } else {
-                return out + self.errorReply(iq, StanzaError(.badRequest, text: "An item needs a role or an affiliation"))
+                return out
+                    + self.errorReply(iq, StanzaError(.badRequest, text: "An item needs a role or an affiliation"))
             }
         }
         return out + [iq.resultReply()]

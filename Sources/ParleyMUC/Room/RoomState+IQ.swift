@@ -33,7 +33,10 @@ extension RoomState {
     private mutating func iqToOccupant(_ iq: Stanza, from: JID, nick: String) -> [Stanza] {
         if iq.isIQRequest {
             guard let sender = self.occupant(of: from) else {
-                return self.errorReply(iq, StanzaError(.notAcceptable, text: "Only occupants may send IQs to occupants"))
+                return self.errorReply(
+                    iq,
+                    StanzaError(.notAcceptable, text: "Only occupants may send IQs to occupants")
+                )
             }
             guard let target = self.occupants[nick], let id = iq.id else {
                 return self.errorReply(iq, StanzaError(.itemNotFound, text: "No such occupant"))
@@ -82,12 +85,25 @@ extension RoomState {
                 .init("muc#roominfo_occupants", label: "Number of occupants", values: [String(self.occupants.count)]),
                 .init("muc#roominfo_description", label: "Description", values: [self.configuration.description]),
                 .init("muc#roominfo_lang", values: [self.configuration.language]),
-                .init("muc#roomconfig_changesubject", type: "boolean", values: [self.configuration.changeSubject ? "1" : "0"]),
-                .init("muc#roominfo_meetingId", type: "text-single", label: "The meeting unique id.", values: [self.meetingID]),
                 .init(
-                    "muc#roominfo_created_timestamp", type: "text-single", label: "The meeting created_timestamp.",
-                    values: [String(self.createdMillis)]),
-            ])
+                    "muc#roomconfig_changesubject",
+                    type: "boolean",
+                    values: [self.configuration.changeSubject ? "1" : "0"]
+                ),
+                .init(
+                    "muc#roominfo_meetingId",
+                    type: "text-single",
+                    label: "The meeting unique id.",
+                    values: [self.meetingID]
+                ),
+                .init(
+                    "muc#roominfo_created_timestamp",
+                    type: "text-single",
+                    label: "The meeting created_timestamp.",
+                    values: [String(self.createdMillis)]
+                ),
+            ]
+        )
         query.append(form.element)
         return query
     }

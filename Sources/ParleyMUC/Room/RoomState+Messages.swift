@@ -7,24 +7,35 @@ extension RoomState {
     mutating func handleMessage(_ message: Stanza, nowMillis: Int64) -> [Stanza] {
         guard let from = message.from, let to = message.to, !message.isError else { return [] }
         guard let sender = self.occupant(of: from) else {
-            return self.errorReply(message, StanzaError(.notAcceptable, text: "Only occupants may send messages to this room"))
+            return self.errorReply(
+                message,
+                StanzaError(.notAcceptable, text: "Only occupants may send messages to this room")
+            )
         }
         if let nick = to.resourcepart {
             guard message.type != "groupchat" else {
-                return self.errorReply(message, StanzaError(.badRequest, text: "Groupchat messages go to the room, not to an occupant"))
+                return self.errorReply(
+                    message,
+                    StanzaError(.badRequest, text: "Groupchat messages go to the room, not to an occupant")
+                )
             }
             guard let target = self.occupants[nick] else {
                 return self.errorReply(message, StanzaError(.itemNotFound, text: "No such occupant"))
             }
             var element = message.element
             element.append(XMLElement(name: "x", namespace: Namespace.mucUser))
-            return target.sessions.map { Stanza(unchecked: element, kind: .message, from: self.occupantJID(sender.nick), to: $0) }
+            return target.sessions.map {
+                Stanza(unchecked: element, kind: .message, from: self.occupantJID(sender.nick), to: $0)
+            }
         }
         if let invites = RoomState.invitations(in: message) {
             return self.invite(message, from: from, sender: sender, invites: invites)
         }
         guard message.type == "groupchat" else {
-            return self.errorReply(message, StanzaError(.featureNotImplemented, text: "Only groupchat messages may be sent to the room"))
+            return self.errorReply(
+                message,
+                StanzaError(.featureNotImplemented, text: "Only groupchat messages may be sent to the room")
+            )
         }
         guard sender.role >= .participant else {
             return self.errorReply(message, StanzaError(.forbidden, text: "Visitors may not speak in this room"))
@@ -38,7 +49,9 @@ extension RoomState {
             }
             self.subject = (subject.text, sender.nick)
         } else if self.configuration.historyLength > 0 {
-            self.history.append((Stanza(unchecked: element, kind: .message, from: self.occupantJID(sender.nick), to: nil), nowMillis))
+            self.history.append(
+                (Stanza(unchecked: element, kind: .message, from: self.occupantJID(sender.nick), to: nil), nowMillis)
+            )
             if self.history.count > self.configuration.historyLength {
                 self.history.removeFirst(self.history.count - self.configuration.historyLength)
             }
@@ -53,7 +66,12 @@ extension RoomState {
         self.history.map { entry in
             var element = entry.stanza.element
             element.append(
-                XMLElement("delay", ns: Namespace.delay, [("stamp", RoomState.iso8601(entry.stampMillis)), ("from", self.jid.description)]))
+                XMLElement(
+                    "delay",
+                    ns: Namespace.delay,
+                    [("stamp", RoomState.iso8601(entry.stampMillis)), ("from", self.jid.description)]
+                )
+            )
             return Stanza(unchecked: element, kind: .message, from: entry.stanza.from, to: recipient)
         }
     }

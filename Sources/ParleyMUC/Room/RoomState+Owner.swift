@@ -24,7 +24,10 @@ extension RoomState {
             return [iq.resultReply(result)]
         }
         if let destroy = query.child("destroy", namespace: Namespace.mucOwner) {
-            return self.destroy(reason: destroy.child("reason", namespace: Namespace.mucOwner)?.text, alternate: destroy[attribute: "jid"]) + [iq.resultReply()]
+            return self.destroy(
+                reason: destroy.child("reason", namespace: Namespace.mucOwner)?.text,
+                alternate: destroy[attribute: "jid"]
+            ) + [iq.resultReply()]
         }
         guard let x = query.child("x", namespace: Namespace.dataForms), let form = DataForm(x) else {
             // An empty submission accepts the defaults (instant room, §10.1.2).
@@ -45,7 +48,8 @@ extension RoomState {
         if let formType = form.formType, formType != Namespace.mucRoomConfig {
             return self.errorReply(iq, StanzaError(.notAcceptable, text: "Unknown FORM_TYPE"))
         }
-        if let unknown = form.fields.compactMap(\.variable).first(where: { !RoomState.configurationFields.contains($0) }) {
+        if let unknown = form.fields.compactMap(\.variable).first(where: { !RoomState.configurationFields.contains($0) }
+        ) {
             return self.errorReply(iq, StanzaError(.notAcceptable, text: "Unknown field \(unknown.prefix(64))"))
         }
         var next = self.configuration
@@ -61,14 +65,18 @@ extension RoomState {
         if let v = form["muc#roomconfig_roomsecret"] { next.password = (v.value ?? "").isEmpty ? nil : v.value }
         if form["muc#roomconfig_passwordprotectedroom"]?.boolValue == false { next.password = nil }
         if let v = form["muc#roomconfig_membersonly"] {
-            guard let b = v.boolValue else { return self.errorReply(iq, StanzaError(.notAcceptable, text: "membersonly must be a boolean")) }
+            guard let b = v.boolValue else {
+                return self.errorReply(iq, StanzaError(.notAcceptable, text: "membersonly must be a boolean"))
+            }
             next.membersOnly = b
         }
         if let v = form["muc#roomconfig_maxusers"] {
             switch v.value {
             case nil, "", "none", "0": next.maxOccupants = nil
             case let text?:
-                guard let n = Int(text), n > 0 else { return self.errorReply(iq, StanzaError(.notAcceptable, text: "maxusers must be a positive number")) }
+                guard let n = Int(text), n > 0 else {
+                    return self.errorReply(iq, StanzaError(.notAcceptable, text: "maxusers must be a positive number"))
+                }
                 next.maxOccupants = n
             }
         }
@@ -146,7 +154,8 @@ extension RoomState {
     /// `muc#roomconfig_maxusers` as the form shows it: the limit in force, so a room under the service's cap
     /// shows the cap, not a "none" the owner cannot have.
     var maxUsersValue: String {
-        self.configuration.maxOccupants == nil && self.service.maxOccupants == nil ? "none" : String(self.effectiveMaxOccupants)
+        self.configuration.maxOccupants == nil && self.service.maxOccupants == nil
+            ? "none" : String(self.effectiveMaxOccupants)
     }
 
     /// The choices offered for `muc#roomconfig_maxusers`: "No limit" only without a service cap, and no value above
@@ -167,35 +176,109 @@ extension RoomState {
         let c = self.configuration
         func bool(_ b: Bool) -> [String] { [b ? "1" : "0"] }
         return DataForm(
-            type: .form, title: "Configuration for \(self.jid)",
+            type: .form,
+            title: "Configuration for \(self.jid)",
             instructions: "Complete and submit this form to configure the room.",
             fields: [
                 .init("FORM_TYPE", type: "hidden", values: [Namespace.mucRoomConfig]),
                 .init(nil, type: "fixed", values: ["Room information"]),
-                .init("muc#roomconfig_roomname", type: "text-single", label: "Title", values: c.name.isEmpty ? [] : [c.name]),
-                .init("muc#roomconfig_roomdesc", type: "text-single", label: "Description", description: "A brief description of the room", values: [c.description]),
-                .init("muc#roomconfig_lang", type: "text-single", label: "Language tag for room (e.g. 'en', 'de', 'fr' etc.)", values: [c.language]),
-                .init("muc#roomconfig_persistentroom", type: "boolean", label: "Persistent (room should remain even when it is empty)", values: bool(false)),
-                .init("muc#roomconfig_publicroom", type: "boolean", label: "Include room information in public lists", values: bool(c.publicRoom)),
+                .init(
+                    "muc#roomconfig_roomname",
+                    type: "text-single",
+                    label: "Title",
+                    values: c.name.isEmpty ? [] : [c.name]
+                ),
+                .init(
+                    "muc#roomconfig_roomdesc",
+                    type: "text-single",
+                    label: "Description",
+                    description: "A brief description of the room",
+                    values: [c.description]
+                ),
+                .init(
+                    "muc#roomconfig_lang",
+                    type: "text-single",
+                    label: "Language tag for room (e.g. 'en', 'de', 'fr' etc.)",
+                    values: [c.language]
+                ),
+                .init(
+                    "muc#roomconfig_persistentroom",
+                    type: "boolean",
+                    label: "Persistent (room should remain even when it is empty)",
+                    values: bool(false)
+                ),
+                .init(
+                    "muc#roomconfig_publicroom",
+                    type: "boolean",
+                    label: "Include room information in public lists",
+                    values: bool(c.publicRoom)
+                ),
                 .init(nil, type: "fixed", values: ["Access to the room"]),
                 .init("muc#roomconfig_roomsecret", type: "text-private", label: "Password", values: [c.password ?? ""]),
-                .init("muc#roomconfig_passwordprotectedroom", type: "boolean", label: "Password protected", values: bool(c.password != nil)),
-                .init("muc#roomconfig_membersonly", type: "boolean", label: "Only allow members to join", values: bool(c.membersOnly)),
                 .init(
-                    "muc#roomconfig_maxusers", type: "list-single", label: "Maximum number of occupants",
-                    values: [self.maxUsersValue], options: self.maxUsersOptions),
-                .init("muc#roominfo_meetingId", type: "text-single", label: "The meeting unique id.", values: [self.meetingID]),
+                    "muc#roomconfig_passwordprotectedroom",
+                    type: "boolean",
+                    label: "Password protected",
+                    values: bool(c.password != nil)
+                ),
+                .init(
+                    "muc#roomconfig_membersonly",
+                    type: "boolean",
+                    label: "Only allow members to join",
+                    values: bool(c.membersOnly)
+                ),
+                .init(
+                    "muc#roomconfig_maxusers",
+                    type: "list-single",
+                    label: "Maximum number of occupants",
+                    values: [self.maxUsersValue],
+                    options: self.maxUsersOptions
+                ),
+                .init(
+                    "muc#roominfo_meetingId",
+                    type: "text-single",
+                    label: "The meeting unique id.",
+                    values: [self.meetingID]
+                ),
                 .init(nil, type: "fixed", values: ["Permissions in the room"]),
-                .init("muc#roomconfig_changesubject", type: "boolean", label: "Allow anyone to set the room's subject", values: bool(c.changeSubject)),
-                .init("muc#roomconfig_moderatedroom", type: "boolean", label: "Moderated (require permission to speak)", values: bool(false)),
                 .init(
-                    "muc#roomconfig_whois", type: "list-single", label: "Addresses (JIDs) of room occupants may be viewed by:",
-                    values: [c.whois.rawValue], options: [(label: "Moderators only", value: "moderators"), (label: "Anyone", value: "anyone")]),
+                    "muc#roomconfig_changesubject",
+                    type: "boolean",
+                    label: "Allow anyone to set the room's subject",
+                    values: bool(c.changeSubject)
+                ),
+                .init(
+                    "muc#roomconfig_moderatedroom",
+                    type: "boolean",
+                    label: "Moderated (require permission to speak)",
+                    values: bool(false)
+                ),
+                .init(
+                    "muc#roomconfig_whois",
+                    type: "list-single",
+                    label: "Addresses (JIDs) of room occupants may be viewed by:",
+                    values: [c.whois.rawValue],
+                    options: [(label: "Moderators only", value: "moderators"), (label: "Anyone", value: "anyone")]
+                ),
                 .init(nil, type: "fixed", values: ["Other options"]),
-                .init("muc#roomconfig_historylength", type: "text-single", label: "Maximum number of history messages returned by room", values: [String(c.historyLength)]),
-                .init("muc#roomconfig_allowpm", type: "list-single", label: "Allow private messages from", values: [c.allowPrivateMessagesFrom],
-                      options: [(label: "Everyone", value: "visitor"), (label: "Participants", value: "participant"), (label: "Moderators", value: "moderator"), (label: "No one", value: "none")]),
-            ])
+                .init(
+                    "muc#roomconfig_historylength",
+                    type: "text-single",
+                    label: "Maximum number of history messages returned by room",
+                    values: [String(c.historyLength)]
+                ),
+                .init(
+                    "muc#roomconfig_allowpm",
+                    type: "list-single",
+                    label: "Allow private messages from",
+                    values: [c.allowPrivateMessagesFrom],
+                    options: [
+                        (label: "Everyone", value: "visitor"), (label: "Participants", value: "participant"),
+                        (label: "Moderators", value: "moderator"), (label: "No one", value: "none"),
+                    ]
+                ),
+            ]
+        )
     }
 
     /// A room made members-only removes those who are not members (XEP-0045 §9.3 and §10.2: status 322), as

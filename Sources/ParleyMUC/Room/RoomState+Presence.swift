@@ -12,7 +12,8 @@ extension RoomState {
         switch presence.type {
         case nil:
             if let current = self.nickByRealJID[from] {
-                return current == nick ? self.update(presence, nick: nick) : self.changeNick(presence, from: from, to: nick)
+                return current == nick
+                    ? self.update(presence, nick: nick) : self.changeNick(presence, from: from, to: nick)
             }
             return self.join(presence, from: from, nick: nick)
         case "unavailable", "error":
@@ -26,8 +27,12 @@ extension RoomState {
 
     mutating func join(_ presence: Stanza, from: JID, nick: String) -> [Stanza] {
         let request = JoinRequest(
-            presence: presence, from: from, nick: nick, isAdmin: self.service.isAdmin(from),
-            affiliation: self.affiliation(of: from))
+            presence: presence,
+            from: from,
+            nick: nick,
+            isAdmin: self.service.isAdmin(from),
+            affiliation: self.affiliation(of: from)
+        )
         switch self.joinPolicies.evaluate(request, in: self) {
         case .admit: break
         case .admitAsMember:
@@ -58,7 +63,13 @@ extension RoomState {
         }
         guard let occupantJID = presence.to, occupantJID.resourcepart == nick else { return [] }
         let occupant = Occupant(
-            nick: nick, jid: occupantJID, bareJID: from.bare, session: from, role: affiliation.defaultRole, payload: payload)
+            nick: nick,
+            jid: occupantJID,
+            bareJID: from.bare,
+            session: from,
+            role: affiliation.defaultRole,
+            payload: payload
+        )
         // §7.2.3: existing occupants' presence to the newcomer first…
         for other in self.order {
             if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
@@ -116,14 +127,22 @@ extension RoomState {
     mutating func changeNick(_ presence: Stanza, from: JID, to newNick: String) -> [Stanza] {
         guard let oldNick = self.nickByRealJID[from], let old = self.occupants[oldNick] else { return [] }
         if old.sessions.count > 1 {
-            return self.errorReply(presence, StanzaError(.notAcceptable, text: "Nick changes are not supported with several sessions"))
+            return self.errorReply(
+                presence,
+                StanzaError(.notAcceptable, text: "Nick changes are not supported with several sessions")
+            )
         }
         if self.occupants[newNick] != nil || newNick.utf8.count > self.service.maxNickBytes {
             return self.joinError(presence, StanzaError(.conflict, text: "That nickname is already in use"))
         }
         var out: [Stanza] = []
         for session in self.allSessions {
-            var unavailable = self.presence(of: old, to: session, type: "unavailable", statuses: session == from ? [303, 110] : [303])
+            var unavailable = self.presence(
+                of: old,
+                to: session,
+                type: "unavailable",
+                statuses: session == from ? [303, 110] : [303]
+            )
             unavailable.withElement { element in
                 RoomState.addToUserX(&element) { x in
                     if var item = x.child("item", namespace: Namespace.mucUser) {
@@ -137,7 +156,13 @@ extension RoomState {
         }
         guard let newJID = presence.to, newJID.resourcepart == newNick else { return [] }
         var renamed = Occupant(
-            nick: newNick, jid: newJID, bareJID: old.bareJID, session: from, role: old.role, payload: RoomState.payload(of: presence))
+            nick: newNick,
+            jid: newJID,
+            bareJID: old.bareJID,
+            session: from,
+            role: old.role,
+            payload: RoomState.payload(of: presence)
+        )
         renamed.sessions = old.sessions
         self.occupants[oldNick] = nil
         self.occupants[newNick] = renamed
@@ -155,7 +180,12 @@ extension RoomState {
     /// `occupant`'s presence to every session in the room, in join order: serialized once per variant (with
     /// or without the real JID), each recipient's copy only gets its `to`. The occupant's own sessions get
     /// `selfStatuses` added. One occupant lookup per recipient occupant; nothing per recipient session.
-    func broadcast(_ occupant: Occupant, type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]) -> [Stanza] {
+    func broadcast(
+        _ occupant: Occupant,
+        type: String? = nil,
+        statuses: [Int] = [],
+        selfStatuses: [Int] = [110]
+    ) -> [Stanza] {
         self.broadcastKeepingTemplates(occupant, type: type, statuses: statuses, selfStatuses: selfStatuses).stanzas
     }
 
@@ -169,7 +199,10 @@ extension RoomState {
     /// `broadcast`, keeping the templates: an available presence without status codes is what later joiners get
     /// from the occupant's cache (`rememberPresence(of:from:)`).
     func broadcastKeepingTemplates(
-        _ occupant: Occupant, type: String? = nil, statuses: [Int] = [], selfStatuses: [Int] = [110]
+        _ occupant: Occupant,
+        type: String? = nil,
+        statuses: [Int] = [],
+        selfStatuses: [Int] = [110]
     ) -> Broadcast {
         var withJID: Stanza? = nil
         var withoutJID: Stanza? = nil
@@ -207,8 +240,11 @@ extension RoomState {
         let showsJID = self.configuration.whois == .anyone
         guard let template = showsJID ? broadcast.withJID : broadcast.withoutJID else { return }
         let key = Occupant.PresenceKey(
-            affiliation: self.affiliation(of: occupant.bareJID), role: occupant.role, showsJID: showsJID,
-            primarySession: occupant.primarySession)
+            affiliation: self.affiliation(of: occupant.bareJID),
+            role: occupant.role,
+            showsJID: showsJID,
+            primarySession: occupant.primarySession
+        )
         self.occupants[nick]?.cachedPresence = (key, template)
     }
 
@@ -216,8 +252,11 @@ extension RoomState {
     mutating func cachedPresence(of nick: String, for recipient: JID) -> Stanza? {
         guard let occupant = self.occupants[nick] else { return nil }
         let key = Occupant.PresenceKey(
-            affiliation: self.affiliation(of: occupant.bareJID), role: occupant.role,
-            showsJID: self.showsRealJID(to: recipient), primarySession: occupant.primarySession)
+            affiliation: self.affiliation(of: occupant.bareJID),
+            role: occupant.role,
+            showsJID: self.showsRealJID(to: recipient),
+            primarySession: occupant.primarySession
+        )
         if let cached = occupant.cachedPresence, cached.key == key { return cached.stanza }
         var template = self.presence(of: occupant, to: nil, showJID: key.showsJID)
         template.prepareBroadcast()
@@ -255,7 +294,11 @@ extension RoomState {
 
     /// Removes an occupant, telling everyone (itself with 110). Used for leaving, kicks and bans.
     mutating func remove(
-        _ nick: String, statuses: [Int], extraPayload: [XMLNode] = [], actor: String? = nil, reason: String? = nil
+        _ nick: String,
+        statuses: [Int],
+        extraPayload: [XMLNode] = [],
+        actor: String? = nil,
+        reason: String? = nil
     ) -> [Stanza] {
         guard var occupant = self.occupants[nick] else { return [] }
         var out = self.react(to: .occupantLeaving(nick: nick))
@@ -264,26 +307,31 @@ extension RoomState {
         if actor == nil && reason == nil {
             out += self.broadcast(occupant, type: "unavailable", statuses: statuses)
         } else {
-        for session in self.allSessions {
-            let isSelf = occupant.sessions.contains(session)
-            var stanza = self.presence(of: occupant, to: session, type: "unavailable", statuses: isSelf ? statuses + [110] : statuses)
-            do {
-                stanza.withElement { element in
-                    RoomState.addToUserX(&element) { x in
-                        guard var item = x.child("item", namespace: Namespace.mucUser) else { return }
-                        if let actor { item.append(XMLElement("actor", ns: Namespace.mucUser, [("nick", actor)])) }
-                        if let reason {
-                            var r = XMLElement(name: "reason", namespace: Namespace.mucUser)
-                            r.append(text: reason)
-                            item.append(r)
+            for session in self.allSessions {
+                let isSelf = occupant.sessions.contains(session)
+                var stanza = self.presence(
+                    of: occupant,
+                    to: session,
+                    type: "unavailable",
+                    statuses: isSelf ? statuses + [110] : statuses
+                )
+                do {
+                    stanza.withElement { element in
+                        RoomState.addToUserX(&element) { x in
+                            guard var item = x.child("item", namespace: Namespace.mucUser) else { return }
+                            if let actor { item.append(XMLElement("actor", ns: Namespace.mucUser, [("nick", actor)])) }
+                            if let reason {
+                                var r = XMLElement(name: "reason", namespace: Namespace.mucUser)
+                                r.append(text: reason)
+                                item.append(r)
+                            }
+                            x.removeChildren { $0.name == "item" }
+                            x.children.insert(.element(item), at: 0)
                         }
-                        x.removeChildren { $0.name == "item" }
-                        x.children.insert(.element(item), at: 0)
                     }
                 }
+                out.append(stanza)
             }
-            out.append(stanza)
-        }
         }
         for session in occupant.sessions { self.nickByRealJID[session] = nil }
         self.occupants[nick] = nil
@@ -300,7 +348,11 @@ extension RoomState {
     /// `occupant`'s presence as `recipient` sees it: the stored payload plus `<x xmlns='…muc#user'>`
     /// with the item (real JID only when the room is non-anonymous or the recipient is a moderator).
     func presence(
-        of occupant: Occupant, to recipient: JID?, showJID: Bool? = nil, type: String? = nil, statuses: [Int] = []
+        of occupant: Occupant,
+        to recipient: JID?,
+        showJID: Bool? = nil,
+        type: String? = nil,
+        statuses: [Int] = []
     ) -> Stanza {
         var element = XMLElement(name: "presence", namespace: Namespace.client)
         if let type { element[attribute: "type"] = type }
@@ -330,10 +382,12 @@ extension RoomState {
     }
 
     static func addToUserX(_ element: inout XMLElement, _ body: (inout XMLElement) -> Void) {
-        guard let index = element.children.lastIndex(where: {
-            if case .element(let e) = $0 { return e.name == "x" && e.namespace == Namespace.mucUser }
-            return false
-        }), case .element(var x) = element.children[index] else { return }
+        guard
+            let index = element.children.lastIndex(where: {
+                if case .element(let e) = $0 { return e.name == "x" && e.namespace == Namespace.mucUser }
+                return false
+            }), case .element(var x) = element.children[index]
+        else { return }
         body(&x)
         element.children[index] = .element(x)
     }

@@ -12,4 +12,3 @@ extension RoomState {
         return Stanza(unchecked: element, kind: .presence, from: presence.to, to: presence.from)
     }
 }
-

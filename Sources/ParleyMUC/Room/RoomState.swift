@@ -44,8 +44,13 @@ public struct RoomState: Sendable {
     var clockMillis: Int64 = 0
 
     public init(
-        jid: JID, service: MUCServiceConfiguration, meetingID: String, createdMillis: Int64, iqSecret: [UInt8],
-        nameRefusal: StanzaError? = nil, joinPolicies: JoinPolicies = .standard
+        jid: JID,
+        service: MUCServiceConfiguration,
+        meetingID: String,
+        createdMillis: Int64,
+        iqSecret: [UInt8],
+        nameRefusal: StanzaError? = nil,
+        joinPolicies: JoinPolicies = .standard
     ) {
         self.jid = jid.bare
         self.service = service
@@ -78,7 +83,11 @@ public struct RoomState: Sendable {
     /// The occupant limit in force: the room's `muc#roomconfig_maxusers` under the service's hard cap
     /// (`MaxOccupantsPolicy`).
     public var effectiveMaxOccupants: Int {
-        min(self.configuration.maxOccupants ?? Int.max, self.service.maxOccupants ?? Int.max, self.service.hardMaxOccupants)
+        min(
+            self.configuration.maxOccupants ?? Int.max,
+            self.service.maxOccupants ?? Int.max,
+            self.service.hardMaxOccupants
+        )
     }
 
     // MARK: - Helpers shared by the handlers

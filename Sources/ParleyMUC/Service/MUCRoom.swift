@@ -82,12 +82,15 @@ public actor MUCRoom {
     /// room's loop and either changes the room, whose deliveries go to `sink`, or refuses with the error `refused`
     /// gets. A room the command destroyed is forgotten by its service. Returns at once.
     public nonisolated func perform(
-        _ body: @escaping @Sendable (inout RoomState) -> Result<[Stanza], StanzaError>, sink: any MUCDeliverySink,
+        _ body: @escaping @Sendable (inout RoomState) -> Result<[Stanza], StanzaError>,
+        sink: any MUCDeliverySink,
         refused: @escaping @Sendable (StanzaError) -> Void
     ) {
         self.eventLoop.execute {
             self.assumeIsolated { room in
-                guard !room.state.destroyed else { return refused(StanzaError(.itemNotFound, text: "The meeting has ended")) }
+                guard !room.state.destroyed else {
+                    return refused(StanzaError(.itemNotFound, text: "The meeting has ended"))
+                }
                 switch body(&room.state) {
                 case .failure(let error):
                     refused(error)
@@ -105,4 +108,3 @@ public actor MUCRoom {
     /// A copy of the state, for tests and administration.
     public func snapshot() -> RoomState { self.state }
 }
-

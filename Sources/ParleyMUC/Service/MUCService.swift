@@ -17,7 +17,8 @@ public final class MUCService: Sendable {
     private let namePolicy: @Sendable (String) -> StanzaError?
 
     public init(
-        configuration: MUCServiceConfiguration, group: any EventLoopGroup,
+        configuration: MUCServiceConfiguration,
+        group: any EventLoopGroup,
         namePolicy: @escaping @Sendable (String) -> StanzaError? = { _ in nil }
     ) {
         self.configuration = configuration
@@ -42,7 +43,10 @@ public final class MUCService: Sendable {
         // Jitsi's mod_token_verification, before the room is created or entered: the token's room claim.
         if stanza.kind == .presence, stanza.type == nil, to.resourcepart != nil, let from = stanza.from,
             case .refuse(let error) = TokenRoomClaimPolicy.verdict(
-                room: name, tokenRoom: sender?.tokenRoom, isAdmin: self.configuration.isAdmin(from))
+                room: name,
+                tokenRoom: sender?.tokenRoom,
+                isAdmin: self.configuration.isAdmin(from)
+            )
         {
             sink.deliver(RoomState.presenceError(stanza, error))
             return
@@ -59,7 +63,9 @@ public final class MUCService: Sendable {
             return
         }
         guard to.resourcepart != nil else {
-            sink.deliver(RoomState.presenceError(stanza, StanzaError(.jidMalformed, text: "Join with a nick: room@service/nick")))
+            sink.deliver(
+                RoomState.presenceError(stanza, StanzaError(.jidMalformed, text: "Join with a nick: room@service/nick"))
+            )
             return
         }
         if case .refuse(let error) = DomainAccessPolicy.verdict(for: from, service: self.configuration) {
@@ -68,7 +74,12 @@ public final class MUCService: Sendable {
         }
         let isAdmin = self.configuration.isAdmin(from)
         if self.configuration.restrictRoomCreation && !isAdmin {
-            sink.deliver(RoomState.presenceError(stanza, StanzaError(.notAllowed, type: .cancel, text: "Room creation is restricted")))
+            sink.deliver(
+                RoomState.presenceError(
+                    stanza,
+                    StanzaError(.notAllowed, type: .cancel, text: "Room creation is restricted")
+                )
+            )
             return
         }
         let refusal = self.namePolicy(name)
@@ -79,8 +90,13 @@ public final class MUCService: Sendable {
         let room = self.rooms.withLock { rooms -> MUCRoom in
             if let existing = rooms[name] { return existing }
             let state = RoomState(
-                jid: to.bare, service: self.configuration, meetingID: UUID().uuidString.lowercased(), createdMillis: Int64(Date().timeIntervalSince1970 * 1000),
-                iqSecret: self.secret, nameRefusal: refusal)
+                jid: to.bare,
+                service: self.configuration,
+                meetingID: UUID().uuidString.lowercased(),
+                createdMillis: Int64(Date().timeIntervalSince1970 * 1000),
+                iqSecret: self.secret,
+                nameRefusal: refusal
+            )
             let room = MUCRoom(state: state, eventLoop: self.group.next(), service: self)
             rooms[name] = room
             return room
@@ -105,7 +121,13 @@ public final class MUCService: Sendable {
         switch (stanza.type, payload.namespace, payload.name) {
         case ("get", Namespace.discoInfo, "query"):
             var query = XMLElement(name: "query", namespace: Namespace.discoInfo)
-            query.append(XMLElement("identity", ns: Namespace.discoInfo, [("category", "conference"), ("type", "text"), ("name", "Chatrooms")]))
+            query.append(
+                XMLElement(
+                    "identity",
+                    ns: Namespace.discoInfo,
+                    [("category", "conference"), ("type", "text"), ("name", "Chatrooms")]
+                )
+            )
             for feature in [Namespace.discoInfo, Namespace.discoItems, Namespace.muc] {
                 query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))
             }

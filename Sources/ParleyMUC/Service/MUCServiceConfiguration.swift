@@ -68,12 +68,15 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     }
 
     /// Admins, and the accounts and domains of `passwordExempt`.
-    public func isExemptFromPassword(_ jid: JID) -> Bool { self.isAdmin(jid) || Self.lists(jid, in: self.passwordExempt) }
+    public func isExemptFromPassword(_ jid: JID) -> Bool {
+        self.isAdmin(jid) || Self.lists(jid, in: self.passwordExempt)
+    }
 
     /// Whether `list` names `jid`'s bare JID or its domain (a JID without a localpart).
     static func lists(_ jid: JID, in list: Set<JID>) -> Bool {
         guard !list.isEmpty else { return false }
         if list.contains(jid.bare) { return true }
-        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil)).map { list.contains($0) } ?? false
+        return (try? JID(localpart: nil, domainpart: jid.domainpart, resourcepart: nil)).map { list.contains($0) }
+            ?? false
     }
 }

@@ -29,7 +29,10 @@ public enum AccountProvisioner {
             do {
                 let upToDate = try HashAlgorithm.allCases.allSatisfy { algorithm in
                     let stored = try store.credentials(
-                        username: localpart, host: account.jid.domainpart, algorithm: algorithm)
+                        username: localpart,
+                        host: account.jid.domainpart,
+                        algorithm: algorithm
+                    )
                     return stored?.verify(password: password) ?? false
                 }
                 if !upToDate {

@@ -63,8 +63,11 @@ enum AccountRecord {
         guard !password.isEmpty else { throw .emptyPassword }
         return HashAlgorithm.allCases.map { algorithm in
             SCRAMCredentials.derive(
-                password: password, algorithm: algorithm, salt: SecureRandom.bytes(16),
-                iterations: SCRAMCredentials.defaultIterations)
+                password: password,
+                algorithm: algorithm,
+                salt: SecureRandom.bytes(16),
+                iterations: SCRAMCredentials.defaultIterations
+            )
         }
     }
 

@@ -25,11 +25,15 @@ public struct HostCredentialLookup: SASLCredentialLookup {
             return try self.store.credentials(username: username, host: self.host, algorithm: algorithm)
         } catch let error as AccountStoreError {
             self.logger?.error(
-                "account lookup failed", metadata: ["host": "\(self.host)", "error": "\(error.description)"])
+                "account lookup failed",
+                metadata: ["host": "\(self.host)", "error": "\(error.description)"]
+            )
             return nil
         } catch {
             self.logger?.error(
-                "account lookup failed", metadata: ["host": "\(self.host)", "error": "\(type(of: error))"])
+                "account lookup failed",
+                metadata: ["host": "\(self.host)", "error": "\(type(of: error))"]
+            )
             return nil
         }
     }

@@ -53,8 +53,10 @@ public final class SQLiteAccountStore: AccountStore {
         let url = URL(fileURLWithPath: path)
         let manager = FileManager.default
         try manager.createDirectory(
-            at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700])
+            at: url.deletingLastPathComponent(),
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         if !manager.fileExists(atPath: path) {
             guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw AccountStoreError.storage("cannot create \(path)")
@@ -85,7 +87,8 @@ public final class SQLiteAccountStore: AccountStore {
                         PRIMARY KEY (host, username, algorithm),
                         FOREIGN KEY (host, username) REFERENCES account (host, username) ON DELETE CASCADE
                     );
-                    """)
+                    """
+            )
         }
         return migrator
     }
@@ -101,7 +104,8 @@ public final class SQLiteAccountStore: AccountStore {
                     SELECT salt, iterations, stored_key, server_key FROM scram_credential
                     WHERE host = ? AND username = ? AND algorithm = ?
                     """,
-                arguments: [jid.domainpart, jid.localpart, algorithm.rawValue])
+                arguments: [jid.domainpart, jid.localpart, algorithm.rawValue]
+            )
             guard let row else { return nil }
             // Throwing decodes: a damaged row is a storage error, never a trap.
             let salt = try row.decode(Data.self, forColumn: "salt")
@@ -114,8 +118,12 @@ public final class SQLiteAccountStore: AccountStore {
                 throw AccountStoreError.storage("damaged credentials in the account store")
             }
             return SCRAMCredentials(
-                algorithm: algorithm, salt: Array(salt), iterations: iterations, storedKey: Array(storedKey),
-                serverKey: Array(serverKey))
+                algorithm: algorithm,
+                salt: Array(salt),
+                iterations: iterations,
+                storedKey: Array(storedKey),
+                serverKey: Array(serverKey)
+            )
         }
     }
 
@@ -125,7 +133,8 @@ public final class SQLiteAccountStore: AccountStore {
         try self.performWrite { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO account (host, username) VALUES (?, ?)",
-                arguments: [jid.domainpart, jid.localpart])
+                arguments: [jid.domainpart, jid.localpart]
+            )
             for credential in credentials {
                 try db.execute(
                     sql: """
@@ -136,7 +145,8 @@ public final class SQLiteAccountStore: AccountStore {
                     arguments: [
                         jid.domainpart, jid.localpart, credential.algorithm.rawValue, Data(credential.salt),
                         credential.iterations, Data(credential.storedKey), Data(credential.serverKey),
-                    ])
+                    ]
+                )
             }
         }
     }
@@ -145,7 +155,9 @@ public final class SQLiteAccountStore: AccountStore {
         guard let jid = try? AccountRecord.address(username: username, host: host) else { return false }
         return try self.performWrite { db in
             try db.execute(
-                sql: "DELETE FROM account WHERE host = ? AND username = ?", arguments: [jid.domainpart, jid.localpart])
+                sql: "DELETE FROM account WHERE host = ? AND username = ?",
+                arguments: [jid.domainpart, jid.localpart]
+            )
             return db.changesCount > 0
         }
     }
@@ -154,8 +166,10 @@ public final class SQLiteAccountStore: AccountStore {
         guard let jid = try? AccountRecord.address(username: username, host: host) else { return false }
         return try self.perform { db in
             try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM account WHERE host = ? AND username = ?)",
-                arguments: [jid.domainpart, jid.localpart]) ?? false
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM account WHERE host = ? AND username = ?)",
+                arguments: [jid.domainpart, jid.localpart]
+            ) ?? false
         }
     }
 
@@ -168,7 +182,10 @@ public final class SQLiteAccountStore: AccountStore {
         let rows = try self.perform { db in
             if let domain {
                 return try Row.fetchAll(
-                    db, sql: "SELECT host, username FROM account WHERE host = ?", arguments: [domain])
+                    db,
+                    sql: "SELECT host, username FROM account WHERE host = ?",
+                    arguments: [domain]
+                )
             }
             return try Row.fetchAll(db, sql: "SELECT host, username FROM account")
         }

@@ -49,9 +49,11 @@ final class C2SContext: Sendable {
     let blockingPool: NIOThreadPool = .singleton
 
     init(
-        settings: Settings, router: StanzaRouter,
+        settings: Settings,
+        router: StanzaRouter,
         credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup,
-        makeTLSHandler: (@Sendable () throws -> any ChannelHandler)?, logger: Logger,
+        makeTLSHandler: (@Sendable () throws -> any ChannelHandler)?,
+        logger: Logger,
         sessionEnded: @escaping @Sendable (SessionHandle) -> Void
     ) {
         self.settings = settings

@@ -43,7 +43,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         self.loopback = loopback
         self.connectionID = connectionID
         self.parser = XMLStreamParser(
-            configuration: .init(maxStanzaBytes: shared.settings.maxStanzaBytes, maxDepth: shared.settings.maxDepth))
+            configuration: .init(maxStanzaBytes: shared.settings.maxStanzaBytes, maxDepth: shared.settings.maxDepth)
+        )
     }
 
     let eventLoop: any EventLoop
@@ -65,9 +66,14 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     private func begin(context: ChannelHandlerContext) {
         guard self.session == nil else { return }
         let session = C2SSession(
-            context: self.shared, transport: self, secured: self.secured,
+            context: self.shared,
+            transport: self,
+            secured: self.secured,
             encryptionExempt: self.loopback && self.shared.settings.allowPlaintextLoopback,
-            connectionID: self.connectionID, canStartTLS: true, supportsStreamManagement: true)
+            connectionID: self.connectionID,
+            canStartTLS: true,
+            supportsStreamManagement: true
+        )
         self.session = session
         if self.shared.settings.logAddresses, let address = context.remoteAddress {
             session.logger.info("Client connected", metadata: ["address": "\(address)"])
@@ -121,7 +127,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' id='"
 
     func send(_ element: XMLElement) {
-        let bytes = element.namespace == Namespace.streams
+        let bytes =
+            element.namespace == Namespace.streams
             ? StreamElementEncoding.encode(element, declarePrefix: false)
             : element.serialized(inheritedNamespace: Namespace.client)
         self.withPendingOutput { $0.writeBytes(bytes) }
@@ -187,7 +194,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         if let error {
             if needsHeader {
                 buffer.writeStaticString(
-                    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>")
+                    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+                )
             }
             buffer.writeBytes(StreamElementEncoding.encode(error.element, declarePrefix: false))
         }

@@ -8,16 +8,21 @@ extension C2SSession {
     func streamManagement(_ element: XMLElement) {
         guard let transport = self.transport else { return }
         let actions = self.sm.receive(
-            element, canEnable: self.supportsStreamManagement && self.handle != nil,
+            element,
+            canEnable: self.supportsStreamManagement && self.handle != nil,
             maxSeconds: self.shared.settings.hibernationSeconds,
-            makeID: { SecureRandom.string(count: 24, alphabet: StreamManagementState.idAlphabet) })
+            makeID: { SecureRandom.string(count: 24, alphabet: StreamManagementState.idAlphabet) }
+        )
         for action in actions {
             switch action {
             case .send(let reply):
                 transport.send(reply)
             case .registerResumption(let id):
                 guard let handle = self.handle else { continue }
-                let entry = ResumptionRegistry.Entry(jid: handle.jid, session: NIOLoopBound(self, eventLoop: self.eventLoop))
+                let entry = ResumptionRegistry.Entry(
+                    jid: handle.jid,
+                    session: NIOLoopBound(self, eventLoop: self.eventLoop)
+                )
                 self.shared.resumption.register(id, entry)
                 self.resumptionEntry = entry
             case .close(let error):
@@ -88,7 +93,10 @@ extension C2SSession {
         self.resumptionEntry = nil
         if let transport = self.transport {
             _ = self.machine.close(nil)  // the old connection ends here, with its own error below
-            transport.close(StreamError(.conflict, text: "The session was resumed on another connection"), needsHeader: false)
+            transport.close(
+                StreamError(.conflict, text: "The session was resumed on another connection"),
+                needsHeader: false
+            )
             self.transport = nil
         }
         return handover
@@ -101,7 +109,10 @@ extension C2SSession {
         self.directedPresence = handover.directedPresence
         self.sm = handover.sm
         let replay = self.sm.resume(previd: previd, clientH: clientH)
-        let entry = ResumptionRegistry.Entry(jid: handover.handle.jid, session: NIOLoopBound(self, eventLoop: self.eventLoop))
+        let entry = ResumptionRegistry.Entry(
+            jid: handover.handle.jid,
+            session: NIOLoopBound(self, eventLoop: self.eventLoop)
+        )
         self.shared.resumption.register(previd, entry)
         self.resumptionEntry = entry
         handover.handle.retarget(to: C2SSessionSink(self))
@@ -113,7 +124,11 @@ extension C2SSession {
             switch item {
             case .element(let element): transport.send(element)
             case .stanza(let stanza):
-                if let bytes = stanza.serialized { transport.send(bytes, to: stanza.to) } else { transport.send(stanza.element) }
+                if let bytes = stanza.serialized {
+                    transport.send(bytes, to: stanza.to)
+                } else {
+                    transport.send(stanza.element)
+                }
             }
         }
         transport.flush()

@@ -31,8 +31,13 @@ final class C2SSession {
     let query: [String: String]
 
     init(
-        context shared: C2SContext, transport: any C2STransport, secured: Bool, encryptionExempt: Bool,
-        connectionID: String, query: [String: String] = [:], canStartTLS: Bool = false,
+        context shared: C2SContext,
+        transport: any C2STransport,
+        secured: Bool,
+        encryptionExempt: Bool,
+        connectionID: String,
+        query: [String: String] = [:],
+        canStartTLS: Bool = false,
         supportsStreamManagement: Bool = false
     ) {
         self.shared = shared
@@ -42,8 +47,11 @@ final class C2SSession {
         self.transport = transport
         let settings = shared.settings
         var machineConfiguration = C2SStateMachine.Configuration(
-            hosts: settings.hosts, tlsAvailable: canStartTLS && shared.makeTLSHandler != nil && !secured,
-            requireEncryption: settings.requireEncryption, encryptionExempt: encryptionExempt)
+            hosts: settings.hosts,
+            tlsAvailable: canStartTLS && shared.makeTLSHandler != nil && !secured,
+            requireEncryption: settings.requireEncryption,
+            encryptionExempt: encryptionExempt
+        )
         machineConfiguration.offerStreamManagement = supportsStreamManagement
         // Jitsi's jitsi-anonymous: a client resuming with `previd` gets its hibernated username back.
         if let previd = query["previd"], let entry = shared.resumption.entry(previd) {
@@ -245,8 +253,11 @@ final class C2SSession {
     /// Registers the session under the JID the machine bound (RFC 6120 §7); the newer bind wins (§7.7.2.2).
     private func register(_ jid: JID) {
         let handle = SessionHandle(
-            jid: jid, sink: C2SSessionSink(self), webRoom: WebSessionRoom(query: self.query),
-            tokenRoom: self.machine.tokenClaims?.room)
+            jid: jid,
+            sink: C2SSessionSink(self),
+            webRoom: WebSessionRoom(query: self.query),
+            tokenRoom: self.machine.tokenClaims?.room
+        )
         if let replaced = self.shared.router.registry.bind(handle) {
             replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))
         }
@@ -302,7 +313,10 @@ final class C2SSession {
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
         let cache = self.shared.publicKeys
         KeyServerClient.fetch(
-            server, path: server.keyPath(kid: kid), on: self.eventLoop, timeout: self.shared.keyFetchTimeout,
+            server,
+            path: server.keyPath(kid: kid),
+            on: self.eventLoop,
+            timeout: self.shared.keyFetchTimeout,
             tls: self.shared.keyServerTLS
         ).whenComplete { result in
             let session = loopBound.value
@@ -310,14 +324,22 @@ final class C2SSession {
             switch result {
             case .success(let pem):
                 guard let key = RSAPublicKey(pem: pem) else {
-                    session.logger.warning("The key server's answer is not an RSA public key", metadata: ["server": "\(server)"])
+                    session.logger.warning(
+                        "The key server's answer is not an RSA public key",
+                        metadata: ["server": "\(server)"]
+                    )
                     session.tokenVerified(.failure(.noPublicKey))
                     return
                 }
                 cache.insert(key, kid: kid)
-                session.tokenVerified(verifier.authenticate(token, now: Date().timeIntervalSince1970, key: .publicKey(key)))
+                session.tokenVerified(
+                    verifier.authenticate(token, now: Date().timeIntervalSince1970, key: .publicKey(key))
+                )
             case .failure(let error):
-                session.logger.warning("Could not fetch a token key", metadata: ["server": "\(server)", "error": "\(error)"])
+                session.logger.warning(
+                    "Could not fetch a token key",
+                    metadata: ["server": "\(server)", "error": "\(error)"]
+                )
                 session.tokenVerified(.failure(.noPublicKey))
             }
         }
@@ -350,13 +372,16 @@ final class C2SSession {
         guard let handle = self.handle else { return }
         switch presence.type {
         case nil:
-            let priority = presence.body.child("priority").flatMap { Int($0.text.trimmingCharacters(in: .whitespaces)) } ?? 0
+            let priority =
+                presence.body.child("priority").flatMap { Int($0.text.trimmingCharacters(in: .whitespaces)) } ?? 0
             let initial = !handle.isAvailable
             var broadcast = presence
             broadcast.from = handle.jid
             broadcast.to = nil
             handle.setPresence(available: true, priority: max(-128, min(127, priority)), stanza: broadcast)
-            let resources = self.shared.router.registry.sessions(of: handle.jid).filter { $0 === handle || $0.isAvailable }
+            let resources = self.shared.router.registry.sessions(of: handle.jid).filter {
+                $0 === handle || $0.isAvailable
+            }
             for resource in resources { self.sendOwnPresence(broadcast, to: resource.jid, from: handle) }
             if initial {
                 for other in resources where other !== handle {
@@ -410,7 +435,10 @@ final class C2SSession {
         for target in targets {
             var element = template?.element ?? XMLElement(name: "presence", namespace: Namespace.client)
             element[attribute: "type"] = "unavailable"
-            self.shared.router.route(Stanza(unchecked: element, kind: .presence, from: handle.jid, to: target), from: handle)
+            self.shared.router.route(
+                Stanza(unchecked: element, kind: .presence, from: handle.jid, to: target),
+                from: handle
+            )
         }
     }
 

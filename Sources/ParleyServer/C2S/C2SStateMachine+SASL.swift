@@ -25,7 +25,11 @@ extension C2SStateMachine {
             self.state = .awaitingToken
             return [.verifyToken(self.sessionToken, host: host)]
         case .anonymous:
-            return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), exchange: nil, host: host)
+            return self.saslStep(
+                .success(username: self.anonymousUsername, additionalData: []),
+                exchange: nil,
+                host: host
+            )
         case .plain:
             var plain = SASLPlainServer()
             let step = plain.receive(initial)
@@ -63,7 +67,11 @@ extension C2SStateMachine {
         switch result {
         case .success(let claims):
             self.noteVerifiedToken(claims)
-            return self.saslStep(.success(username: self.anonymousUsername, additionalData: []), exchange: nil, host: host)
+            return self.saslStep(
+                .success(username: self.anonymousUsername, additionalData: []),
+                exchange: nil,
+                host: host
+            )
         case .failure(let error):
             return self.saslFailed(SASLFailure(.notAuthorized, text: error.text))
         }

@@ -98,19 +98,33 @@ struct C2SStateMachine {
         }
         var actions: [C2SAction] = []
         let to = header[attribute: "to"].flatMap { try? JID($0) }
-        let hostName = to?.domainpart ?? self.host?.domain ?? self.configuration.hosts.keys.sorted().first ?? "localhost"
-        actions.append(.sendStreamHeader(id: SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics), host: hostName))
+        let hostName =
+            to?.domainpart ?? self.host?.domain ?? self.configuration.hosts.keys.sorted().first ?? "localhost"
+        actions.append(
+            .sendStreamHeader(
+                id: SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics),
+                host: hostName
+            )
+        )
         self.headerWasSent = true
         guard header.namespace == Namespace.streams, header.name == "stream" else {
-            return actions + self.fail(StreamError(.invalidNamespace, text: "The stream element must be <stream:stream> in \(Namespace.streams)"))
+            return actions
+                + self.fail(
+                    StreamError(
+                        .invalidNamespace,
+                        text: "The stream element must be <stream:stream> in \(Namespace.streams)"
+                    )
+                )
         }
         guard header.defaultNamespace == Namespace.client else {
-            return actions + self.fail(StreamError(.invalidNamespace, text: "The content namespace must be \(Namespace.client)"))
+            return actions
+                + self.fail(StreamError(.invalidNamespace, text: "The content namespace must be \(Namespace.client)"))
         }
         guard let version = header[attribute: "version"], version.hasPrefix("1.") else {
             return actions + self.fail(StreamError(.unsupportedVersion, text: "XMPP version 1.0 is required"))
         }
-        guard let to, to.localpart == nil, to.resourcepart == nil, let host = self.configuration.hosts[to.domainpart] else {
+        guard let to, to.localpart == nil, to.resourcepart == nil, let host = self.configuration.hosts[to.domainpart]
+        else {
             return actions + self.fail(StreamError(.hostUnknown, text: "This server does not serve that host"))
         }
         if let previous = self.host, previous.domain != host.domain {
@@ -201,7 +215,9 @@ struct C2SStateMachine {
         } catch {
             switch error {
             case .notAStanza:
-                return self.fail(StreamError(.unsupportedStanzaType, text: "Unknown top-level element <\(element.name)>"))
+                return self.fail(
+                    StreamError(.unsupportedStanzaType, text: "Unknown top-level element <\(element.name)>")
+                )
             case .invalid(let stanzaError, let original):
                 guard original[attribute: "type"] != "error" else { return [] }
                 var reply = XMLElement(name: original.name, namespace: Namespace.client)
@@ -290,7 +306,9 @@ struct C2SStateMachine {
             failed.append(XMLElement(name: "unexpected-request", namespace: Namespace.stanzaErrors))
             return [.send(failed)]
         case (Namespace.client, _):
-            return self.fail(StreamError(.notAuthorized, text: "Authenticate and bind a resource before sending stanzas"))
+            return self.fail(
+                StreamError(.notAuthorized, text: "Authenticate and bind a resource before sending stanzas")
+            )
         default:
             return self.fail(StreamError(.unsupportedStanzaType, text: "Unexpected element during negotiation"))
         }
@@ -322,7 +340,8 @@ struct C2SStateMachine {
     /// registered under the full JID and the result names it. An invalid resource gets `bad-request` (§7.7.2.1).
     private mutating func bind(_ requested: String?, request: Stanza) -> [C2SAction] {
         guard let user = self.user else { return self.fail(StreamError(.notAuthorized)) }
-        let resource = requested.flatMap { $0.isEmpty ? nil : $0 }
+        let resource =
+            requested.flatMap { $0.isEmpty ? nil : $0 }
             ?? SecureRandom.string(count: 12, alphabet: SecureRandom.identifierAlphabet)
         let jid: JID
         do {

@@ -25,8 +25,11 @@ public struct HostConfiguration: Sendable, Hashable {
     public var tokenKeyServer: KeyServer?
 
     public init(
-        domain: String, authentication: Authentication, mechanisms: [SASLMechanismName]? = nil,
-        requireEncryption: Bool? = nil, token: TokenVerifier? = nil
+        domain: String,
+        authentication: Authentication,
+        mechanisms: [SASLMechanismName]? = nil,
+        requireEncryption: Bool? = nil,
+        token: TokenVerifier? = nil
     ) {
         self.domain = domain
         self.authentication = authentication

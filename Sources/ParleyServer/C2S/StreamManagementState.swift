@@ -73,7 +73,10 @@ struct StreamManagementState: Sendable {
     /// An element of the stream-management namespace on a bound stream (§3–§4). `canEnable`: the transport keeps
     /// the stream (not BOSH); `makeID` draws a resumption id; `maxSeconds` is the hibernation window offered.
     mutating func receive(
-        _ element: XMLElement, canEnable: Bool, maxSeconds: Int, makeID: () -> String
+        _ element: XMLElement,
+        canEnable: Bool,
+        maxSeconds: Int,
+        makeID: () -> String
     ) -> [Action] {
         switch element.name {
         case "enable":
@@ -98,7 +101,9 @@ struct StreamManagementState: Sendable {
             guard self.enabled, let h = element[attribute: "h"].flatMap(UInt32.init) else { return [] }
             guard self.acknowledged(h) else {
                 // §4: acknowledging more than was sent is a protocol violation.
-                return [.close(StreamError(.undefinedCondition, text: "The client acknowledged stanzas it was never sent"))]
+                return [
+                    .close(StreamError(.undefinedCondition, text: "The client acknowledged stanzas it was never sent"))
+                ]
             }
             return []
         default:
@@ -128,7 +133,10 @@ struct StreamManagementState: Sendable {
         self.awaitingAck = false
         _ = self.acknowledged(clientH)
         let resumed = XMLElement(
-            "resumed", ns: Namespace.streamManagement, [("previd", previd), ("h", String(self.handledInbound))])
+            "resumed",
+            ns: Namespace.streamManagement,
+            [("previd", previd), ("h", String(self.handledInbound))]
+        )
         return [.element(resumed)] + self.unacked.map(\.item)
     }
 
@@ -139,7 +147,8 @@ struct StreamManagementState: Sendable {
     }
 
     static func isStanza(_ element: XMLElement) -> Bool {
-        element.namespace == Namespace.client && (element.name == "message" || element.name == "presence" || element.name == "iq")
+        element.namespace == Namespace.client
+            && (element.name == "message" || element.name == "presence" || element.name == "iq")
     }
 
     static let idAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-".utf8)

@@ -27,6 +27,10 @@ struct AVModerationComponent: DomainHandler {
             return router.bounce(stanza, error)
         }
         guard let (room, sender) = self.rooms.room(for: stanza, from: session, router: router) else { return }
-        room.perform({ $0.avModeration(command, from: sender) }, sink: router) { error in router.bounce(stanza, error) }
+        room.perform(
+            { $0.avModeration(command, from: sender) },
+            sink: router,
+            refused: { error in router.bounce(stanza, error) }
+        )
     }
 }

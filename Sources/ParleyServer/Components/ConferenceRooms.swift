@@ -16,10 +16,14 @@ struct ConferenceRooms: Sendable {
             return nil
         }
         guard let webRoom = session.webRoom else {
-            router.bounce(stanza, StanzaError(.itemNotFound, text: "This session was not opened for a meeting (no ?room=)"))
+            router.bounce(
+                stanza,
+                StanzaError(.itemNotFound, text: "This session was not opened for a meeting (no ?room=)")
+            )
             return nil
         }
-        guard let room = self.service.room(webRoom.localpart(mainDomain: Self.mainDomain(ofMUC: self.service.domain))) else {
+        guard let room = self.service.room(webRoom.localpart(mainDomain: Self.mainDomain(ofMUC: self.service.domain)))
+        else {
             router.bounce(stanza, StanzaError(.itemNotFound, text: "No such meeting"))
             return nil
         }
@@ -28,14 +32,20 @@ struct ConferenceRooms: Sendable {
 
     /// The room a command names in its `room` attribute (`room@muc.meet.jitsi`: speaker stats, room metadata) and the
     /// sender's full JID, or nil once the sender has been told why not.
-    func room(named roomJID: JID, for stanza: Stanza, from session: SessionHandle?, router: StanzaRouter)
+    func room(
+        named roomJID: JID,
+        for stanza: Stanza,
+        from session: SessionHandle?,
+        router: StanzaRouter
+    )
         -> (room: MUCRoom, sender: JID)?
     {
         guard session != nil, let sender = stanza.from else {
             router.bounce(stanza, StanzaError(.notAllowed, text: "Only local sessions may send this"))
             return nil
         }
-        guard roomJID.domainpart == self.service.domain, let name = roomJID.localpart, let room = self.service.room(name)
+        guard roomJID.domainpart == self.service.domain, let name = roomJID.localpart,
+            let room = self.service.room(name)
         else {
             router.bounce(stanza, StanzaError(.itemNotFound, text: "No such meeting"))
             return nil

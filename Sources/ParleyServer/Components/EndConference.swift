@@ -15,7 +15,9 @@ struct EndConference: DomainHandler {
     /// The conference MUC whose rooms this component ends.
     let rooms: ConferenceRooms
 
-    var discoIdentity: DiscoIdentity? { DiscoIdentity(category: "component", type: "end_conference", name: self.domain) }
+    var discoIdentity: DiscoIdentity? {
+        DiscoIdentity(category: "component", type: "end_conference", name: self.domain)
+    }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard ConferenceRooms.isCommand(stanza, router: router) else { return }
@@ -23,6 +25,6 @@ struct EndConference: DomainHandler {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <end_conference/>"))
         }
         guard let (room, sender) = self.rooms.room(for: stanza, from: session, router: router) else { return }
-        room.perform({ $0.endConference(by: sender) }, sink: router) { error in router.bounce(stanza, error) }
+        room.perform({ $0.endConference(by: sender) }, sink: router, refused: { error in router.bounce(stanza, error) })
     }
 }

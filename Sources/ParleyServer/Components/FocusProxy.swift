@@ -25,15 +25,21 @@ struct FocusProxy: DomainHandler {
         guard let from = stanza.from, let to = stanza.to else { return }
         switch stanza.kind {
         case .iq where stanza.isIQRequest:
-            if from.bare == self.target { return router.bounce(stanza, StanzaError(.badRequest, text: "The focus may not call itself")) }
-            if let conference = stanza.payload, conference.name == "conference", conference.namespace == Namespace.focus,
+            if from.bare == self.target {
+                return router.bounce(stanza, StanzaError(.badRequest, text: "The focus may not call itself"))
+            }
+            if let conference = stanza.payload, conference.name == "conference",
+                conference.namespace == Namespace.focus,
                 let room = conference[attribute: "room"]
             {
                 if let refusal = self.roomNamePolicy(room) { return router.bounce(stanza, refusal) }
             }
             let live = router.registry.sessions(of: self.target)
             guard let focus = live.filter(\.isAvailable).max(by: { $0.priority < $1.priority }) ?? live.first else {
-                return router.bounce(stanza, StanzaError(.serviceUnavailable, text: "The conference focus is not connected"))
+                return router.bounce(
+                    stanza,
+                    StanzaError(.serviceUnavailable, text: "The conference focus is not connected")
+                )
             }
             guard let proxied = try? self.domain.with(resource: from.description) else {
                 return router.bounce(stanza, StanzaError(.jidMalformed))
@@ -44,7 +50,9 @@ struct FocusProxy: DomainHandler {
             focus.deliver(forwarded)
         case .iq:
             // A result or error from the focus to focus.<domain>/<client JID>: "de-NAT" it.
-            guard from.bare == self.target, let resource = to.resourcepart, let client = try? JID(resource) else { return }
+            guard from.bare == self.target, let resource = to.resourcepart, let client = try? JID(resource) else {
+                return
+            }
             var answer = stanza
             answer.from = self.domain
             answer.to = client

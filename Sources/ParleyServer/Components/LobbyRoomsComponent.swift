@@ -34,8 +34,9 @@ struct LobbyRoomsComponent: DomainHandler {
         }
         room.perform(
             { state in .success(state.lobbyStanza(stanza, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))) },
-            sink: router
-        ) { error in router.bounce(stanza, error) }
+            sink: router,
+            refused: { error in router.bounce(stanza, error) }
+        )
     }
 
     /// The lobby domain itself answers disco#info as a MUC service and lists no rooms.
@@ -43,7 +44,13 @@ struct LobbyRoomsComponent: DomainHandler {
         guard stanza.isIQRequest, let payload = stanza.payload else { return }
         if stanza.type == "get", payload.namespace == Namespace.discoInfo, payload.name == "query" {
             var query = XMLElement(name: "query", namespace: Namespace.discoInfo)
-            query.append(XMLElement("identity", ns: Namespace.discoInfo, [("category", "conference"), ("type", "text"), ("name", "Lobby")]))
+            query.append(
+                XMLElement(
+                    "identity",
+                    ns: Namespace.discoInfo,
+                    [("category", "conference"), ("type", "text"), ("name", "Lobby")]
+                )
+            )
             for feature in [Namespace.discoInfo, Namespace.muc] {
                 query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))
             }

@@ -16,9 +16,12 @@ struct PollsComponent: DomainHandler {
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard ConferenceRooms.isCommand(stanza, router: router), stanza.type != "groupchat" else { return }
-        guard let json = stanza.element.elements.first(where: {
-            $0.name == "json-message" && ($0.namespace == SpeakerStatsCommand.namespace || $0.namespace == Namespace.client)
-        }) else {
+        guard
+            let json = stanza.element.elements.first(where: {
+                $0.name == "json-message"
+                    && ($0.namespace == SpeakerStatsCommand.namespace || $0.namespace == Namespace.client)
+            })
+        else {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected a <json-message/> with a poll"))
         }
         let command: PollsCommand
@@ -28,6 +31,10 @@ struct PollsComponent: DomainHandler {
             return router.bounce(stanza, error)
         }
         guard let (room, sender) = self.rooms.room(for: stanza, from: session, router: router) else { return }
-        room.perform({ $0.polls(command, from: sender) }, sink: router) { error in router.bounce(stanza, error) }
+        room.perform(
+            { $0.polls(command, from: sender) },
+            sink: router,
+            refused: { error in router.bounce(stanza, error) }
+        )
     }
 }

@@ -26,9 +26,14 @@ struct RoomMetadataComponent: DomainHandler {
         } catch {
             return router.bounce(stanza, error)
         }
-        guard let (room, sender) = self.rooms.room(named: command.room, for: stanza, from: session, router: router) else {
+        guard let (room, sender) = self.rooms.room(named: command.room, for: stanza, from: session, router: router)
+        else {
             return
         }
-        room.perform({ $0.roomMetadata(command, from: sender) }, sink: router) { error in router.bounce(stanza, error) }
+        room.perform(
+            { $0.roomMetadata(command, from: sender) },
+            sink: router,
+            refused: { error in router.bounce(stanza, error) }
+        )
     }
 }

@@ -21,19 +21,25 @@ struct SpeakerStatsComponent: DomainHandler {
         let command: SpeakerStatsCommand
         do {
             guard let parsed = try SpeakerStatsCommand(message: stanza.element) else {
-                return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <speakerstats/> or <faceLandmarks/>"))
+                return router.bounce(
+                    stanza,
+                    StanzaError(.badRequest, text: "Expected <speakerstats/> or <faceLandmarks/>")
+                )
             }
             command = parsed
         } catch {
             return router.bounce(stanza, error)
         }
-        guard let (room, sender) = self.rooms.room(named: command.room, for: stanza, from: session, router: router) else {
+        guard let (room, sender) = self.rooms.room(named: command.room, for: stanza, from: session, router: router)
+        else {
             return
         }
         room.perform(
             { state in
                 state.speakerStats(command, from: sender, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
-            }, sink: router
-        ) { error in router.bounce(stanza, error) }
+            },
+            sink: router,
+            refused: { error in router.bounce(stanza, error) }
+        )
     }
 }

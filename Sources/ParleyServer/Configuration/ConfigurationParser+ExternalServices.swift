@@ -20,11 +20,17 @@ extension ConfigurationParser {
         if let secretNode = fields["secret"], fields["secret_env"] != nil {
             self.error("set secret or secret_env, not both", at: secretNode, keyPath: fields.path("secret"))
         } else if let secretNode = fields["secret"], section.secret != nil {
-            self.warning("a secret written in the file is discouraged; prefer secret_env", at: secretNode, keyPath: fields.path("secret"))
+            self.warning(
+                "a secret written in the file is discouraged; prefer secret_env",
+                at: secretNode,
+                keyPath: fields.path("secret")
+            )
         } else if let name = section.secretEnvironment, self.environment[name, default: ""].isEmpty {
             self.warning(
-                "\(name) is not set: the services with 'secret: true' will not be offered", at: fields["secret_env"],
-                keyPath: fields.path("secret_env"))
+                "\(name) is not set: the services with 'secret: true' will not be offered",
+                at: fields["secret_env"],
+                keyPath: fields.path("secret_env")
+            )
         }
         let hasSecret = section.secret != nil || section.secretEnvironment != nil
         if let servicesNode = fields["services"], let items = self.list(servicesNode, fields.path("services")) {
@@ -37,7 +43,9 @@ extension ConfigurationParser {
 
     /// One entry of `external_services.services`; nil after an error.
     private func parseExternalService(_ node: Node, keyPath: String, hasSecret: Bool) -> ExternalService? {
-        guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.externalServiceKeys) else { return nil }
+        guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.externalServiceKeys) else {
+            return nil
+        }
         var valid = true
         func required<T>(_ key: String, _ read: (Node, String) -> T?) -> T? {
             guard let value = fields[key] else {
@@ -72,19 +80,27 @@ extension ConfigurationParser {
         let credentials: ExternalService.Credentials
         if timeLimited {
             if let passwordNode = fields["password"] {
-                self.error("set secret: true or a password, not both", at: passwordNode, keyPath: fields.path("password"))
+                self.error(
+                    "set secret: true or a password, not both",
+                    at: passwordNode,
+                    keyPath: fields.path("password")
+                )
                 return nil
             }
             guard kind.isRelay else {
                 self.error(
-                    "\(kind.rawValue) services take no credentials; only turn and turns", at: fields["secret"],
-                    keyPath: fields.path("secret"))
+                    "\(kind.rawValue) services take no credentials; only turn and turns",
+                    at: fields["secret"],
+                    keyPath: fields.path("secret")
+                )
                 return nil
             }
             guard hasSecret else {
                 self.error(
-                    "time-limited credentials need external_services.secret_env (or secret)", at: fields["secret"],
-                    keyPath: fields.path("secret"))
+                    "time-limited credentials need external_services.secret_env (or secret)",
+                    at: fields["secret"],
+                    keyPath: fields.path("secret")
+                )
                 return nil
             }
             credentials = .timeLimited(user: username)
@@ -99,12 +115,25 @@ extension ConfigurationParser {
             if kind.isRelay {
                 self.warning(
                     "clients get no credentials for this TURN server: set secret: true, or a username and password",
-                    at: node, keyPath: keyPath)
+                    at: node,
+                    keyPath: keyPath
+                )
             }
         }
         if let ttlNode = fields["ttl"], !timeLimited {
-            self.warning("ttl applies only to time-limited credentials (secret: true)", at: ttlNode, keyPath: fields.path("ttl"))
+            self.warning(
+                "ttl applies only to time-limited credentials (secret: true)",
+                at: ttlNode,
+                keyPath: fields.path("ttl")
+            )
         }
-        return ExternalService(kind: kind, host: host, port: port, transport: transport, credentials: credentials, ttl: ttl)
+        return ExternalService(
+            kind: kind,
+            host: host,
+            port: port,
+            transport: transport,
+            credentials: credentials,
+            ttl: ttl
+        )
     }
 }

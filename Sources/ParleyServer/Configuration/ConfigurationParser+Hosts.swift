@@ -29,8 +29,10 @@ extension ConfigurationParser {
             if let domain {
                 if let first = firstIndex[domain] {
                     self.error(
-                        "duplicate host '\(domain)' (already \(keyPath)[\(first)])", at: domainNode,
-                        keyPath: fields.path("domain"))
+                        "duplicate host '\(domain)' (already \(keyPath)[\(first)])",
+                        at: domainNode,
+                        keyPath: fields.path("domain")
+                    )
                     isNew = false
                 } else {
                     firstIndex[domain] = index
@@ -41,7 +43,10 @@ extension ConfigurationParser {
             var authenticationKnown = true
             if let authenticationNode = fields["authentication"] {
                 let value: ServerConfiguration.Authentication? = self.choice(
-                    authenticationNode, fields.path("authentication"), what: "authentication")
+                    authenticationNode,
+                    fields.path("authentication"),
+                    what: "authentication"
+                )
                 authentication = value ?? authentication
                 authenticationKnown = value != nil
             }
@@ -53,8 +58,10 @@ extension ConfigurationParser {
             }
             if let mechanismsNode = fields["sasl_mechanisms"],
                 let mechanisms = self.saslMechanisms(
-                    mechanismsNode, keyPath: fields.path("sasl_mechanisms"),
-                    authentication: authenticationKnown ? authentication : nil)
+                    mechanismsNode,
+                    keyPath: fields.path("sasl_mechanisms"),
+                    authentication: authenticationKnown ? authentication : nil
+                )
             {
                 host.saslMechanisms = mechanisms
             }
@@ -64,11 +71,15 @@ extension ConfigurationParser {
             case (.some(let tokenNode), .some(let other)):
                 self.error(
                     "only a host with authentication token has a token section (this one is \(other.rawValue))",
-                    at: tokenNode, keyPath: fields.path("token"))
+                    at: tokenNode,
+                    keyPath: fields.path("token")
+                )
             case (nil, .token):
                 self.error(
-                    "a host with authentication token needs a token section (app_id and its key)", at: item,
-                    keyPath: itemPath)
+                    "a host with authentication token needs a token section (app_id and its key)",
+                    at: item,
+                    keyPath: itemPath
+                )
             case (_, _):
                 break
             }
@@ -81,7 +92,9 @@ extension ConfigurationParser {
 
     /// A host's `sasl_mechanisms`, checked against its authentication when that is known.
     private func saslMechanisms(
-        _ node: Node, keyPath: String, authentication: ServerConfiguration.Authentication?
+        _ node: Node,
+        keyPath: String,
+        authentication: ServerConfiguration.Authentication?
     ) -> [SASLMechanismName]? {
         guard let items = self.list(node, keyPath) else { return nil }
         if items.isEmpty {
@@ -103,7 +116,10 @@ extension ConfigurationParser {
                     }
                 self.error(
                     "\(mechanism.rawValue) cannot be offered on a host with authentication "
-                        + "\(authentication.rawValue): \(reason)", at: item, keyPath: itemPath)
+                        + "\(authentication.rawValue): \(reason)",
+                    at: item,
+                    keyPath: itemPath
+                )
                 continue
             }
             if mechanisms.contains(mechanism) {
@@ -147,13 +163,18 @@ extension ConfigurationParser {
                 self.error("set password or password_env, not both", at: passwordNode, keyPath: fields.path("password"))
             case (.some(let passwordNode), nil):
                 self.warning(
-                    "a password written in the file is discouraged; prefer password_env", at: passwordNode,
-                    keyPath: fields.path("password"))
+                    "a password written in the file is discouraged; prefer password_env",
+                    at: passwordNode,
+                    keyPath: fields.path("password")
+                )
             case (nil, .some(let environmentNode)):
                 if let name = account.passwordEnvironment, self.environment[name, default: ""].isEmpty {
                     self.warning(
                         "the environment variable \(name) is not set; \(jid) keeps the password it has in the "
-                            + "account store (if any)", at: environmentNode, keyPath: fields.path("password_env"))
+                            + "account store (if any)",
+                        at: environmentNode,
+                        keyPath: fields.path("password_env")
+                    )
                 }
             }
             accounts.append(account)
@@ -173,13 +194,19 @@ extension ConfigurationParser {
             }
             self.error(
                 "the default accounts (\(names)) need the internal_hashed host \(domains.joined(separator: ", ")); "
-                    + "add it, or declare `accounts` (an empty list is allowed)", at: hostsNode, keyPath: "hosts")
+                    + "add it, or declare `accounts` (an empty list is allowed)",
+                at: hostsNode,
+                keyPath: "hosts"
+            )
         }
         for account in accounts where !misfits.contains(account) {
             if let name = account.passwordEnvironment, self.environment[name, default: ""].isEmpty {
                 self.warning(
                     "the environment variable \(name) is not set; the default account \(account.jid) keeps the "
-                        + "password it has in the account store (if any)", at: nil, keyPath: "accounts")
+                        + "password it has in the account store (if any)",
+                    at: nil,
+                    keyPath: "accounts"
+                )
             }
         }
     }

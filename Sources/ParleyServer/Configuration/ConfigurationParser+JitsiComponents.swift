@@ -12,7 +12,13 @@ extension ConfigurationParser {
         if self.isNull(node) { return .some(nil) }
         let preset = configuration.lobby ?? ServerConfiguration.jitsiLobby
         guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.lobbyKeys) else { return nil }
-        let component = self.component(fields, node: node, keyPath: keyPath, preset: preset.component, configuration: configuration)
+        let component = self.component(
+            fields,
+            node: node,
+            keyPath: keyPath,
+            preset: preset.component,
+            configuration: configuration
+        )
         var lobby = ServerConfiguration.Lobby(component: component, whitelist: preset.whitelist)
         self.assign(fields, "whitelist", to: &lobby.whitelist, self.accountOrDomainList)
         return .some(lobby)
@@ -20,7 +26,10 @@ extension ConfigurationParser {
 
     /// A component section starting from `preset`; `null` turns the component off.
     func parseJitsiComponent(
-        _ node: Node, keyPath: String, preset: ServerConfiguration.JitsiComponent, configuration: ServerConfiguration
+        _ node: Node,
+        keyPath: String,
+        preset: ServerConfiguration.JitsiComponent,
+        configuration: ServerConfiguration
     ) -> ServerConfiguration.JitsiComponent?? {
         if self.isNull(node) { return .some(nil) }
         guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.jitsiComponentKeys) else { return nil }
@@ -29,7 +38,10 @@ extension ConfigurationParser {
 
     /// `domain` and `muc` of a component section, checked against the hosts, services and other components.
     private func component(
-        _ fields: Fields, node: Node, keyPath: String, preset: ServerConfiguration.JitsiComponent,
+        _ fields: Fields,
+        node: Node,
+        keyPath: String,
+        preset: ServerConfiguration.JitsiComponent,
         configuration: ServerConfiguration
     ) -> ServerConfiguration.JitsiComponent {
         var component = preset
@@ -46,12 +58,16 @@ extension ConfigurationParser {
         {
             self.error(
                 "\(component.domain) is already used by a host, MUC service or component",
-                at: fields["domain"] ?? node, keyPath: fields.path("domain"))
+                at: fields["domain"] ?? node,
+                keyPath: fields.path("domain")
+            )
         }
         if !configuration.muc.contains(where: { $0.domain == component.muc }) {
             self.error(
-                "\(keyPath).muc: \(component.muc) is not one of the muc services", at: fields["muc"] ?? node,
-                keyPath: fields.path("muc"))
+                "\(keyPath).muc: \(component.muc) is not one of the muc services",
+                at: fields["muc"] ?? node,
+                keyPath: fields.path("muc")
+            )
         }
         return component
     }

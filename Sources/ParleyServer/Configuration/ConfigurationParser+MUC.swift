@@ -20,7 +20,11 @@ extension ConfigurationParser {
                 continue
             }
             if services.contains(where: { $0.domain == domain }) || hosts.contains(where: { $0.domain == domain }) {
-                self.error("\(domain) is already used by another host or service", at: domainNode, keyPath: fields.path("domain"))
+                self.error(
+                    "\(domain) is already used by another host or service",
+                    at: domainNode,
+                    keyPath: fields.path("domain")
+                )
                 continue
             }
             var muc = ServerConfiguration.MUC(domain: domain)
@@ -50,7 +54,11 @@ extension ConfigurationParser {
         return services
     }
 
-    func parseFocusProxy(_ node: Node, keyPath: String, configuration: ServerConfiguration) -> ServerConfiguration.FocusProxy?? {
+    func parseFocusProxy(
+        _ node: Node,
+        keyPath: String,
+        configuration: ServerConfiguration
+    ) -> ServerConfiguration.FocusProxy?? {
         if self.isNull(node) { return .some(nil) }
         guard let fields = self.fields(of: node, keyPath: keyPath, allowed: Self.focusProxyKeys) else { return nil }
         var proxy = ServerConfiguration.jitsiFocusProxy
@@ -59,7 +67,11 @@ extension ConfigurationParser {
         if configuration.hosts.contains(where: { $0.domain == proxy.domain })
             || configuration.muc.contains(where: { $0.domain == proxy.domain })
         {
-            self.error("\(proxy.domain) is already used by a host or MUC service", at: fields["domain"] ?? node, keyPath: fields.path("domain"))
+            self.error(
+                "\(proxy.domain) is already used by a host or MUC service",
+                at: fields["domain"] ?? node,
+                keyPath: fields.path("domain")
+            )
         }
         if let problem = Self.hostProblem(for: proxy.target, in: configuration.hosts) {
             self.error("focus_proxy.target: \(problem)", at: fields["target"] ?? node, keyPath: fields.path("target"))

@@ -98,43 +98,63 @@ extension ConfigurationParser {
         if let node = fields["muc"], let services = self.parseMUCs(node, keyPath: "muc", hosts: configuration.hosts) {
             configuration.muc = services
         }
-        if let node = fields["focus_proxy"], let proxy = self.parseFocusProxy(node, keyPath: "focus_proxy", configuration: configuration) {
+        if let node = fields["focus_proxy"],
+            let proxy = self.parseFocusProxy(node, keyPath: "focus_proxy", configuration: configuration)
+        {
             configuration.focusProxy = proxy
         }
         if let node = fields["end_conference"],
             let component = self.parseJitsiComponent(
-                node, keyPath: "end_conference", preset: ServerConfiguration.jitsiEndConference,
-                configuration: configuration)
+                node,
+                keyPath: "end_conference",
+                preset: ServerConfiguration.jitsiEndConference,
+                configuration: configuration
+            )
         {
             configuration.endConference = component
         }
         if let node = fields["av_moderation"],
             let component = self.parseJitsiComponent(
-                node, keyPath: "av_moderation", preset: ServerConfiguration.jitsiAVModeration,
-                configuration: configuration)
+                node,
+                keyPath: "av_moderation",
+                preset: ServerConfiguration.jitsiAVModeration,
+                configuration: configuration
+            )
         {
             configuration.avModeration = component
         }
         if let node = fields["speaker_stats"],
             let component = self.parseJitsiComponent(
-                node, keyPath: "speaker_stats", preset: ServerConfiguration.jitsiSpeakerStats,
-                configuration: configuration)
+                node,
+                keyPath: "speaker_stats",
+                preset: ServerConfiguration.jitsiSpeakerStats,
+                configuration: configuration
+            )
         {
             configuration.speakerStats = component
         }
         if let node = fields["polls"],
             let component = self.parseJitsiComponent(
-                node, keyPath: "polls", preset: ServerConfiguration.jitsiPolls, configuration: configuration)
+                node,
+                keyPath: "polls",
+                preset: ServerConfiguration.jitsiPolls,
+                configuration: configuration
+            )
         {
             configuration.polls = component
         }
         if let node = fields["room_metadata"],
             let component = self.parseJitsiComponent(
-                node, keyPath: "room_metadata", preset: ServerConfiguration.jitsiRoomMetadata, configuration: configuration)
+                node,
+                keyPath: "room_metadata",
+                preset: ServerConfiguration.jitsiRoomMetadata,
+                configuration: configuration
+            )
         {
             configuration.roomMetadata = component
         }
-        if let node = fields["lobby"], let lobby = self.parseLobby(node, keyPath: "lobby", configuration: configuration) {
+        if let node = fields["lobby"], let lobby = self.parseLobby(node, keyPath: "lobby", configuration: configuration)
+        {
             configuration.lobby = lobby
         }
         if let node = fields["room_names"] {
@@ -182,12 +202,16 @@ extension ConfigurationParser {
         self.assign(fields, "key", to: &tls.key, self.nullableString)
         if tls.certificate != nil, tls.key == nil {
             self.error(
-                "a certificate needs its private key: set tls.key too", at: fields["certificate"],
-                keyPath: fields.path("certificate"))
+                "a certificate needs its private key: set tls.key too",
+                at: fields["certificate"],
+                keyPath: fields.path("certificate")
+            )
         } else if tls.certificate == nil, tls.key != nil {
             self.error(
                 "a key without tls.certificate is not used: set both, or neither for a self-signed certificate",
-                at: fields["key"], keyPath: fields.path("key"))
+                at: fields["key"],
+                keyPath: fields.path("key")
+            )
         }
         return tls
     }
@@ -218,7 +242,10 @@ extension ConfigurationParser {
             let key = fields["unlimited_max_stanza_bytes"] != nil ? "unlimited_max_stanza_bytes" : "max_stanza_bytes"
             self.error(
                 "unlimited_max_stanza_bytes (\(c2s.unlimitedMaxStanzaBytes)) is below max_stanza_bytes "
-                    + "(\(c2s.maxStanzaBytes))", at: fields[key], keyPath: fields.path(key))
+                    + "(\(c2s.maxStanzaBytes))",
+                at: fields[key],
+                keyPath: fields.path(key)
+            )
         }
         return c2s
     }

@@ -54,13 +54,21 @@ final class ConfigurationParser {
     }
 
     private func report(
-        _ severity: ConfigurationIssue.Severity, _ message: String, at location: (line: Int, column: Int)?,
+        _ severity: ConfigurationIssue.Severity,
+        _ message: String,
+        at location: (line: Int, column: Int)?,
         keyPath: String
     ) {
         self.issues.append(
             ConfigurationIssue(
-                severity: severity, path: self.path, line: location?.line, column: location?.column,
-                keyPath: keyPath, message: message))
+                severity: severity,
+                path: self.path,
+                line: location?.line,
+                column: location?.column,
+                keyPath: keyPath,
+                message: message
+            )
+        )
     }
 
     private func reportSyntaxError(_ error: any Error, yaml: String) {
@@ -80,8 +88,11 @@ final class ConfigurationParser {
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
             self.report(
-                .error, "invalid YAML: duplicate key \(keys) in this mapping",
-                at: (context.mark.line, context.mark.column), keyPath: "")
+                .error,
+                "invalid YAML: duplicate key \(keys) in this mapping",
+                at: (context.mark.line, context.mark.column),
+                keyPath: ""
+            )
         case .reader(let problem, let offset, _, _):
             let location = offset.map { Self.location(atCharacterOffset: $0, in: yaml) }
             self.report(.error, "invalid YAML: \(problem)", at: location, keyPath: "")
@@ -129,7 +140,10 @@ final class ConfigurationParser {
         }
         guard case .mapping(let mapping) = node else {
             self.error(
-                "expected a mapping (key: value lines), found \(self.describe(node))", at: node, keyPath: keyPath)
+                "expected a mapping (key: value lines), found \(self.describe(node))",
+                at: node,
+                keyPath: keyPath
+            )
             return nil
         }
         var values: [String: Node] = [:]
@@ -195,7 +209,10 @@ final class ConfigurationParser {
         }
         guard range.contains(value) else {
             self.error(
-                "\(value) is out of range (\(range.lowerBound) to \(range.upperBound))", at: node, keyPath: keyPath)
+                "\(value) is out of range (\(range.lowerBound) to \(range.upperBound))",
+                at: node,
+                keyPath: keyPath
+            )
             return nil
         }
         return value
@@ -228,7 +245,9 @@ final class ConfigurationParser {
         guard value > 0, value <= maximum else {
             self.error(
                 "\(node.scalar?.string ?? "\(value)") is out of range (more than 0, at most \(Int(maximum)) seconds)",
-                at: node, keyPath: keyPath)
+                at: node,
+                keyPath: keyPath
+            )
             return nil
         }
         return .milliseconds(Int64((value * 1000).rounded()))

@@ -49,7 +49,9 @@ extension JitsiEnvironment {
             credentials = .fixed(username: username, password: password)
         } else {
             credentials = .none
-            notes.append("TURN_HOST/TURNS_HOST without TURN_CREDENTIALS (or TURN_USERNAME and TURN_PASSWORD): no TURN credentials")
+            notes.append(
+                "TURN_HOST/TURNS_HOST without TURN_CREDENTIALS (or TURN_USERNAME and TURN_PASSWORD): no TURN credentials"
+            )
         }
         if let host = value("STUN_HOST") {
             section.services.append(ExternalService(kind: .stun, host: host, port: port("STUN_PORT"), transport: .udp))
@@ -66,13 +68,21 @@ extension JitsiEnvironment {
         for host in turnHosts {
             for transport in transports {
                 section.services.append(
-                    ExternalService(kind: .turn, host: host, port: turnPort, transport: transport, credentials: credentials))
+                    ExternalService(
+                        kind: .turn,
+                        host: host,
+                        port: turnPort,
+                        transport: transport,
+                        credentials: credentials
+                    )
+                )
             }
         }
         let turnsPort = port("TURNS_PORT")
         for host in turnsHosts {
             section.services.append(
-                ExternalService(kind: .turns, host: host, port: turnsPort, transport: .tcp, credentials: credentials))
+                ExternalService(kind: .turns, host: host, port: turnsPort, transport: .tcp, credentials: credentials)
+            )
         }
         return (section, notes)
     }

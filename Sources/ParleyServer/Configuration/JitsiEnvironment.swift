@@ -11,14 +11,19 @@ public enum JitsiEnvironment {
         "XMPP_RECORDER_DOMAIN", "XMPP_HIDDEN_DOMAIN", "JICOFO_AUTH_USER", "JICOFO_AUTH_PASSWORD", "JVB_AUTH_USER",
         "JVB_AUTH_PASSWORD", "JIBRI_XMPP_USER", "JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_USER",
         "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
-        "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "ENABLE_LOBBY", "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
+        "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "ENABLE_LOBBY",
+        "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
-        "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE", "JWT_ENABLE_DOMAIN_VERIFICATION",
+        "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE",
+        "JWT_ENABLE_DOMAIN_VERIFICATION",
     ]
 
     /// The preset with the environment applied, plus notes for the log (never containing a password).
-    public static func apply(to preset: ServerConfiguration, environment: [String: String]) -> (ServerConfiguration, [String]) {
+    public static func apply(
+        to preset: ServerConfiguration,
+        environment: [String: String]
+    ) -> (ServerConfiguration, [String]) {
         func value(_ name: String) -> String? {
             guard let v = environment[name]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
             return v
@@ -51,17 +56,29 @@ public enum JitsiEnvironment {
             c.hosts.append(.init(domain: value("XMPP_GUEST_DOMAIN") ?? "guest.\(domain)", authentication: .anonymous))
         }
         c.hosts.append(.init(domain: authDomain, authentication: .internalHashed))
-        var serviceUsers: [(user: String, passwordVariable: String)] = [(focusUser, "JICOFO_AUTH_PASSWORD"), (jvbUser, "JVB_AUTH_PASSWORD")]
-        if value("JIBRI_XMPP_PASSWORD") != nil { serviceUsers.append((value("JIBRI_XMPP_USER") ?? "jibri", "JIBRI_XMPP_PASSWORD")) }
-        if value("JIGASI_XMPP_PASSWORD") != nil { serviceUsers.append((value("JIGASI_XMPP_USER") ?? "jigasi", "JIGASI_XMPP_PASSWORD")) }
+        var serviceUsers: [(user: String, passwordVariable: String)] = [
+            (focusUser, "JICOFO_AUTH_PASSWORD"), (jvbUser, "JVB_AUTH_PASSWORD"),
+        ]
+        if value("JIBRI_XMPP_PASSWORD") != nil {
+            serviceUsers.append((value("JIBRI_XMPP_USER") ?? "jibri", "JIBRI_XMPP_PASSWORD"))
+        }
+        if value("JIGASI_XMPP_PASSWORD") != nil {
+            serviceUsers.append((value("JIGASI_XMPP_USER") ?? "jigasi", "JIGASI_XMPP_PASSWORD"))
+        }
         c.accounts = serviceUsers.compactMap { entry in
             (try? JID(localpart: entry.user, domainpart: authDomain, resourcepart: nil)).map {
                 ServerConfiguration.Account(jid: $0, passwordEnvironment: entry.passwordVariable)
             }
         }
-        if let recorderDomain = value("XMPP_RECORDER_DOMAIN") ?? value("XMPP_HIDDEN_DOMAIN"), value("JIBRI_RECORDER_PASSWORD") != nil {
+        if let recorderDomain = value("XMPP_RECORDER_DOMAIN") ?? value("XMPP_HIDDEN_DOMAIN"),
+            value("JIBRI_RECORDER_PASSWORD") != nil
+        {
             c.hosts.append(.init(domain: recorderDomain, authentication: .internalHashed))
-            if let jid = try? JID(localpart: value("JIBRI_RECORDER_USER") ?? "recorder", domainpart: recorderDomain, resourcepart: nil) {
+            if let jid = try? JID(
+                localpart: value("JIBRI_RECORDER_USER") ?? "recorder",
+                domainpart: recorderDomain,
+                resourcepart: nil
+            ) {
                 c.accounts.append(.init(jid: jid, passwordEnvironment: "JIBRI_RECORDER_PASSWORD"))
             }
         }
@@ -73,13 +90,18 @@ public enum JitsiEnvironment {
         if let max = value("MAX_PARTICIPANTS").flatMap(Int.init), max > 0 {
             // docker's `muc_access_whitelist`: focus, Jibri's recorder and Jigasi's transcriber are not counted.
             conference.maxOccupants = max
-            conference.maxOccupantsExempt = (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
+            conference.maxOccupantsExempt =
+                (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
         }
         // docker's muc_password_whitelist: focus and the recorder follow a moderator's lock.
-        conference.passwordExempt = (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
+        conference.passwordExempt =
+            (focusJID.map { [$0] } ?? []) + c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
         // docker's `muc_filter_whitelist`: only the auth domain's accounts enter the breweries.
         let brewery = ServerConfiguration.MUC(
-            domain: internalMUC, admins: Array(serviceJIDs.dropFirst()), allowedDomains: [authDomain])
+            domain: internalMUC,
+            admins: Array(serviceJIDs.dropFirst()),
+            allowedDomains: [authDomain]
+        )
         c.muc = [conference, brewery]
         if let focusJID { c.focusProxy = .init(domain: "focus.\(domain)", target: focusJID) }
         // docker's ENABLE_END_CONFERENCE (on unless 0/false): endconference.<XMPP_DOMAIN> on the conference MUC.
@@ -97,7 +119,9 @@ public enum JitsiEnvironment {
         let lobbyOff = ["0", "false", "no", "off"].contains(value("ENABLE_LOBBY")?.lowercased() ?? "")
         let lobbyWhitelist = c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
             .compactMap { try? JID(localpart: nil, domainpart: $0.domainpart, resourcepart: nil) }
-        c.lobby = lobbyOff ? nil : .init(component: .init(domain: "lobby.\(domain)", muc: mucDomain), whitelist: lobbyWhitelist)
+        c.lobby =
+            lobbyOff
+            ? nil : .init(component: .init(domain: "lobby.\(domain)", muc: mucDomain), whitelist: lobbyWhitelist)
         let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
         c.externalServices = externalServices
         notes += externalServiceNotes
@@ -108,7 +132,9 @@ public enum JitsiEnvironment {
         } else if dockerMode {
             // Inside docker-jitsi-meet the other containers reach the server over the compose network.
             c.listen.address = "0.0.0.0"
-            notes.append("docker-jitsi-meet variables found: listening on all interfaces (set PARLEY_LISTEN_ADDRESS to change)")
+            notes.append(
+                "docker-jitsi-meet variables found: listening on all interfaces (set PARLEY_LISTEN_ADDRESS to change)"
+            )
         }
         return (c, notes)
     }

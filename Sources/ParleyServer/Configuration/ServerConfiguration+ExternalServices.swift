@@ -29,8 +29,11 @@ extension ServerConfiguration {
         public var access: [JID]
 
         public init(
-            services: [ExternalService] = [], secret: String? = nil, secretEnvironment: String? = nil,
-            ttl: Int = 86_400, access: [JID] = []
+            services: [ExternalService] = [],
+            secret: String? = nil,
+            secretEnvironment: String? = nil,
+            ttl: Int = 86_400,
+            access: [JID] = []
         ) {
             self.services = services
             self.secret = secret
@@ -49,7 +52,9 @@ extension ServerConfiguration {
 
         /// What the hosts serve, with the secret from `environment`; nil when there is no service to serve. The
         /// warnings (never containing the secret) name the services left out for want of a secret.
-        public func discovery(environment: [String: String]) -> (discovery: ExternalServiceDiscovery?, warnings: [String]) {
+        public func discovery(
+            environment: [String: String]
+        ) -> (discovery: ExternalServiceDiscovery?, warnings: [String]) {
             guard !self.services.isEmpty else { return (nil, []) }
             let secret = self.resolvedSecret(environment: environment)
             var warnings: [String] = []
@@ -61,7 +66,11 @@ extension ServerConfiguration {
                 }
             }
             let discovery = ExternalServiceDiscovery(
-                services: self.services, secret: secret, defaultTTL: self.ttl, access: self.access)
+                services: self.services,
+                secret: secret,
+                defaultTTL: self.ttl,
+                access: self.access
+            )
             return (discovery.services.isEmpty ? nil : discovery, warnings)
         }
 

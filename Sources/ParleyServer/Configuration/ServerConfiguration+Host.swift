@@ -29,7 +29,8 @@ extension ServerConfiguration {
             domain: String,
             authentication: Authentication = .internalHashed,
             requireEncryption: Bool? = nil,
-            saslMechanisms: [SASLMechanismName]? = nil, token: TokenAuthentication? = nil
+            saslMechanisms: [SASLMechanismName]? = nil,
+            token: TokenAuthentication? = nil
         ) {
             self.domain = domain
             self.authentication = authentication

@@ -28,9 +28,16 @@ extension ServerConfiguration {
         public var admins: [JID]
 
         public init(
-            domain: String, restrictRoomCreation: Bool = true, roomLocking: Bool = false, focusLock: Bool = false,
-            maxOccupants: Int? = nil, historyLength: Int = 0, publicJIDs: Bool = true, admins: [JID] = [],
-            maxOccupantsExempt: [JID] = [], allowedDomains: [String] = []
+            domain: String,
+            restrictRoomCreation: Bool = true,
+            roomLocking: Bool = false,
+            focusLock: Bool = false,
+            maxOccupants: Int? = nil,
+            historyLength: Int = 0,
+            publicJIDs: Bool = true,
+            admins: [JID] = [],
+            maxOccupantsExempt: [JID] = [],
+            allowedDomains: [String] = []
         ) {
             self.domain = domain
             self.restrictRoomCreation = restrictRoomCreation
@@ -62,9 +69,14 @@ extension ServerConfiguration {
     public static let jitsiMUCs: [MUC] = [
         MUC(domain: "muc.meet.jitsi", focusLock: true),
         MUC(
-            domain: "internal-muc.meet.jitsi", admins: [JID(literal: "jvb@auth.meet.jitsi")],
-            allowedDomains: ["auth.meet.jitsi"]),
+            domain: "internal-muc.meet.jitsi",
+            admins: [JID(literal: "jvb@auth.meet.jitsi")],
+            allowedDomains: ["auth.meet.jitsi"]
+        ),
     ]
 
-    public static let jitsiFocusProxy = FocusProxy(domain: "focus.meet.jitsi", target: JID(literal: "focus@auth.meet.jitsi"))
+    public static let jitsiFocusProxy = FocusProxy(
+        domain: "focus.meet.jitsi",
+        target: JID(literal: "focus@auth.meet.jitsi")
+    )
 }

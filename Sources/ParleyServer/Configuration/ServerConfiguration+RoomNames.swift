@@ -28,10 +28,14 @@ extension ServerConfiguration {
     ///   - isAccountName: whether a normalised name is an account's username; it should also cover
     ///     `declaredAccountNames`.
     public func roomNamePolicy(
-        mucDomains: [String]? = nil, isAccountName: @escaping @Sendable (String) -> Bool
+        mucDomains: [String]? = nil,
+        isAccountName: @escaping @Sendable (String) -> Bool
     ) -> RoomNamePolicy {
         RoomNamePolicy(
-            configuration: self.roomNames, localDomains: self.roomNameLocalDomains, mucDomains: mucDomains,
-            isAccountName: isAccountName)
+            configuration: self.roomNames,
+            localDomains: self.roomNameLocalDomains,
+            mucDomains: mucDomains,
+            isAccountName: isAccountName
+        )
     }
 }

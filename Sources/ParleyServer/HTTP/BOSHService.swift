@@ -44,7 +44,9 @@ final class BOSHService: Sendable {
     func handle(body: ByteBuffer, query: HTTPQuery, channel: any Channel, respond: @escaping Respond) {
         let parsed: BOSHBody
         do {
-            parsed = try body.withUnsafeReadableBytes { try BOSHBody(parsing: $0, maxBytes: self.settings.maxBodyBytes) }
+            parsed = try body.withUnsafeReadableBytes {
+                try BOSHBody(parsing: $0, maxBytes: self.settings.maxBodyBytes)
+            }
         } catch {
             return respond(.badRequest, BOSHBody.terminate(condition: "bad-request"))
         }
@@ -62,16 +64,28 @@ final class BOSHService: Sendable {
         bound.eventLoop.execute { bound.value.request(parsed, rid: rid, respond: respond) }
     }
 
-    private func create(_ body: BOSHBody, rid: UInt64, query: HTTPQuery, channel: any Channel, respond: @escaping Respond) {
+    private func create(
+        _ body: BOSHBody,
+        rid: UInt64,
+        query: HTTPQuery,
+        channel: any Channel,
+        respond: @escaping Respond
+    ) {
         guard let web = self.context.withLock({ $0?.web }) else { return respond(.serviceUnavailable, []) }
         let sid = SecureRandom.string(count: 24, alphabet: SecureRandom.lowercaseAlphanumerics)
         let requestedWait = body[attribute: "wait"].flatMap(Int.init) ?? self.settings.maxWait
         let requestedHold = body[attribute: "hold"].flatMap(Int.init) ?? self.settings.hold
         let eventLoop = channel.eventLoop
         let session = BOSHSession(
-            sid: sid, web: web, service: self, eventLoop: eventLoop, query: query,
-            wait: max(1, min(requestedWait, self.settings.maxWait)), hold: max(0, min(requestedHold, self.settings.hold)),
-            firstRID: rid)
+            sid: sid,
+            web: web,
+            service: self,
+            eventLoop: eventLoop,
+            query: query,
+            wait: max(1, min(requestedWait, self.settings.maxWait)),
+            hold: max(0, min(requestedHold, self.settings.hold)),
+            firstRID: rid
+        )
         // Created on the request's loop, which owns the session from now on.
         let bound = NIOLoopBound(session, eventLoop: eventLoop)
         self.sessions.withLock { $0[sid] = bound }

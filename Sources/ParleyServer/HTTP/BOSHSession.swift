@@ -38,7 +38,16 @@ final class BOSHSession: C2STransport {
     private var terminateBody: [UInt8]?
     private var inactivityTimer: Scheduled<Void>?
 
-    init(sid: String, web: WebContext, service: BOSHService, eventLoop: any EventLoop, query: HTTPQuery, wait: Int, hold: Int, firstRID: UInt64) {
+    init(
+        sid: String,
+        web: WebContext,
+        service: BOSHService,
+        eventLoop: any EventLoop,
+        query: HTTPQuery,
+        wait: Int,
+        hold: Int,
+        firstRID: UInt64
+    ) {
         self.sid = sid
         self.web = web
         self.service = service
@@ -52,8 +61,13 @@ final class BOSHSession: C2STransport {
     /// The session-creation request (XEP-0124 §7.1; XEP-0206 §5).
     func create(_ body: BOSHBody, respond: @escaping BOSHService.Respond) {
         let session = C2SSession(
-            context: self.web.c2s, transport: self, secured: false, encryptionExempt: self.web.secure,
-            connectionID: "bosh-\(self.sid.prefix(6))", query: self.query.parameters)
+            context: self.web.c2s,
+            transport: self,
+            secured: false,
+            encryptionExempt: self.web.secure,
+            connectionID: "bosh-\(self.sid.prefix(6))",
+            query: self.query.parameters
+        )
         self.session = session
         session.start()
         let settings = self.service.settings
@@ -78,7 +92,9 @@ final class BOSHSession: C2STransport {
         if rid <= self.lastRID {
             // A retransmission: send the cached response again, or refuse one we no longer have.
             if let cached = self.sent.first(where: { $0.rid == rid }) { return respond(.ok, cached.body) }
-            if self.held.contains(where: { $0.rid == rid }) { return respond(.ok, BOSHBody.response(attributes: [], payload: [])) }
+            if self.held.contains(where: { $0.rid == rid }) {
+                return respond(.ok, BOSHBody.response(attributes: [], payload: []))
+            }
             return self.terminate(condition: "item-not-found", respond: respond)
         }
         let window = UInt64(self.service.settings.requests)
@@ -120,7 +136,13 @@ final class BOSHSession: C2STransport {
     private func header(_ body: BOSHBody) -> XMLStreamHeader {
         var attributes = [XMLAttribute(name: "version", value: body[xmpp: "version"] ?? "1.0")]
         if let to = body[attribute: "to"] { attributes.append(XMLAttribute(name: "to", value: to)) }
-        return XMLStreamHeader(name: "stream", namespace: Namespace.streams, attributes: attributes, defaultNamespace: Namespace.client, prefixes: [:])
+        return XMLStreamHeader(
+            name: "stream",
+            namespace: Namespace.streams,
+            attributes: attributes,
+            defaultNamespace: Namespace.client,
+            prefixes: [:]
+        )
     }
 
     // MARK: - Holding and answering requests
@@ -234,7 +256,9 @@ final class BOSHSession: C2STransport {
     private func overflow() {
         let backlog = self.pending.count
         self.session?.logger.info(
-            "BOSH client is not collecting its output: terminating", metadata: ["backlog": "\(backlog)"])
+            "BOSH client is not collecting its output: terminating",
+            metadata: ["backlog": "\(backlog)"]
+        )
         self.pending = []
         self.sent = []
         self.finish(condition: "policy-violation", forgetSID: false)

@@ -57,11 +57,22 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             if head.headers.contains(name: "Upgrade") {
                 // The upgrader declined: RFC 7395 §3.1 requires the `xmpp` subprotocol.
-                return self.send(.badRequest, "WebSocket connections need the 'xmpp' subprotocol (RFC 7395)\n", head: head, context: context)
+                return self.send(
+                    .badRequest,
+                    "WebSocket connections need the 'xmpp' subprotocol (RFC 7395)\n",
+                    head: head,
+                    context: context
+                )
             }
             self.send(.ok, "It works! Point your XMPP WebSocket client to this URL.\n", head: head, context: context)
         case (.OPTIONS, "/http-bind"):
-            self.send(.ok, "", head: head, context: context, extra: self.web.corsHeaders(origin: origin, preflight: true))
+            self.send(
+                .ok,
+                "",
+                head: head,
+                context: context,
+                extra: self.web.corsHeaders(origin: origin, preflight: true)
+            )
         case (.GET, "/http-bind"):
             self.send(.ok, "It works! Point your BOSH client to this URL.\n", head: head, context: context)
         case (.POST, "/http-bind"):
@@ -76,24 +87,48 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let keepAlive = head.isKeepAlive
             let version = head.version
             self.web.bosh.handle(body: body ?? ByteBuffer(), query: query, channel: channel) { status, bytes in
-                HTTPHandler.write(status: status, body: bytes, contentType: "text/xml; charset=utf-8", extra: cors,
-                                  version: version, keepAlive: keepAlive, channel: channel)
+                HTTPHandler.write(
+                    status: status,
+                    body: bytes,
+                    contentType: "text/xml; charset=utf-8",
+                    extra: cors,
+                    version: version,
+                    keepAlive: keepAlive,
+                    channel: channel
+                )
             }
         default:
             self.send(.notFound, "Not found\n", head: head, context: context)
         }
     }
 
-    private func send(_ status: HTTPResponseStatus, _ text: String, head: HTTPRequestHead, context: ChannelHandlerContext, extra: HTTPHeaders = [:]) {
+    private func send(
+        _ status: HTTPResponseStatus,
+        _ text: String,
+        head: HTTPRequestHead,
+        context: ChannelHandlerContext,
+        extra: HTTPHeaders = [:]
+    ) {
         HTTPHandler.write(
-            status: status, body: Array(text.utf8), contentType: "text/plain; charset=utf-8", extra: extra,
-            version: head.version, keepAlive: head.isKeepAlive, channel: context.channel)
+            status: status,
+            body: Array(text.utf8),
+            contentType: "text/plain; charset=utf-8",
+            extra: extra,
+            version: head.version,
+            keepAlive: head.isKeepAlive,
+            channel: context.channel
+        )
     }
 
     /// Writes a whole response; thread-safe (BOSH answers come from the session's loop).
     static func write(
-        status: HTTPResponseStatus, body: [UInt8], contentType: String, extra: HTTPHeaders, version: HTTPVersion,
-        keepAlive: Bool, channel: any Channel
+        status: HTTPResponseStatus,
+        body: [UInt8],
+        contentType: String,
+        extra: HTTPHeaders,
+        version: HTTPVersion,
+        keepAlive: Bool,
+        channel: any Channel
     ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)

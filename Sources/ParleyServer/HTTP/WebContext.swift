@@ -14,8 +14,14 @@ final class WebContext: Sendable {
     let maxBodyBytes: Int
     private let roomNamePolicy: @Sendable (String) -> StanzaError?
 
-    init(c2s: C2SContext, bosh: BOSHService, corsOrigins: Set<String>, secure: Bool, maxBodyBytes: Int,
-         roomNamePolicy: @escaping @Sendable (String) -> StanzaError?) {
+    init(
+        c2s: C2SContext,
+        bosh: BOSHService,
+        corsOrigins: Set<String>,
+        secure: Bool,
+        maxBodyBytes: Int,
+        roomNamePolicy: @escaping @Sendable (String) -> StanzaError?
+    ) {
         self.c2s = c2s
         self.bosh = bosh
         self.corsOrigins = corsOrigins

@@ -33,14 +33,23 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         self.query = query
         self.secure = secure
         self.connectionID = connectionID
-        self.codec = WebSocketXMPPCodec(maxStanzaBytes: shared.settings.maxStanzaBytes, maxDepth: shared.settings.maxDepth)
+        self.codec = WebSocketXMPPCodec(
+            maxStanzaBytes: shared.settings.maxStanzaBytes,
+            maxDepth: shared.settings.maxDepth
+        )
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let session = C2SSession(
-            context: self.shared, transport: self, secured: false, encryptionExempt: self.secure,
-            connectionID: self.connectionID, query: self.query.parameters, supportsStreamManagement: true)
+            context: self.shared,
+            transport: self,
+            secured: false,
+            encryptionExempt: self.secure,
+            connectionID: self.connectionID,
+            query: self.query.parameters,
+            supportsStreamManagement: true
+        )
         self.session = session
         session.logger.debug("WebSocket client connected")
         session.start()
@@ -68,7 +77,11 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
             self.session?.close(StreamError(.badFormat, text: "Binary frames are not allowed (RFC 7395 §3.2)"))
         case .ping:
             var payload = frame.unmaskedData
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: payload.readSlice(length: payload.readableBytes) ?? payload)
+            let pong = WebSocketFrame(
+                fin: true,
+                opcode: .pong,
+                data: payload.readSlice(length: payload.readableBytes) ?? payload
+            )
             context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
         case .connectionClose:
             // The client closed without <close/>: answer the close frame and end the session.
@@ -141,10 +154,11 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data))).whenComplete { _ in
-            // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
-            handler.value.closeLater(linger: true)
-        }
+        context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+            .whenComplete { _ in
+                // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
+                handler.value.closeLater(linger: true)
+            }
     }
 
     /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.

@@ -15,7 +15,10 @@ final class HostService: Sendable {
     let externalServices: ExternalServiceDiscovery?
 
     init(
-        domain: String, advertiseVersion: Bool, componentIdentities: [DiscoIdentity] = [], componentDomains: [String] = [],
+        domain: String,
+        advertiseVersion: Bool,
+        componentIdentities: [DiscoIdentity] = [],
+        componentDomains: [String] = [],
         externalServices: ExternalServiceDiscovery? = nil
     ) {
         self.domain = domain
@@ -36,7 +39,8 @@ final class HostService: Sendable {
     func handle(_ stanza: Stanza, router: StanzaRouter) {
         guard stanza.kind == .iq else { return }  // messages and presence to the server itself are dropped
         guard stanza.isIQRequest, let payload = stanza.payload else { return }
-        if let externalServices = self.externalServices, ExternalServiceDiscovery.namespaces.contains(payload.namespace) {
+        if let externalServices = self.externalServices, ExternalServiceDiscovery.namespaces.contains(payload.namespace)
+        {
             return self.answerExternalServices(stanza, payload, externalServices, router: router)
         }
         switch (stanza.type, payload.namespace, payload.name) {
@@ -53,7 +57,13 @@ final class HostService: Sendable {
             }
             var query = XMLElement(name: "query", namespace: Namespace.discoItems)
             for domain in self.componentDomains.sorted() {
-                query.append(XMLElement(name: "item", namespace: Namespace.discoItems, attributes: [XMLAttribute(name: "jid", value: domain)]))
+                query.append(
+                    XMLElement(
+                        name: "item",
+                        namespace: Namespace.discoItems,
+                        attributes: [XMLAttribute(name: "jid", value: domain)]
+                    )
+                )
             }
             router.route(stanza.resultReply(query))
         case ("get", Namespace.version, "query") where self.advertiseVersion:
@@ -87,7 +97,9 @@ final class HostService: Sendable {
                 return router.bounce(stanza, StanzaError(.serviceUnavailable))
             }
             var query = XMLElement(name: "query", namespace: Namespace.discoInfo)
-            query.append(XMLElement("identity", ns: Namespace.discoInfo, [("category", "account"), ("type", "registered")]))
+            query.append(
+                XMLElement("identity", ns: Namespace.discoInfo, [("category", "account"), ("type", "registered")])
+            )
             query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", Namespace.discoInfo)]))
             router.route(stanza.resultReply(query))
         default:
@@ -97,7 +109,8 @@ final class HostService: Sendable {
 
     /// Roster gets return an empty roster; pushes are refused (Parley keeps no roster).
     private func roster(_ stanza: Stanza, router: StanzaRouter) {
-        guard let from = stanza.from, stanza.to == nil || stanza.to?.bare == from.bare || stanza.to == from.domain else {
+        guard let from = stanza.from, stanza.to == nil || stanza.to?.bare == from.bare || stanza.to == from.domain
+        else {
             return router.bounce(stanza, StanzaError(.forbidden))
         }
         if stanza.type == "get" {
@@ -112,7 +125,12 @@ final class HostService: Sendable {
         query.append(XMLElement("identity", ns: Namespace.discoInfo, [("category", "server"), ("type", "im")]))
         for identity in self.componentIdentities {
             query.append(
-                XMLElement("identity", ns: Namespace.discoInfo, [("category", identity.category), ("type", identity.type), ("name", identity.name)]))
+                XMLElement(
+                    "identity",
+                    ns: Namespace.discoInfo,
+                    [("category", identity.category), ("type", identity.type), ("name", identity.name)]
+                )
+            )
         }
         for feature in self.features {
             query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))

@@ -13,7 +13,8 @@ public final class StanzaRouter: Sendable {
     let domains: [String: any DomainHandler]
     let logger: Logger
 
-    init(registry: SessionRegistry, hosts: [String: HostService], domains: [String: any DomainHandler], logger: Logger) {
+    init(registry: SessionRegistry, hosts: [String: HostService], domains: [String: any DomainHandler], logger: Logger)
+    {
         self.registry = registry
         self.hosts = hosts
         self.domains = domains
@@ -38,7 +39,10 @@ public final class StanzaRouter: Sendable {
         } else if let handler = self.domains[to.domainpart] {
             handler.handle(stanza, from: session, router: self)
         } else {
-            self.bounce(stanza, StanzaError(.serviceUnavailable, text: "Communication with remote domains is not enabled"))
+            self.bounce(
+                stanza,
+                StanzaError(.serviceUnavailable, text: "Communication with remote domains is not enabled")
+            )
         }
     }
 
@@ -57,11 +61,13 @@ public final class StanzaRouter: Sendable {
         if known.count == stanzas.count, !known.contains(where: { $0 == nil }) {
             targets = known
         } else {
-            let looked = self.registry.sessions(stanzas.enumerated().map { index, stanza -> JID? in
-                if index < known.count, known[index] != nil { return nil }
-                guard let to = stanza.to, to.localpart != nil, self.hosts[to.domainpart] != nil else { return nil }
-                return to
-            })
+            let looked = self.registry.sessions(
+                stanzas.enumerated().map { index, stanza -> JID? in
+                    if index < known.count, known[index] != nil { return nil }
+                    guard let to = stanza.to, to.localpart != nil, self.hosts[to.domainpart] != nil else { return nil }
+                    return to
+                }
+            )
             targets = known.count == stanzas.count ? zip(known, looked).map { $0 ?? $1 } : looked
         }
         var hops: [ObjectIdentifier: (loop: any EventLoop, deliveries: [(any StanzaSink, Stanza)])] = [:]

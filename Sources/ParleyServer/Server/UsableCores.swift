@@ -12,7 +12,9 @@ public enum UsableCores {
     }
 
     /// `Cpus_allowed` from `/proc/self/status` (proc(5)): a comma-separated hex mask. Nil when unreadable.
-    static func affinityCount(status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) -> Int? {
+    static func affinityCount(
+        status: String? = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+    ) -> Int? {
         guard let status else { return nil }
         for line in status.split(separator: "\n") where line.hasPrefix("Cpus_allowed:") {
             var bits = 0

@@ -14,9 +14,14 @@ extension XMPPServer.Configuration {
                 case .token: .token
                 }
             var configuration = HostConfiguration(
-                domain: host.domain, authentication: authentication, mechanisms: host.saslMechanisms,
+                domain: host.domain,
+                authentication: authentication,
+                mechanisms: host.saslMechanisms,
                 requireEncryption: host.requireEncryption,
-                token: host.token.map { TokenVerifier(configuration: $0.verifierConfiguration(domain: host.domain), key: nil) })
+                token: host.token.map {
+                    TokenVerifier(configuration: $0.verifierConfiguration(domain: host.domain), key: nil)
+                }
+            )
             configuration.tokenKeyServer = host.token?.asapKeyServer.flatMap(KeyServer.init)
             return configuration
         }
@@ -100,7 +105,10 @@ extension XMPPServer.Configuration {
 
     /// The room-name policy of `file`, knowing these account names (the store's, read at start-up).
     public mutating func setRoomNamePolicy(_ file: ServerConfiguration, accountNames: Set<String>) {
-        let policy = file.roomNamePolicy(mucDomains: file.muc.map(\.domain), isAccountName: { accountNames.contains($0) })
+        let policy = file.roomNamePolicy(
+            mucDomains: file.muc.map(\.domain),
+            isAccountName: { accountNames.contains($0) }
+        )
         self.roomNamePolicy = { policy.evaluate($0).stanzaError }
     }
 }

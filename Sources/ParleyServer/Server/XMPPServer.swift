@@ -44,9 +44,11 @@ public final class XMPPServer: Sendable {
     ///   - tls: the server's TLS context; nil disables STARTTLS and the direct-TLS port.
     ///   - credentials: the SASL credential lookup for an account host.
     public init(
-        configuration: Configuration, tls: TLSContext?,
+        configuration: Configuration,
+        tls: TLSContext?,
         credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup,
-        group: any EventLoopGroup, logger: Logger
+        group: any EventLoopGroup,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.group = group
@@ -58,7 +60,9 @@ public final class XMPPServer: Sendable {
         var mucServices: [String: MUCService] = [:]
         for var muc in configuration.mucServices {
             // The rooms send the audio/video moderation notices from the component's domain.
-            if let av = configuration.avModeration, av.muc == muc.domain { muc.avModerationComponent = try? JID(av.domain) }
+            if let av = configuration.avModeration, av.muc == muc.domain {
+                muc.avModerationComponent = try? JID(av.domain)
+            }
             if let stats = configuration.speakerStats, stats.muc == muc.domain {
                 muc.speakerStatsComponent = try? JID(stats.domain)
             }
@@ -78,23 +82,38 @@ public final class XMPPServer: Sendable {
             domainHandlers[end.domain] = EndConference(domain: end.domain, rooms: ConferenceRooms(service: service))
         }
         if let av = configuration.avModeration, let service = mucServices[av.muc] {
-            domainHandlers[av.domain] = AVModerationComponent(domain: av.domain, rooms: ConferenceRooms(service: service))
+            domainHandlers[av.domain] = AVModerationComponent(
+                domain: av.domain,
+                rooms: ConferenceRooms(service: service)
+            )
         }
         if let stats = configuration.speakerStats, let service = mucServices[stats.muc] {
-            domainHandlers[stats.domain] = SpeakerStatsComponent(domain: stats.domain, rooms: ConferenceRooms(service: service))
+            domainHandlers[stats.domain] = SpeakerStatsComponent(
+                domain: stats.domain,
+                rooms: ConferenceRooms(service: service)
+            )
         }
         if let lobby = configuration.lobby, let service = mucServices[lobby.muc] {
             domainHandlers[lobby.domain] = LobbyRoomsComponent(domain: lobby.domain, service: service)
         }
         if let metadata = configuration.roomMetadata, let service = mucServices[metadata.muc] {
             domainHandlers[metadata.domain] = RoomMetadataComponent(
-                domain: metadata.domain, rooms: ConferenceRooms(service: service))
+                domain: metadata.domain,
+                rooms: ConferenceRooms(service: service)
+            )
         }
         if let polls = configuration.polls, let service = mucServices[polls.muc] {
-            domainHandlers[polls.domain] = PollsComponent(domain: polls.domain, rooms: ConferenceRooms(service: service))
+            domainHandlers[polls.domain] = PollsComponent(
+                domain: polls.domain,
+                rooms: ConferenceRooms(service: service)
+            )
         }
         if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
-            domainHandlers[proxy.domain] = FocusProxy(domain: domain, target: proxy.target.bare, roomNamePolicy: configuration.roomNamePolicy)
+            domainHandlers[proxy.domain] = FocusProxy(
+                domain: domain,
+                target: proxy.target.bare,
+                roomNamePolicy: configuration.roomNamePolicy
+            )
         }
         var identities: [DiscoIdentity] = []
         for (domain, handler) in domainHandlers.sorted(by: { $0.key < $1.key }) {
@@ -106,9 +125,12 @@ public final class XMPPServer: Sendable {
         var hosts: [String: HostService] = [:]
         for host in configuration.hosts {
             hosts[host.domain] = HostService(
-                domain: host.domain, advertiseVersion: configuration.advertiseVersion,
-                componentIdentities: identities, componentDomains: Array(domainHandlers.keys),
-                externalServices: configuration.externalServices)
+                domain: host.domain,
+                advertiseVersion: configuration.advertiseVersion,
+                componentIdentities: identities,
+                componentDomains: Array(domainHandlers.keys),
+                externalServices: configuration.externalServices
+            )
         }
         let router = StanzaRouter(registry: registry, hosts: hosts, domains: domainHandlers, logger: logger)
         self.router = router
@@ -127,20 +149,35 @@ public final class XMPPServer: Sendable {
                 unlimitedJIDs: Set(configuration.unlimitedJIDs.map(\.bare)),
                 maxDepth: configuration.maxDepth,
                 negotiationTimeout: configuration.negotiationTimeout,
-                logAddresses: configuration.logAddresses, hibernationSeconds: configuration.hibernationSeconds,
-                maxOutputBacklog: configuration.outputBacklogBound),
-            router: router, credentials: credentials, makeTLSHandler: makeTLS, logger: logger,
+                logAddresses: configuration.logAddresses,
+                hibernationSeconds: configuration.hibernationSeconds,
+                maxOutputBacklog: configuration.outputBacklogBound
+            ),
+            router: router,
+            credentials: credentials,
+            makeTLSHandler: makeTLS,
+            logger: logger,
             sessionEnded: { session in
                 for handler in domains.values { handler.sessionEnded(session, router: router) }
-            })
+            }
+        )
         let bosh = BOSHService(
             settings: .init(
-                maxWait: configuration.boshMaxWait, inactivity: configuration.boshInactivity,
-                maxBodyBytes: configuration.maxStanzaBytes + 8192, maxPendingBytes: configuration.outputBacklogBound),
-            group: group)
+                maxWait: configuration.boshMaxWait,
+                inactivity: configuration.boshInactivity,
+                maxBodyBytes: configuration.maxStanzaBytes + 8192,
+                maxPendingBytes: configuration.outputBacklogBound
+            ),
+            group: group
+        )
         self.web = WebContext(
-            c2s: self.c2s, bosh: bosh, corsOrigins: Set(configuration.corsOrigins), secure: configuration.webTransportsSecure,
-            maxBodyBytes: configuration.maxStanzaBytes + 8192, roomNamePolicy: configuration.roomNamePolicy)
+            c2s: self.c2s,
+            bosh: bosh,
+            corsOrigins: Set(configuration.corsOrigins),
+            secure: configuration.webTransportsSecure,
+            maxBodyBytes: configuration.maxStanzaBytes + 8192,
+            roomNamePolicy: configuration.roomNamePolicy
+        )
         bosh.attach(self.web)
     }
 
@@ -195,14 +232,23 @@ public final class XMPPServer: Sendable {
                     // STARTTLS later puts its TLS handler first, below this one: either way `read` is held here.
                     try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     try channel.pipeline.syncOperations.addHandler(
-                        C2SHandler(context: c2s, eventLoop: channel.eventLoop, secured: directTLS, loopback: loopback, connectionID: id))
+                        C2SHandler(
+                            context: c2s,
+                            eventLoop: channel.eventLoop,
+                            secured: directTLS,
+                            loopback: loopback,
+                            connectionID: id
+                        )
+                    )
                 }
             }
             .bind(host: self.configuration.listenAddress, port: port)
             .wait()
         self.channels.withLock { $0.append(channel) }
         self.logger.info(
-            "Listening for clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(directTLS ? "direct" : "starttls")"])
+            "Listening for clients",
+            metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(directTLS ? "direct" : "starttls")"]
+        )
         return channel
     }
 
@@ -220,7 +266,9 @@ public final class XMPPServer: Sendable {
         guard let options = channel.syncOptions else { return }
         try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
         let marks = ChannelOptions.Types.WriteBufferWaterMark(
-            low: XMPPServer.writeBufferLowWater, high: XMPPServer.writeBufferHighWater)
+            low: XMPPServer.writeBufferLowWater,
+            high: XMPPServer.writeBufferHighWater
+        )
         try options.setOption(.writeBufferWaterMark, value: marks)
         if let maxMessagesPerRead { try options.setOption(.maxMessagesPerRead, value: maxMessagesPerRead) }
     }
@@ -246,12 +294,14 @@ public final class XMPPServer: Sendable {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
                 let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: maxFrame, automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
+                    maxFrameSize: maxFrame,
+                    automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
                     shouldUpgrade: { channel, head in
                         let query = HTTPQuery(uri: head.uri)
                         let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap { $0.split(separator: ",") }
                             .map { $0.trimmingCharacters(in: .whitespaces) }
-                        guard query.path == "/xmpp-websocket", protocols.contains("xmpp"), web.roomRefusal(query) == nil else {
+                        guard query.path == "/xmpp-websocket", protocols.contains("xmpp"), web.roomRefusal(query) == nil
+                        else {
                             return channel.eventLoop.makeSucceededFuture(nil)
                         }
                         return channel.eventLoop.makeSucceededFuture(HTTPHeaders([("Sec-WebSocket-Protocol", "xmpp")]))
@@ -260,13 +310,23 @@ public final class XMPPServer: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(
                                 NIOWebSocketFrameAggregator(
-                                    minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 256, maxAccumulatedFrameSize: maxFrame))
+                                    minNonFinalFragmentSize: 0,
+                                    maxAccumulatedFrameCount: 256,
+                                    maxAccumulatedFrameSize: maxFrame
+                                )
+                            )
                             try channel.pipeline.syncOperations.addHandler(
                                 WebSocketC2SHandler(
-                                    context: web.c2s, eventLoop: channel.eventLoop, query: HTTPQuery(uri: head.uri),
-                                    secure: web.secure, connectionID: "ws-" + counter.nextConnectionID()))
+                                    context: web.c2s,
+                                    eventLoop: channel.eventLoop,
+                                    query: HTTPQuery(uri: head.uri),
+                                    secure: web.secure,
+                                    connectionID: "ws-" + counter.nextConnectionID()
+                                )
+                            )
                         }
-                    })
+                    }
+                )
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
                     // Stays when the upgrade to WebSocket removes the HTTP handlers: holds `read` for BOSH's
@@ -278,7 +338,8 @@ public final class XMPPServer: Sendable {
                             completionHandler: { context in
                                 context.pipeline.removeHandler(name: "parley.http", promise: nil)
                             }
-                        ))
+                        )
+                    )
                     try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
                 }
             }
@@ -286,7 +347,9 @@ public final class XMPPServer: Sendable {
             .wait()
         self.channels.withLock { $0.append(channel) }
         self.logger.info(
-            "Listening for web clients", metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"])
+            "Listening for web clients",
+            metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"]
+        )
         return channel
     }
 
@@ -297,7 +360,8 @@ public final class XMPPServer: Sendable {
     private func startMemoryTrimmer() {
         let registry = self.registry
         let policy = Mutex(MemoryTrimPolicy())
-        let task = self.group.next().scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { _ in
+        let task = self.group.next().scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) {
+            _ in
             let count = registry.count
             if policy.withLock({ $0.shouldTrim(sessions: count) }) { MemoryTrim.trim() }
         }

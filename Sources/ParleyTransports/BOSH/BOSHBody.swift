@@ -53,7 +53,10 @@ public struct BOSHBody: Sendable {
 
     /// A response body with these attributes and already-encoded children.
     public static func response(attributes: [(String, String)], payload: [UInt8]) -> [UInt8] {
-        var out = Array("<body xmlns='\(BOSHBody.namespace)' xmlns:xmpp='\(BOSHBody.xmppNamespace)' xmlns:stream='\(Namespace.streams)'".utf8)
+        var out = Array(
+            "<body xmlns='\(BOSHBody.namespace)' xmlns:xmpp='\(BOSHBody.xmppNamespace)' xmlns:stream='\(Namespace.streams)'"
+                .utf8
+        )
         for (name, value) in attributes {
             out += Array(" \(name)='".utf8)
             XMLEscaping.appendEscaped(value, into: &out)

@@ -12,7 +12,9 @@ public struct HTTPQuery: Sendable, Hashable {
         if parts.count == 2 {
             for pair in parts[1].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let name = kv.first.map({ HTTPQuery.decode($0) }), !name.isEmpty, parameters[name] == nil else { continue }
+                guard let name = kv.first.map({ HTTPQuery.decode($0) }), !name.isEmpty, parameters[name] == nil else {
+                    continue
+                }
                 parameters[name] = kv.count == 2 ? HTTPQuery.decode(kv[1]) : ""
             }
         }

@@ -17,7 +17,8 @@ import ParleyXML
 public struct WebSocketXMPPCodec {
     private var configuration: XMLStreamParser.Configuration
     private static let syntheticRoot = Array(
-        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8)
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8
+    )
 
     public init(maxStanzaBytes: Int, maxDepth: Int = 100) {
         self.configuration = .init(maxStanzaBytes: maxStanzaBytes, maxDepth: maxDepth)
@@ -38,7 +39,10 @@ public struct WebSocketXMPPCodec {
             if case .element(let element) = event { elements.append(element) }
         }
         guard parser.depth == 1, elements.count == 1, let element = elements.first else {
-            throw XMLStreamError(.notWellFormed, "A WebSocket frame must carry exactly one complete element (RFC 7395 §3.3.3)")
+            throw XMLStreamError(
+                .notWellFormed,
+                "A WebSocket frame must carry exactly one complete element (RFC 7395 §3.3.3)"
+            )
         }
         if element.namespace == Namespace.framing {
             switch element.name {
@@ -46,9 +50,13 @@ public struct WebSocketXMPPCodec {
                 // The same header the TCP parser reports for <stream:stream>.
                 return .streamOpened(
                     XMLStreamHeader(
-                        name: "stream", namespace: Namespace.streams,
-                        attributes: element.attributes.filter { $0.name != "xmlns" }, defaultNamespace: Namespace.client,
-                        prefixes: ["stream": Namespace.streams]))
+                        name: "stream",
+                        namespace: Namespace.streams,
+                        attributes: element.attributes.filter { $0.name != "xmlns" },
+                        defaultNamespace: Namespace.client,
+                        prefixes: ["stream": Namespace.streams]
+                    )
+                )
             case "close":
                 return .streamClosed
             default:
@@ -62,7 +70,10 @@ public struct WebSocketXMPPCodec {
 
     /// `<open/>` answering the client's (RFC 7395 §3.3.2).
     public static func open(id: String, from host: String) -> [UInt8] {
-        Array("<open xmlns='\(Namespace.framing)' from='\(XMLEscaping.escaped(host))' id='\(id)' version='1.0' xml:lang='en'/>".utf8)
+        Array(
+            "<open xmlns='\(Namespace.framing)' from='\(XMLEscaping.escaped(host))' id='\(id)' version='1.0' xml:lang='en'/>"
+                .utf8
+        )
     }
 
     /// `<close/>` (RFC 7395 §3.6).
@@ -77,4 +88,3 @@ public struct WebSocketXMPPCodec {
         return StreamElementEncoding.encode(element, declarePrefix: true)
     }
 }
-

@@ -53,10 +53,18 @@ private func notices(_ out: [Stanza]) -> [(to: JID, json: [String: Any])] {
         #expect(try command([("enable", "true"), ("mediaType", "audio")]) == .enable(.audio, true))
         #expect(try command([("enable", "false"), ("mediaType", "desktop")]) == .enable(.desktop, false))
         let occupant = try JID("weeklysync@muc.meet.jitsi/b7e20d94")
-        #expect(try command([("mediaType", "video"), ("jidToWhitelist", occupant.description)]) == .approve(.video, occupant: occupant))
-        #expect(try command([("mediaType", "video"), ("jidToBlacklist", occupant.description)]) == .reject(.video, occupant: occupant))
-        for bad in [[("enable", "true")], [("enable", "yes"), ("mediaType", "audio")], [("mediaType", "smell")],
-                    [("mediaType", "audio")], [("mediaType", "audio"), ("jidToWhitelist", "not a jid@@")]] {
+        #expect(
+            try command([("mediaType", "video"), ("jidToWhitelist", occupant.description)])
+                == .approve(.video, occupant: occupant)
+        )
+        #expect(
+            try command([("mediaType", "video"), ("jidToBlacklist", occupant.description)])
+                == .reject(.video, occupant: occupant)
+        )
+        for bad in [
+            [("enable", "true")], [("enable", "yes"), ("mediaType", "audio")], [("mediaType", "smell")],
+            [("mediaType", "audio")], [("mediaType", "audio"), ("jidToWhitelist", "not a jid@@")],
+        ] {
             #expect(throws: StanzaError.self) { try command(bad) }
         }
     }
@@ -99,7 +107,9 @@ private func notices(_ out: [Stanza]) -> [(to: JID, json: [String: Any])] {
 
     @Test func askingToUnmuteWithoutModerationTellsOnlyThatParticipant() throws {
         var state = conference()
-        let out = notices(try state.avModeration(.approve(.video, occupant: try roomJID.with(resource: "bob")), from: alice).get())
+        let out = notices(
+            try state.avModeration(.approve(.video, occupant: try roomJID.with(resource: "bob")), from: alice).get()
+        )
         #expect(out.count == 1 && out[0].to == bob)
         #expect(out[0].json["approved"] as? Bool == true && out[0].json["from"] as? String == "alice")
         #expect(!state.avModerationState.isActive)
@@ -111,18 +121,24 @@ private func notices(_ out: [Stanza]) -> [(to: JID, json: [String: Any])] {
         let joined = notices(state.handle(join("carol", from: carol)))
         let toCarol = joined.filter { $0.to == carol }
         #expect(toCarol.count == 1)
-        #expect(toCarol.first?.json["enabled"] as? Bool == true && toCarol.first?.json["mediaType"] as? String == "video")
+        #expect(
+            toCarol.first?.json["enabled"] as? Bool == true && toCarol.first?.json["mediaType"] as? String == "video"
+        )
         #expect(toCarol.first?.json["actor"] as? String == "alice")
         // alice makes carol an owner: carol, now a moderator, gets the whitelists.
         var grant = XMLElement("iq", ns: Namespace.client, [("type", "set"), ("id", "g1")])
         var query = XMLElement(name: "query", namespace: Namespace.mucAdmin)
-        query.append(XMLElement("item", ns: Namespace.mucAdmin, [("affiliation", "owner"), ("jid", carol.bare.description)]))
+        query.append(
+            XMLElement("item", ns: Namespace.mucAdmin, [("affiliation", "owner"), ("jid", carol.bare.description)])
+        )
         grant.append(query)
         let out = notices(state.handle(Stanza(unchecked: grant, kind: .iq, from: alice, to: roomJID)))
         #expect(out.contains { $0.to == carol && $0.json["whitelists"] != nil })
         // Turning it off tells everyone; later joiners hear nothing.
         let off = notices(try state.avModeration(.enable(.video, false), from: alice).get())
-        #expect(Set(off.map(\.to)) == [focus, alice, bob, carol] && off.allSatisfy { $0.json["enabled"] as? Bool == false })
+        #expect(
+            Set(off.map(\.to)) == [focus, alice, bob, carol] && off.allSatisfy { $0.json["enabled"] as? Bool == false }
+        )
         let dave = try JID("d4e5f6a7@meet.jitsi/r4")
         #expect(notices(state.handle(join("dave", from: dave))).isEmpty)
     }

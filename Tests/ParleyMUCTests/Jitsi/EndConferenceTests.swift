@@ -37,7 +37,10 @@ private func conference() -> RoomState {
         #expect(Set(out.compactMap(\.to)) == [focus, alice, bob])
         for presence in out {
             #expect(presence.kind == .presence && presence.type == "unavailable")
-            let destroy = presence.element.child("x", namespace: Namespace.mucUser)?.child("destroy", namespace: Namespace.mucUser)
+            let destroy = presence.element.child("x", namespace: Namespace.mucUser)?.child(
+                "destroy",
+                namespace: Namespace.mucUser
+            )
             #expect(destroy?.child("reason", namespace: Namespace.mucUser)?.text == "The meeting has been terminated")
         }
     }

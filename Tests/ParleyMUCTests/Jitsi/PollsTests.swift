@@ -33,7 +33,8 @@ private func conference() -> RoomState {
 }
 
 /// lib-jitsi-meet's JSON, as `createPoll` and `answerPoll` build it.
-private let newPoll = #"{"answers":[{"name":"Tuesday"},{"name":"Thursday"}],"command":"new-poll","pollId":"p1","question":"Retro day?","type":"polls"}"#
+private let newPoll =
+    #"{"answers":[{"name":"Tuesday"},{"name":"Thursday"}],"command":"new-poll","pollId":"p1","question":"Retro day?","type":"polls"}"#
 private func answer(_ choices: [Bool], poll: String = "p1") -> String {
     #"{"answers":[\#(choices.map { $0 ? "true" : "false" }.joined(separator: ","))],"command":"answer-poll","pollId":"\#(poll)","type":"polls"}"#
 }
@@ -48,10 +49,13 @@ private func json(_ stanza: Stanza) -> [String: Any]? {
 /// Jitsi's polls at the room (`mod_polls_component`).
 @Suite struct PollsTests {
     @Test func commandsAreCheckedAsTheModuleChecksThem() throws {
-        #expect(try PollsCommand(json: newPoll).kind == .newPoll(question: "Retro day?", answers: ["Tuesday", "Thursday"]))
+        #expect(
+            try PollsCommand(json: newPoll).kind == .newPoll(question: "Retro day?", answers: ["Tuesday", "Thursday"])
+        )
         #expect(try PollsCommand(json: answer([true, false])).kind == .answerPoll(choices: [true, false]))
         let bad = [
-            "not json", "[]", #"{"type":"polls"}"#, #"{"type":"chat","pollId":"p","answers":[true],"command":"answer-poll"}"#,
+            "not json", "[]", #"{"type":"polls"}"#,
+            #"{"type":"chat","pollId":"p","answers":[true],"command":"answer-poll"}"#,
             #"{"type":"polls","pollId":"p","answers":[],"command":"answer-poll"}"#,
             #"{"type":"polls","pollId":"p","answers":[1],"command":"answer-poll"}"#,
             #"{"type":"polls","pollId":"p","answers":[{"name":"a"}],"command":"new-poll"}"#,
@@ -61,7 +65,8 @@ private func json(_ stanza: Stanza) -> [String: Any]? {
         for text in bad {
             #expect(throws: StanzaError.self, "\(text)") { try PollsCommand(json: text) }
         }
-        let huge = #"{"type":"polls","pollId":"p","command":"new-poll","question":"\#(String(repeating: "q", count: 2_000))","answers":[{"name":"a"}]}"#
+        let huge =
+            #"{"type":"polls","pollId":"p","command":"new-poll","question":"\#(String(repeating: "q", count: 2_000))","answers":[{"name":"a"}]}"#
         #expect { try PollsCommand(json: huge) } throws: { ($0 as? StanzaError)?.condition == .policyViolation }
     }
 
@@ -84,7 +89,9 @@ private func json(_ stanza: Stanza) -> [String: Any]? {
         let joined = state.handle(join("e15c8a3f", from: carol, display: "Carol"))
         let old = try #require(joined.compactMap(json).first { $0["command"] as? String == "old-polls" })
         let polls = try #require(old["polls"] as? [[String: Any]])
-        #expect(polls.count == 1 && polls[0]["pollId"] as? String == "p1" && polls[0]["senderName"] as? String == "Alice")
+        #expect(
+            polls.count == 1 && polls[0]["pollId"] as? String == "p1" && polls[0]["senderName"] as? String == "Alice"
+        )
         let answers = try #require(polls[0]["answers"] as? [[String: Any]])
         #expect((answers[0]["voters"] as? [[String: Any]])?.first?["name"] as? String == "Bob")
     }

@@ -55,7 +55,9 @@ private func conference() -> RoomState {
         var state = conference()
         let first = metadata(state.handle(join("carol", from: carol)), to: carol)
         #expect(first?.isEmpty == true, "an empty store is sent too, as the module does")
-        let update = try #require(try command(#"{"key":"whiteboard","data":{"collabServerUrl":"https://wb.example/x","open":true}}"#))
+        let update = try #require(
+            try command(#"{"key":"whiteboard","data":{"collabServerUrl":"https://wb.example/x","open":true}}"#)
+        )
         let out = try state.roomMetadata(update, from: alice).get()
         #expect(Set(out.compactMap(\.to)) == [focus, alice, bob, carol])
         let seen = try #require(metadata(out, to: bob))
@@ -90,7 +92,9 @@ private func conference() -> RoomState {
         // Many large keys: the whole store is bounded.
         var refused = false
         for i in 0..<10 {
-            let big = try #require(try command(#"{"key":"k\#(i)","data":""# + String(repeating: "y", count: 15_000) + #""}"#))
+            let big = try #require(
+                try command(#"{"key":"k\#(i)","data":""# + String(repeating: "y", count: 15_000) + #""}"#)
+            )
             if case .failure(let error) = state.roomMetadata(big, from: alice) {
                 #expect(error.condition == .policyViolation)
                 refused = true

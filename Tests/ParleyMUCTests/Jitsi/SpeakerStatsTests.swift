@@ -55,19 +55,46 @@ private func users(_ out: [Stanza], to: JID) -> [String: [String: Any]]? {
             m.append(child)
             return m
         }
-        let dominant = message(XMLElement("speakerstats", ns: ns, [("room", roomJID.description), ("silence", "true")]))
+        let dominant = message(
+            XMLElement("speakerstats", ns: ns, [("room", roomJID.description), ("silence", "true")])
+        )
         #expect(try SpeakerStatsCommand(message: dominant) == .dominantSpeaker(room: roomJID, silence: true))
-        let face = message(XMLElement("faceLandmarks", ns: ns, [
-            ("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "1787303615862"), ("duration", "1500.4"),
-        ]))
-        #expect(try SpeakerStatsCommand(message: face) == .faceLandmark(
-            room: roomJID, .init(faceExpression: "happy", timestamp: 1_787_303_615_862, duration: 1_500)))
+        let face = message(
+            XMLElement(
+                "faceLandmarks",
+                ns: ns,
+                [
+                    ("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "1787303615862"),
+                    ("duration", "1500.4"),
+                ]
+            )
+        )
+        #expect(
+            try SpeakerStatsCommand(message: face)
+                == .faceLandmark(
+                    room: roomJID,
+                    .init(faceExpression: "happy", timestamp: 1_787_303_615_862, duration: 1_500)
+                )
+        )
         #expect(try SpeakerStatsCommand(message: message(XMLElement(name: "body", namespace: Namespace.client))) == nil)
         for bad in [
-            XMLElement("speakerstats", ns: ns, []), XMLElement("speakerstats", ns: ns, [("room", "weeklysync@muc.meet.jitsi/x")]),
-            XMLElement("faceLandmarks", ns: ns, [("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "-1"), ("duration", "1")]),
-            XMLElement("faceLandmarks", ns: ns, [("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "1e300"), ("duration", "1")]),
-            XMLElement("faceLandmarks", ns: ns, [("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "nan"), ("duration", "1")]),
+            XMLElement("speakerstats", ns: ns, []),
+            XMLElement("speakerstats", ns: ns, [("room", "weeklysync@muc.meet.jitsi/x")]),
+            XMLElement(
+                "faceLandmarks",
+                ns: ns,
+                [("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "-1"), ("duration", "1")]
+            ),
+            XMLElement(
+                "faceLandmarks",
+                ns: ns,
+                [("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "1e300"), ("duration", "1")]
+            ),
+            XMLElement(
+                "faceLandmarks",
+                ns: ns,
+                [("room", roomJID.description), ("faceExpression", "happy"), ("timestamp", "nan"), ("duration", "1")]
+            ),
         ] {
             #expect(throws: StanzaError.self) { try SpeakerStatsCommand(message: message(bad)) }
         }
@@ -109,7 +136,12 @@ private func users(_ out: [Stanza], to: JID) -> [String: [String: Any]]? {
     @Test func refusalsAndBounds() throws {
         var state = room()
         _ = state.handle(join("alice", from: alice), nowMillis: 1_000)
-        guard case .failure(let outsider) = state.speakerStats(.dominantSpeaker(room: roomJID, silence: false), from: carol, nowMillis: 2)
+        guard
+            case .failure(let outsider) = state.speakerStats(
+                .dominantSpeaker(room: roomJID, silence: false),
+                from: carol,
+                nowMillis: 2
+            )
         else {
             Issue.record("an outsider's report was taken")
             return
@@ -119,14 +151,25 @@ private func users(_ out: [Stanza], to: JID) -> [String: [String: Any]]? {
         for _ in 0..<SpeakerStats.maxFaceLandmarks {
             _ = try state.speakerStats(.faceLandmark(room: roomJID, landmark), from: alice, nowMillis: 2).get()
         }
-        guard case .failure(let full) = state.speakerStats(.faceLandmark(room: roomJID, landmark), from: alice, nowMillis: 2) else {
+        guard
+            case .failure(let full) = state.speakerStats(
+                .faceLandmark(room: roomJID, landmark),
+                from: alice,
+                nowMillis: 2
+            )
+        else {
             Issue.record("face landmarks grew past the bound")
             return
         }
         #expect(full.condition == .resourceConstraint)
         var off = room(component: nil)
         _ = off.handle(join("alice", from: alice), nowMillis: 1_000)
-        guard case .failure(let disabled) = off.speakerStats(.dominantSpeaker(room: roomJID, silence: false), from: alice, nowMillis: 2)
+        guard
+            case .failure(let disabled) = off.speakerStats(
+                .dominantSpeaker(room: roomJID, silence: false),
+                from: alice,
+                nowMillis: 2
+            )
         else {
             Issue.record("statistics without the component")
             return

@@ -20,8 +20,13 @@ private func service(_ change: (inout MUCServiceConfiguration) -> Void = { _ in 
 
 private func room(_ s: MUCServiceConfiguration = service(), nameRefusal: StanzaError? = nil) -> RoomState {
     RoomState(
-        jid: roomJID, service: s, meetingID: "a61f0c3e-8b27-4d94-b5e1-7c2d9f04e8ab", createdMillis: 0,
-        iqSecret: Array("secret".utf8), nameRefusal: nameRefusal)
+        jid: roomJID,
+        service: s,
+        meetingID: "a61f0c3e-8b27-4d94-b5e1-7c2d9f04e8ab",
+        createdMillis: 0,
+        iqSecret: Array("secret".utf8),
+        nameRefusal: nameRefusal
+    )
 }
 
 private func presence(_ nick: String, from: JID, password: String? = nil) -> Stanza {
@@ -39,8 +44,12 @@ private func presence(_ nick: String, from: JID, password: String? = nil) -> Sta
 /// A join as `RoomState.join` builds it.
 private func request(_ nick: String, from: JID, in state: RoomState, password: String? = nil) -> JoinRequest {
     JoinRequest(
-        presence: presence(nick, from: from, password: password), from: from, nick: nick,
-        isAdmin: state.service.isAdmin(from), affiliation: state.affiliation(of: from))
+        presence: presence(nick, from: from, password: password),
+        from: from,
+        nick: nick,
+        isAdmin: state.service.isAdmin(from),
+        affiliation: state.affiliation(of: from)
+    )
 }
 
 private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
@@ -74,7 +83,9 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         #expect(error.text?.isEmpty == false)
         // A subdomain is another domain.
         let sub = try! JID("x@evil.auth.meet.jitsi/r")
-        #expect(condition(DomainAccessPolicy().evaluate(request("x", from: sub, in: brewery), in: brewery)) == .notAllowed)
+        #expect(
+            condition(DomainAccessPolicy().evaluate(request("x", from: sub, in: brewery), in: brewery)) == .notAllowed
+        )
     }
 
     @Test func roomNameJoinPolicyRefusesAllButAdmins() {
@@ -87,10 +98,12 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
     }
 
     @Test func focusLockPolicyHoldsUntilFocusAndBoundsTheQueue() {
-        var state = room(service {
-            $0.focusLock = true
-            $0.maxQueuedJoins = 1
-        })
+        var state = room(
+            service {
+                $0.focusLock = true
+                $0.maxQueuedJoins = 1
+            }
+        )
         let policy = FocusLockPolicy()
         #expect(policy.evaluate(request("3f9a1c7e", from: alice, in: state), in: state) == .hold)
         #expect(policy.evaluate(request("focus", from: focus, in: state), in: state) == .admit)
@@ -114,7 +127,9 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         var state = room()
         _ = state.handle(presence("focus", from: focus))
         _ = state.handle(presence("alice", from: alice))
-        #expect(condition(NickConflictPolicy().evaluate(request("alice", from: bob, in: state), in: state)) == .conflict)
+        #expect(
+            condition(NickConflictPolicy().evaluate(request("alice", from: bob, in: state), in: state)) == .conflict
+        )
         let second = try! JID("3f9a1c7e@meet.jitsi/other-tab")
         #expect(NickConflictPolicy().evaluate(request("alice", from: second, in: state), in: state) == .admit)
         #expect(NickConflictPolicy().evaluate(request("bob", from: bob, in: state), in: state) == .admit)
@@ -157,10 +172,12 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
     }
 
     @Test func maxOccupantsPolicyTakesTheLowestLimitAndSkipsTheExempt() {
-        var state = room(service {
-            $0.maxOccupants = 2
-            $0.maxOccupantsExempt = [try! JID("recorder.meet.jitsi")]
-        })
+        var state = room(
+            service {
+                $0.maxOccupants = 2
+                $0.maxOccupantsExempt = [try! JID("recorder.meet.jitsi")]
+            }
+        )
         _ = state.handle(presence("focus", from: focus))
         _ = state.handle(presence("alice", from: alice))
         // The owner lifts the room's own limit: the service's cap still holds.
@@ -169,7 +186,10 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         #expect(MaxOccupantsPolicy().evaluate(request("bob", from: bob, in: state), in: state) == .admit)
         _ = state.handle(presence("bob", from: bob))
         let carol = try! JID("e15c8a3f@meet.jitsi/r3")
-        #expect(condition(MaxOccupantsPolicy().evaluate(request("carol", from: carol, in: state), in: state)) == .serviceUnavailable)
+        #expect(
+            condition(MaxOccupantsPolicy().evaluate(request("carol", from: carol, in: state), in: state))
+                == .serviceUnavailable
+        )
         // The recorder's domain is exempt: admitted, and not counted once in.
         #expect(MaxOccupantsPolicy().evaluate(request("rec", from: recorder, in: state), in: state) == .admit)
         // A room limit below the cap wins.
@@ -181,11 +201,13 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
 
     @Test func theStandardOrderIsDocumentedAndTheFirstRefusalDecides() {
         let names = JoinPolicies.standard.policies.map { String(describing: type(of: $0)) }
-        #expect(names == [
-            "NicknamePolicy", "DomainAccessPolicy", "RoomNameJoinPolicy", "FocusLockPolicy", "BanPolicy",
-            "NickConflictPolicy", "RoomLockPolicy", "LobbyPolicy", "MembersOnlyPolicy", "PasswordPolicy",
-            "MaxOccupantsPolicy",
-        ])
+        #expect(
+            names == [
+                "NicknamePolicy", "DomainAccessPolicy", "RoomNameJoinPolicy", "FocusLockPolicy", "BanPolicy",
+                "NickConflictPolicy", "RoomLockPolicy", "LobbyPolicy", "MembersOnlyPolicy", "PasswordPolicy",
+                "MaxOccupantsPolicy",
+            ]
+        )
         // Banned and without the password: the ban is what the user is told (§7.2.8 before §7.2.5).
         var state = room()
         _ = state.handle(presence("focus", from: focus))
@@ -193,11 +215,16 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         state.affiliations[bob.bare] = .outcast
         #expect(condition(JoinPolicies.standard.evaluate(request("b", from: bob, in: state), in: state)) == .forbidden)
         // Outside the allowed domains comes before the focus lock: no one outside waits in the queue.
-        let brewery = room(service {
-            $0.allowedDomains = ["auth.meet.jitsi"]
-            $0.focusLock = true
-        })
-        #expect(condition(JoinPolicies.standard.evaluate(request("x", from: alice, in: brewery), in: brewery)) == .notAllowed)
+        let brewery = room(
+            service {
+                $0.allowedDomains = ["auth.meet.jitsi"]
+                $0.focusLock = true
+            }
+        )
+        #expect(
+            condition(JoinPolicies.standard.evaluate(request("x", from: alice, in: brewery), in: brewery))
+                == .notAllowed
+        )
         #expect(JoinPolicies.standard.evaluate(request("b1", from: jvb, in: brewery), in: brewery) == .hold)
     }
 }

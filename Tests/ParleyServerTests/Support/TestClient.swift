@@ -82,7 +82,9 @@ final class TestClient: Sendable {
     /// Waits for (and removes) the first element matching `predicate`.
     @discardableResult
     func expect(
-        timeout: Duration = .seconds(5), _ what: String = "element", where predicate: @Sendable (XMLElement) -> Bool
+        timeout: Duration = .seconds(5),
+        _ what: String = "element",
+        where predicate: @Sendable (XMLElement) -> Bool
     ) async throws -> XMLElement {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -102,7 +104,9 @@ final class TestClient: Sendable {
     }
 
     func expect(name: String, namespace: String? = nil, timeout: Duration = .seconds(5)) async throws -> XMLElement {
-        try await self.expect(timeout: timeout, "<\(name)>") { $0.name == name && (namespace == nil || $0.namespace == namespace) }
+        try await self.expect(timeout: timeout, "<\(name)>") {
+            $0.name == name && (namespace == nil || $0.namespace == namespace)
+        }
     }
 
     /// Waits for the stream error and the connection to close; returns the error condition.
@@ -126,14 +130,23 @@ final class TestClient: Sendable {
         _ = try await self.expect(name: "proceed")
         let context = try TLSContext.client(verifyPeer: false)
         try await self.channel.eventLoop.submit {
-            try self.channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: context, serverHostname: host), position: .first)
+            try self.channel.pipeline.syncOperations.addHandler(
+                try OpenSSLHandler(context: context, serverHostname: host),
+                position: .first
+            )
             self.channel.pipeline.fireUserInboundEventTriggered(ResetParser())
         }.get()
         try await self.openStream(to: host)
     }
 
     /// Opens a stream, does STARTTLS, authenticates with `mechanism`, restarts and binds. Returns the JID.
-    func login(host: String, mechanism: String = "ANONYMOUS", username: String? = nil, password: String? = nil, resource: String? = nil) async throws -> JID {
+    func login(
+        host: String,
+        mechanism: String = "ANONYMOUS",
+        username: String? = nil,
+        password: String? = nil,
+        resource: String? = nil
+    ) async throws -> JID {
         try await self.openStream(to: host)
         _ = try await self.expect(name: "features")
         try await self.startTLS(host: host)
@@ -145,13 +158,16 @@ final class TestClient: Sendable {
         try await self.send("<auth xmlns='\(Namespace.sasl)' mechanism='\(mechanism)'>\(payload)</auth>")
         let outcome = try await self.expect("SASL outcome") { $0.name == "success" || $0.name == "failure" }
         guard outcome.name == "success" else { throw TestClientError.authFailed(outcome.elements.first?.name ?? "?") }
-        try await self.channel.eventLoop.submit { self.channel.pipeline.fireUserInboundEventTriggered(ResetParser()) }.get()
+        try await self.channel.eventLoop.submit { self.channel.pipeline.fireUserInboundEventTriggered(ResetParser()) }
+            .get()
         try await self.openStream(to: host)
         _ = try await self.expect(name: "features")
         let resourceXML = resource.map { "<resource>\($0)</resource>" } ?? ""
         try await self.send("<iq type='set' id='bind1'><bind xmlns='\(Namespace.bind)'>\(resourceXML)</bind></iq>")
         let result = try await self.expect("bind result") { $0.name == "iq" && $0[attribute: "id"] == "bind1" }
-        guard let text = result.child("bind")?.child("jid")?.text else { throw TestClientError.authFailed("bind: \(result.xmlString())") }
+        guard let text = result.child("bind")?.child("jid")?.text else {
+            throw TestClientError.authFailed("bind: \(result.xmlString())")
+        }
         return try JID(text)
     }
 

@@ -26,7 +26,8 @@ final class TestServer: Sendable {
 
     /// `store`: the accounts' store (SQLite, say) behind the server's `HostCredentialLookup`, instead of `accounts`.
     init(
-        accounts: [String: String] = [:], store: (any AccountStore)? = nil,
+        accounts: [String: String] = [:],
+        store: (any AccountStore)? = nil,
         configure: (inout XMPPServer.Configuration) -> Void = { _ in }
     ) throws {
         var configuration = XMPPServer.Configuration(ServerConfiguration.jitsiPreset)
@@ -40,7 +41,9 @@ final class TestServer: Sendable {
         }
         let lookup = Accounts(table: table)
         let tls = try TLSContext.server(
-            certificateChainPEM: TestServer.certificate.certificatePEM, privateKeyPEM: TestServer.certificate.privateKeyPEM)
+            certificateChainPEM: TestServer.certificate.certificatePEM,
+            privateKeyPEM: TestServer.certificate.privateKeyPEM
+        )
         var logger = Logger(label: "parley.test")
         logger.logLevel = .warning
         let credentials: @Sendable (HostConfiguration) -> any SASLCredentialLookup
@@ -50,7 +53,12 @@ final class TestServer: Sendable {
             credentials = { _ in lookup }
         }
         self.server = XMPPServer(
-            configuration: configuration, tls: tls, credentials: credentials, group: TestServer.group, logger: logger)
+            configuration: configuration,
+            tls: tls,
+            credentials: credentials,
+            group: TestServer.group,
+            logger: logger
+        )
         self.ports = try self.server.start()
     }
 

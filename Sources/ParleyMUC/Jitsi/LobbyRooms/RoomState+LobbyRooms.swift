@@ -50,7 +50,12 @@ extension RoomState {
         service.focusNick = self.service.focusNick
         service.maxNickBytes = self.service.maxNickBytes
         var lobby = RoomState(
-            jid: jid, service: service, meetingID: self.meetingID, createdMillis: self.clockMillis, iqSecret: self.iqSecret)
+            jid: jid,
+            service: service,
+            meetingID: self.meetingID,
+            createdMillis: self.clockMillis,
+            iqSecret: self.iqSecret
+        )
         lobby.isNew = false
         lobby.configuration.whois = .moderators
         return lobby
@@ -88,7 +93,9 @@ extension RoomState {
                 [
                     "event": .string(LobbyRoomsWire.denied), "value": .string(denied.jid.description),
                     "name": Self.displayName(of: denied).map(JSONValue.string) ?? .null,
-                ], from: actor)
+                ],
+                from: actor
+            )
         }
         if lobby.destroyed {
             // Everyone left: the lobby stays open, empty, while the main room is members-only.
@@ -117,7 +124,8 @@ extension RoomState {
         switch stanza.kind {
         case .presence:
             if stanza.type == "unavailable" || stanza.type == "error" { return true }
-            let codes = stanza.element.child("x", namespace: Namespace.mucUser)?.elements
+            let codes =
+                stanza.element.child("x", namespace: Namespace.mucUser)?.elements
                 .filter { $0.name == "status" }.compactMap { $0[attribute: "code"] } ?? []
             if codes.contains("110") { return true }
             guard subject != nil else { return toOwner }
@@ -139,13 +147,17 @@ extension RoomState {
         switch event {
         case .invited(let inviter, let invitee):
             guard let lobby = self.lobbyRoom?.state,
-                let waiting = lobby.occupants.values.first(where: { $0.sessions.contains(invitee) || $0.bareJID == invitee })
+                let waiting = lobby.occupants.values.first(where: {
+                    $0.sessions.contains(invitee) || $0.bareJID == invitee
+                })
             else { return [] }
             return self.lobbyNotice(
                 [
                     "event": .string(LobbyRoomsWire.granted), "value": .string(waiting.jid.description),
                     "name": Self.displayName(of: waiting).map(JSONValue.string) ?? .null,
-                ], from: inviter)
+                ],
+                from: inviter
+            )
         case .roomDestroyed:
             return self.closeLobby(alternate: nil)
         case .occupantJoined, .occupantLeaving, .affiliationChanged:

@@ -17,6 +17,8 @@ public struct DomainAccessPolicy: JoinPolicy {
         guard !service.allowedDomains.isEmpty, !service.allowedDomains.contains(sender.domainpart) else {
             return .admit
         }
-        return .refuse(StanzaError(.notAllowed, type: .cancel, text: "Only accounts of this service's domains may join its rooms"))
+        return .refuse(
+            StanzaError(.notAllowed, type: .cancel, text: "Only accounts of this service's domains may join its rooms")
+        )
     }
 }

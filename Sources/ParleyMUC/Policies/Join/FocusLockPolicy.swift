@@ -13,7 +13,8 @@ public struct FocusLockPolicy: JoinPolicy {
         }
         guard room.queuedJoinCount < service.maxQueuedJoins else {
             return .refuse(
-                StanzaError(.resourceConstraint, text: "Too many participants are waiting for the conference to start"))
+                StanzaError(.resourceConstraint, text: "Too many participants are waiting for the conference to start")
+            )
         }
         return .hold
     }

@@ -25,7 +25,13 @@ public struct JoinRequest: Sendable {
 
     /// The same join seen with another affiliation.
     func with(affiliation: Affiliation) -> JoinRequest {
-        JoinRequest(presence: self.presence, from: self.from, nick: self.nick, isAdmin: self.isAdmin, affiliation: affiliation)
+        JoinRequest(
+            presence: self.presence,
+            from: self.from,
+            nick: self.nick,
+            isAdmin: self.isAdmin,
+            affiliation: affiliation
+        )
     }
 
     /// The password the join carries (XEP-0045 §7.2.5), if any.

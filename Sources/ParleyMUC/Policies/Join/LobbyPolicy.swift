@@ -27,13 +27,27 @@ public struct LobbyPolicy: JoinPolicy {
         if displayName.isEmpty {
             var required = XMLElement(name: "displayname-required", namespace: LobbyRoomsWire.namespace)
             required[attribute: "lobby"] = "true"
-            return .refuse(StanzaError(.notAcceptable, type: .modify, text: "A display name is required to knock", extra: [required]))
+            return .refuse(
+                StanzaError(
+                    .notAcceptable,
+                    type: .modify,
+                    text: "A display name is required to knock",
+                    extra: [required]
+                )
+            )
         }
         var lobbyRoom = XMLElement(name: "lobbyroom", namespace: LobbyRoomsWire.namespace)
         lobbyRoom.append(text: lobby.description)
         // lib-jitsi-meet still reads the unqualified element too (Jitsi's module sends both).
         var legacy = XMLElement(name: "lobbyroom", namespace: Namespace.client)
         legacy.append(text: lobby.description)
-        return .refuse(StanzaError(.registrationRequired, type: .auth, text: "This meeting has a lobby", extra: [lobbyRoom, legacy]))
+        return .refuse(
+            StanzaError(
+                .registrationRequired,
+                type: .auth,
+                text: "This meeting has a lobby",
+                extra: [lobbyRoom, legacy]
+            )
+        )
     }
 }

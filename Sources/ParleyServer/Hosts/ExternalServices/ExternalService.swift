@@ -55,7 +55,11 @@ public struct ExternalService: Sendable, Equatable, CustomStringConvertible {
     public var ttl: Int?
 
     public init(
-        kind: Kind, host: String, port: Int? = nil, transport: Transport? = nil, credentials: Credentials = .none,
+        kind: Kind,
+        host: String,
+        port: Int? = nil,
+        transport: Transport? = nil,
+        credentials: Credentials = .none,
         ttl: Int? = nil
     ) {
         self.kind = kind

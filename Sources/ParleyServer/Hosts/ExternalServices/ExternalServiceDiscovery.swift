@@ -49,17 +49,22 @@ public struct ExternalServiceDiscovery: Sendable {
 
     /// Answers `request`, the payload of an IQ of `type` in one of `namespaces`, sent by `requester`.
     /// `isLocalSession`: the requester is a bound session of one of this server's hosts. `now`: Unix seconds.
-    public func answer(_ request: XMLElement, type: String?, requester: JID?, isLocalSession: Bool, now: Int) -> Answer {
+    public func answer(_ request: XMLElement, type: String?, requester: JID?, isLocalSession: Bool, now: Int) -> Answer
+    {
         guard request.name == "services" || request.name == "credentials" else {
             return .error(
                 StanzaError(
                     .featureNotImplemented,
-                    text: "External service discovery (XEP-0215) answers <services/> and <credentials/> only"))
+                    text: "External service discovery (XEP-0215) answers <services/> and <credentials/> only"
+                )
+            )
         }
         guard type == "get" else {
             // A set is the server's push to a client (§3.2); nothing is set on the server. Prosody leaves it
             // unhandled, which answers service-unavailable.
-            return .error(StanzaError(.serviceUnavailable, text: "External services are requested with an IQ of type get"))
+            return .error(
+                StanzaError(.serviceUnavailable, text: "External services are requested with an IQ of type get")
+            )
         }
         guard let requester, isLocalSession, self.admits(requester) else {
             // §2: forbidden when the requester may not see the list (Prosody: auth/forbidden).
@@ -83,10 +88,13 @@ public struct ExternalServiceDiscovery: Sendable {
     private func servicesAnswer(_ request: XMLElement, now: Int) -> XMLElement {
         let wanted = request[attribute: "type"]
         return XMLElement(
-            "services", ns: request.namespace, [("type", wanted)],
+            "services",
+            ns: request.namespace,
+            [("type", wanted)],
             children: self.services.filter { wanted == nil || $0.kind.rawValue == wanted }.map {
                 self.element(for: $0, namespace: request.namespace, now: now)
-            })
+            }
+        )
     }
 
     /// §3.3: the restricted services each `<service type host [port]/>` names (a port of 0 or none matches any).
@@ -105,7 +113,10 @@ public struct ExternalServiceDiscovery: Sendable {
         }
         let matching = self.services.filter { service in
             service.isRestricted
-                && wanted.contains { $0.type == service.kind.rawValue && $0.host == service.host && ($0.port ?? service.port) == service.port }
+                && wanted.contains {
+                    $0.type == service.kind.rawValue && $0.host == service.host
+                        && ($0.port ?? service.port) == service.port
+                }
         }
         guard !matching.isEmpty else {
             // §3.3 lets the server choose the error; Prosody answers an empty list instead.
@@ -113,8 +124,11 @@ public struct ExternalServiceDiscovery: Sendable {
         }
         return .result(
             XMLElement(
-                "credentials", ns: request.namespace,
-                children: matching.map { self.element(for: $0, namespace: request.namespace, now: now) }))
+                "credentials",
+                ns: request.namespace,
+                children: matching.map { self.element(for: $0, namespace: request.namespace, now: now) }
+            )
+        )
     }
 
     /// One `<service/>` with its credentials as of `now`: a time-limited one gets a fresh `TURNRESTCredential`
@@ -132,19 +146,24 @@ public struct ExternalServiceDiscovery: Sendable {
         case .timeLimited(let user):
             if let secret = self.secret {
                 let credential = TURNRESTCredential(
-                    secret: secret, expiry: now + (service.ttl ?? self.defaultTTL), user: user)
+                    secret: secret,
+                    expiry: now + (service.ttl ?? self.defaultTTL),
+                    user: user
+                )
                 username = credential.username
                 password = credential.password
                 expires = Self.dateTime(credential.expiry)
             }
         }
         return XMLElement(
-            "service", ns: namespace,
+            "service",
+            ns: namespace,
             [
                 ("type", service.kind.rawValue), ("host", service.host), ("port", String(service.port)),
                 ("transport", service.transport?.rawValue), ("username", username), ("password", password),
                 ("expires", expires), ("restricted", service.isRestricted ? "1" : nil),
-            ])
+            ]
+        )
     }
 
     /// XEP-0082 DateTime in UTC without fractions (`2025-01-01T00:00:00Z`), as XEP-0215's `expires` wants it.
