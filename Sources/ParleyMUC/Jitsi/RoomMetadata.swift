@@ -19,8 +19,9 @@ public struct RoomMetadata: Sendable, Equatable {
     public static let maxKeys = 64
 
     public internal(set) var values: [String: JSONValue] = [:]
-    /// The broadcast text for `values`, made once per change.
-    var cachedText: String?
+    /// The message for `values` as every non-admin occupant gets it, serialized once per change and addressed per
+    /// recipient (a joiner's copy costs no JSON encoding and no serialization).
+    var cachedMessage: Stanza?
 
     public init() {}
 

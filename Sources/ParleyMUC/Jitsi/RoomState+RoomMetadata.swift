@@ -36,7 +36,7 @@ extension RoomState {
             return .failure(StanzaError(.policyViolation, text: "The room's metadata would grow past its bounds"))
         }
         self.roomMetadataState.values = next
-        self.roomMetadataState.cachedText = nil
+        self.roomMetadataState.cachedMessage = nil
         return .success(self.metadataBroadcast(from: component))
     }
 
@@ -46,7 +46,7 @@ extension RoomState {
             return []
         }
         self.roomMetadataState.values[key] = value
-        self.roomMetadataState.cachedText = nil
+        self.roomMetadataState.cachedMessage = nil
         return self.metadataBroadcast(from: component)
     }
 
@@ -63,23 +63,27 @@ extension RoomState {
     }
 
     private mutating func metadataMessage(for occupant: Occupant, from component: JID) -> Stanza {
-        let text: String
         if self.service.isAdmin(occupant.bareJID) {
             var values = self.roomMetadataState.values
             values["moderators"] = .array([])
-            text = Self.metadataText(values)
-        } else if let cached = self.roomMetadataState.cachedText {
-            text = cached
-        } else {
-            text = Self.metadataText(self.roomMetadataState.values)
-            self.roomMetadataState.cachedText = text
+            return self.metadataTemplate(Self.metadataText(values), from: component).addressed(
+                to: occupant.primarySession
+            )
         }
+        if let cached = self.roomMetadataState.cachedMessage { return cached.addressed(to: occupant.primarySession) }
+        var template = self.metadataTemplate(Self.metadataText(self.roomMetadataState.values), from: component)
+        template.prepareBroadcast()
+        self.roomMetadataState.cachedMessage = template
+        return template.addressed(to: occupant.primarySession)
+    }
+
+    private func metadataTemplate(_ text: String, from component: JID) -> Stanza {
         var message = XMLElement(name: "message", namespace: Namespace.client)
         var json = XMLElement(name: "json-message", namespace: "http://jitsi.org/jitmeet")
         json[attribute: "room"] = self.jid.description
         json.append(text: text)
         message.append(json)
-        return Stanza(unchecked: message, kind: .message, from: component, to: occupant.primarySession)
+        return Stanza(unchecked: message, kind: .message, from: component, to: nil)
     }
 
     private static func metadataText(_ values: [String: JSONValue]) -> String {

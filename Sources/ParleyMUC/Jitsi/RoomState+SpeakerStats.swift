@@ -32,6 +32,7 @@ extension RoomState {
             }
             self.speakerStatsState.entries[occupant.jid]?.setDominant(true, silent: silence, at: nowMillis)
             self.speakerStatsState.dominantSpeaker = occupant.jid
+            self.speakerStatsState.hasReportable = true
         case .faceLandmark(_, let landmark):
             guard let count = self.speakerStatsState.entries[occupant.jid]?.faceLandmarks.count else {
                 return .success([])
@@ -40,6 +41,7 @@ extension RoomState {
                 return .failure(StanzaError(.resourceConstraint, text: "Too many face landmarks for one participant"))
             }
             self.speakerStatsState.entries[occupant.jid]?.faceLandmarks.append(landmark)
+            self.speakerStatsState.hasReportable = true
         }
         return .success([])
     }
@@ -57,7 +59,7 @@ extension RoomState {
         case .occupantJoined(let nick):
             guard let occupant = self.occupants[nick], !self.service.isAdmin(occupant.bareJID) else { return [] }
             var out: [Stanza] = []
-            if let body = self.speakerStatsBody(excluding: occupant.jid) {
+            if self.speakerStatsState.hasReportable, let body = self.speakerStatsBody(excluding: occupant.jid) {
                 out.append(self.jsonMessage(body, to: occupant.primarySession, from: component))
             }
             if self.speakerStatsState.entries[occupant.jid] == nil,
@@ -71,6 +73,7 @@ extension RoomState {
                 return []
             }
             self.speakerStatsState.entries[occupant.jid]?.setDominant(false, silent: false, at: self.clockMillis)
+            self.speakerStatsState.hasReportable = true
             self.speakerStatsState.entries[occupant.jid]?.displayName = Self.displayName(of: occupant)
             return []
         case .affiliationChanged, .invited, .roomDestroyed:

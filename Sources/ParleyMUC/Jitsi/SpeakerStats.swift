@@ -63,6 +63,9 @@ public struct SpeakerStats: Sendable, Equatable {
     public internal(set) var entries: [JID: Entry] = [:]
     /// The occupant JID of the current dominant speaker.
     public internal(set) var dominantSpeaker: JID?
+    /// Whether anything could be reported to a joiner yet: someone spoke, left or reported face landmarks. Until
+    /// then a join costs no walk over the entries.
+    var hasReportable = false
 
     public init() {}
 }
