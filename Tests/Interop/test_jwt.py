@@ -236,6 +236,21 @@ def test_presence_carries_the_tokens_identity(server, ws_clients, focus_factory)
     assert user.findtext(q(NS_CLIENT, "moderator")) == "true" and user.findtext(q(NS_CLIENT, "id")) == "u1"
 
 
+def test_a_token_moderator_enters_as_owner(server, ws_clients, focus_factory):
+    """token_affiliation: context.user.moderator true makes the session an owner (a moderator) on entering."""
+    room = unique_room("tokenmod")
+    focus = focus_factory(server)
+    focus.create_room(room)
+    for moderator, expected in ((True, ("owner", "moderator")), (False, ("none", "participant"))):
+        context = {"user": {"id": "u2", "name": "Mo", "moderator": moderator}}
+        client = ws_clients(WSClient(server.ports["http"], f"room={room}&token={make_token(context=context)}"))
+        client.login()
+        occupant, _ = ws_join(client, room, "Mo")
+        own = [e for e in client.history if e.tag == PRESENCE and e.get("from") == occupant and e.get("type") is None][-1]
+        item = own.find(f"{q('http://jabber.org/protocol/muc#user', 'x')}/{q('http://jabber.org/protocol/muc#user', 'item')}")
+        assert (item.get("affiliation"), item.get("role")) == expected, show(own)
+
+
 def test_server_refuses_to_start_without_the_secret(parley_factory):
     saved = os.environ.pop(SECRET_ENV, None)
     try:

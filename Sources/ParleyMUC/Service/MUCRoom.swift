@@ -39,6 +39,11 @@ public actor MUCRoom {
             return
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if let sender, sender.isTokenModerator, stanza.kind == .presence, stanza.type == nil, let from = stanza.from,
+            !self.state.hasSession(from)
+        {
+            self.state.tokenModeratorJoining(from)
+        }
         let out = self.state.handle(stanza, nowMillis: now)
         if let from = stanza.from {
             if self.state.hasSession(from) {

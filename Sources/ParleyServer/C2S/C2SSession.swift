@@ -256,7 +256,8 @@ final class C2SSession {
             jid: jid,
             sink: C2SSessionSink(self),
             webRoom: WebSessionRoom(query: self.query),
-            tokenRoom: self.machine.tokenClaims?.room
+            tokenRoom: self.machine.tokenClaims?.room,
+            isTokenModerator: self.machine.tokenClaims?.isModerator ?? false
         )
         if let replaced = self.shared.router.registry.bind(handle) {
             replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))

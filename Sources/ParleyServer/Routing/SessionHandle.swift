@@ -26,12 +26,21 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public let webRoom: WebSessionRoom?
     /// The `room` claim of the token the session logged in with (Jitsi's `jitsi_meet_room`); nil without one.
     public let tokenRoom: String?
+    /// The token it logged in with says `context.user.moderator: true` (Jitsi's `token_affiliation`).
+    public let isTokenModerator: Bool
 
-    init(jid: JID, sink: any StanzaSink, webRoom: WebSessionRoom? = nil, tokenRoom: String? = nil) {
+    init(
+        jid: JID,
+        sink: any StanzaSink,
+        webRoom: WebSessionRoom? = nil,
+        tokenRoom: String? = nil,
+        isTokenModerator: Bool = false
+    ) {
         self.jid = jid
         self.sink = Mutex(sink)
         self.webRoom = webRoom
         self.tokenRoom = tokenRoom
+        self.isTokenModerator = isTokenModerator
     }
 
     /// Where stanzas go right now.
