@@ -65,6 +65,27 @@ import Testing
         #expect(none.muc[0].maxOccupants == nil && none.muc[0].maxOccupantsExempt.isEmpty)
     }
 
+    @Test func recorderAndTranscriberLiveOnTheHiddenDomainAndSkipLocksLimitsAndTheLobby() {
+        let env = [
+            "JIBRI_RECORDER_PASSWORD": "r", "JIGASI_TRANSCRIBER_PASSWORD": "t", "MAX_PARTICIPANTS": "5",
+            "PARLEY_LISTEN_ADDRESS": "127.0.0.1",
+        ]
+        let (c, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: env)
+        #expect(c.hosts.map(\.domain).contains("hidden.meet.jitsi"))
+        let hidden = c.accounts.map(\.jid.description).filter { $0.hasSuffix("@hidden.meet.jitsi") }
+        #expect(hidden == ["recorder@hidden.meet.jitsi", "transcriber@hidden.meet.jitsi"])
+        #expect(c.accounts.first { $0.jid.localpart == "transcriber" }?.resolvedPassword(environment: env) == "t")
+        let exempt = Set(hidden).union(["focus@auth.meet.jitsi"])
+        #expect(Set(c.muc[0].maxOccupantsExempt.map(\.description)) == exempt)
+        #expect(Set(c.muc[0].passwordExempt.map(\.description)) == exempt)
+        #expect(c.lobby?.whitelist.map(\.description) == ["hidden.meet.jitsi"])
+        let (custom, _) = JitsiEnvironment.apply(
+            to: .jitsiPreset,
+            environment: ["XMPP_HIDDEN_DOMAIN": "recorder.example.org", "JIGASI_TRANSCRIBER_PASSWORD": "t"]
+        )
+        #expect(custom.accounts.contains { $0.jid.description == "transcriber@recorder.example.org" })
+    }
+
     @Test func secureDomainWithGuests() {
         let (c, _) = JitsiEnvironment.apply(
             to: .jitsiPreset,

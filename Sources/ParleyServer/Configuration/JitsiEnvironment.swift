@@ -10,7 +10,8 @@ public enum JitsiEnvironment {
         "XMPP_DOMAIN", "XMPP_AUTH_DOMAIN", "XMPP_MUC_DOMAIN", "XMPP_INTERNAL_MUC_DOMAIN", "XMPP_GUEST_DOMAIN",
         "XMPP_RECORDER_DOMAIN", "XMPP_HIDDEN_DOMAIN", "JICOFO_AUTH_USER", "JICOFO_AUTH_PASSWORD", "JVB_AUTH_USER",
         "JVB_AUTH_PASSWORD", "JIBRI_XMPP_USER", "JIBRI_XMPP_PASSWORD", "JIBRI_RECORDER_USER",
-        "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
+        "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "JIGASI_TRANSCRIBER_USER",
+        "JIGASI_TRANSCRIBER_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
         "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "ENABLE_LOBBY",
         "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
@@ -70,16 +71,19 @@ public enum JitsiEnvironment {
                 ServerConfiguration.Account(jid: $0, passwordEnvironment: entry.passwordVariable)
             }
         }
-        if let recorderDomain = value("XMPP_RECORDER_DOMAIN") ?? value("XMPP_HIDDEN_DOMAIN"),
-            value("JIBRI_RECORDER_PASSWORD") != nil
-        {
-            c.hosts.append(.init(domain: recorderDomain, authentication: .internalHashed))
-            if let jid = try? JID(
-                localpart: value("JIBRI_RECORDER_USER") ?? "recorder",
-                domainpart: recorderDomain,
-                resourcepart: nil
-            ) {
-                c.accounts.append(.init(jid: jid, passwordEnvironment: "JIBRI_RECORDER_PASSWORD"))
+        // docker's hidden domain (`XMPP_HIDDEN_DOMAIN`, `hidden.<XMPP_DOMAIN>` by default; `XMPP_RECORDER_DOMAIN` in
+        // older .env files) holds Jibri's recorder and Jigasi's transcriber, when their passwords are set.
+        let hiddenDomain = value("XMPP_HIDDEN_DOMAIN") ?? value("XMPP_RECORDER_DOMAIN") ?? "hidden.\(domain)"
+        let hiddenUsers: [(user: String, passwordVariable: String)] = [
+            (value("JIBRI_RECORDER_USER") ?? "recorder", "JIBRI_RECORDER_PASSWORD"),
+            (value("JIGASI_TRANSCRIBER_USER") ?? "transcriber", "JIGASI_TRANSCRIBER_PASSWORD"),
+        ].filter { value($0.passwordVariable) != nil }
+        if !hiddenUsers.isEmpty {
+            c.hosts.append(.init(domain: hiddenDomain, authentication: .internalHashed))
+            for entry in hiddenUsers {
+                if let jid = try? JID(localpart: entry.user, domainpart: hiddenDomain, resourcepart: nil) {
+                    c.accounts.append(.init(jid: jid, passwordEnvironment: entry.passwordVariable))
+                }
             }
         }
         let serviceJIDs = c.accounts.filter { $0.jid.domainpart == authDomain }.map(\.jid)
@@ -117,8 +121,14 @@ public enum JitsiEnvironment {
         // docker's ENABLE_LOBBY (on unless 0/false): lobby.<XMPP_DOMAIN>; the recorder's domain skips it
         // (muc_lobby_whitelist).
         let lobbyOff = ["0", "false", "no", "off"].contains(value("ENABLE_LOBBY")?.lowercased() ?? "")
-        let lobbyWhitelist = c.accounts.map(\.jid).filter { $0.domainpart != authDomain }
-            .compactMap { try? JID(localpart: nil, domainpart: $0.domainpart, resourcepart: nil) }
+        var lobbyWhitelist: [JID] = []
+        for account in c.accounts where account.jid.domainpart != authDomain {
+            if let domain = try? JID(localpart: nil, domainpart: account.jid.domainpart, resourcepart: nil),
+                !lobbyWhitelist.contains(domain)
+            {
+                lobbyWhitelist.append(domain)
+            }
+        }
         c.lobby =
             lobbyOff
             ? nil : .init(component: .init(domain: "lobby.\(domain)", muc: mucDomain), whitelist: lobbyWhitelist)
