@@ -103,55 +103,27 @@ extension ConfigurationParser {
         {
             configuration.focusProxy = proxy
         }
-        if let node = fields["end_conference"],
-            let component = self.parseJitsiComponent(
-                node,
-                keyPath: "end_conference",
-                preset: ServerConfiguration.jitsiEndConference,
-                configuration: configuration
-            )
-        {
-            configuration.endConference = component
-        }
-        if let node = fields["av_moderation"],
-            let component = self.parseJitsiComponent(
-                node,
-                keyPath: "av_moderation",
-                preset: ServerConfiguration.jitsiAVModeration,
-                configuration: configuration
-            )
-        {
-            configuration.avModeration = component
-        }
-        if let node = fields["speaker_stats"],
-            let component = self.parseJitsiComponent(
-                node,
-                keyPath: "speaker_stats",
-                preset: ServerConfiguration.jitsiSpeakerStats,
-                configuration: configuration
-            )
-        {
-            configuration.speakerStats = component
-        }
-        if let node = fields["polls"],
-            let component = self.parseJitsiComponent(
-                node,
-                keyPath: "polls",
-                preset: ServerConfiguration.jitsiPolls,
-                configuration: configuration
-            )
-        {
-            configuration.polls = component
-        }
-        if let node = fields["room_metadata"],
-            let component = self.parseJitsiComponent(
-                node,
-                keyPath: "room_metadata",
-                preset: ServerConfiguration.jitsiRoomMetadata,
-                configuration: configuration
-            )
-        {
-            configuration.roomMetadata = component
+        let components:
+            [(
+                key: String, preset: ServerConfiguration.JitsiComponent,
+                field: WritableKeyPath<ServerConfiguration, ServerConfiguration.JitsiComponent?>
+            )] = [
+                ("end_conference", ServerConfiguration.jitsiEndConference, \.endConference),
+                ("av_moderation", ServerConfiguration.jitsiAVModeration, \.avModeration),
+                ("speaker_stats", ServerConfiguration.jitsiSpeakerStats, \.speakerStats),
+                ("polls", ServerConfiguration.jitsiPolls, \.polls),
+                ("room_metadata", ServerConfiguration.jitsiRoomMetadata, \.roomMetadata),
+            ]
+        for (key, preset, field) in components {
+            guard let node = fields[key],
+                let component = self.parseJitsiComponent(
+                    node,
+                    keyPath: key,
+                    preset: preset,
+                    configuration: configuration
+                )
+            else { continue }
+            configuration[keyPath: field] = component
         }
         if let node = fields["lobby"], let lobby = self.parseLobby(node, keyPath: "lobby", configuration: configuration)
         {
