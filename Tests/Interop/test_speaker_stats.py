@@ -119,3 +119,20 @@ def test_bad_reports_get_errors(server, ws_clients, focus_factory):
         outsider.send(f"<message xmlns='{NS_CLIENT}' to='{STATS}'>{payload}</message>")
         error = outsider.wait_for(error_from(STATS), what=f"the error for {payload}")
         assert stanza_error(error)[1] == condition, f"{payload}: {show(error)}"
+
+
+def test_conference_duration_reaches_joiners(server, ws_clients, focus_factory):
+    """mod_conference_duration_component: its identity, and the start time for everyone joining a started room."""
+    assert host_identities(server.ports["http"]).get(("component", "conference_duration")) == "conferenceduration.meet.jitsi"
+    room = unique_room("timer")
+    focus = focus_factory(server)
+    focus.create_room(room)
+    before = int(time.time() * 1000)
+    alice = ws_clients(WSClient(server.ports["http"], f"room={room}"))
+    alice.login()
+    ws_join(alice, room, "Alice")
+    got = alice.wait_for(lambda e: e.tag == MESSAGE and e.get("from") == "conferenceduration.meet.jitsi",
+                         what="the conference's start time")
+    body = json.loads(got.findtext(q(NS_JITMEET, "json-message")))
+    assert body["type"] == "conference_duration" and before - 1000 <= body["created_timestamp"] <= time.time() * 1000, body
+

@@ -12,6 +12,7 @@ import Testing
         #expect(preset.speakerStats == .init(domain: "speakerstats.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.polls == .init(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.roomMetadata == .init(domain: "metadata.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(preset.conferenceDuration == .init(domain: "conferenceduration.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(preset.lobby == .init(component: .init(domain: "lobby.meet.jitsi", muc: "muc.meet.jitsi")))
         let running = XMPPServer.Configuration(preset)
         #expect(running.lobby?.domain == "lobby.meet.jitsi" && running.lobby?.muc == "muc.meet.jitsi")
@@ -72,6 +73,9 @@ import Testing
         #expect(on.speakerStats == .init(domain: "speakerstats.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.polls == .init(domain: "polls.meet.example.org", muc: "muc.meet.example.org"))
         #expect(on.roomMetadata == .init(domain: "metadata.meet.example.org", muc: "muc.meet.example.org"))
+        #expect(
+            on.conferenceDuration == .init(domain: "conferenceduration.meet.example.org", muc: "muc.meet.example.org")
+        )
         let (noPolls, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["DISABLE_POLLS": "1"])
         #expect(noPolls.polls == nil && noPolls.speakerStats != nil)
         #expect(on.lobby?.component == .init(domain: "lobby.meet.example.org", muc: "muc.meet.example.org"))

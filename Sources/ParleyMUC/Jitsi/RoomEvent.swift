@@ -22,5 +22,6 @@ extension RoomState {
     mutating func react(to event: RoomEvent) -> [Stanza] {
         self.avModerationReaction(to: event) + self.speakerStatsReaction(to: event) + self.pollsReaction(to: event)
             + self.lobbyReaction(to: event) + self.roomMetadataReaction(to: event)
+            + self.conferenceDurationReaction(to: event)
     }
 }

@@ -36,6 +36,8 @@ public struct RoomState: Sendable {
     public internal(set) var speakerStatsState = SpeakerStats()
     /// Jitsi's polls of this room (`RoomState+Polls`).
     public internal(set) var pollsState = Polls()
+    /// When the conference started: the first time the room had more than one occupant (`RoomState+ConferenceDuration`).
+    public internal(set) var conferenceStartedMillis: Int64?
     /// Jitsi's room metadata (`RoomState+RoomMetadata`).
     public internal(set) var roomMetadataState = RoomMetadata()
     /// Jitsi's lobby of this room while it has one (`RoomState+LobbyRooms`).

@@ -45,6 +45,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Jitsi's room metadata component (`metadata.meet.jitsi`), the sender of this service's rooms' metadata; nil
     /// when off.
     public var roomMetadataComponent: JID?
+    /// Jitsi's conference duration component (`conferenceduration.meet.jitsi`), the sender of the start time this
+    /// service's rooms give joiners; nil when off.
+    public var conferenceDurationComponent: JID?
     /// Jitsi's lobby MUC domain (`lobby.meet.jitsi`) for this service's rooms; nil when there is no lobby.
     public var lobbyDomain: String?
     /// Who skips the lobby besides admins and the focus (Jitsi's `muc_lobby_whitelist`): bare JIDs, or domains

@@ -50,7 +50,7 @@ extension ConfigurationParser {
         let taken = [
             configuration.focusProxy?.domain, configuration.endConference?.domain, configuration.avModeration?.domain,
             configuration.speakerStats?.domain, configuration.polls?.domain, configuration.lobby?.component.domain,
-            configuration.roomMetadata?.domain,
+            configuration.roomMetadata?.domain, configuration.conferenceDuration?.domain,
         ]
         if configuration.hosts.contains(where: { $0.domain == component.domain })
             || configuration.muc.contains(where: { $0.domain == component.domain })

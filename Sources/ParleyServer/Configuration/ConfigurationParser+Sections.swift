@@ -12,7 +12,7 @@ extension ConfigurationParser {
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
-                "polls", "room_metadata", "lobby", "http",
+                "polls", "room_metadata", "conference_duration", "lobby", "http",
                 "room_names",
                 "external_services",
             ]
@@ -38,6 +38,7 @@ extension ConfigurationParser {
         ("speaker_stats", ConfigurationParser.jitsiComponentKeys),
         ("polls", ConfigurationParser.jitsiComponentKeys),
         ("room_metadata", ConfigurationParser.jitsiComponentKeys),
+        ("conference_duration", ConfigurationParser.jitsiComponentKeys),
         ("lobby", ConfigurationParser.lobbyKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
@@ -113,6 +114,7 @@ extension ConfigurationParser {
                 ("speaker_stats", ServerConfiguration.jitsiSpeakerStats, \.speakerStats),
                 ("polls", ServerConfiguration.jitsiPolls, \.polls),
                 ("room_metadata", ServerConfiguration.jitsiRoomMetadata, \.roomMetadata),
+                ("conference_duration", ServerConfiguration.jitsiConferenceDuration, \.conferenceDuration),
             ]
         for (key, preset, field) in components {
             guard let node = fields[key],

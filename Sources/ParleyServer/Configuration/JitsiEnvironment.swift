@@ -118,6 +118,7 @@ public enum JitsiEnvironment {
         // docker's DISABLE_POLLS (off unless 1/true): polls.<XMPP_DOMAIN> on the conference MUC.
         c.polls = flag("DISABLE_POLLS") ? nil : .init(domain: "polls.\(domain)", muc: mucDomain)
         c.roomMetadata = .init(domain: "metadata.\(domain)", muc: mucDomain)
+        c.conferenceDuration = .init(domain: "conferenceduration.\(domain)", muc: mucDomain)
         // docker's ENABLE_LOBBY (on unless 0/false): lobby.<XMPP_DOMAIN>; the recorder's domain skips it
         // (muc_lobby_whitelist).
         let lobbyOff = ["0", "false", "no", "off"].contains(value("ENABLE_LOBBY")?.lowercased() ?? "")

@@ -36,6 +36,11 @@ extension ServerConfiguration {
 
     /// docker-jitsi-meet turns it on unless `ENABLE_LOBBY=0`.
     public static let jitsiLobby = Lobby(component: JitsiComponent(domain: "lobby.meet.jitsi", muc: "muc.meet.jitsi"))
+    /// docker-jitsi-meet always has it (`conference_duration_component`).
+    public static let jitsiConferenceDuration = JitsiComponent(
+        domain: "conferenceduration.meet.jitsi",
+        muc: "muc.meet.jitsi"
+    )
     /// docker-jitsi-meet always has it (`room_metadata_component`).
     public static let jitsiRoomMetadata = JitsiComponent(domain: "metadata.meet.jitsi", muc: "muc.meet.jitsi")
     /// docker-jitsi-meet turns it on unless `DISABLE_POLLS=1`.

@@ -57,6 +57,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var polls: JitsiComponent? = ServerConfiguration.jitsiPolls
     /// Jitsi's room metadata component (`mod_room_metadata_component`); nil when off.
     public var roomMetadata: JitsiComponent? = ServerConfiguration.jitsiRoomMetadata
+    /// Jitsi's conference duration component (`mod_conference_duration_component`); nil when off.
+    public var conferenceDuration: JitsiComponent? = ServerConfiguration.jitsiConferenceDuration
     /// Jitsi's lobby (`mod_muc_lobby_rooms`); nil when off.
     public var lobby: Lobby? = ServerConfiguration.jitsiLobby
     /// The web transports' settings.

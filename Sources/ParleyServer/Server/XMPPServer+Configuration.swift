@@ -68,6 +68,8 @@ extension XMPPServer {
         public var polls: (domain: String, muc: String)?
         /// Jitsi's room metadata component: its domain and the MUC service whose rooms keep metadata.
         public var roomMetadata: (domain: String, muc: String)?
+        /// Jitsi's conference duration component: its domain and the MUC service whose rooms report their start.
+        public var conferenceDuration: (domain: String, muc: String)?
         /// Jitsi's lobby: the lobby MUC domain, the main MUC, and who skips the lobby.
         public var lobby: (domain: String, muc: String, whitelist: [JID])?
         /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.

@@ -67,6 +67,7 @@ extension XMPPServer.Configuration {
         self.speakerStats = file.speakerStats.map { ($0.domain, $0.muc) }
         self.polls = file.polls.map { ($0.domain, $0.muc) }
         self.roomMetadata = file.roomMetadata.map { ($0.domain, $0.muc) }
+        self.conferenceDuration = file.conferenceDuration.map { ($0.domain, $0.muc) }
         self.lobby = file.lobby.map { ($0.component.domain, $0.component.muc, $0.whitelist) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])

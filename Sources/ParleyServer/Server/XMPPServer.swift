@@ -67,6 +67,9 @@ public final class XMPPServer: Sendable {
                 muc.speakerStatsComponent = try? JID(stats.domain)
             }
             if let polls = configuration.polls, polls.muc == muc.domain { muc.pollsComponent = try? JID(polls.domain) }
+            if let duration = configuration.conferenceDuration, duration.muc == muc.domain {
+                muc.conferenceDurationComponent = try? JID(duration.domain)
+            }
             if let metadata = configuration.roomMetadata, metadata.muc == muc.domain {
                 muc.roomMetadataComponent = try? JID(metadata.domain)
             }
@@ -95,6 +98,9 @@ public final class XMPPServer: Sendable {
         }
         if let lobby = configuration.lobby, let service = mucServices[lobby.muc] {
             domainHandlers[lobby.domain] = LobbyRoomsComponent(domain: lobby.domain, service: service)
+        }
+        if let duration = configuration.conferenceDuration, mucServices[duration.muc] != nil {
+            domainHandlers[duration.domain] = ConferenceDurationComponent(domain: duration.domain)
         }
         if let metadata = configuration.roomMetadata, let service = mucServices[metadata.muc] {
             domainHandlers[metadata.domain] = RoomMetadataComponent(
