@@ -1,6 +1,9 @@
-/// A JSON value (RFC 8259), as a token's header and claims hold them: decoded with Foundation's `JSONDecoder`,
-/// which refuses anything that is not JSON, then kept as plain Swift values.
-public enum JSONValue: Sendable, Hashable, Decodable {
+import Foundation
+
+/// A JSON value (RFC 8259), as a token's header and claims hold them and as Jitsi's components relay them: decoded
+/// with Foundation's `JSONDecoder`, which refuses anything that is not JSON, then kept as plain Swift values
+/// (booleans stay booleans); encoded back with whole numbers written as integers.
+public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -23,6 +26,31 @@ public enum JSONValue: Sendable, Hashable, Decodable {
         } else {
             self = .object(try container.decode([String: JSONValue].self))
         }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value.rounded() == value, abs(value) < 9.0e15 {
+                try container.encode(Int64(value))
+            } else {
+                try container.encode(value)
+            }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// `value` as compact JSON text with sorted keys ("{}" should encoding fail).
+    public static func text(_ value: JSONValue) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     public subscript(key: String) -> JSONValue? {
