@@ -57,21 +57,45 @@ public final class XMPPServer: Sendable {
         let registry = SessionRegistry()
         self.registry = registry
         var domainHandlers = configuration.domains
+        // Jitsi's room components: where each sits, the MUC service field that tells the rooms the component's
+        // domain (the sender of their notices), and the handler on the router.
+        typealias Component = (
+            placement: (domain: String, muc: String)?,
+            notices: WritableKeyPath<MUCServiceConfiguration, JID?>?,
+            handler: (String, MUCService) -> any DomainHandler
+        )
+        let components: [Component] = [
+            (configuration.endConference, nil, { EndConference(domain: $0, rooms: ConferenceRooms(service: $1)) }),
+            (
+                configuration.avModeration, \.avModerationComponent,
+                { AVModerationComponent(domain: $0, rooms: ConferenceRooms(service: $1)) }
+            ),
+            (
+                configuration.speakerStats, \.speakerStatsComponent,
+                { SpeakerStatsComponent(domain: $0, rooms: ConferenceRooms(service: $1)) }
+            ),
+            (
+                configuration.polls, \.pollsComponent,
+                { PollsComponent(domain: $0, rooms: ConferenceRooms(service: $1)) }
+            ),
+            (
+                configuration.roomMetadata, \.roomMetadataComponent,
+                { RoomMetadataComponent(domain: $0, rooms: ConferenceRooms(service: $1)) }
+            ),
+            (
+                configuration.conferenceDuration, \.conferenceDurationComponent,
+                { domain, _ in ConferenceDurationComponent(domain: domain) }
+            ),
+            (
+                configuration.lobby.map { ($0.domain, $0.muc) }, nil,
+                { LobbyRoomsComponent(domain: $0, service: $1) }
+            ),
+        ]
         var mucServices: [String: MUCService] = [:]
         for var muc in configuration.mucServices {
-            // The rooms send the audio/video moderation notices from the component's domain.
-            if let av = configuration.avModeration, av.muc == muc.domain {
-                muc.avModerationComponent = try? JID(av.domain)
-            }
-            if let stats = configuration.speakerStats, stats.muc == muc.domain {
-                muc.speakerStatsComponent = try? JID(stats.domain)
-            }
-            if let polls = configuration.polls, polls.muc == muc.domain { muc.pollsComponent = try? JID(polls.domain) }
-            if let duration = configuration.conferenceDuration, duration.muc == muc.domain {
-                muc.conferenceDurationComponent = try? JID(duration.domain)
-            }
-            if let metadata = configuration.roomMetadata, metadata.muc == muc.domain {
-                muc.roomMetadataComponent = try? JID(metadata.domain)
+            for component in components {
+                guard let placement = component.placement, placement.muc == muc.domain else { continue }
+                if let notices = component.notices { muc[keyPath: notices] = try? JID(placement.domain) }
             }
             if let lobby = configuration.lobby, lobby.muc == muc.domain {
                 muc.lobbyDomain = lobby.domain
@@ -81,38 +105,9 @@ public final class XMPPServer: Sendable {
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
         }
-        if let end = configuration.endConference, let service = mucServices[end.muc] {
-            domainHandlers[end.domain] = EndConference(domain: end.domain, rooms: ConferenceRooms(service: service))
-        }
-        if let av = configuration.avModeration, let service = mucServices[av.muc] {
-            domainHandlers[av.domain] = AVModerationComponent(
-                domain: av.domain,
-                rooms: ConferenceRooms(service: service)
-            )
-        }
-        if let stats = configuration.speakerStats, let service = mucServices[stats.muc] {
-            domainHandlers[stats.domain] = SpeakerStatsComponent(
-                domain: stats.domain,
-                rooms: ConferenceRooms(service: service)
-            )
-        }
-        if let lobby = configuration.lobby, let service = mucServices[lobby.muc] {
-            domainHandlers[lobby.domain] = LobbyRoomsComponent(domain: lobby.domain, service: service)
-        }
-        if let duration = configuration.conferenceDuration, mucServices[duration.muc] != nil {
-            domainHandlers[duration.domain] = ConferenceDurationComponent(domain: duration.domain)
-        }
-        if let metadata = configuration.roomMetadata, let service = mucServices[metadata.muc] {
-            domainHandlers[metadata.domain] = RoomMetadataComponent(
-                domain: metadata.domain,
-                rooms: ConferenceRooms(service: service)
-            )
-        }
-        if let polls = configuration.polls, let service = mucServices[polls.muc] {
-            domainHandlers[polls.domain] = PollsComponent(
-                domain: polls.domain,
-                rooms: ConferenceRooms(service: service)
-            )
+        for component in components {
+            guard let placement = component.placement, let service = mucServices[placement.muc] else { continue }
+            domainHandlers[placement.domain] = component.handler(placement.domain, service)
         }
         if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
             domainHandlers[proxy.domain] = FocusProxy(
