@@ -316,6 +316,19 @@ def parley_module_pool(tmp_path_factory):
     pool.stop_all()
 
 
+@pytest.fixture(scope="module")
+def slot(parley_module_pool):
+    """The module's shared server with the default accounts (a module that needs another set defines its own)."""
+    return ServerSlot(parley_module_pool, accounts=DEFAULT_ACCOUNTS)
+
+
+@pytest.fixture
+def server(slot, request):
+    """The module's shared server for one test; a test that killed it fails with its stderr."""
+    yield slot.acquire()
+    slot.check(request.node.name)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # asyncio loop thread for slixmpp
 # ---------------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
+from conftest import NS_CLIENT, q, stanza_error
 from webxmpp import (
     host_identities,
     error_from,
@@ -33,16 +33,6 @@ NS_JITMEET = "http://jitsi.org/jitmeet"
 NS_MUC_USER = "http://jabber.org/protocol/muc#user"
 NS_MUC_ADMIN = "http://jabber.org/protocol/muc#admin"
 
-
-@pytest.fixture(scope="module")
-def slot(parley_module_pool):
-    return ServerSlot(parley_module_pool, accounts=DEFAULT_ACCOUNTS)
-
-
-@pytest.fixture
-def server(slot, request):
-    yield slot.acquire()
-    slot.check(request.node.name)
 
 
 def av_command(client: WSClient, **attrs):

@@ -18,13 +18,10 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import (
-    DEFAULT_ACCOUNTS,
-    FOCUS_JID,
     JVB_JID,
     JVB_PASSWORD,
     NS_CLIENT,
     NS_DISCO_INFO,
-    ServerSlot,
     connect_client,
     q,
     stanza_error,
@@ -34,7 +31,6 @@ from test_jitsi_flow import (
     INTERNAL_MUC_DOMAIN,
     MESSAGE,
     NS_MUC,
-    NS_MUC_USER,
     PRESENCE,
     Peer,
     disco_info,
@@ -57,16 +53,6 @@ from test_jitsi_flow import (
 
 pytestmark = pytest.mark.timeout(40)
 
-
-@pytest.fixture(scope="module")
-def slot(parley_module_pool):
-    return ServerSlot(parley_module_pool, accounts=DEFAULT_ACCOUNTS)
-
-
-@pytest.fixture
-def server(slot, request):
-    yield slot.acquire()
-    slot.check(request.node.name)
 
 
 def is_104_notice(room: str):

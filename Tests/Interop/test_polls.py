@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from conftest import DEFAULT_ACCOUNTS, NS_CLIENT, ServerSlot, q, stanza_error
+from conftest import NS_CLIENT, q, stanza_error
 from webxmpp import (
     host_identities,
     error_from,
@@ -28,16 +28,6 @@ pytestmark = pytest.mark.timeout(30)
 POLLS = "polls.meet.jitsi"
 NS_JITMEET = "http://jitsi.org/jitmeet"
 
-
-@pytest.fixture(scope="module")
-def slot(parley_module_pool):
-    return ServerSlot(parley_module_pool, accounts=DEFAULT_ACCOUNTS)
-
-
-@pytest.fixture
-def server(slot, request):
-    yield slot.acquire()
-    slot.check(request.node.name)
 
 
 def send_poll_message(client: WSClient, payload: dict | str):
