@@ -37,6 +37,9 @@ public struct TokenVerifier: Sendable, Hashable {
         /// `sub` values accepted (compared in lower case; a token's `*` is accepted); nil does not check `sub`,
         /// which is Jitsi's default (`enable_domain_verification = false`).
         public var acceptedSubjects: [String]?
+        /// With `acceptedSubjects`: a tenant's name (one DNS label, `acme`) is accepted too, since tenants exist
+        /// (`mod_muc_domain_mapper`); the tenant is checked against the room at join (`TokenRoomClaimPolicy`).
+        public var acceptsTenantSubjects = false
         /// Seconds of clock difference tolerated on `exp` and `nbf`.
         public var clockSkew: Double
 
@@ -225,7 +228,10 @@ public struct TokenVerifier: Sendable, Hashable {
         if let subjects = self.configuration.acceptedSubjects {
             guard let subject = claims["sub"]?.string else { return .missingClaim("sub") }
             let lowered = subject.lowercased()
-            guard lowered == "*" || subjects.contains(where: { $0.lowercased() == lowered || $0 == "*" }) else {
+            let isTenant =
+                self.configuration.acceptsTenantSubjects && !lowered.isEmpty && !lowered.contains(".")
+            guard lowered == "*" || isTenant || subjects.contains(where: { $0.lowercased() == lowered || $0 == "*" })
+            else {
                 return .invalidSubject
             }
         }

@@ -10,11 +10,14 @@ public protocol MUCRecipient: AnyObject, Sendable {
     /// The `room` claim of the JSON Web Token the session logged in with (`TokenRoomClaimPolicy`); nil when it had
     /// no token or the token no room claim.
     var tokenRoom: String? { get }
+    /// The `sub` claim of that token when its host verifies it (`verify_subject`); nil otherwise.
+    var tokenSubject: String? { get }
     /// The token says `context.user.moderator: true` (`RoomState.tokenModeratorJoining`).
     var isTokenModerator: Bool { get }
 }
 
 extension MUCRecipient {
     public var tokenRoom: String? { nil }
+    public var tokenSubject: String? { nil }
     public var isTokenModerator: Bool { false }
 }

@@ -44,7 +44,8 @@ public final class MUCService: Sendable {
         if stanza.kind == .presence, stanza.type == nil, to.resourcepart != nil, let from = stanza.from,
             case .refuse(let error) = TokenRoomClaimPolicy.verdict(
                 room: name,
-                tokenRoom: sender?.tokenRoom,
+                service: self.domain,
+                claim: TokenRoomClaimPolicy.Claim(room: sender?.tokenRoom, subject: sender?.tokenSubject),
                 isAdmin: self.configuration.isAdmin(from)
             )
         {

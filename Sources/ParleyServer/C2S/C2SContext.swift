@@ -23,6 +23,8 @@ final class C2SContext: Sendable {
         /// at the channel's high water mark. What passes this comes from other sessions (a room's broadcasts).
         /// `XMPPServer.Configuration.outputBacklogBound`: never below twice the largest stanza.
         var maxOutputBacklog = XMPPServer.Configuration.defaultMaxOutputBacklog
+        /// Tenants' virtual MUC domains (Jitsi's `mod_muc_domain_mapper`); nil maps nothing.
+        var tenants: MUCDomainMapper? = nil
     }
 
     let settings: Settings

@@ -59,8 +59,9 @@ extension C2SSession {
         }
         let newLoop = self.eventLoop
         let target = NIOLoopBound(self, eventLoop: newLoop)
+        let claims = self.machine.tokenClaims
         entry.session.eventLoop.flatSubmit { () -> EventLoopFuture<C2SSession.Handover?> in
-            newLoop.makeSucceededFuture(entry.session.value.handOver(previd: previd))
+            newLoop.makeSucceededFuture(entry.session.value.handOver(previd: previd, refreshedToken: claims))
         }.hop(to: newLoop).whenComplete { result in
             let session = target.value
             guard case .success(let handover?) = result else { return session.resumeFailed() }
@@ -79,14 +80,28 @@ extension C2SSession {
         let handle: SessionHandle
         let directedPresence: Set<JID>
         let sm: StreamManagementState
+        let tenants: TenantAddressing?
     }
 
     /// On the old session's loop: give up the session to a resuming connection.
-    private func handOver(previd: String) -> Handover? {
+    private func handOver(previd: String, refreshedToken: TokenClaims?) -> Handover? {
         guard let handle = self.handle, self.sm.id == previd else { return nil }
+        if let refusal = TokenRefresh.refusal(
+            oldRoom: handle.tokenRoom,
+            oldSubject: handle.tokenSubject,
+            new: refreshedToken
+        ) {
+            self.logger.info("Resumption refused", metadata: ["reason": "\(refusal)"])
+            return nil
+        }
         self.hibernation?.cancel()
         self.hibernation = nil
-        let handover = Handover(handle: handle, directedPresence: self.directedPresence, sm: self.sm)
+        let handover = Handover(
+            handle: handle,
+            directedPresence: self.directedPresence,
+            sm: self.sm,
+            tenants: self.tenants
+        )
         // This session no longer owns anything: closing its old connection (if still open) ends nothing.
         self.handle = nil
         self.directedPresence = []
@@ -108,6 +123,7 @@ extension C2SSession {
         self.handle = handover.handle
         self.directedPresence = handover.directedPresence
         self.sm = handover.sm
+        self.tenants = handover.tenants
         let replay = self.sm.resume(previd: previd, clientH: clientH)
         let entry = ResumptionRegistry.Entry(
             jid: handover.handle.jid,

@@ -29,6 +29,8 @@ final class C2SSession {
     var logger: Logger
     /// The query string of the request that opened a web session (`room`, `token`, `previd`, `prefix`).
     let query: [String: String]
+    /// Tenants' virtual MUC addresses (Jitsi's `mod_muc_domain_mapper`); nil when the server maps none.
+    var tenants: TenantAddressing?
 
     init(
         context shared: C2SContext,
@@ -59,6 +61,7 @@ final class C2SSession {
         }
         machineConfiguration.token = query["token"]
         self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured)
+        self.tenants = settings.tenants.map(TenantAddressing.init(mapper:))
         var logger = shared.logger
         logger[metadataKey: "connection"] = "\(connectionID)"
         self.logger = logger
@@ -106,7 +109,9 @@ final class C2SSession {
     // MARK: - Output from other sessions
 
     /// A stanza routed to this session. On `eventLoop`.
-    func deliver(_ stanza: Stanza) {
+    func deliver(_ routed: Stanza) {
+        var stanza = routed
+        self.tenants?.outbound(&stanza)
         guard let transport = self.transport else {
             // Hibernating: queue for the resumed connection (XEP-0198 §5), within bounds.
             guard self.hibernation != nil else { return }
@@ -257,6 +262,8 @@ final class C2SSession {
             sink: C2SSessionSink(self),
             webRoom: WebSessionRoom(query: self.query),
             tokenRoom: self.machine.tokenClaims?.room,
+            tokenSubject: self.shared.settings.hosts[jid.domainpart]?.token?.configuration.acceptedSubjects == nil
+                ? nil : self.machine.tokenClaims?.subject,
             isTokenModerator: self.machine.tokenClaims?.isModerator ?? false
         )
         if let replaced = self.shared.router.registry.bind(handle) {
@@ -353,7 +360,12 @@ final class C2SSession {
         self.perform(self.machine.tokenVerified(result))
     }
 
-    private func route(_ stanza: Stanza) {
+    private func route(_ sent: Stanza) {
+        var stanza = sent
+        if let refusal = self.tenants?.inbound(&stanza) {
+            self.shared.router.bounce(stanza, refusal)
+            return
+        }
         if stanza.kind == .presence, let to = stanza.to {
             // Directed presence bookkeeping (RFC 6121 §4.6).
             switch stanza.type {

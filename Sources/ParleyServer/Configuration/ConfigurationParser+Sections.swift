@@ -14,7 +14,7 @@ extension ConfigurationParser {
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
                 "polls", "room_metadata", "conference_duration", "lobby", "http",
                 "room_names",
-                "external_services",
+                "external_services", "tenants",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
@@ -40,6 +40,7 @@ extension ConfigurationParser {
         ("room_metadata", ConfigurationParser.jitsiComponentKeys),
         ("conference_duration", ConfigurationParser.jitsiComponentKeys),
         ("lobby", ConfigurationParser.lobbyKeys),
+        ("tenants", ConfigurationParser.tenantsKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
@@ -130,6 +131,13 @@ extension ConfigurationParser {
         if let node = fields["lobby"], let lobby = self.parseLobby(node, keyPath: "lobby", configuration: configuration)
         {
             configuration.lobby = lobby
+        }
+        if let node = fields["tenants"] {
+            if let tenants = self.parseTenants(node, keyPath: "tenants", configuration: configuration) {
+                configuration.tenants = tenants
+            }
+        } else {
+            configuration.tenants = ServerConfiguration.Tenants.implied(by: configuration)
         }
         if let node = fields["room_names"] {
             configuration.roomNames = self.parseRoomNames(node, keyPath: "room_names")

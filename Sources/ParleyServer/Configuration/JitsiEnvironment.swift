@@ -107,6 +107,12 @@ public enum JitsiEnvironment {
             allowedDomains: [authDomain]
         )
         c.muc = [conference, brewery]
+        // docker's muc_mapper_domain_base = XMPP_DOMAIN with the prefix of XMPP_MUC_DOMAIN (mod_muc_domain_mapper).
+        let tenants = ServerConfiguration.Tenants(base: domain, muc: mucDomain)
+        c.tenants = tenants.mapper == nil ? nil : tenants
+        if c.tenants == nil {
+            notes.append("XMPP_MUC_DOMAIN \(mucDomain) is not one label before \(domain): /<tenant>/ URLs are off")
+        }
         if let focusJID { c.focusProxy = .init(domain: "focus.\(domain)", target: focusJID) }
         // docker's ENABLE_END_CONFERENCE (on unless 0/false): endconference.<XMPP_DOMAIN> on the conference MUC.
         let endConferenceOff = ["0", "false", "no", "off"].contains(value("ENABLE_END_CONFERENCE")?.lowercased() ?? "")

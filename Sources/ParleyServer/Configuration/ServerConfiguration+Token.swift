@@ -73,8 +73,9 @@ extension ServerConfiguration {
         }
 
         /// What `TokenVerifier` needs for `domain`, without the key.
-        public func verifierConfiguration(domain: String) -> TokenVerifier.Configuration {
-            TokenVerifier.Configuration(
+        /// `tenants`: the server maps tenants (`MUCDomainMapper`), so a tenant's name is a valid `sub` too.
+        public func verifierConfiguration(domain: String, tenants: Bool = false) -> TokenVerifier.Configuration {
+            var configuration = TokenVerifier.Configuration(
                 appID: self.appID,
                 algorithm: self.algorithm,
                 acceptedIssuers: self.acceptedIssuers,
@@ -84,6 +85,8 @@ extension ServerConfiguration {
                 acceptedSubjects: self.verifySubject ? [domain] : nil,
                 clockSkew: Double(self.clockSkew)
             )
+            configuration.acceptsTenantSubjects = tenants
+            return configuration
         }
 
         /// The key tokens are checked with: the secret (literal, or from `environment`) for HS*, the public key

@@ -61,6 +61,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var conferenceDuration: JitsiComponent? = ServerConfiguration.jitsiConferenceDuration
     /// Jitsi's lobby (`mod_muc_lobby_rooms`); nil when off.
     public var lobby: Lobby? = ServerConfiguration.jitsiLobby
+    /// `tenants`: Jitsi's `mod_muc_domain_mapper`; nil when off.
+    public var tenants: Tenants? = ServerConfiguration.jitsiTenants
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

@@ -26,6 +26,9 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public let webRoom: WebSessionRoom?
     /// The `room` claim of the token the session logged in with (Jitsi's `jitsi_meet_room`); nil without one.
     public let tokenRoom: String?
+    /// The `sub` claim of that token when its host verifies it (Jitsi's `jitsi_meet_domain` with
+    /// `enable_domain_verification`); nil otherwise.
+    public let tokenSubject: String?
     /// The token it logged in with says `context.user.moderator: true` (Jitsi's `token_affiliation`).
     public let isTokenModerator: Bool
 
@@ -34,12 +37,14 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
         sink: any StanzaSink,
         webRoom: WebSessionRoom? = nil,
         tokenRoom: String? = nil,
+        tokenSubject: String? = nil,
         isTokenModerator: Bool = false
     ) {
         self.jid = jid
         self.sink = Mutex(sink)
         self.webRoom = webRoom
         self.tokenRoom = tokenRoom
+        self.tokenSubject = tokenSubject
         self.isTokenModerator = isTokenModerator
     }
 

@@ -74,6 +74,8 @@ extension XMPPServer {
         public var lobby: (domain: String, muc: String, whitelist: [JID])?
         /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.
         public var externalServices: ExternalServiceDiscovery?
+        /// Tenants' virtual MUC domains (Jitsi's `mod_muc_domain_mapper`); nil maps nothing.
+        public var tenants: MUCDomainMapper?
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.
         public var roomNamePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 

@@ -19,7 +19,10 @@ extension XMPPServer.Configuration {
                 mechanisms: host.saslMechanisms,
                 requireEncryption: host.requireEncryption,
                 token: host.token.map {
-                    TokenVerifier(configuration: $0.verifierConfiguration(domain: host.domain), key: nil)
+                    TokenVerifier(
+                        configuration: $0.verifierConfiguration(domain: host.domain, tenants: file.tenants != nil),
+                        key: nil
+                    )
                 }
             )
             configuration.tokenKeyServer = host.token?.asapKeyServer.flatMap(KeyServer.init)
@@ -68,6 +71,7 @@ extension XMPPServer.Configuration {
         self.polls = file.polls.map { ($0.domain, $0.muc) }
         self.roomMetadata = file.roomMetadata.map { ($0.domain, $0.muc) }
         self.conferenceDuration = file.conferenceDuration.map { ($0.domain, $0.muc) }
+        self.tenants = file.tenants?.mapper
         self.lobby = file.lobby.map { ($0.component.domain, $0.component.muc, $0.whitelist) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])

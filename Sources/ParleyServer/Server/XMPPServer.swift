@@ -152,7 +152,8 @@ public final class XMPPServer: Sendable {
                 negotiationTimeout: configuration.negotiationTimeout,
                 logAddresses: configuration.logAddresses,
                 hibernationSeconds: configuration.hibernationSeconds,
-                maxOutputBacklog: configuration.outputBacklogBound
+                maxOutputBacklog: configuration.outputBacklogBound,
+                tenants: configuration.tenants
             ),
             router: router,
             credentials: credentials,
