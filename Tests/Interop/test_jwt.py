@@ -368,3 +368,50 @@ def test_a_silent_key_server_times_out_without_stalling_others(parley_factory, w
         assert 4 <= time.monotonic() - started <= 8
     finally:
         silent.close()
+
+
+def test_a_refreshed_token_is_checked_again_on_resumption(server, ws_clients, focus_factory):
+    """lib-jitsi-meet refreshes a token by reconnecting with the new one and `previd` (xmpp.ts `refreshToken`): the
+    resumption succeeds only while the new token still covers the room the old one admitted."""
+    from webxmpp import NS_SM
+
+    room = unique_room("refresh")
+    focus = focus_factory(server)
+    focus.create_room(room)
+
+    def joined_and_dropped() -> tuple[str, int]:
+        client = ws_clients(WSClient(server.ports["http"], f"room={room}&token={make_token(room=room)}"))
+        client.login()
+        enabled = client.enable_sm()
+        occupant, _ = ws_join(client, room, "Alice")
+        focus.wait_presence(occupant, available=True)
+        client.poll(0.2)
+        handled = client.h_in
+        client.abort()
+        return enabled.get("id"), handled
+
+    def resume(previd: str, handled: int, token: str) -> ET.Element:
+        client = ws_clients(WSClient(server.ports["http"], f"room={room}&previd={previd}&token={token}"))
+        client.authenticate_anonymous()
+        client.send(f"<resume xmlns='{NS_SM}' previd='{previd}' h='{handled}'/>")
+        return client.wait_for(lambda e: e.tag in (q(NS_SM, "resumed"), q(NS_SM, "failed")), what="the resume answer")
+
+    # A token for another room: <failed/>, and the session is not taken over.
+    previd, handled = joined_and_dropped()
+    answer = resume(previd, handled, make_token(room=unique_room("elsewhere")))
+    assert answer.tag == q(NS_SM, "failed"), f"a token for another room resumed the session: {show(answer)}"
+    # The same room (or '*'): resumed.
+    previd, handled = joined_and_dropped()
+    answer = resume(previd, handled, make_token(room=room.upper()))
+    assert answer.tag == q(NS_SM, "resumed"), f"the refreshed token for the same room was refused: {show(answer)}"
+    previd, handled = joined_and_dropped()
+    answer = resume(previd, handled, make_token(room="*"))
+    assert answer.tag == q(NS_SM, "resumed"), show(answer)
+    # An expired refreshed token never gets as far as <resume/>.
+    previd, handled = joined_and_dropped()
+    stale = make_token(room=room, exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200)
+    client = ws_clients(WSClient(server.ports["http"], f"room={room}&previd={previd}&token={stale}"))
+    _, features = client.open()
+    client.send(f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>")
+    condition, text = failure_of(client.next_element())
+    assert condition == q(NS_SASL, "not-authorized") and "exp" in text, (condition, text)
