@@ -121,7 +121,8 @@ def _yaml_scalar(v) -> str:
 class ParleyServer:
     """One `parley serve --ephemeral` process."""
 
-    def __init__(self, workdir: Path, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None, name="parley"):
+    def __init__(self, workdir: Path, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None, name="parley",
+                 env: dict | None = None):
         self.args = [PARLEY_BIN, "serve", "--ephemeral"]
         if config is not None:
             config_path = workdir / f"{name}.yaml"
@@ -135,8 +136,10 @@ class ParleyServer:
         if not os.access(PARLEY_BIN, os.X_OK):
             pytest.fail(f"parley binary not found at {PARLEY_BIN} (build it: swift build --product parley, or set PARLEY_BIN)")
         self._stderr = open(self.stderr_path, "wb")
+        # `env`: variables added to the test's own environment (docker-jitsi-meet's, for a server without --config).
         self.proc = subprocess.Popen(
-            self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, close_fds=True
+            self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr, close_fds=True,
+            env=None if env is None else {**os.environ, **env},
         )
         self._stdout_lines: queue.Queue = queue.Queue()
         self._stdout_extra: list[bytes] = []
@@ -261,8 +264,9 @@ class _ServerPool:
         self.workdir = workdir
         self.servers: list[ParleyServer] = []
 
-    def start(self, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None) -> ParleyServer:
-        server = ParleyServer(self.workdir, accounts=accounts, config=config, name=f"parley-{len(self.servers)}")
+    def start(self, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None, env: dict | None = None) -> ParleyServer:
+        server = ParleyServer(self.workdir, accounts=accounts, config=config, name=f"parley-{len(self.servers)}",
+                              env=env)
         self.servers.append(server)
         return server
 
