@@ -82,3 +82,25 @@ import Testing
         #expect(!token.verifierConfiguration(domain: "meet.jitsi").acceptsTenantSubjects)
     }
 }
+
+/// The prosody image's server variables: ports, encryption, admins, subdomains.
+@Suite struct JitsiEnvironmentServerTests {
+    @Test func portsEncryptionAdminsAndSubdomains() throws {
+        let (c, notes) = JitsiEnvironment.apply(
+            to: .jitsiPreset,
+            environment: [
+                "XMPP_PORT": "15222", "PROSODY_HTTP_PORT": "15280", "PROSODY_C2S_REQUIRE_ENCRYPTION": "0",
+                "PROSODY_ADMINS": "ops@auth.meet.jitsi, nonsense@@, focus@auth.meet.jitsi", "ENABLE_SUBDOMAINS": "false",
+            ]
+        )
+        #expect(c.listen.c2sPort == 15222 && c.listen.httpPort == 15280)
+        #expect(!c.c2s.requireEncryption)
+        #expect(c.admins.map(\.description) == ["focus@auth.meet.jitsi", "ops@auth.meet.jitsi"])
+        #expect(notes.contains { $0.contains("nonsense@@") })
+        #expect(c.tenants == nil)
+        let (bad, badNotes) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["XMPP_PORT": "99999"])
+        #expect(bad.listen.c2sPort == 5222 && badNotes.contains { $0.contains("XMPP_PORT=99999 is not a port") })
+        let (plain, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["XMPP_DOMAIN": "meet.jitsi"])
+        #expect(plain.c2s.requireEncryption && plain.tenants != nil)
+    }
+}

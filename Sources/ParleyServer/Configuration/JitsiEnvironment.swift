@@ -17,7 +17,8 @@ public enum JitsiEnvironment {
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
         "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE",
-        "JWT_ENABLE_DOMAIN_VERIFICATION",
+        "JWT_ENABLE_DOMAIN_VERIFICATION", "XMPP_PORT", "PROSODY_HTTP_PORT", "PROSODY_C2S_REQUIRE_ENCRYPTION",
+        "PROSODY_ADMINS", "ENABLE_SUBDOMAINS",
     ]
 
     /// The preset with the environment applied, plus notes for the log (never containing a password).
@@ -142,6 +143,7 @@ public enum JitsiEnvironment {
         let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
         c.externalServices = externalServices
         notes += externalServiceNotes
+        notes += Self.applyServerSettings(to: &c, value: value, flag: flag)
         if let level = value("LOG_LEVEL").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) { c.logLevel = level }
         if let dir = value("PARLEY_DATA_DIRECTORY") { c.dataDirectory = dir }
         if let address = value("PARLEY_LISTEN_ADDRESS") {
