@@ -90,7 +90,8 @@ import Testing
             to: .jitsiPreset,
             environment: [
                 "XMPP_PORT": "15222", "PROSODY_HTTP_PORT": "15280", "PROSODY_C2S_REQUIRE_ENCRYPTION": "0",
-                "PROSODY_ADMINS": "ops@auth.meet.jitsi, nonsense@@, focus@auth.meet.jitsi", "ENABLE_SUBDOMAINS": "false",
+                "PROSODY_ADMINS": "ops@auth.meet.jitsi, nonsense@@, focus@auth.meet.jitsi",
+                "ENABLE_SUBDOMAINS": "false",
             ]
         )
         #expect(c.listen.c2sPort == 15222 && c.listen.httpPort == 15280)

@@ -16,8 +16,9 @@ extension JitsiEnvironment {
     ) -> [String] {
         var notes: [String] = []
         func isOff(_ name: String) -> Bool { ["0", "false", "no", "off"].contains(value(name)?.lowercased() ?? "") }
-        for (name, field) in [("XMPP_PORT", \ServerConfiguration.listen.c2sPort), ("PROSODY_HTTP_PORT", \.listen.httpPort)]
-        {
+        for (name, field) in [
+            ("XMPP_PORT", \ServerConfiguration.listen.c2sPort), ("PROSODY_HTTP_PORT", \.listen.httpPort),
+        ] {
             guard let text = value(name) else { continue }
             if let port = Int(text), (1...65535).contains(port) {
                 c[keyPath: field] = port
