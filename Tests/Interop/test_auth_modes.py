@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import time
 import xml.etree.ElementTree as ET
@@ -374,3 +375,61 @@ def test_jwt(deployment):
     finally:
         for browser in (alice, bob, stranger):
             browser.close()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The same three modes with Debian's strophe.js in headless Chromium (lib-jitsi-meet's XMPP library)
+# ------------------------------------------------------------------------------------------------------------------
+
+from test_browser import chromium, children_of, pages, parse_stanza, wait_stanza  # noqa: E402,F401  (fixtures)
+
+
+@pytest.mark.parametrize("mode", ["anonymous", "internal", "jwt"])
+def test_strophe_in_chromium(deployment, pages, mode):
+    """Strophe's own checks come on top: `sendIQ` accepts an answer only from the address it asked, so disco#info to
+    the tenant's virtual MUC domain must come back from it; SCRAM-SHA-1 is Strophe's own."""
+    server, proxy, jicofo = deployment(mode, accounts=(f"{USER}@meet.jitsi:{USER_PASSWORD}",) if mode == "internal" else ())
+    room = f"strophe{mode}"
+    people = []
+    for name, transport in (("Alice", "websocket"), ("Bob", "bosh")):
+        query = f"room={room}" + (f"&token={token(room, name)}" if mode == "jwt" else "")
+        scheme, path = ("ws", "xmpp-websocket") if transport == "websocket" else ("http", "http-bind")
+        service = f"{scheme}://127.0.0.1:{proxy.port}/{TENANT}/{path}?{query}"
+        options: dict = {"streamManagement": True}
+        domain = "meet.jitsi"
+        if mode == "internal" and name == "Alice":
+            options.update(jid=f"{USER}@meet.jitsi", password=USER_PASSWORD)
+        elif mode == "internal":
+            domain = "guest.meet.jitsi"
+        page = pages(name)
+        page.open(f"{proxy.origin}/browser/index.html")
+        jid = page.harness("connect", service, domain, options)
+        assert jid and "@" in jid, f"{name} over {transport} ({mode}): {jid!r}{page.report()}"
+        people.append((page, jid, name))
+
+    for index, (page, jid, name) in enumerate(people):
+        conference = children_of(conference_request(room, "unused").replace(f"{room}@muc.meet.jitsi", virtual(room)))
+        page.evaluate(f"window.conferenceIq = Harness.sendIq('focus.meet.jitsi', 'set', {json.dumps(conference)}); true")
+        requester = Browser.__new__(Browser)
+        requester.name, requester.jid = name, jid
+        assert jicofo.answer(room, requester)
+        answer = page.evaluate("window.conferenceIq")
+        assert answer["outcome"] == "result", f"{name}: {answer}{page.report()}"
+        assert f'room="{virtual(room)}"' in answer["reply"] or f"room='{virtual(room)}'" in answer["reply"], answer
+
+    occupants = []
+    for page, jid, name in people:
+        occupant = f"{virtual(room)}/{jid.split('@', 1)[0][:8]}"
+        join = participant_join(room, jid.split("@", 1)[0][:8], name).replace(f"{room}@muc.meet.jitsi", virtual(room))
+        own = parse_stanza(page.harness("join", occupant, children_of(join)))
+        assert own.get("from") == occupant, show(own)
+        occupants.append(occupant)
+    for (page, _, name), other in ((people[0], occupants[1]), (people[1], occupants[0])):
+        wait_stanza(page, lambda e, o=other: e.tag == PRESENCE and e.get("from") == o and e.get("type") is None,
+                    f"{name}: the other's presence")
+    people[0][0].harness("groupchat", virtual(room), "strophe says hi")
+    wait_stanza(people[1][0], lambda e: e.tag == MESSAGE and e.get("from") == occupants[0]
+                and e.findtext(q(NS_CLIENT, "body")) == "strophe says hi", "the groupchat")
+    disco = people[1][0].harness("sendIq", f"muc.{TENANT}.meet.jitsi", "get",
+                                 [{"name": "query", "attrs": {"xmlns": "http://jabber.org/protocol/disco#info"}}])
+    assert disco["outcome"] == "result", f"Strophe did not take the disco#info answer: {disco}{people[1][0].report()}"

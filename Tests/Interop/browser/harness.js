@@ -106,7 +106,7 @@
     }
 
     /**
-     * Connects and logs in anonymously; resolves with the bound JID once CONNECTED (and, over WebSocket with
+     * Connects and logs in (anonymously, or with options.jid and options.password); resolves with the bound JID once CONNECTED (and, over WebSocket with
      * options.streamManagement, once <enabled/> or <failed/> came back).
      */
     H.connect = function (service, domain, options) {
@@ -155,7 +155,8 @@
                     reject(new Error('not connected within 15 s; statuses ' + JSON.stringify(H.statuses)));
                 }
             }, 15000);
-            conn.connect(domain, null, function (status, condition) {
+            // options.jid + options.password: an account login (Strophe picks SCRAM-SHA-1); else ANONYMOUS.
+            conn.connect(options.jid || domain, options.password || null, function (status, condition) {
                 H.statuses.push([statusName(status), condition || null]);
                 if (status === Strophe.Status.CONNECTED) {
                     var features = conn.features;
