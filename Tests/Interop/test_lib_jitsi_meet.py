@@ -212,3 +212,43 @@ def test_bundle_lobby_knock_and_approve(parley_factory, focus_factory, chromium,
         stop.set()
         moderator.close()
         knocker.close()
+
+
+def test_bundle_joins_a_tenants_room(parley_factory, focus_factory, chromium, site):
+    """A tenant's page (`/acme/room`: hosts.muc = muc.acme.meet.jitsi) joins the virtual room; Jicofo sees and creates
+    the real `[acme]room` (mod_muc_domain_mapper), and the bundle's conference works on the virtual address."""
+    server = parley_factory()
+    room = unique_room("ljmtenant")
+    real = f"[acme]{room}"
+    focus = focus_factory(server)
+    focus.create_room(real)
+    stop = threading.Event()
+    responder = threading.Thread(target=answer_conference_iqs, args=(focus, real, stop), daemon=True)
+    responder.start()
+    page = open_page(chromium, f"{site}/ljm/")
+    try:
+        service = f"ws://{HOST}:{server.ports['http']}/xmpp-websocket?room={room}&prefix=acme"
+        connected = page.evaluate(f"LJM.connect({service!r}, 'meet.jitsi', 'muc.acme.meet.jitsi')", timeout=20)
+        assert connected == "connected", page.report()
+        my_id = page.evaluate(f"LJM.join({room!r}, 'Tenant User')", timeout=30)
+        assert my_id, page.report()
+        assert page.evaluate("LJM.conference.room.roomjid") == f"{room}@muc.acme.meet.jitsi", page.report()
+        stop.set()  # the focus connection is read by this thread alone from here
+        responder.join(2)
+        # (The responder read and dropped the join presence; a new display name sends another.)
+        page.evaluate("LJM.conference.setDisplayName('Renamed Tenant User')")
+        seen = focus.client.wait_for(
+            lambda e: e.tag.endswith("}presence") and (e.get("from") or "").startswith(f"{real}@{MUC_DOMAIN}/")
+            and "Renamed Tenant User" in ET.tostring(e, encoding="unicode"),
+            what="the bundle's presence, from the real room")
+        occupant = seen.get("from")
+        # Groupchat from the bundle reaches Jicofo from the real room; Jicofo's reaches the bundle from the virtual.
+        page.evaluate("LJM.conference.sendTextMessage('hello from a tenant')")
+        focus.client.wait_for(lambda e: e.tag.endswith("}message") and e.get("from") == occupant,
+                              what="the bundle's message, from the real room")
+        focus.send(f"<message to='{real}@{MUC_DOMAIN}' type='groupchat'><body>hello back</body></message>")
+        received = page.evaluate("LJM.waitFor('conference.messageReceived', 8000, 'hello back')", timeout=10)
+        assert "hello back" in received["detail"], received
+    finally:
+        stop.set()
+        page.close()

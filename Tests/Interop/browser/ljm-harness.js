@@ -13,11 +13,12 @@ const LJM = {
         LJM.events.push({ name, detail: detail.slice(0, 2000), at: Date.now() });
     },
 
-    connect(serviceUrl, domain) {
+    // `muc`: the MUC host of the web config; a tenant's page says `muc.<tenant>.<domain>`.
+    connect(serviceUrl, domain, muc) {
         JitsiMeetJS.setLogLevel(JitsiMeetJS.logLevels.WARN);
         JitsiMeetJS.init({});
         const options = {
-            hosts: { domain, muc: `muc.${domain}`, focus: `focus.${domain}` },
+            hosts: { domain, muc: muc || `muc.${domain}`, focus: `focus.${domain}` },
             serviceUrl,
         };
         return new Promise((resolve, reject) => {
