@@ -81,7 +81,11 @@ final class ClientConnector: ClientConnecting {
     }
 
     private func configureWebSocket(_ channel: any Channel, _ client: LoadClient) throws {
-        let requester = WebSocketUpgradeRequester(client: client, host: self.hostHeader, path: self.configuration.path)
+        let requester = WebSocketUpgradeRequester(
+            client: client,
+            host: self.hostHeader,
+            path: self.configuration.path(forRoom: client.room)
+        )
         let boundClient = NIOLoopBound(client, eventLoop: channel.eventLoop)
         let boundRequester = NIOLoopBound(requester, eventLoop: channel.eventLoop)
         let templates = self.templates
@@ -126,7 +130,11 @@ final class ClientConnector: ClientConnecting {
                 do {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(
-                        BOSHConnectionHandler(session: session, host: self.hostHeader, path: self.configuration.path)
+                        BOSHConnectionHandler(
+                            session: session,
+                            host: self.hostHeader,
+                            path: self.configuration.path(forRoom: client.room)
+                        )
                     )
                 } catch {
                     channel.close(promise: nil)

@@ -57,6 +57,9 @@ public struct LoadConfiguration: Sendable {
     public var clientTimeout: Double = 30
     /// Room names are `<roomPrefix><n>`; the default is random per run so runs never share rooms.
     public var roomPrefix: String
+    /// WebSocket and BOSH: each client's URL carries `room=<its room>`, as lib-jitsi-meet's does, so a proxy that
+    /// pins rooms to shards (HAProxy on `url_param(room)`) sends a room's clients to one server.
+    public var roomQuery = false
     /// Seconds to wait after the clients leave before the server's RSS is read again.
     public var settle: Double = 0
 
@@ -74,6 +77,14 @@ public struct LoadConfiguration: Sendable {
     public func occupants(ofRoom room: Int) -> Int {
         let size = self.effectiveRoomSize
         return min(size, self.clients - room * size)
+    }
+
+    /// The HTTP path client `room`'s WebSocket or BOSH requests use: `path`, with `room=<room name>` added when
+    /// `roomQuery` is set.
+    public func path(forRoom room: Int) -> String {
+        guard self.roomQuery else { return self.path }
+        let separator = self.path.contains("?") ? "&" : "?"
+        return "\(self.path)\(separator)room=\(self.roomPrefix)\(room)"
     }
 
     /// The address the conference IQ goes to.
@@ -110,6 +121,9 @@ public struct LoadConfiguration: Sendable {
         }
         if !(1...65535).contains(self.port) { problems.append("--port must be 1 to 65535") }
         if self.host.isEmpty { problems.append("--host must not be empty") }
+        if self.roomQuery && self.transport.defaultPath == nil {
+            problems.append("--room-query is for websocket and bosh, whose URLs carry the room")
+        }
         if self.transport.defaultPath != nil && !self.path.hasPrefix("/") {
             problems.append("--path must start with /")
         }

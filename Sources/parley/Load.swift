@@ -28,6 +28,9 @@ struct Load: ParsableCommand {
     @Option(help: "HTTP path for websocket (/xmpp-websocket) or bosh (/http-bind).")
     var path: String?
 
+    @Flag(help: "websocket, bosh: add room=<the client's room> to each client's URL, as lib-jitsi-meet does.")
+    var roomQuery = false
+
     @Option(help: "The XMPP host clients log in to.")
     var domain: String = "meet.jitsi"
 
@@ -135,6 +138,7 @@ struct Load: ParsableCommand {
         configuration.host = self.host
         if let port = self.port { configuration.port = port }
         if let path = self.path { configuration.path = path }
+        configuration.roomQuery = self.roomQuery
         configuration.domain = self.domain
         configuration.mucDomain = self.muc
         configuration.clients = self.clients

@@ -22,6 +22,18 @@ private func problems(_ change: (inout LoadConfiguration) -> Void, scenario: Loa
         }
     }
 
+    /// `--room-query`: each client's WebSocket or BOSH URL names its room, as lib-jitsi-meet's does.
+    @Test func roomQuery() {
+        var configuration = LoadConfiguration(scenario: .join, transport: .websocket)
+        configuration.roomPrefix = "shard"
+        #expect(configuration.path(forRoom: 3) == "/xmpp-websocket")
+        configuration.roomQuery = true
+        #expect(configuration.path(forRoom: 3) == "/xmpp-websocket?room=shard3")
+        configuration.path = "/http-bind?prefix=acme"
+        #expect(configuration.path(forRoom: 12) == "/http-bind?prefix=acme&room=shard12")
+        #expect(problems({ $0.roomQuery = true }).contains { $0.hasPrefix("--room-query") })
+    }
+
     @Test func hardLimitsAreEnforced() {
         #expect(problems { $0.clients = 0 }.count == 1)
         #expect(problems { $0.clients = LoadConfiguration.maxClients + 1 }.count == 1)
