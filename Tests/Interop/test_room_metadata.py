@@ -26,7 +26,7 @@ from webxmpp import (
     ws_join,
 )
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(90)
 
 METADATA = "metadata.meet.jitsi"
 NS_JITMEET = "http://jitsi.org/jitmeet"
@@ -93,3 +93,51 @@ def test_moderator_sets_metadata_everyone_gets_it(server, ws_clients, focus_fact
         set_metadata(alice, room_jid, payload)
         error = alice.wait_for(error_from(METADATA), what=f"the refusal of {str(payload)[:40]}")
         assert stanza_error(error)[1] == condition, show(error)
+
+
+def test_floods_get_errors_and_other_rooms_go_on(server, ws_clients, focus_factory):
+    """Issue 12.10: 10,000 polls and a 1 MB metadata value. The polls past the room's 128 get `policy-violation`,
+    each; the 1 MB value is over the stanza limit, so that client's stream ends with `policy-violation`
+    (RFC 6120 §4.9.3.17); meanwhile a conference in another room keeps exchanging messages."""
+    from test_polls import POLLS, send_poll_message
+
+    busy, calm = unique_room("flood"), unique_room("calm")
+    focus = focus_factory(server)
+    focus.create_room(busy)
+    focus.create_room(calm)
+    flooder = ws_clients(WSClient(server.ports["http"], f"room={busy}"))
+    carol = ws_clients(WSClient(server.ports["http"], f"room={calm}"))
+    dave = ws_clients(WSClient(server.ports["http"], f"room={calm}"))
+    for client in (flooder, carol, dave):
+        client.login()
+    ws_join(flooder, busy, "Flo")
+    c_occ, _ = ws_join(carol, calm, "Carol")
+    ws_join(dave, calm, "Dave")
+
+    for n in range(10_000):
+        send_poll_message(flooder, {"type": "polls", "command": "new-poll", "pollId": f"p{n}", "question": "q",
+                                    "answers": [{"name": "a"}, {"name": "b"}]})
+        if n % 1000 == 999:
+            # The calm room is served while the flood goes on.
+            carol.send(f"<message xmlns='{NS_CLIENT}' to='{calm}@{MUC_DOMAIN}' type='groupchat'><body>tick {n}</body></message>")
+            dave.wait_for(lambda e, n=n: e.tag == MESSAGE and e.findtext(q(NS_CLIENT, "body")) == f"tick {n}",
+                          what=f"carol's message during the flood ({n})")
+    created = refused = 0
+    deadline_count = 10_000
+    while created + refused < deadline_count:
+        e = flooder.wait_for(lambda e: e.tag == MESSAGE and e.get("from") == POLLS, what="the answer to a poll",
+                             timeout=20)
+        if e.get("type") == "error":
+            assert stanza_error(e)[1] == "policy-violation", show(e)
+            refused += 1
+        else:
+            created += 1
+    assert created == 128 and refused == 10_000 - 128, (created, refused)
+
+    # 1 MB of metadata: more than any stanza may be. The flooder's stream ends, nobody else's.
+    flooder.send(f"<message xmlns='{NS_CLIENT}' to='{METADATA}'><room_metadata xmlns='{NS_JITMEET}' "
+                 f"room='{busy}@{MUC_DOMAIN}'>{{\"key\":\"k\",\"data\":\"{'x' * (1 << 20)}\"}}</room_metadata></message>")
+    error = flooder.expect_stream_error("policy-violation", timeout=10)
+    assert error is not None
+    carol.send(f"<message xmlns='{NS_CLIENT}' to='{calm}@{MUC_DOMAIN}' type='groupchat'><body>after</body></message>")
+    dave.wait_for(lambda e: e.tag == MESSAGE and e.findtext(q(NS_CLIENT, "body")) == "after", what="the message after")
