@@ -212,6 +212,14 @@ def test_the_room_claim_is_checked_at_join(server, ws_clients, focus_factory):
     alice.send(participant_join(unique_room("fresh"), nick, "Alice"))
     error = alice.wait_for(lambda e: e.tag == PRESENCE and e.get("type") == "error", what="the create error")
     assert "mismatched" in (error.findtext(f"{q(NS_CLIENT, 'error')}/{q('urn:ietf:params:xml:ns:xmpp-stanzas', 'text')}") or "")
+    # Nor another room's breakout rooms; its own room's pass the claim (this one is not listed, so it is invalid).
+    uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    for main, text in ((other, "Room and token mismatched"), (room, "Breakout room is invalid.")):
+        alice.send(f"<presence xmlns='{NS_CLIENT}' id='bo-{main}' to='{main}_{uuid}@breakout.meet.jitsi/{nick}'>"
+                   f"<x xmlns='http://jabber.org/protocol/muc'/></presence>")
+        error = alice.wait_for(lambda e: e.tag == PRESENCE and e.get("id") == f"bo-{main}", what="the breakout answer")
+        assert error.findtext(f"{q(NS_CLIENT, 'error')}/{q('urn:ietf:params:xml:ns:xmpp-stanzas', 'text')}") == text, \
+            show(error)
     # room: '*' enters any room.
     bob = ws_clients(WSClient(server.ports["http"], f"room={other}&token={make_token(room='*')}"))
     bob.login()

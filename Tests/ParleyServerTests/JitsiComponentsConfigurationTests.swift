@@ -3,7 +3,8 @@ import Testing
 
 @testable import ParleyServer
 
-/// The `end_conference` and `av_moderation` sections and docker's `ENABLE_END_CONFERENCE`, `ENABLE_AV_MODERATION`.
+/// The Jitsi component sections (`end_conference`, `av_moderation`, …, `lobby`, `breakout_rooms`) and docker's
+/// `ENABLE_END_CONFERENCE`, `ENABLE_AV_MODERATION`, `DISABLE_POLLS`, `ENABLE_LOBBY`, `ENABLE_BREAKOUT_ROOMS`.
 @Suite struct JitsiComponentsConfigurationTests {
     @Test func thePresetServesBothOnTheConferenceMUC() throws {
         let preset = ServerConfiguration.jitsiPreset
@@ -19,6 +20,10 @@ import Testing
         #expect(running.endConference?.domain == "endconference.meet.jitsi")
         #expect(running.endConference?.muc == "muc.meet.jitsi")
         #expect(running.avModeration?.domain == "avmoderation.meet.jitsi")
+        #expect(preset.breakoutRooms == .init(domain: "breakout.meet.jitsi", muc: "muc.meet.jitsi"))
+        #expect(
+            running.breakoutRooms?.domain == "breakout.meet.jitsi" && running.breakoutRooms?.muc == "muc.meet.jitsi"
+        )
     }
 
     @Test func theSectionsRenameOrTurnThemOff() throws {
@@ -45,6 +50,14 @@ import Testing
         )
         #expect(renamed.endConference == .init(domain: "end.meet.jitsi", muc: "muc.meet.jitsi"))
         #expect(renamed.avModeration == .init(domain: "av.meet.jitsi", muc: "muc.meet.jitsi"))
+        let breakout = try ConfigurationLoader.load(
+            yaml: "breakout_rooms:\n  domain: rooms.meet.jitsi\n",
+            path: "breakout.yaml",
+            environment: [:]
+        )
+        #expect(breakout.breakoutRooms == .init(domain: "rooms.meet.jitsi", muc: "muc.meet.jitsi"))
+        let noBreakout = try ConfigurationLoader.load(yaml: "breakout_rooms: null\n", path: "b.yaml", environment: [:])
+        #expect(noBreakout.breakoutRooms == nil && XMPPServer.Configuration(noBreakout).breakoutRooms == nil)
     }
 
     @Test func badValuesAreReportedWithTheirKey() {
@@ -59,6 +72,8 @@ import Testing
             ("room_metadata:\n  domain: polls.meet.jitsi\n", "room_metadata.domain"),
             ("lobby:\n  whitelist: [\"a@b/c\"]\n", "lobby.whitelist[0]"),
             ("lobby:\n  whitelist: []\n  secret: x\n", "lobby.secret"),
+            ("breakout_rooms:\n  domain: lobby.meet.jitsi\n", "breakout_rooms.domain"),
+            ("breakout_rooms:\n  muc: nowhere.meet.jitsi\n", "breakout_rooms.muc"),
         ]
         for (yaml, key) in cases {
             let outcome = ConfigurationLoader.parse(yaml: yaml, path: "bad.yaml", environment: [:])
@@ -81,6 +96,9 @@ import Testing
         #expect(on.lobby?.component == .init(domain: "lobby.meet.example.org", muc: "muc.meet.example.org"))
         let (noLobby, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["ENABLE_LOBBY": "0"])
         #expect(noLobby.lobby == nil)
+        #expect(on.breakoutRooms == .init(domain: "breakout.meet.example.org", muc: "muc.meet.example.org"))
+        let (noBreakout, _) = JitsiEnvironment.apply(to: .jitsiPreset, environment: ["ENABLE_BREAKOUT_ROOMS": "false"])
+        #expect(noBreakout.breakoutRooms == nil && noBreakout.lobby != nil)
         let (recorded, _) = JitsiEnvironment.apply(
             to: .jitsiPreset,
             environment: ["JIBRI_RECORDER_PASSWORD": "r", "XMPP_RECORDER_DOMAIN": "recorder.meet.jitsi"]

@@ -11,6 +11,8 @@ enum RoomEvent: Sendable {
     /// An occupant is about to leave (left, kicked, banned): it is still in `occupants` (Prosody's
     /// `muc-occupant-pre-leave`).
     case occupantLeaving(nick: String)
+    /// An occupant has left: it is no longer in `occupants` (Prosody's `muc-occupant-left`).
+    case occupantLeft(nick: String)
     /// An occupant (`inviter`, a real JID) invited `invitee` (XEP-0045 §7.8.2).
     case invited(inviter: JID, invitee: JID)
     /// The room ended: emptied, destroyed by its owner, or ended for all.
@@ -22,6 +24,6 @@ extension RoomState {
     mutating func react(to event: RoomEvent) -> [Stanza] {
         self.avModerationReaction(to: event) + self.speakerStatsReaction(to: event) + self.pollsReaction(to: event)
             + self.lobbyReaction(to: event) + self.roomMetadataReaction(to: event)
-            + self.conferenceDurationReaction(to: event)
+            + self.conferenceDurationReaction(to: event) + self.breakoutRoomsReaction(to: event)
     }
 }

@@ -113,7 +113,7 @@ extension RoomState {
                 )
             }
             return out
-        case .occupantLeaving, .invited, .roomDestroyed:
+        case .occupantLeaving, .occupantLeft, .invited, .roomDestroyed:
             return []
         case .affiliationChanged(let bareJID, let affiliation):
             guard affiliation == .owner else { return [] }

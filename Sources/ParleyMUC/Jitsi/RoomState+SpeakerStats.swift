@@ -76,7 +76,7 @@ extension RoomState {
             self.speakerStatsState.hasReportable = true
             self.speakerStatsState.entries[occupant.jid]?.displayName = Self.displayName(of: occupant)
             return []
-        case .affiliationChanged, .invited, .roomDestroyed:
+        case .occupantLeft, .affiliationChanged, .invited, .roomDestroyed:
             return []
         }
     }

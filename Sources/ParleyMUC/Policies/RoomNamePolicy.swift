@@ -23,6 +23,7 @@ public struct RoomNamePolicy: Sendable {
     public let configuration: Configuration
     private let localDomains: [String]
     private let mucDomains: [String]?
+    private let breakoutDomains: [String]
     private let addresses: XMPPAddressDetector
     private let allowed: Set<String>
     private let denyPatterns: [RoomNameDenyPattern]
@@ -36,17 +37,22 @@ public struct RoomNamePolicy: Sendable {
     ///   - mucDomains: the MUC domains. `evaluate` reads `room@domain` as a room JID, and drops the domain, only
     ///     for these (and for their virtual tenant form `muc.<tenant>.meet.jitsi`); nil (the default) accepts
     ///     any local domain and its subdomains, so `user@meet.jitsi` is then read as the room `user`.
+    ///   - breakoutDomains: Jitsi's breakout MUC domains. A breakout room's JID there
+    ///     (`weeklysync_<uuid>@breakout.meet.jitsi`, `BreakoutRoomName`) is judged by its main room's name: the
+    ///     server made the UUID, so only the main part can identify anyone.
     ///   - isAccountName: whether a normalised name is the username of an account on this server. Called at most
     ///     twice per evaluation (room and tenant), after the cheaper rules.
     public init(
         configuration: Configuration,
         localDomains: [String],
         mucDomains: [String]? = nil,
+        breakoutDomains: [String] = [],
         isAccountName: @escaping @Sendable (String) -> Bool
     ) {
         self.configuration = configuration
         self.localDomains = Self.prepare(localDomains)
-        self.mucDomains = mucDomains.map(Self.prepare)
+        self.breakoutDomains = Self.prepare(breakoutDomains)
+        self.mucDomains = mucDomains.map { Self.prepare($0 + breakoutDomains) }
         self.addresses = XMPPAddressDetector(localDomains: localDomains)
         self.allowed = Set(
             configuration.allow.map { NormalizedRoomName($0, roomDomain: { _ in (false, nil) }).whole }
@@ -58,7 +64,7 @@ public struct RoomNamePolicy: Sendable {
     /// Judges a MUC room localpart as it arrives on the wire (`weekly-standup`, `caf%c3%a9`, `[acme]standup`)
     /// or a room bare JID (`weekly-standup@muc.meet.jitsi`, the conference IQ's `room` attribute).
     public func evaluate(_ roomName: String) -> RoomNameVerdict {
-        let name = NormalizedRoomName(roomName, roomDomain: self.roomDomain)
+        let name = NormalizedRoomName(self.mainRoomName(of: roomName), roomDomain: self.roomDomain)
         guard self.configuration.enabled else {
             return RoomNameVerdict(.disabled, part: .whole, name: name)
         }
@@ -141,6 +147,16 @@ public struct RoomNamePolicy: Sendable {
     }
 
     // MARK: - Room JIDs
+
+    /// A breakout room's JID becomes its main room's node; any other name is returned as it is.
+    private func mainRoomName(of roomName: String) -> String {
+        guard !self.breakoutDomains.isEmpty, let at = roomName.lastIndex(of: "@") else { return roomName }
+        let domain = roomName[roomName.index(after: at)...].lowercased()
+        guard self.breakoutDomains.contains(domain), let name = BreakoutRoomName(node: String(roomName[..<at])) else {
+            return roomName
+        }
+        return name.mainRoom
+    }
 
     /// Whether `domain` (lower-cased) is a MUC domain, so that `room@domain` is a room JID; and the tenant when
     /// it is a virtual tenant domain `muc.<tenant>.meet.jitsi` (jitsi-meet `mod_muc_domain_mapper`).

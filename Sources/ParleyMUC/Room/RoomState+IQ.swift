@@ -74,10 +74,12 @@ extension RoomState {
         features.append(self.configuration.publicRoom ? "muc_public" : "muc_hidden")
         for feature in features { query.append(XMLElement("feature", ns: ns, [("var", feature)])) }
         var lobbyField: [DataForm.Field] = []
-        if self.configuration.membersOnly, let lobby = self.lobbyJID {
-            // Jitsi's lobby: where lib-jitsi-meet sends knockers (`muc#roominfo_lobbyroom`).
+        if self.configuration.membersOnly, let lobby = self.lobbyJID ?? self.breakoutOf?.lobbyJID {
+            // Jitsi's lobby: where lib-jitsi-meet sends knockers (`muc#roominfo_lobbyroom`); a breakout room points
+            // at its main room's.
             lobbyField.append(.init("muc#roominfo_lobbyroom", label: "Lobby room jid", values: [lobby.description]))
         }
+        lobbyField += self.breakoutFormFields
         let form = DataForm(
             type: .result,
             fields: lobbyField + [

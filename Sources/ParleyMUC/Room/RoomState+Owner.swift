@@ -12,6 +12,8 @@ extension RoomState {
         "muc#roomconfig_whois", "muc#roomconfig_historylength", "muc#roomconfig_defaulthistorymessages",
         "muc#roomconfig_presencebroadcast", "muc#roomconfig_allowpm", "muc#roomconfig_allowinvites",
         "{http://prosody.im/protocol/muc}roomconfig_allowmemberinvites", "{xmpp:prosody.im}muc#allow_modpm",
+        // Jitsi's breakout rooms list these on a breakout room's form; a submission echoing them changes nothing.
+        "muc#roominfo_isbreakout", "muc#roominfo_breakout_main_room",
     ]
 
     mutating func ownerIQ(_ iq: Stanza, from: JID, query: XMLElement) -> [Stanza] {
@@ -148,6 +150,7 @@ extension RoomState {
         self.nickByRealJID.removeAll()
         self.queuedJoins.removeAll()
         self.destroyed = true
+        self.destroyReason = reason
         return out + self.react(to: .roomDestroyed)
     }
 
@@ -240,6 +243,7 @@ extension RoomState {
                     label: "The meeting unique id.",
                     values: [self.meetingID]
                 ),
+            ] + self.breakoutFormFields + [
                 .init(nil, type: "fixed", values: ["Permissions in the room"]),
                 .init(
                     "muc#roomconfig_changesubject",

@@ -44,7 +44,8 @@ extension RoomState {
         }
         // §10.1.1: whoever creates the room is its owner. A room made again after it emptied is a new room, so
         // its first joiner owns it too (nothing of the old room's affiliations is kept: it was a different value).
-        if self.isNew, self.occupants.isEmpty { self.affiliations[from.bare] = .owner }
+        // A breakout room has no owner of its own: its affiliations are its main room's (Jitsi's breakout rooms).
+        if self.isNew, self.occupants.isEmpty, self.breakoutOf == nil { self.affiliations[from.bare] = .owner }
         let affiliation = self.affiliation(of: from)
 
         let payload = RoomState.payload(of: presence)
@@ -336,7 +337,10 @@ extension RoomState {
         for session in occupant.sessions { self.nickByRealJID[session] = nil }
         self.occupants[nick] = nil
         self.order.removeAll { $0 == nick }
-        if self.occupants.isEmpty {
+        out += self.react(to: .occupantLeft(nick: nick))
+        // A main room with breakout rooms stays while they are in use (Jitsi makes it persistent); it closes
+        // after `BreakoutRooms.closeDelay` once everyone has left every room.
+        if self.occupants.isEmpty, !self.breakoutRoomsState.keepsMainRoom {
             self.destroyed = true
             out += self.react(to: .roomDestroyed)
         }

@@ -42,6 +42,12 @@ public struct RoomState: Sendable {
     public internal(set) var roomMetadataState = RoomMetadata()
     /// Jitsi's lobby of this room while it has one (`RoomState+LobbyRooms`).
     var lobbyRoom: LobbyRoom?
+    /// Jitsi's breakout rooms of this main room (`RoomState+BreakoutRooms`).
+    public internal(set) var breakoutRoomsState = BreakoutRooms()
+    /// For a breakout room: its main room and what it takes from it (`RoomState+BreakoutRooms`); nil otherwise.
+    public internal(set) var breakoutOf: BreakoutRooms.MainRoomView?
+    /// Why the room was destroyed (the `<reason>` of §10.9), for the features that follow its end.
+    var destroyReason: String?
     /// The time of the stanza being handled, in milliseconds since 1970: the room has no clock of its own.
     var clockMillis: Int64 = 0
 

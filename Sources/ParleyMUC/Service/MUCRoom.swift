@@ -14,6 +14,8 @@ public actor MUCRoom {
     /// The sessions of the room's occupants, by real full JID, as the server gave them with their stanzas: what
     /// the room sends them goes straight there (`MUCRecipient`). Kept while the JID is an occupant's session.
     private var recipients: [JID: any MUCRecipient] = [:]
+    /// The timers the room asked for (`RoomState.wantedTimers`) that are running.
+    private var timers: [RoomTimer: Scheduled<Void>] = [:]
 
     init(state: RoomState, eventLoop: any EventLoop, service: MUCService) {
         self.jid = state.jid
@@ -46,16 +48,68 @@ public actor MUCRoom {
         }
         let out = self.state.handle(stanza, nowMillis: now)
         if let from = stanza.from {
-            if self.state.hasSession(from) {
+            if self.state.hasSessionInMeeting(from) {
                 if let sender, sender.isLive { self.recipients[from] = sender }
             } else {
                 self.recipients[from] = nil
             }
         }
         sink.deliver(out, recipients: self.resolve(out))
+        self.afterChange(sink: sink)
+    }
+
+    /// A stanza to one of this main room's breakout rooms (Jitsi's breakout MUC domain), handled on this room's
+    /// loop by `RoomState.breakoutStanza`; returns at once. Sessions in the breakout rooms are kept like occupants'.
+    public nonisolated func receiveBreakout(_ stanza: Stanza, sender: (any MUCRecipient)?, sink: any MUCDeliverySink) {
+        self.eventLoop.execute {
+            self.assumeIsolated { room in
+                guard !room.state.destroyed else {
+                    return sink.deliver(RoomState.invalidBreakoutRoom(stanza))
+                }
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let out = room.state.breakoutStanza(
+                    stanza,
+                    nowMillis: now,
+                    tokenModerator: sender?.isTokenModerator ?? false
+                )
+                if let from = stanza.from {
+                    if room.state.hasSessionInMeeting(from) {
+                        if let sender, sender.isLive { room.recipients[from] = sender }
+                    } else {
+                        room.recipients[from] = nil
+                    }
+                }
+                sink.deliver(out, recipients: room.resolve(out))
+                room.afterChange(sink: sink)
+            }
+        }
+    }
+
+    /// After the state changed: a destroyed room is forgotten and its timers stopped; otherwise the timers follow
+    /// what the state wants.
+    private func afterChange(sink: any MUCDeliverySink) {
         if self.state.destroyed {
+            for timer in self.timers.values { timer.cancel() }
+            self.timers = [:]
             self.recipients = [:]
             self.service.roomDestroyed(self)
+            return
+        }
+        let wanted = self.state.wantedTimers
+        for (timer, scheduled) in self.timers where !wanted.contains(timer) {
+            scheduled.cancel()
+            self.timers[timer] = nil
+        }
+        for timer in wanted where self.timers[timer] == nil {
+            self.timers[timer] = self.eventLoop.scheduleTask(in: .milliseconds(timer.delayMillis)) {
+                self.assumeIsolated { room in
+                    room.timers[timer] = nil
+                    guard !room.state.destroyed else { return }
+                    let out = room.state.timerFired(timer, nowMillis: Int64(Date().timeIntervalSince1970 * 1000))
+                    sink.deliver(out, recipients: room.resolve(out))
+                    room.afterChange(sink: sink)
+                }
+            }
         }
     }
 
@@ -76,7 +130,7 @@ public actor MUCRoom {
                 continue
             }
             resolved.append(recipient)
-            if stanza.kind == .presence, stanza.type == "unavailable", !self.state.hasSession(to) {
+            if stanza.kind == .presence, stanza.type == "unavailable", !self.state.hasSessionInMeeting(to) {
                 self.recipients[to] = nil
             }
         }
@@ -101,10 +155,7 @@ public actor MUCRoom {
                     refused(error)
                 case .success(let out):
                     sink.deliver(out, recipients: room.resolve(out))
-                    if room.state.destroyed {
-                        room.recipients = [:]
-                        room.service.roomDestroyed(room)
-                    }
+                    room.afterChange(sink: sink)
                 }
             }
         }

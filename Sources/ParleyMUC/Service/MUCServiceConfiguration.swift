@@ -53,6 +53,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Who skips the lobby besides admins and the focus (Jitsi's `muc_lobby_whitelist`): bare JIDs, or domains
     /// as a JID without a localpart.
     public var lobbyWhitelist: Set<JID> = []
+    /// Jitsi's breakout rooms MUC domain (`breakout.meet.jitsi`, `mod_muc_breakout_rooms`) for this service's rooms,
+    /// also the sender of their room lists; nil when there are no breakout rooms.
+    public var breakoutRoomsDomain: String?
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 

@@ -1,7 +1,8 @@
 import ParleyCore
 import Yams
 
-/// The `end_conference`, `av_moderation`, `speaker_stats`, `polls`, `room_metadata` and `lobby` sections.
+/// The `end_conference`, `av_moderation`, `speaker_stats`, `polls`, `room_metadata`, `conference_duration`,
+/// `breakout_rooms` and `lobby` sections.
 extension ConfigurationParser {
     static let jitsiComponentKeys = ["domain", "muc"]
     static let lobbyKeys = ["domain", "muc", "whitelist"]
@@ -51,6 +52,7 @@ extension ConfigurationParser {
             configuration.focusProxy?.domain, configuration.endConference?.domain, configuration.avModeration?.domain,
             configuration.speakerStats?.domain, configuration.polls?.domain, configuration.lobby?.component.domain,
             configuration.roomMetadata?.domain, configuration.conferenceDuration?.domain,
+            configuration.breakoutRooms?.domain,
         ]
         if configuration.hosts.contains(where: { $0.domain == component.domain })
             || configuration.muc.contains(where: { $0.domain == component.domain })

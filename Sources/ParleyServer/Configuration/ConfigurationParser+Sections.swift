@@ -12,7 +12,7 @@ extension ConfigurationParser {
             [
                 "data_directory", "log_level", "log_addresses", "log_room_names", "event_loops", "listen", "tls", "c2s",
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
-                "polls", "room_metadata", "conference_duration", "lobby", "http",
+                "polls", "room_metadata", "conference_duration", "lobby", "breakout_rooms", "http",
                 "room_names",
                 "external_services", "tenants",
             ]
@@ -41,6 +41,7 @@ extension ConfigurationParser {
         ("conference_duration", ConfigurationParser.jitsiComponentKeys),
         ("lobby", ConfigurationParser.lobbyKeys),
         ("tenants", ConfigurationParser.tenantsKeys),
+        ("breakout_rooms", ConfigurationParser.jitsiComponentKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
@@ -116,6 +117,7 @@ extension ConfigurationParser {
                 ("polls", ServerConfiguration.jitsiPolls, \.polls),
                 ("room_metadata", ServerConfiguration.jitsiRoomMetadata, \.roomMetadata),
                 ("conference_duration", ServerConfiguration.jitsiConferenceDuration, \.conferenceDuration),
+                ("breakout_rooms", ServerConfiguration.jitsiBreakoutRooms, \.breakoutRooms),
             ]
         for (key, preset, field) in components {
             guard let node = fields[key],

@@ -13,6 +13,7 @@ public enum JitsiEnvironment {
         "JIBRI_RECORDER_PASSWORD", "JIGASI_XMPP_USER", "JIGASI_XMPP_PASSWORD", "JIGASI_TRANSCRIBER_USER",
         "JIGASI_TRANSCRIBER_PASSWORD", "ENABLE_AUTH", "AUTH_TYPE",
         "ENABLE_GUESTS", "ENABLE_END_CONFERENCE", "ENABLE_AV_MODERATION", "DISABLE_POLLS", "ENABLE_LOBBY",
+        "ENABLE_BREAKOUT_ROOMS",
         "MAX_PARTICIPANTS", "LOG_LEVEL", "PARLEY_LISTEN_ADDRESS", "PARLEY_DATA_DIRECTORY",
         "STUN_HOST", "STUN_PORT", "TURN_HOST", "TURN_PORT", "TURN_TRANSPORT", "TURNS_HOST", "TURNS_PORT", "TURN_TTL",
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
@@ -140,6 +141,9 @@ public enum JitsiEnvironment {
         c.lobby =
             lobbyOff
             ? nil : .init(component: .init(domain: "lobby.\(domain)", muc: mucDomain), whitelist: lobbyWhitelist)
+        // docker's ENABLE_BREAKOUT_ROOMS (on unless 0/false): breakout.<XMPP_DOMAIN> for the conference MUC's rooms.
+        let breakoutOff = ["0", "false", "no", "off"].contains(value("ENABLE_BREAKOUT_ROOMS")?.lowercased() ?? "")
+        c.breakoutRooms = breakoutOff ? nil : .init(domain: "breakout.\(domain)", muc: mucDomain)
         let (externalServices, externalServiceNotes) = Self.externalServices(value: value)
         c.externalServices = externalServices
         notes += externalServiceNotes

@@ -43,6 +43,9 @@ extension ServerConfiguration {
     )
     /// docker-jitsi-meet always has it (`room_metadata_component`).
     public static let jitsiRoomMetadata = JitsiComponent(domain: "metadata.meet.jitsi", muc: "muc.meet.jitsi")
+    /// Jitsi's breakout rooms (`mod_muc_breakout_rooms`): the breakout MUC domain and the main MUC whose rooms have
+    /// them. docker-jitsi-meet turns it on unless `ENABLE_BREAKOUT_ROOMS=0`.
+    public static let jitsiBreakoutRooms = JitsiComponent(domain: "breakout.meet.jitsi", muc: "muc.meet.jitsi")
     /// docker-jitsi-meet turns it on unless `DISABLE_POLLS=1`.
     public static let jitsiPolls = JitsiComponent(domain: "polls.meet.jitsi", muc: "muc.meet.jitsi")
 }

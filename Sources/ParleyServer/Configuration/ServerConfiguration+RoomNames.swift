@@ -35,6 +35,7 @@ extension ServerConfiguration {
             configuration: self.roomNames,
             localDomains: self.roomNameLocalDomains,
             mucDomains: mucDomains,
+            breakoutDomains: self.breakoutRooms.map { [$0.domain] } ?? [],
             isAccountName: isAccountName
         )
     }

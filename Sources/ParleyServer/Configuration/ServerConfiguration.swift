@@ -63,6 +63,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var lobby: Lobby? = ServerConfiguration.jitsiLobby
     /// `tenants`: Jitsi's `mod_muc_domain_mapper`; nil when off.
     public var tenants: Tenants? = ServerConfiguration.jitsiTenants
+    /// Jitsi's breakout rooms (`mod_muc_breakout_rooms`); nil when off.
+    public var breakoutRooms: JitsiComponent? = ServerConfiguration.jitsiBreakoutRooms
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

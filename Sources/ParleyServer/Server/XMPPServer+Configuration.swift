@@ -72,6 +72,8 @@ extension XMPPServer {
         public var conferenceDuration: (domain: String, muc: String)?
         /// Jitsi's lobby: the lobby MUC domain, the main MUC, and who skips the lobby.
         public var lobby: (domain: String, muc: String, whitelist: [JID])?
+        /// Jitsi's breakout rooms: the breakout MUC domain and the main MUC whose rooms have them.
+        public var breakoutRooms: (domain: String, muc: String)?
         /// XEP-0215: the STUN/TURN servers and credentials every host hands its sessions; nil for none.
         public var externalServices: ExternalServiceDiscovery?
         /// Tenants' virtual MUC domains (Jitsi's `mod_muc_domain_mapper`); nil maps nothing.

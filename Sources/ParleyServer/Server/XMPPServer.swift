@@ -90,6 +90,10 @@ public final class XMPPServer: Sendable {
                 configuration.lobby.map { ($0.domain, $0.muc) }, nil,
                 { LobbyRoomsComponent(domain: $0, service: $1) }
             ),
+            (
+                configuration.breakoutRooms, nil,
+                { BreakoutRoomsComponent(domain: $0, rooms: ConferenceRooms(service: $1)) }
+            ),
         ]
         var mucServices: [String: MUCService] = [:]
         for var muc in configuration.mucServices {
@@ -100,6 +104,9 @@ public final class XMPPServer: Sendable {
             if let lobby = configuration.lobby, lobby.muc == muc.domain {
                 muc.lobbyDomain = lobby.domain
                 muc.lobbyWhitelist = Set(lobby.whitelist.map(\.bare))
+            }
+            if let breakout = configuration.breakoutRooms, breakout.muc == muc.domain {
+                muc.breakoutRoomsDomain = breakout.domain
             }
             let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
             mucServices[muc.domain] = service

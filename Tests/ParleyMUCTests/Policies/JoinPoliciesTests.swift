@@ -204,8 +204,8 @@ private func condition(_ verdict: JoinVerdict) -> StanzaError.Condition? {
         #expect(
             names == [
                 "NicknamePolicy", "DomainAccessPolicy", "RoomNameJoinPolicy", "FocusLockPolicy", "BanPolicy",
-                "NickConflictPolicy", "RoomLockPolicy", "LobbyPolicy", "MembersOnlyPolicy", "PasswordPolicy",
-                "MaxOccupantsPolicy",
+                "NickConflictPolicy", "BreakoutRoomsNickPolicy", "RoomLockPolicy", "LobbyPolicy", "MembersOnlyPolicy",
+                "PasswordPolicy", "MaxOccupantsPolicy",
             ]
         )
         // Banned and without the password: the ban is what the user is told (§7.2.8 before §7.2.5).

@@ -160,7 +160,7 @@ extension RoomState {
             )
         case .roomDestroyed:
             return self.closeLobby(alternate: nil)
-        case .occupantJoined, .occupantLeaving, .affiliationChanged:
+        case .occupantJoined, .occupantLeaving, .occupantLeft, .affiliationChanged:
             return []
         }
     }

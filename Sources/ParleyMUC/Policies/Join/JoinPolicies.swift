@@ -11,12 +11,14 @@ import ParleyCore
 ///    pass through every policy below when they are replayed.
 /// 5. `BanPolicy`: outcasts (§7.2.8).
 /// 6. `NickConflictPolicy`: a nick held by another user (§7.2.9).
-/// 7. `RoomLockPolicy`: a room not yet configured by its owner (§10.1.1, §7.2.11).
-/// 8. `LobbyPolicy`: Jitsi's lobby: whitelisted and password-giving joiners pass as members, others are sent to
+/// 7. `BreakoutRoomsNickPolicy`: a nick held by another user in another room of the same meeting (the main room
+///    or one of its breakout rooms, Jitsi's `mod_muc_breakout_rooms`).
+/// 8. `RoomLockPolicy`: a room not yet configured by its owner (§10.1.1, §7.2.11).
+/// 9. `LobbyPolicy`: Jitsi's lobby: whitelisted and password-giving joiners pass as members, others are sent to
 ///    knock (`registration-required` with the lobby room).
-/// 9. `MembersOnlyPolicy`: members-only rooms (§7.2.7); Jitsi's lobby makes rooms members-only.
-/// 10. `PasswordPolicy`: password-protected rooms (§7.2.5).
-/// 11. `MaxOccupantsPolicy`: the room's and the service's occupant limits (§7.2.10, `mod_muc_max_occupants`).
+/// 10. `MembersOnlyPolicy`: members-only rooms (§7.2.7); Jitsi's lobby makes rooms members-only.
+/// 11. `PasswordPolicy`: password-protected rooms (§7.2.5).
+/// 12. `MaxOccupantsPolicy`: the room's and the service's occupant limits (§7.2.10, `mod_muc_max_occupants`).
 ///
 /// A policy that answers `.admitAsMember` lets the later ones see the joiner as a member; the result is then
 /// `.admitAsMember` unless a later policy refuses. The JWT room claim
@@ -30,7 +32,8 @@ public struct JoinPolicies: Sendable {
 
     public static let standard = JoinPolicies([
         NicknamePolicy(), DomainAccessPolicy(), RoomNameJoinPolicy(), FocusLockPolicy(), BanPolicy(),
-        NickConflictPolicy(), RoomLockPolicy(), LobbyPolicy(), MembersOnlyPolicy(), PasswordPolicy(),
+        NickConflictPolicy(), BreakoutRoomsNickPolicy(), RoomLockPolicy(), LobbyPolicy(), MembersOnlyPolicy(),
+        PasswordPolicy(),
         MaxOccupantsPolicy(),
     ])
 
