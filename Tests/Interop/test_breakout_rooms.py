@@ -278,3 +278,40 @@ def test_the_main_room_closes_after_everyone_left_every_room(server, ws_clients,
         timeout=10, what="the main room closing")
     reason = closed.findtext(f"{q(NS_MUC_USER, 'x')}/{q(NS_MUC_USER, 'destroy')}/{q(NS_MUC_USER, 'reason')}")
     assert reason == "All occupants left.", show(closed)
+
+
+def test_a_tenants_meeting_sees_its_main_room_by_its_virtual_address(server, ws_clients, focus_factory):
+    # https://meet.jitsi/acme/<room>: lib-jitsi-meet joins <room>@muc.acme.meet.jitsi (mod_muc_domain_mapper).
+    room = unique_room("tenantsync")
+    real_jid, virtual_jid = f"[acme]{room}@{MUC_DOMAIN}", f"{room}@muc.acme.meet.jitsi"
+    focus = focus_factory(server)
+    focus.create_room(f"[acme]{room}")
+    alice = ws_clients(WSClient(server.ports["http"], f"room={room}&prefix=acme"))
+    alice.login()
+    nick = alice.jid.split("@", 1)[0][:8]
+    alice.send(participant_join(room, nick, "Alice").replace(f"{room}@{MUC_DOMAIN}", virtual_jid))
+    alice.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == f"{virtual_jid}/{nick}" and e.get("type") is None,
+                   what="her self-presence in the tenant's room")
+    focus.send(f"<iq type='set' id='grant' to='{real_jid}'><query xmlns='{NS_MUC_ADMIN}'>"
+               f"<item affiliation='owner' jid='{alice.jid.split('/')[0]}'/></query></iq>")
+    alice.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == f"{virtual_jid}/{nick}"
+                   and any(i.get("role") == "moderator" for i in e.iter(q(NS_MUC_USER, "item"))), what="moderator")
+    breakout_command(alice, subject="Room 1", type="features/breakout-rooms/add")
+    rooms = room_list(alice, "the list", lambda rooms: len(rooms) == 2)
+    breakout_jid = next(r["jid"] for r in rooms.values() if r.get("name") == "Room 1")
+    assert breakout_jid.startswith(f"[acme]{room}_"), breakout_jid
+    assert rooms[room]["jid"] == virtual_jid and rooms[room]["isMainRoom"] is True, rooms
+    assert set(rooms[room]["participants"]) == {f"{virtual_jid}/{nick}"}, rooms
+    # She moves into the breakout room; it names the main room as she knows it.
+    focus_join_breakout(focus, breakout_jid)
+    alice.send(f"<presence xmlns='{NS_CLIENT}' type='unavailable' to='{virtual_jid}/{nick}'/>")
+    breakout_join(alice, breakout_jid, room, nick, "Alice")
+    alice.send(f"<iq xmlns='{NS_CLIENT}' type='get' id='tdisco' to='{breakout_jid}'><query xmlns='{NS_DISCO_INFO}'/></iq>")
+    info = alice.wait_for(lambda e: e.tag == IQ and e.get("id") == "tdisco", what="the breakout room's disco#info")
+    assert form_fields(info).get("muc#roominfo_breakout_main_room") == virtual_jid, show(info)
+    # Removing the room sends her back to the virtual address.
+    breakout_command(alice, breakoutRoomJid=breakout_jid, type="features/breakout-rooms/remove")
+    gone = alice.wait_for(lambda e: e.tag == PRESENCE and e.get("type") == "unavailable"
+                          and e.find(f"{q(NS_MUC_USER, 'x')}/{q(NS_MUC_USER, 'destroy')}") is not None,
+                          what="the breakout room's end")
+    assert gone.find(f"{q(NS_MUC_USER, 'x')}/{q(NS_MUC_USER, 'destroy')}").get("jid") == virtual_jid, show(gone)

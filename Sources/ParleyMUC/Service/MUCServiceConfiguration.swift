@@ -56,6 +56,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     /// Jitsi's breakout rooms MUC domain (`breakout.meet.jitsi`, `mod_muc_breakout_rooms`) for this service's rooms,
     /// also the sender of their room lists; nil when there are no breakout rooms.
     public var breakoutRoomsDomain: String?
+    /// Clients know a tenant's room `[acme]standup@muc.meet.jitsi` as `standup@muc.acme.meet.jitsi` (Jitsi's
+    /// `mod_muc_domain_mapper` on this service): addresses the rooms write into payloads use that form.
+    public var mapsTenantAddresses = false
     /// Room disco and listing only for occupants (Jitsi's `muc_hide_all`).
     public var hideRooms = true
 

@@ -108,6 +108,7 @@ public final class XMPPServer: Sendable {
             if let breakout = configuration.breakoutRooms, breakout.muc == muc.domain {
                 muc.breakoutRoomsDomain = breakout.domain
             }
+            muc.mapsTenantAddresses = configuration.tenants?.mucDomain == muc.domain
             let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)

@@ -380,3 +380,46 @@ extension Result where Failure == StanzaError {
         return nil
     }
 }
+
+/// Tenants (`mod_muc_domain_mapper`): the main room's addresses in what the breakout rooms send are the virtual form
+/// the tenant's clients use.
+@Suite struct BreakoutRoomsTenantTests {
+    @Test func aTenantsMainRoomIsNamedAsItsClientsKnowIt() throws {
+        let real = try JID("[acme]standup@muc.meet.jitsi")
+        let virtual = "standup@muc.acme.meet.jitsi"
+        var s = MUCServiceConfiguration(domain: "muc.meet.jitsi")
+        s.admins = [focus.bare]
+        s.breakoutRoomsDomain = "breakout.meet.jitsi"
+        s.mapsTenantAddresses = true
+        var state = RoomState(jid: real, service: s, meetingID: "m", createdMillis: 0, iqSecret: [1])
+        _ = state.handle(presence(to: try real.with(resource: "focus"), from: focus))
+        _ = state.handle(presence(to: try real.with(resource: "alice"), from: alice))
+        state.affiliations[alice.bare] = .owner
+        state.occupants["alice"]?.role = .moderator
+        _ = try state.breakoutRooms(command([("type", "features/breakout-rooms/add"), ("subject", "A")]), from: alice)
+            .get()
+        let node = try #require(state.breakoutRoomsState.listed.first?.name.node)
+        #expect(node.hasPrefix("[acme]standup_"))
+        let json = try #require(jsonMessages(state.timerFired(.breakoutRoomsUpdate, nowMillis: 1)).first?.json)
+        let rooms = try #require(json["rooms"] as? [String: [String: Any]])
+        #expect(rooms["standup"]?["jid"] as? String == virtual)
+        #expect((rooms["standup"]?["participants"] as? [String: Any])?.keys.sorted() == ["\(virtual)/alice"])
+        // A move to the main room by its virtual address is accepted and passed on as given.
+        let move = try state.breakoutRooms(
+            command([
+                ("type", "features/breakout-rooms/move-to-room"), ("participantJid", alice.description),
+                ("roomJid", virtual),
+            ]),
+            from: alice
+        ).get()
+        #expect(jsonMessages(move).first?.json["roomJid"] as? String == virtual)
+        // The breakout room names its main room the same way.
+        let breakout = try JID("\(node)@breakout.meet.jitsi")
+        _ = state.breakoutStanza(presence(to: try breakout.with(resource: "focus"), from: focus), nowMillis: 2)
+        let room = try #require(state.breakoutRoomsState.liveRooms[node])
+        #expect(room.configurationForm()["muc#roominfo_breakout_main_room"]?.value == virtual)
+        // Other addresses are left as they are.
+        #expect(state.clientAddress(breakout) == breakout)
+        #expect(state.clientAddress(try JID("standup@muc.meet.jitsi")) == (try JID("standup@muc.meet.jitsi")))
+    }
+}

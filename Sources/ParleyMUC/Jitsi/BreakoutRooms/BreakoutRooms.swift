@@ -43,8 +43,11 @@ public struct BreakoutRooms: Sendable {
 
     /// What a breakout room takes from its main room: set by the main room before each stanza it hands over.
     public struct MainRoomView: Sendable {
-        /// The main room's JID (`muc#roominfo_breakout_main_room`, the alternate venue when the room is removed).
+        /// The main room's JID.
         public let jid: JID
+        /// The main room's JID as clients know it (`muc#roominfo_breakout_main_room`): a tenant's room in its virtual
+        /// form.
+        public let clientJID: JID
         /// The main room's lobby while the main room is members-only (`muc#roominfo_lobbyroom`).
         var lobbyJID: JID?
         /// Who holds a joiner's nick in the main room or another breakout room (`BreakoutRoomsNickPolicy`).

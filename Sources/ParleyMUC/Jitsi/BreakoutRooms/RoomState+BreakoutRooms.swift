@@ -19,6 +19,22 @@ extension RoomState {
 
     private var breakoutComponent: JID? { self.service.breakoutRoomsDomain.flatMap { try? JID($0) } }
 
+    /// The address clients know `jid` by: a tenant's room on this service, `[acme]standup@muc.meet.jitsi[/nick]`, as
+    /// `standup@muc.acme.meet.jitsi[/nick]` when the service maps tenants (Jitsi's `internal_room_jid_match_rewrite`,
+    /// which the module applies to the main room's addresses); any other address as it is.
+    func clientAddress(_ jid: JID) -> JID {
+        guard self.service.mapsTenantAddresses, jid.domainpart == self.service.domain, let localpart = jid.localpart,
+            localpart.hasPrefix("["), let close = localpart.firstIndex(of: "]"),
+            let dot = self.service.domain.firstIndex(of: ".")
+        else { return jid }
+        let tenant = localpart[localpart.index(after: localpart.startIndex)..<close]
+        let room = localpart[localpart.index(after: close)...]
+        guard !tenant.isEmpty, !room.isEmpty, !tenant.contains(".") else { return jid }
+        let domain = self.service.domain
+        let virtual = "\(domain[..<dot]).\(tenant)\(domain[dot...])"
+        return (try? JID(localpart: String(room), domainpart: virtual, resourcepart: jid.resourcepart)) ?? jid
+    }
+
     /// The focus (Jicofo), which Jitsi keeps out of room lists and counts.
     private func isBreakoutFocus(_ occupant: Occupant) -> Bool {
         self.service.isAdmin(occupant.bareJID) && occupant.bareJID.localpart == self.service.focusNick
@@ -71,7 +87,10 @@ extension RoomState {
             self.breakoutRoomsState.listed.remove(at: index)
             var out: [Stanza] = []
             if var live = self.breakoutRoomsState.rooms.removeValue(forKey: node) {
-                out = live.destroy(reason: BreakoutRoomsWire.removedReason, alternate: self.jid.description)
+                out = live.destroy(
+                    reason: BreakoutRoomsWire.removedReason,
+                    alternate: self.clientAddress(self.jid).description
+                )
             }
             self.breakoutRoomsState.updateDue = true
             if !self.anyoneInBreakoutFamily { self.breakoutRoomsState.closeDue = true }
@@ -90,7 +109,10 @@ extension RoomState {
             self.breakoutRoomsState.updateDue = true
             return .success(out)
         case .moveToRoom(let participant, let room):
-            guard room.bare == self.jid || self.listedBreakoutRoom(room, component: component) != nil else {
+            guard
+                room.bare == self.jid || room.bare == self.clientAddress(self.jid)
+                    || self.listedBreakoutRoom(room, component: component) != nil
+            else {
                 return .failure(StanzaError(.itemNotFound, text: "No such breakout room"))
             }
             // Jitsi's module sends the request to any JID it is given; Parley only to a session in this meeting.
@@ -223,7 +245,7 @@ extension RoomState {
             nameRefusal: self.nameRefusal
         )
         room.configuration.password = nil
-        room.breakoutOf = BreakoutRooms.MainRoomView(jid: self.jid)
+        room.breakoutOf = BreakoutRooms.MainRoomView(jid: self.jid, clientJID: self.clientAddress(self.jid))
         if let subject { room.subject = (subject, "") }
         return room
     }
@@ -308,7 +330,7 @@ extension RoomState {
             guard var room = rooms[node] else { continue }
             out += room.destroy(
                 reason: self.destroyReason ?? BreakoutRoomsWire.removedReason,
-                alternate: self.jid.description
+                alternate: self.clientAddress(self.jid).description
             )
         }
         return out
@@ -334,10 +356,11 @@ extension RoomState {
     /// its id, JID, name and participants (by occupant JID: real JID, role, display name), the main room marked
     /// `isMainRoom`.
     func breakoutRoomList() -> [Stanza] {
-        guard let component = self.breakoutComponent, let mainNode = self.jid.localpart else { return [] }
+        let mainJID = self.clientAddress(self.jid)
+        guard let component = self.breakoutComponent, let mainNode = mainJID.localpart else { return [] }
         var rooms: [String: JSONValue] = [:]
         var main: [String: JSONValue] = [
-            "isMainRoom": .bool(true), "id": .string(mainNode), "jid": .string(self.jid.description),
+            "isMainRoom": .bool(true), "id": .string(mainNode), "jid": .string(mainJID.description),
             "participants": self.breakoutParticipants(),
         ]
         if let subject = self.subject?.text { main["name"] = .string(subject) }
@@ -382,7 +405,7 @@ extension RoomState {
                 "jid": .string(occupant.primarySession.description), "role": .string(occupant.role.rawValue),
             ]
             if let name = Self.displayName(of: occupant) { entry["displayName"] = .string(name) }
-            participants[occupant.jid.description] = .object(entry)
+            participants[self.clientAddress(occupant.jid).description] = .object(entry)
         }
         return .object(participants)
     }
@@ -393,7 +416,7 @@ extension RoomState {
     /// `muc-config-form` hooks): `muc#roominfo_isbreakout` and `muc#roominfo_breakout_main_room`, which lib-jitsi-meet
     /// and Jicofo read; none for other rooms.
     var breakoutFormFields: [DataForm.Field] {
-        guard let main = self.breakoutOf?.jid else { return [] }
+        guard let main = self.breakoutOf?.clientJID else { return [] }
         return [
             .init("muc#roominfo_isbreakout", type: "boolean", label: "Is this a breakout room?", values: ["1"]),
             .init(
