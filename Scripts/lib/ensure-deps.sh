@@ -48,4 +48,6 @@ ensure_test_deps() {
     pip_install websockets "websockets>=13"
     # JWT login (Tests/Interop/test_jwt.py): tokens made by PyJWT.
     pip_install jwt "PyJWT>=2"
+    # Metrics (Tests/Interop/test_operations.py): /metrics is read with prometheus_client's own text parser.
+    pip_install prometheus_client "prometheus-client>=0.17"
 }

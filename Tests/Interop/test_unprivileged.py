@@ -91,5 +91,5 @@ def test_web_listener_answers(unprivileged_server):
     proc, ports = unprivileged_server
     with urllib.request.urlopen(f"http://127.0.0.1:{ports['http']}/health", timeout=5) as response:
         assert response.status == 200
-        assert response.read().strip() == b"ok"
+        assert response.read() == b"OK\n"
     assert proc.poll() is None

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import ParleyCore
+import Synchronization
 
 /// One XEP-0045 room, owned by one event loop: an actor whose executor is that loop. Stanzas enter
 /// through `receive`, which keeps each sender's stanzas in order (RFC 6120 §10.1) without creating a
@@ -16,6 +17,12 @@ public actor MUCRoom {
     private var recipients: [JID: any MUCRecipient] = [:]
     /// The timers the room asked for (`RoomState.wantedTimers`) that are running.
     private var timers: [RoomTimer: Scheduled<Void>] = [:]
+    /// The number of occupants, for the service's totals (`MUCService.occupantCount`) read from any thread at
+    /// scrape time; stored only when it changes.
+    private nonisolated let occupancy = Atomic<Int>(0)
+    private var publishedOccupancy = 0
+    /// Joins waiting in the room (Jitsi's focus lock) since they reached the service, to time them once admitted.
+    private var pendingJoins: [JID: NIODeadline] = [:]
 
     init(state: RoomState, eventLoop: any EventLoop, service: MUCService) {
         self.jid = state.jid
@@ -26,20 +33,34 @@ public actor MUCRoom {
 
     /// Hands a stanza to the room; returns at once. Deliveries go to `sink` in the XEP's order. `sender` is the
     /// session it came from, when the server knows it.
-    nonisolated func receive(_ stanza: Stanza, sender: (any MUCRecipient)? = nil, sink: any MUCDeliverySink) {
+    /// `arrival` is when an available presence reached the service, to time the join (nil: not timed).
+    nonisolated func receive(
+        _ stanza: Stanza,
+        sender: (any MUCRecipient)? = nil,
+        sink: any MUCDeliverySink,
+        arrival: NIODeadline? = nil
+    ) {
         if self.eventLoop.inEventLoop {
-            self.assumeIsolated { $0.handle(stanza, sender: sender, sink: sink) }
+            self.assumeIsolated { $0.handle(stanza, sender: sender, sink: sink, arrival: arrival) }
         } else {
-            self.eventLoop.execute { self.assumeIsolated { $0.handle(stanza, sender: sender, sink: sink) } }
+            self.eventLoop.execute {
+                self.assumeIsolated { $0.handle(stanza, sender: sender, sink: sink, arrival: arrival) }
+            }
         }
     }
 
-    private func handle(_ stanza: Stanza, sender: (any MUCRecipient)?, sink: any MUCDeliverySink) {
+    private func handle(
+        _ stanza: Stanza,
+        sender: (any MUCRecipient)?,
+        sink: any MUCDeliverySink,
+        arrival: NIODeadline?
+    ) {
         guard !self.state.destroyed else {
             // The room emptied while this stanza was on its way: let the service decide afresh.
-            self.service.handle(stanza, sender: sender, sink: sink)
+            self.service.handle(stanza, sender: sender, sink: sink, arrival: arrival)
             return
         }
+        let joining = arrival != nil && stanza.from.map { !self.state.hasSession($0) } ?? false
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let sender, sender.isTokenModerator, stanza.kind == .presence, stanza.type == nil, let from = stanza.from,
             !self.state.hasSession(from)
@@ -55,6 +76,11 @@ public actor MUCRoom {
             }
         }
         sink.deliver(out, recipients: self.resolve(out))
+        if let from = stanza.from, let arrival, joining {
+            self.timeJoin(from, arrival: arrival, out: out)
+        } else if let from = stanza.from, stanza.type == "unavailable" {
+            self.pendingJoins[from] = nil
+        }
         self.afterChange(sink: sink)
     }
 
@@ -85,13 +111,37 @@ public actor MUCRoom {
         }
     }
 
-    /// After the state changed: a destroyed room is forgotten and its timers stopped; otherwise the timers follow
-    /// what the state wants.
+    /// A join from `from`: admitted now (timed), refused (forgotten), or held (timed when admitted).
+    private func timeJoin(_ from: JID, arrival: NIODeadline, out: [Stanza]) {
+        if self.state.hasSession(from) {
+            self.service.joinObserver?((NIODeadline.now() - arrival).nanoseconds)
+        } else if !out.contains(where: { $0.to == from && $0.type == "error" }),
+            self.pendingJoins.count < MUCRoom.maxTimedPendingJoins
+        {
+            self.pendingJoins[from] = self.pendingJoins[from] ?? arrival
+        }
+    }
+
+    /// After the state changed: held joins now admitted are timed and the occupancy published; a destroyed room is
+    /// forgotten and its timers stopped; otherwise the timers follow what the state wants.
     private func afterChange(sink: any MUCDeliverySink) {
+        if !self.pendingJoins.isEmpty {
+            let now = NIODeadline.now()
+            for (jid, arrival) in self.pendingJoins where self.state.hasSession(jid) {
+                self.pendingJoins[jid] = nil
+                self.service.joinObserver?((now - arrival).nanoseconds)
+            }
+        }
+        let count = self.state.occupants.count
+        if count != self.publishedOccupancy {
+            self.publishedOccupancy = count
+            self.occupancy.store(count, ordering: .relaxed)
+        }
         if self.state.destroyed {
             for timer in self.timers.values { timer.cancel() }
             self.timers = [:]
             self.recipients = [:]
+            self.pendingJoins = [:]
             self.service.roomDestroyed(self)
             return
         }
@@ -111,6 +161,17 @@ public actor MUCRoom {
                 }
             }
         }
+    }
+
+    /// The most held joins timed per room (the focus lock holds at most `maxQueuedJoins`, 500 by default).
+    static let maxTimedPendingJoins = 1000
+
+    /// The number of occupants, as of the room's last change; from any thread.
+    public nonisolated var occupantCount: Int { self.occupancy.load(ordering: .relaxed) }
+
+    /// Runs `body` on the room's state, on its loop, for administration (`/room-census`, `/ready`).
+    public nonisolated func inspect<T: Sendable>(_ body: @escaping @Sendable (RoomState) -> T) -> EventLoopFuture<T> {
+        self.eventLoop.submit { self.assumeIsolated { body($0.state) } }
     }
 
     /// Each delivery's session, where the room holds it. Sessions that ended, and occupants that are gone (kicked,

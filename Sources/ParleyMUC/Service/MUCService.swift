@@ -15,27 +15,45 @@ public final class MUCService: Sendable {
     private let secret: [UInt8]
     /// The room-name policy: a refusal for names that identify a person, nil when the name is fine.
     private let namePolicy: @Sendable (String) -> StanzaError?
+    /// Told how long each admitted join took, in nanoseconds, from its presence reaching the service (metrics).
+    let joinObserver: (@Sendable (Int64) -> Void)?
 
     public init(
         configuration: MUCServiceConfiguration,
         group: any EventLoopGroup,
-        namePolicy: @escaping @Sendable (String) -> StanzaError? = { _ in nil }
+        namePolicy: @escaping @Sendable (String) -> StanzaError? = { _ in nil },
+        joinObserver: (@Sendable (Int64) -> Void)? = nil
     ) {
         self.configuration = configuration
         self.group = group
         self.secret = SecureRandom.bytes(32)
         self.namePolicy = namePolicy
+        self.joinObserver = joinObserver
     }
 
     public var domain: String { self.configuration.domain }
     public var roomCount: Int { self.rooms.withLock { $0.count } }
+    /// Occupants of all rooms, as of each room's last change.
+    public var occupantCount: Int { self.rooms.withLock { $0.values.reduce(0) { $0 + $1.occupantCount } } }
+    /// Every live room, for administration (`/room-census`).
+    public var allRooms: [MUCRoom] { self.rooms.withLock { Array($0.values) } }
 
     public func room(_ localpart: String) -> MUCRoom? { self.rooms.withLock { $0[localpart] } }
 
     /// Handles a stanza addressed to this service's domain, a room, or an occupant. `sender` is the session it came
     /// from, when the server knows it: rooms keep their occupants' sessions (`MUCRecipient`).
-    public func handle(_ stanza: Stanza, sender: (any MUCRecipient)? = nil, sink: any MUCDeliverySink) {
+    public func handle(
+        _ stanza: Stanza,
+        sender: (any MUCRecipient)? = nil,
+        sink: any MUCDeliverySink,
+        arrival: NIODeadline? = nil
+    ) {
         guard let to = stanza.to, stanza.from != nil else { return }
+        // An available presence to an occupant JID may be a join: note when it arrived, to time it.
+        let arrival =
+            arrival
+            ?? (self.joinObserver != nil && stanza.kind == .presence && stanza.type == nil && to.resourcepart != nil
+                ? NIODeadline.now() : nil)
         guard let name = to.localpart else {
             self.serviceIQ(stanza, sink: sink)
             return
@@ -53,7 +71,7 @@ public final class MUCService: Sendable {
             return
         }
         if let room = self.rooms.withLock({ $0[name] }) {
-            room.receive(stanza, sender: sender, sink: sink)
+            room.receive(stanza, sender: sender, sink: sink, arrival: arrival)
             return
         }
         // No such room. Only an available presence to an occupant JID may create one.
@@ -102,7 +120,7 @@ public final class MUCService: Sendable {
             rooms[name] = room
             return room
         }
-        room.receive(stanza, sender: sender, sink: sink)
+        room.receive(stanza, sender: sender, sink: sink, arrival: arrival)
     }
 
     /// Called on the room's loop once it is empty: forget it, if it is still the registered one.

@@ -35,6 +35,8 @@ final class C2SContext: Sendable {
     let logger: Logger
     /// Called when a session ends, after its presence is cleaned up (domain handlers forget it).
     let sessionEnded: @Sendable (SessionHandle) -> Void
+    /// The server's metrics (`/metrics`); sessions count into their loop's `LoopCounters`.
+    let metrics: ServerMetrics
     /// Sessions that may be resumed (XEP-0198).
     let resumption = ResumptionRegistry()
     /// One `OutputFlushQueue` per event loop.
@@ -56,8 +58,10 @@ final class C2SContext: Sendable {
         credentials: @escaping @Sendable (HostConfiguration) -> any SASLCredentialLookup,
         makeTLSHandler: (@Sendable () throws -> any ChannelHandler)?,
         logger: Logger,
+        metrics: ServerMetrics = ServerMetrics(),
         sessionEnded: @escaping @Sendable (SessionHandle) -> Void
     ) {
+        self.metrics = metrics
         self.settings = settings
         self.router = router
         self.credentials = credentials

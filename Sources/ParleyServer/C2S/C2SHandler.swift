@@ -75,6 +75,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
             supportsStreamManagement: true
         )
         self.session = session
+        session.connectionOpened(remote: context.remoteAddress)
         if self.shared.settings.logAddresses, let address = context.remoteAddress {
             session.logger.info("Client connected", metadata: ["address": "\(address)"])
         } else {
@@ -105,9 +106,25 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // TLS failures and socket errors end here: log the reason, close this connection, nothing else.
-        (self.session?.logger ?? self.shared.logger).info("Connection error: \(error)")
+        // TLS failures and socket errors end here: count and log the reason, close this connection, nothing else.
+        C2SHandler.connectionFailed(
+            error,
+            logger: self.session?.logger ?? self.shared.logger,
+            metrics: self.shared.metrics
+        )
         context.close(promise: nil)
+    }
+
+    /// Counts a connection's failure by kind; a client going away (reset, broken pipe, timeout) is logged at
+    /// debug only: a join storm's clients leaving must not write one info line each (issue 13.8).
+    static func connectionFailed(_ error: any Error, logger: Logger, metrics: ServerMetrics) {
+        let kind = ConnectionErrorKind(error)
+        metrics.connectionError(kind)
+        if kind.isClientGoingAway {
+            logger.debug("Connection ended by the client", metadata: ["reason": "\(kind.label)"])
+        } else {
+            logger.info("Connection error: \(error)")
+        }
     }
 
     // MARK: - C2STransport

@@ -7,6 +7,8 @@ extension C2SSession {
     /// `<enable/>`, `<r/>`, `<a/>` on a bound stream: `StreamManagementState` decides, the session performs.
     func streamManagement(_ element: XMLElement) {
         guard let transport = self.transport else { return }
+        let wasEnabled = self.sm.enabled
+        defer { if !wasEnabled, self.sm.enabled { self.shared.metrics.smacksStarted.increment() } }
         let actions = self.sm.receive(
             element,
             canEnable: self.supportsStreamManagement && self.handle != nil,
@@ -40,6 +42,7 @@ extension C2SSession {
         self.hibernation = self.eventLoop.scheduleTask(in: .seconds(Int64(self.shared.settings.hibernationSeconds))) {
             let session = loopBound.value
             session.logger.debug("Hibernation expired")
+            session.shared.metrics.smacksResumptionExpired.increment()
             session.hibernation = nil
             session.forgetResumption()
             session.endSession()

@@ -85,6 +85,7 @@ final class C2SSession {
         switch event {
         case .streamOpened(let header): self.perform(self.machine.streamOpened(header))
         case .element(let element):
+            self.counters.received.add(element, bound: self.machine.isBound)
             self.sm.received(element)
             self.perform(self.machine.receive(element))
         case .streamClosed: self.perform(self.machine.streamClosed())
@@ -93,12 +94,14 @@ final class C2SSession {
 
     func inputRefused(_ error: XMLStreamError) {
         self.logger.debug("Refused input: \(error.message)")
+        self.shared.metrics.parserError(error.kind)
         self.perform(self.machine.fail(StreamError(error)))
     }
 
     /// The connection is gone (closed by the peer, or after our close). A resumable session that did not
     /// close cleanly hibernates (XEP-0198 §5) instead of ending.
     func transportClosed() {
+        self.counters.connectionClosed(self)
         let abrupt = !self.closing
         self.transport = nil
         if abrupt, self.hibernate() { return }
@@ -125,6 +128,7 @@ final class C2SSession {
             return
         }
         guard !self.closing else { return }
+        self.counters.sent.add(stanza.kind, bound: self.machine.isBound)
         if let bytes = stanza.serialized {
             transport.send(bytes, to: stanza.to)
             // XEP-0198 keeps the stanza itself: its shared bytes, not an element rebuilt for this recipient.
@@ -172,6 +176,19 @@ final class C2SSession {
     }
 
     private lazy var flushQueue: OutputFlushQueue = self.shared.flushQueue(for: self.eventLoop).value
+    /// This loop's metric counters (`LoopCounters`): counting a stanza is a plain add.
+    lazy var counters: LoopCounters = self.shared.metrics.loops.counters(for: self.eventLoop)
+
+    /// The host the client's stream names (`to`), once it opened: the `host` label of the connection gauge.
+    var streamHost: String? { self.machine.host?.domain }
+
+    /// A client connection (TCP or WebSocket) carries this session: counted in `prosody_mod_c2s__connections`
+    /// until `transportClosed`. `remote` decides the `ip_family` label; the address itself is not kept.
+    func connectionOpened(remote: SocketAddress?) {
+        let ipv6: Bool
+        if case .v6 = remote, let ip = remote?.ipAddress, !ip.hasPrefix("::ffff:") { ipv6 = true } else { ipv6 = false }
+        self.counters.connectionOpened(self, ipv6: ipv6)
+    }
 
     /// The most stanzas kept for a hibernating session.
     static let maxHibernationQueue = 1000
@@ -185,11 +202,15 @@ final class C2SSession {
     /// Sends an element, counting stanzas for stream management.
     private func output(_ element: XMLElement, to transport: any C2STransport) {
         transport.send(element)
-        if StreamManagementState.isStanza(element) { self.countSent(.element(element), to: transport) }
+        if StreamManagementState.isStanza(element) {
+            self.counters.sent.add(element, bound: self.machine.isBound)
+            self.countSent(.element(element), to: transport)
+        }
     }
 
     /// XEP-0198 §4: records a stanza sent and asks for an ack every `askForAckEvery` of them.
     private func countSent(_ item: StreamManagementState.Unacked, to transport: any C2STransport) {
+        if self.sm.enabled { self.counters.smacksQueued &+= 1 }
         if self.sm.sent(item, askEvery: C2SSession.askForAckEvery) {
             transport.send(XMLElement(name: "r", namespace: Namespace.streamManagement))
         }

@@ -14,7 +14,7 @@ extension ConfigurationParser {
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
                 "polls", "room_metadata", "conference_duration", "lobby", "breakout_rooms", "http",
                 "room_names",
-                "external_services", "tenants",
+                "external_services", "tenants", "operations",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
@@ -44,6 +44,7 @@ extension ConfigurationParser {
         ("breakout_rooms", ConfigurationParser.jitsiComponentKeys),
         ("room_names", roomNamesKeys),
         ("external_services", ConfigurationParser.externalServicesKeys),
+        ("operations", ConfigurationParser.operationsKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
     ]
 
@@ -146,6 +147,9 @@ extension ConfigurationParser {
         }
         if let node = fields["external_services"] {
             configuration.externalServices = self.parseExternalServices(node, keyPath: "external_services")
+        }
+        if let node = fields["operations"] {
+            configuration.operations = self.parseOperations(node, keyPath: "operations", muc: configuration.muc)
         }
         return configuration
     }

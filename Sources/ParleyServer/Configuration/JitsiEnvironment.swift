@@ -20,7 +20,7 @@ public enum JitsiEnvironment {
         "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE",
         "JWT_ENABLE_DOMAIN_VERIFICATION", "XMPP_PORT", "PROSODY_HTTP_PORT", "PROSODY_C2S_REQUIRE_ENCRYPTION",
         "PROSODY_ADMINS", "ENABLE_SUBDOMAINS",
-    ]
+    ] + JitsiEnvironment.operationsVariables
 
     /// The preset with the environment applied, plus notes for the log (never containing a password).
     public static func apply(
@@ -148,6 +148,9 @@ public enum JitsiEnvironment {
         c.externalServices = externalServices
         notes += externalServiceNotes
         notes += Self.applyServerSettings(to: &c, value: value, flag: flag)
+        let (operations, operationsNotes) = Self.operations(value: value, flag: flag, internalMUC: internalMUC)
+        c.operations = operations
+        notes += operationsNotes
         if let level = value("LOG_LEVEL").flatMap({ Logger.Level(rawValue: $0.lowercased()) }) { c.logLevel = level }
         if let dir = value("PARLEY_DATA_DIRECTORY") { c.dataDirectory = dir }
         if let address = value("PARLEY_LISTEN_ADDRESS") {

@@ -72,6 +72,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `external_services`: STUN and TURN servers with credentials for the hosts' sessions (XEP-0215); none by
     /// default.
     public var externalServices = ExternalServices()
+    /// `operations`: metrics, health and readiness, occupancy, shard identity (Docs/Operations.md).
+    public var operations = Operations()
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(

@@ -59,6 +59,7 @@ final class BOSHService: Sendable {
             return
         }
         guard let bound = self.sessions.withLock({ $0[sid] }) else {
+            self.context.withLock { $0?.web }?.c2s.metrics.boshBadSID.increment()
             return respond(.notFound, BOSHBody.terminate(condition: "item-not-found"))
         }
         bound.eventLoop.execute { bound.value.request(parsed, rid: rid, respond: respond) }
@@ -72,6 +73,7 @@ final class BOSHService: Sendable {
         respond: @escaping Respond
     ) {
         guard let web = self.context.withLock({ $0?.web }) else { return respond(.serviceUnavailable, []) }
+        web.c2s.metrics.boshNewSID.increment()
         let sid = SecureRandom.string(count: 24, alphabet: SecureRandom.lowercaseAlphanumerics)
         let requestedWait = body[attribute: "wait"].flatMap(Int.init) ?? self.settings.maxWait
         let requestedHold = body[attribute: "hold"].flatMap(Int.init) ?? self.settings.hold

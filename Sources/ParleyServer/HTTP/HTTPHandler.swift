@@ -4,8 +4,10 @@ import ParleyCore
 import ParleyTransports
 
 /// Plain HTTP on the web listener (port 5280 behind nginx): BOSH at `/http-bind` (XEP-0124/0206),
-/// the keep-alive answer at `/xmpp-websocket` (Jitsi fetches it every minute), and `/health` for load
-/// balancers. WebSocket upgrades are taken by NIO's upgrader before requests reach this handler.
+/// the keep-alive answer at `/xmpp-websocket` (Jitsi fetches it every minute), and the operator endpoints
+/// (`OperatorEndpoints`: health, readiness, metrics, occupancy). WebSocket upgrades are taken by NIO's upgrader
+/// before requests reach this handler. Answers on `/http-bind`, `/xmpp-websocket` and the health paths carry the
+/// shard identity headers (`ShardIdentity`).
 final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -48,9 +50,37 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(to head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         let query = HTTPQuery(uri: head.uri)
         let origin = head.headers.first(name: "Origin")
+        let shard = self.web.operators.identity.headers
+        if let answer = self.web.operators.respond(
+            method: head.method,
+            query: query,
+            peer: context.channel.remoteAddress?.ipAddress,
+            on: context.eventLoop
+        ) {
+            let channel = context.channel
+            let version = head.version
+            let keepAlive = head.isKeepAlive
+            let isHead = head.method == .HEAD
+            let extra = query.path == "/health" || query.path == "/ready" ? shard : [:]
+            answer.whenComplete { result in
+                let response: OperatorResponse
+                switch result {
+                case .success(let value): response = value
+                case .failure: response = .text(.internalServerError, "Internal error\n")
+                }
+                HTTPHandler.write(
+                    status: response.status,
+                    body: isHead ? [] : response.body,
+                    contentType: response.contentType,
+                    extra: extra,
+                    version: version,
+                    keepAlive: keepAlive,
+                    channel: channel
+                )
+            }
+            return
+        }
         switch (head.method, query.path) {
-        case (.GET, "/health"), (.HEAD, "/health"):
-            self.send(.ok, "ok\n", head: head, context: context)
         case (.GET, "/xmpp-websocket"), (.HEAD, "/xmpp-websocket"):
             if let refusal = self.web.roomRefusal(query) {
                 return self.send(.forbidden, (refusal.text ?? "room name refused") + "\n", head: head, context: context)
@@ -64,17 +94,29 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                     context: context
                 )
             }
-            self.send(.ok, "It works! Point your XMPP WebSocket client to this URL.\n", head: head, context: context)
+            self.send(
+                .ok,
+                "It works! Point your XMPP WebSocket client to this URL.\n",
+                head: head,
+                context: context,
+                extra: shard
+            )
         case (.OPTIONS, "/http-bind"):
             self.send(
                 .ok,
                 "",
                 head: head,
                 context: context,
-                extra: self.web.corsHeaders(origin: origin, preflight: true)
+                extra: self.web.corsHeaders(origin: origin, preflight: true).adding(shard)
             )
         case (.GET, "/http-bind"):
-            self.send(.ok, "It works! Point your BOSH client to this URL.\n", head: head, context: context)
+            self.send(
+                .ok,
+                "It works! Point your BOSH client to this URL.\n",
+                head: head,
+                context: context,
+                extra: shard
+            )
         case (.POST, "/http-bind"):
             if self.tooLarge {
                 return self.send(.payloadTooLarge, "", head: head, context: context)
@@ -82,7 +124,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if let refusal = self.web.roomRefusal(query) {
                 return self.send(.forbidden, (refusal.text ?? "room name refused") + "\n", head: head, context: context)
             }
-            let cors = self.web.corsHeaders(origin: origin, preflight: false)
+            let cors = self.web.corsHeaders(origin: origin, preflight: false).adding(shard)
             let channel = context.channel
             let keepAlive = head.isKeepAlive
             let version = head.version
@@ -147,3 +189,11 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
 @available(*, unavailable)
 extension HTTPHandler: Sendable {}
+
+extension HTTPHeaders {
+    fileprivate func adding(_ other: HTTPHeaders) -> HTTPHeaders {
+        var headers = self
+        headers.add(contentsOf: other)
+        return headers
+    }
+}

@@ -13,6 +13,8 @@ final class WebContext: Sendable {
     let secure: Bool
     let maxBodyBytes: Int
     private let roomNamePolicy: @Sendable (String) -> StanzaError?
+    /// `/health`, `/ready`, `/metrics` and the occupancy endpoints; the shard identity headers.
+    let operators: OperatorEndpoints
 
     init(
         c2s: C2SContext,
@@ -20,8 +22,10 @@ final class WebContext: Sendable {
         corsOrigins: Set<String>,
         secure: Bool,
         maxBodyBytes: Int,
-        roomNamePolicy: @escaping @Sendable (String) -> StanzaError?
+        roomNamePolicy: @escaping @Sendable (String) -> StanzaError?,
+        operators: OperatorEndpoints
     ) {
+        self.operators = operators
         self.c2s = c2s
         self.bosh = bosh
         self.corsOrigins = corsOrigins

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOWebSocket
 import ParleyCore
+import ParleyTLS
 import ParleyTransports
 import ParleyXML
 
@@ -51,6 +52,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
             supportsStreamManagement: true
         )
         self.session = session
+        session.connectionOpened(remote: context.channel.remoteAddress)
         session.logger.debug("WebSocket client connected")
         session.start()
     }
@@ -101,6 +103,17 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The network failing under the connection (a reset, a TLS failure): counted, and the connection closes;
+        // there is nobody left to send a stream error to.
+        if error is IOError || error is OpenSSLError {
+            C2SHandler.connectionFailed(
+                error,
+                logger: self.session?.logger ?? self.shared.logger,
+                metrics: self.shared.metrics
+            )
+            context.close(promise: nil)
+            return
+        }
         // Oversized or malformed frames (NIOWebSocketError) end here: the session ends with policy-violation.
         if let session = self.session, !session.closing {
             session.close(StreamError(.policyViolation, text: "Bad WebSocket frame: \(error)"))

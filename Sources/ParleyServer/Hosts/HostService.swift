@@ -8,6 +8,8 @@ import ParleyXML
 final class HostService: Sendable {
     let domain: String
     let advertiseVersion: Bool
+    /// The server's own identities besides `server/im`: the shard, region and release (Jitsi's `mod_jiconop`).
+    let serverIdentities: [DiscoIdentity]
     /// Identities of components under this host (Jitsi's clients and Jicofo discover them here).
     let componentIdentities: [DiscoIdentity]
     let componentDomains: [String]
@@ -17,12 +19,14 @@ final class HostService: Sendable {
     init(
         domain: String,
         advertiseVersion: Bool,
+        serverIdentities: [DiscoIdentity] = [],
         componentIdentities: [DiscoIdentity] = [],
         componentDomains: [String] = [],
         externalServices: ExternalServiceDiscovery? = nil
     ) {
         self.domain = domain
         self.advertiseVersion = advertiseVersion
+        self.serverIdentities = serverIdentities
         self.componentIdentities = componentIdentities
         self.componentDomains = componentDomains
         self.externalServices = externalServices
@@ -123,7 +127,7 @@ final class HostService: Sendable {
     func discoInfo() -> XMLElement {
         var query = XMLElement(name: "query", namespace: Namespace.discoInfo)
         query.append(XMLElement("identity", ns: Namespace.discoInfo, [("category", "server"), ("type", "im")]))
-        for identity in self.componentIdentities {
+        for identity in self.serverIdentities + self.componentIdentities {
             query.append(
                 XMLElement(
                     "identity",

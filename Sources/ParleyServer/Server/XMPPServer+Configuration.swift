@@ -81,6 +81,8 @@ extension XMPPServer {
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.
         public var roomNamePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 
+        /// Metrics, health and readiness, occupancy and shard identity on the web listener (Docs/Operations.md).
+        public var operations = ServerConfiguration.Operations()
         public init() {}
     }
 }

@@ -76,6 +76,7 @@ extension XMPPServer.Configuration {
         self.lobby = file.lobby.map { ($0.component.domain, $0.component.muc, $0.whitelist) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])
+        self.operations = file.operations
     }
 
     /// The keys of `file`'s token hosts: the shared secret (literal, or read from `environment`) or the public key

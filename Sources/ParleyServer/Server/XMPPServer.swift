@@ -31,6 +31,8 @@ public final class XMPPServer: Sendable {
     public let configuration: Configuration
     public let router: StanzaRouter
     public let registry: SessionRegistry
+    /// The metrics `GET /metrics` renders.
+    public let metrics: ServerMetrics
     private let group: any EventLoopGroup
     private let tls: TLSContext?
     private let c2s: C2SContext
@@ -56,6 +58,8 @@ public final class XMPPServer: Sendable {
         self.logger = logger
         let registry = SessionRegistry()
         self.registry = registry
+        let metrics = ServerMetrics()
+        self.metrics = metrics
         var domainHandlers = configuration.domains
         // Jitsi's room components: where each sits, the MUC service field that tells the rooms the component's
         // domain (the sender of their notices), and the handler on the router.
@@ -109,7 +113,12 @@ public final class XMPPServer: Sendable {
                 muc.breakoutRoomsDomain = breakout.domain
             }
             muc.mapsTenantAddresses = configuration.tenants?.mucDomain == muc.domain
-            let service = MUCService(configuration: muc, group: group, namePolicy: configuration.roomNamePolicy)
+            let service = MUCService(
+                configuration: muc,
+                group: group,
+                namePolicy: configuration.roomNamePolicy,
+                joinObserver: { metrics.joined(afterNanoseconds: $0) }
+            )
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
         }
@@ -132,10 +141,13 @@ public final class XMPPServer: Sendable {
             }
         }
         var hosts: [String: HostService] = [:]
-        for host in configuration.hosts {
+        let shardIdentities = ShardIdentity(configuration.operations).discoIdentities
+        for (index, host) in configuration.hosts.enumerated() {
             hosts[host.domain] = HostService(
                 domain: host.domain,
                 advertiseVersion: configuration.advertiseVersion,
+                // Jitsi's mod_jiconop: the shard's identities on the main domain, the first host.
+                serverIdentities: index == 0 ? shardIdentities : [],
                 componentIdentities: identities,
                 componentDomains: Array(domainHandlers.keys),
                 externalServices: configuration.externalServices
@@ -167,6 +179,7 @@ public final class XMPPServer: Sendable {
             credentials: credentials,
             makeTLSHandler: makeTLS,
             logger: logger,
+            metrics: metrics,
             sessionEnded: { session in
                 for handler in domains.values { handler.sessionEnded(session, router: router) }
             }
@@ -186,7 +199,15 @@ public final class XMPPServer: Sendable {
             corsOrigins: Set(configuration.corsOrigins),
             secure: configuration.webTransportsSecure,
             maxBodyBytes: configuration.maxStanzaBytes + 8192,
-            roomNamePolicy: configuration.roomNamePolicy
+            roomNamePolicy: configuration.roomNamePolicy,
+            operators: OperatorEndpoints(
+                settings: configuration.operations,
+                metrics: metrics,
+                registry: registry,
+                mucServices: Array(mucServices.values),
+                focus: configuration.focusProxy?.target.bare,
+                bosh: bosh
+            )
         )
         bosh.attach(self.web)
     }
@@ -314,7 +335,9 @@ public final class XMPPServer: Sendable {
                         else {
                             return channel.eventLoop.makeSucceededFuture(nil)
                         }
-                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders([("Sec-WebSocket-Protocol", "xmpp")]))
+                        var headers = HTTPHeaders([("Sec-WebSocket-Protocol", "xmpp")])
+                        headers.add(contentsOf: web.operators.identity.headers)
+                        return channel.eventLoop.makeSucceededFuture(headers)
                     },
                     upgradePipelineHandler: { channel, head in
                         channel.eventLoop.makeCompletedFuture {
