@@ -2,14 +2,8 @@ import Foundation
 import ParleyCore
 
 extension JitsiEnvironment {
-    /// docker-jitsi-meet's variables for metrics and shard identity (`prosody/rootfs/defaults/prosody.cfg.lua`,
-    /// `conf.d/visitors.cfg.lua`) and Jicofo's brewery name (`JVB_BREWERY_MUC`).
-    static let operationsVariables = [
-        "PROSODY_ENABLE_METRICS", "PROSODY_METRICS_ALLOWED_CIDR", "SHARD", "PROSODY_REGION_NAME", "RELEASE_NUMBER",
-        "JVB_BREWERY_MUC",
-    ]
-
-    /// `operations` from the environment: `/metrics` for `PROSODY_METRICS_ALLOWED_CIDR` (docker's default
+    /// `operations` from docker-jitsi-meet's variables (`prosody/rootfs/defaults/prosody.cfg.lua`,
+    /// `conf.d/visitors.cfg.lua`) and Jicofo's brewery name: `/metrics` for `PROSODY_METRICS_ALLOWED_CIDR` (docker's default
     /// `172.16.0.0/12` when `PROSODY_ENABLE_METRICS` is on and no range is given; loopback only otherwise), the
     /// shard identity from `SHARD`, `PROSODY_REGION_NAME` and `RELEASE_NUMBER`, and the brewery
     /// `<JVB_BREWERY_MUC>@<internal MUC>`.

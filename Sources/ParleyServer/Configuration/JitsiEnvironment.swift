@@ -19,8 +19,9 @@ public enum JitsiEnvironment {
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
         "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE",
         "JWT_ENABLE_DOMAIN_VERIFICATION", "XMPP_PORT", "PROSODY_HTTP_PORT", "PROSODY_C2S_REQUIRE_ENCRYPTION",
-        "PROSODY_ADMINS", "ENABLE_SUBDOMAINS",
-    ] + JitsiEnvironment.operationsVariables
+        "PROSODY_ADMINS", "ENABLE_SUBDOMAINS", "PROSODY_ENABLE_METRICS", "PROSODY_METRICS_ALLOWED_CIDR", "SHARD",
+        "PROSODY_REGION_NAME", "RELEASE_NUMBER", "JVB_BREWERY_MUC",
+    ]
 
     /// The preset with the environment applied, plus notes for the log (never containing a password).
     public static func apply(
