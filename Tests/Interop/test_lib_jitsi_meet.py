@@ -3,9 +3,11 @@ with the test playing Jicofo (a raw TCP focus that creates the room, answers the
 It checks what the bundle itself finds and does: the components in the host's disco#info (end conference, AV
 moderation, speaker stats, polls), a moderator turning audio moderation on (the bundle's AV_MODERATION_CHANGED
 event), a poll and its answer coming back through the polls component (POLL_RECEIVED, POLL_ANSWER_RECEIVED), a
-dominant-speaker report, and ending the meeting for all; and, with two pages, the lobby: the moderator's
+dominant-speaker report, and ending the meeting for all; with two pages, the lobby: the moderator's
 enableLobby, a knocker refused as members-only who joins the lobby (LOBBY_USER_JOINED at the moderator), is approved
-and enters the conference, and the room metadata's lobbyEnabled reaching the moderator (METADATA_UPDATED).
+and enters the conference, and the room metadata's lobbyEnabled reaching the moderator (METADATA_UPDATED); and
+breakout rooms: a moderator adding, renaming and removing one (BREAKOUT_ROOMS_UPDATED), asked to move
+(BREAKOUT_ROOMS_MOVE_TO_ROOM) and moving into it as jitsi-meet does.
 
 Opt-in: the bundle is not part of this repository (it is public code that is never committed). Set
 LIB_JITSI_MEET_JS to its path, e.g. `static/vendor/lib-jitsi-meet.min.js` of arenaxr/arena-web-core (v2129,
@@ -92,8 +94,9 @@ def open_page(chromium, url: str) -> Page:
     raise AssertionError(f"the bundle did not load{page.report()}")
 
 
-def answer_conference_iqs(focus, room: str, stop: threading.Event):
-    """Jicofo's part: answer each conference IQ for `room` with ready='true' (the fixture's result)."""
+def answer_conference_iqs(focus, room: str, stop: threading.Event, room_jid: str | None = None):
+    """Jicofo's part: answer each conference IQ for `room` (or the room `room_jid`, a breakout room) with
+    ready='true' (the fixture's result)."""
     client = focus.client
     while not stop.is_set():
         try:
@@ -102,7 +105,8 @@ def answer_conference_iqs(focus, room: str, stop: threading.Event):
                 timeout=0.5, what="a conference IQ")
         except AssertionError:
             continue
-        result = fixture_stanza("conference-iq-result.xml").replace("weeklysync@muc.meet.jitsi", f"{room}@{MUC_DOMAIN}")
+        result = fixture_stanza("conference-iq-result.xml").replace(
+            "weeklysync@muc.meet.jitsi", room_jid or f"{room}@{MUC_DOMAIN}")
         element = ET.fromstring(result)
         element.set("to", request.get("from"))
         element.set("id", request.get("id"))
@@ -131,11 +135,7 @@ def test_bundle_finds_and_uses_parleys_components(parley_factory, focus_factory,
         # Jicofo's auto-owner grant: the bundle becomes a moderator.
         stop.set()
         responder.join(2)
-        bare = page.evaluate("LJM.connection.xmpp.connection.jid").split("/")[0]
-        focus.send(f"<iq type='set' id='grant' to='{room}@{MUC_DOMAIN}'><query xmlns='{NS_MUC_ADMIN}'>"
-                   f"<item affiliation='owner' jid='{bare}'/></query></iq>")
-        page.evaluate("LJM.waitFor('conference.roleChanged', 8000)", timeout=10)
-        assert page.evaluate("LJM.conference.isModerator()"), page.report()
+        grant_owner(focus, room, page)
 
         # AV moderation through the component: the bundle reports the change the component announced.
         page.evaluate("LJM.conference.enableAVModeration('audio')")
@@ -171,6 +171,12 @@ def grant_owner(focus, room: str, page: Page):
     focus.send(f"<iq type='set' id='grant-{bare[:8]}' to='{room}@{MUC_DOMAIN}'><query xmlns='{NS_MUC_ADMIN}'>"
                f"<item affiliation='owner' jid='{bare}'/></query></iq>")
     page.evaluate("LJM.waitFor('conference.roleChanged', 8000)", timeout=10)
+    # The first roleChanged may be another occupant's (the focus's); wait until the bundle itself moderates.
+    for _ in range(160):
+        if page.evaluate("LJM.conference.isModerator()"):
+            return
+        page.evaluate("new Promise(r => setTimeout(r, 50))")
+    raise AssertionError(f"the bundle never became a moderator{page.report()}")
 
 
 def test_bundle_lobby_knock_and_approve(parley_factory, focus_factory, chromium, site):
@@ -210,6 +216,7 @@ def test_bundle_lobby_knock_and_approve(parley_factory, focus_factory, chromium,
         knocker.evaluate("LJM.waitFor('conference.joined', 15000)", timeout=17)
     finally:
         stop.set()
+        responder.join(2)
         moderator.close()
         knocker.close()
 
@@ -251,4 +258,79 @@ def test_bundle_joins_a_tenants_room(parley_factory, focus_factory, chromium, si
         assert "hello back" in received["detail"], received
     finally:
         stop.set()
+        page.close()
+
+
+def test_bundle_breakout_rooms(parley_factory, focus_factory, chromium, site):
+    """A moderator's bundle adds, renames and removes a breakout room, is asked to move and moves into it as
+    jitsi-meet does (a second conference with `customDomain`), and reads the main room from the breakout room."""
+    server = parley_factory()
+    room = unique_room("ljmbreakout")
+    main_jid = f"{room}@{MUC_DOMAIN}"
+    focus = focus_factory(server)
+    focus.create_room(room)
+    stop = threading.Event()
+    responder = threading.Thread(target=answer_conference_iqs, args=(focus, room, stop), daemon=True)
+    responder.start()
+    page = open_page(chromium, f"{site}/ljm/")
+    try:
+        service = f"ws://{HOST}:{server.ports['http']}/xmpp-websocket?room={room}"
+        assert page.evaluate(f"LJM.connect({service!r}, 'meet.jitsi')", timeout=20) == "connected", page.report()
+        assert page.evaluate(f"LJM.join({room!r}, 'Mo')", timeout=30), page.report()
+        stop.set()
+        responder.join(2)
+        grant_owner(focus, room, page)
+        rooms = "LJM.conference.getBreakoutRooms()"
+        assert page.evaluate(f"{rooms}.isSupported()") is True, page.report()
+        assert page.evaluate(f"{rooms}.getComponentAddress()") == "breakout.meet.jitsi", page.report()
+        for _ in range(100):  # the rename feature comes from an asynchronous disco#info of the component's node
+            if page.evaluate(f"{rooms}.isFeatureSupported('rename')"):
+                break
+            page.evaluate("new Promise(r => setTimeout(r, 50))")
+        assert page.evaluate(f"{rooms}.isFeatureSupported('rename')") is True, page.report()
+
+        page.evaluate(f"{rooms}.createBreakoutRoom('Room 1')")
+        updated = page.evaluate("LJM.waitFor('conference.breakout-rooms.updated', 8000, 'Room 1')", timeout=10)
+        payload = json.loads(updated["detail"])[0]
+        listed = payload["rooms"]
+        assert listed[room]["isMainRoom"] and listed[room]["jid"] == main_jid, payload
+        my_jid = page.evaluate("LJM.connection.xmpp.connection.jid")
+        assert [p["jid"] for p in listed[room]["participants"].values()] == [my_jid], payload
+        breakout_jid = next(r["jid"] for r in listed.values() if r.get("name") == "Room 1")
+        page.evaluate(f"{rooms}.renameBreakoutRoom({breakout_jid!r}, 'Design')")
+        page.evaluate("LJM.waitFor('conference.breakout-rooms.updated', 8000, 'Design')", timeout=10)
+        page.evaluate(f"{rooms}.sendParticipantToRoom({my_jid!r}, {breakout_jid!r})")
+        move = page.evaluate("LJM.waitFor('conference.breakout-rooms.move-to-room', 8000)", timeout=10)
+        assert breakout_jid in move["detail"], move
+
+        # jitsi-meet's move: leave the main conference, Jicofo starts the breakout room, join it with customDomain.
+        node, domain = breakout_jid.split("@")
+        page.evaluate("LJM.conference.leave()", timeout=10)
+        occupant = f"{breakout_jid}/focus"
+        focus.send(fixture_stanza("focus-join-presence.xml").replace("weeklysync@muc.meet.jitsi/focus", occupant))
+        focus.client.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == occupant and e.get("type") is None,
+                              what="focus in the breakout room")
+        stop.clear()
+        responder = threading.Thread(target=answer_conference_iqs, args=(focus, room, stop, breakout_jid), daemon=True)
+        responder.start()
+        joined = page.evaluate(f"LJM.join({node!r}, 'Mo', {{customDomain: {domain!r}}})", timeout=30)
+        assert joined, page.report()
+        assert page.evaluate("LJM.conference.room.roomjid") == breakout_jid, page.report()
+        for _ in range(100):  # isBreakoutRoom and the main room come from the room's disco#info
+            if page.evaluate(f"{rooms}.getMainRoomJid() || null"):
+                break
+            page.evaluate("new Promise(r => setTimeout(r, 50))")
+        assert page.evaluate(f"{rooms}.isBreakoutRoom()") is True, page.report()
+        assert page.evaluate(f"{rooms}.getMainRoomJid()") == main_jid, page.report()
+        assert page.evaluate("LJM.conference.isModerator()"), "the main room's owner moderates its breakout room"
+
+        # Removing the room it is in ends it for the bundle with the module's reason.
+        page.evaluate(f"{rooms}.removeBreakoutRoom({breakout_jid!r})")
+        ended = page.evaluate(
+            "Promise.race([LJM.waitFor('conference.destroyed', 8000, 'Breakout room removed.'),"
+            " LJM.waitFor('conference.failed', 8000, 'Breakout room removed.')])", timeout=10)
+        assert "Breakout room removed." in ended["detail"], f"{ended}{page.report()}"
+    finally:
+        stop.set()
+        responder.join(2)
         page.close()

@@ -31,8 +31,9 @@ const LJM = {
         });
     },
 
-    join(room, displayName) {
-        const conference = LJM.connection.initJitsiConference(room, { p2p: { enabled: false } });
+    // `extra`: more conference options (jitsi-meet joins a breakout room with `customDomain`).
+    join(room, displayName, extra) {
+        const conference = LJM.connection.initJitsiConference(room, { p2p: { enabled: false }, ...(extra || {}) });
         LJM.conference = conference;
         if (displayName) conference.setDisplayName(displayName);
         for (const [key, name] of Object.entries(JitsiMeetJS.events.conference)) {
