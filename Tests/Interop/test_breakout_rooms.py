@@ -161,8 +161,16 @@ def test_add_join_rename_move_and_remove(server, ws_clients, focus_factory):
     assert fields.get("muc#roominfo_isbreakout") == "1", show(form)
     assert fields.get("muc#roominfo_breakout_main_room") == room_jid, show(form)
 
-    # bob moves: leaves the main room and joins the breakout room with the same nick.
-    bob.send(f"<presence xmlns='{NS_CLIENT}' type='unavailable' to='{b_occ}'/>")
+    # bob moves: leaves the main room as lib-jitsi-meet's leave('switch_room') does, and joins the breakout room
+    # with the same nick; meanwhile nobody else may take it.
+    bob.send(f"<presence xmlns='{NS_CLIENT}' type='unavailable' to='{b_occ}'><status>switch_room</status></presence>")
+    bob.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == b_occ and e.get("type") == "unavailable",
+                 what="bob out of the main room")
+    carol = ws_clients(WSClient(server.ports["http"], f"room={room}"))
+    carol.login()
+    carol.send(participant_join(room, b_nick, "Carol"))
+    taken = carol.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == b_occ, what="the answer to carol")
+    assert stanza_error(taken) == ("cancel", "conflict"), show(taken)
     breakout_join(bob, breakout_jid, room, b_nick, "Bob")
     rooms = room_list(alice, "the list with bob in the breakout room",
                       lambda rooms: f"{breakout_jid}/{b_nick}" in rooms[breakout_jid.split("@")[0]]["participants"])

@@ -17,6 +17,7 @@ extension RoomState {
             }
             return self.join(presence, from: from, nick: nick)
         case "unavailable", "error":
+            if presence.type == "unavailable" { self.noteSwitchingRoom(presence, from: from) }
             return self.leave(from, status: presence.type == "unavailable" ? presence.element.children : [])
         default:
             return []

@@ -316,6 +316,47 @@ private func condition(_ s: Stanza?) -> String? {
         #expect(condition(main.first) == "conflict")
     }
 
+    @Test func aParticipantMovingKeepsItsNick() throws {
+        var state = conference()
+        let breakout = try withBreakoutRoom(&state)
+        _ = state.breakoutStanza(presence(to: try breakout.with(resource: "focus"), from: focus), nowMillis: 1)
+        // bob leaves the main room as lib-jitsi-meet does when it moves: <status>switch_room</status>.
+        var leave = XMLElement("presence", ns: Namespace.client, [("type", "unavailable")])
+        var status = XMLElement(name: "status", namespace: Namespace.client)
+        status.append(text: "switch_room")
+        leave.append(status)
+        _ = state.handle(
+            Stanza(unchecked: leave, kind: .presence, from: bob, to: try roomJID.with(resource: "bob")),
+            nowMillis: 1000
+        )
+        #expect(state.occupants["bob"] == nil)
+        // Nobody else takes his nick meanwhile, in either room.
+        let main = state.handle(presence(to: try roomJID.with(resource: "bob"), from: carol), nowMillis: 2000)
+        #expect(condition(main.first) == "conflict")
+        let other = state.breakoutStanza(presence(to: try breakout.with(resource: "bob"), from: carol), nowMillis: 2000)
+        #expect(condition(other.first) == "conflict")
+        // He arrives; once he has left for good, the nick is free again.
+        let arrived = state.breakoutStanza(presence(to: try breakout.with(resource: "bob"), from: bob), nowMillis: 3000)
+        #expect(arrived.contains { $0.to == bob && $0.type == nil && $0.kind == .presence })
+        _ = state.breakoutStanza(
+            presence(to: try breakout.with(resource: "bob"), from: bob, type: "unavailable"),
+            nowMillis: 4000
+        )
+        let free = state.handle(presence(to: try roomJID.with(resource: "bob"), from: carol), nowMillis: 5000)
+        #expect(free.contains { $0.to == carol && $0.type == nil && $0.kind == .presence })
+        // A reservation that is never used lapses.
+        var leaveAlice = leave
+        leaveAlice[attribute: "type"] = "unavailable"
+        _ = state.handle(
+            Stanza(unchecked: leaveAlice, kind: .presence, from: alice, to: try roomJID.with(resource: "alice")),
+            nowMillis: 6000
+        )
+        let early = state.handle(presence(to: try roomJID.with(resource: "alice"), from: bob), nowMillis: 7000)
+        #expect(condition(early.first) == "conflict")
+        let late = state.handle(presence(to: try roomJID.with(resource: "alice"), from: bob), nowMillis: 66_001)
+        #expect(late.contains { $0.to == bob && $0.type == nil && $0.kind == .presence })
+    }
+
     @Test func aBreakoutRoomOfARefusedNameAdmitsOnlyAdmins() throws {
         var s = MUCServiceConfiguration(domain: "muc.meet.jitsi")
         s.admins = [focus.bare]

@@ -28,8 +28,34 @@ public struct BreakoutRooms: Sendable {
     /// Everyone has left every room: the main room closes after `RoomTimer.breakoutRoomsClose` unless someone joins.
     var closeDue = false
 
+    /// Nicks of participants moving between the main room and its breakout rooms (they left one with
+    /// `<status>switch_room</status>`), with their bare JID and since when: nobody else may take such a nick
+    /// meanwhile (Jitsi's `switching_room_cache`).
+    var switching: [String: (bareJID: JID, sinceMillis: Int64)] = [:]
+
     /// The most breakout rooms a main room may list (Jitsi sets no bound).
     public static let maxRooms = 100
+    /// The most participants remembered as moving at once (Jitsi's cache holds 1,000).
+    static let maxSwitching = 1000
+    /// How long a moving participant's nick stays reserved, in milliseconds. Jitsi's module keeps it until the
+    /// participant joins or its session ends; Parley's rooms do not see sessions end, so the reservation lapses.
+    static let switchingMillis: Int64 = 60_000
+
+    /// Who is moving with `nick` now, if anyone.
+    func switchingHolder(_ nick: String, at nowMillis: Int64) -> JID? {
+        guard let entry = self.switching[nick], nowMillis - entry.sinceMillis < Self.switchingMillis else { return nil }
+        return entry.bareJID
+    }
+
+    /// Remembers that `bareJID` is moving with `nick`, forgetting the oldest when there are too many.
+    mutating func noteSwitching(_ nick: String, _ bareJID: JID, at nowMillis: Int64) {
+        if self.switching[nick] == nil, self.switching.count >= Self.maxSwitching,
+            let oldest = self.switching.min(by: { $0.value.sinceMillis < $1.value.sinceMillis })?.key
+        {
+            self.switching[oldest] = nil
+        }
+        self.switching[nick] = (bareJID, nowMillis)
+    }
 
     public init() {}
 
@@ -55,6 +81,8 @@ public struct BreakoutRooms: Sendable {
         /// A non-focus occupant joined or left this breakout room since the main room last looked.
         var joined = false
         var left = false
+        /// An occupant left this breakout room with `<status>switch_room</status>` (its nick and bare JID).
+        var switching: (nick: String, bareJID: JID)?
     }
 }
 

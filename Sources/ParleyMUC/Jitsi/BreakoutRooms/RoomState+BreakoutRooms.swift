@@ -199,6 +199,11 @@ extension RoomState {
         let left = room.breakoutOf?.left ?? false
         room.breakoutOf?.joined = false
         room.breakoutOf?.left = false
+        if let switching = room.breakoutOf?.switching {
+            room.breakoutOf?.switching = nil
+            self.breakoutRoomsState.noteSwitching(switching.nick, switching.bareJID, at: nowMillis)
+        }
+        if isJoin, let nick = to.resourcepart, room.hasSession(from) { self.breakoutRoomsState.switching[nick] = nil }
         if !room.destroyed { self.breakoutRoomsState.rooms[node] = room }
         if joined || left { self.breakoutRoomsState.updateDue = true }
         if joined { self.breakoutRoomsState.closeDue = false }
@@ -254,6 +259,7 @@ extension RoomState {
     /// `check_for_existing_occupant_in_room`).
     private func nickHolder(_ nick: String, excluding node: String?) -> JID? {
         if let occupant = self.occupants[nick] { return occupant.bareJID }
+        if let moving = self.breakoutRoomsState.switchingHolder(nick, at: self.clockMillis) { return moving }
         for (other, room) in self.breakoutRoomsState.rooms where other != node {
             if let occupant = room.occupants[nick] { return occupant.bareJID }
         }
@@ -269,7 +275,22 @@ extension RoomState {
         for room in self.breakoutRoomsState.rooms.values {
             if let occupant = room.occupants[nick] { return occupant.bareJID }
         }
-        return nil
+        return self.breakoutRoomsState.switchingHolder(nick, at: self.clockMillis)
+    }
+
+    /// An occupant leaving with `<status>switch_room</status>` (lib-jitsi-meet's `leave('switch_room')` when it moves
+    /// between the main room and a breakout room) keeps its nick reserved in the meeting until it joins again
+    /// (Jitsi's `muc-occupant-pre-leave` hooks).
+    mutating func noteSwitchingRoom(_ presence: Stanza, from: JID) {
+        guard self.service.breakoutRoomsDomain != nil || self.breakoutOf != nil,
+            let status = presence.element.child("status", namespace: Namespace.client), status.text == "switch_room",
+            let nick = self.nickByRealJID[from]
+        else { return }
+        if self.breakoutOf != nil {
+            self.breakoutOf?.switching = (nick, from.bare)
+        } else {
+            self.breakoutRoomsState.noteSwitching(nick, from.bare, at: self.clockMillis)
+        }
     }
 
     /// Whether anyone but the focus is in the main room or one of its breakout rooms.
@@ -288,6 +309,9 @@ extension RoomState {
     /// starts or stops the close timer; the room's end destroys its breakout rooms. In a breakout room: tells the
     /// main room that someone came or went.
     mutating func breakoutRoomsReaction(to event: RoomEvent) -> [Stanza] {
+        if case .occupantJoined(let nick) = event, self.breakoutOf == nil {
+            self.breakoutRoomsState.switching[nick] = nil
+        }
         if self.breakoutOf != nil {
             switch event {
             case .occupantJoined(let nick):
