@@ -45,6 +45,8 @@ ensure_test_deps() {
     # TURN credentials (Tests/Interop/test_turn_credentials.py): coturn's turnserver, turnutils_uclient and
     # turnutils_peer check what Parley hands out (XEP-0215).
     apt_install coturn
+    # Shards (Tests/Interop/test_shards.py): Debian's HAProxy pins rooms to Parley processes as meet.jit.si's does.
+    apt_install haproxy
     pip_install websockets "websockets>=13"
     # JWT login (Tests/Interop/test_jwt.py): tokens made by PyJWT.
     pip_install jwt "PyJWT>=2"
