@@ -23,6 +23,18 @@ public actor MUCRoom {
     private var publishedOccupancy = 0
     /// Joins waiting in the room (Jitsi's focus lock) since they reached the service, to time them once admitted.
     private var pendingJoins: [JID: NIODeadline] = [:]
+    /// Joins over the service's `joinRate`, waiting their turn (Jitsi's `mod_muc_rate_limit`), and the timer
+    /// that lets the next ones in each second.
+    private var joinQueue: JoinRateQueue<QueuedJoin>?
+    private var joinDrain: Scheduled<Void>?
+
+    /// A join waiting in `joinQueue`, as it reached the room.
+    private struct QueuedJoin {
+        let stanza: Stanza
+        let sender: (any MUCRecipient)?
+        let sink: any MUCDeliverySink
+        let arrival: NIODeadline?
+    }
 
     init(state: RoomState, eventLoop: any EventLoop, service: MUCService) {
         self.jid = state.jid
@@ -53,7 +65,8 @@ public actor MUCRoom {
         _ stanza: Stanza,
         sender: (any MUCRecipient)?,
         sink: any MUCDeliverySink,
-        arrival: NIODeadline?
+        arrival: NIODeadline?,
+        rateChecked: Bool = false
     ) {
         guard !self.state.destroyed else {
             // The room emptied while this stanza was on its way: let the service decide afresh.
@@ -61,6 +74,17 @@ public actor MUCRoom {
             return
         }
         let joining = arrival != nil && stanza.from.map { !self.state.hasSession($0) } ?? false
+        if !rateChecked, let rate = self.service.configuration.joinRate {
+            if joining {
+                var queue = self.joinQueue ?? JoinRateQueue(rate: rate)
+                let item = QueuedJoin(stanza: stanza, sender: sender, sink: sink, arrival: arrival)
+                let admitted = queue.admit(item, nowMillis: Int64(NIODeadline.now().uptimeNanoseconds / 1_000_000))
+                self.joinQueue = queue
+                guard admitted != nil else { return self.scheduleJoinDrain() }
+            } else if stanza.type == "unavailable", let from = stanza.from {
+                self.joinQueue?.remove { $0.stanza.from == from }
+            }
+        }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         if let sender, sender.isTokenModerator, stanza.kind == .presence, stanza.type == nil, let from = stanza.from,
             !self.state.hasSession(from)
@@ -142,7 +166,14 @@ public actor MUCRoom {
             self.timers = [:]
             self.recipients = [:]
             self.pendingJoins = [:]
+            self.joinDrain?.cancel()
+            self.joinDrain = nil
+            let queued = self.joinQueue?.removeAll() ?? []
             self.service.roomDestroyed(self)
+            // Joins still waiting are handled afresh by the service, as if they had just come (a new room).
+            for join in queued where join.sender?.isLive ?? true {
+                self.service.handle(join.stanza, sender: join.sender, sink: join.sink, arrival: join.arrival)
+            }
             return
         }
         let wanted = self.state.wantedTimers
@@ -159,6 +190,30 @@ public actor MUCRoom {
                     sink.deliver(out, recipients: room.resolve(out))
                     room.afterChange(sink: sink)
                 }
+            }
+        }
+    }
+
+    /// Lets the next `joinRate` queued joins in a second from now, and again each second while any wait. A join
+    /// whose session ended meanwhile is dropped, as Jitsi drops one whose connection closed.
+    private func scheduleJoinDrain() {
+        guard self.joinDrain == nil else { return }
+        self.joinDrain = self.eventLoop.scheduleTask(in: .seconds(1)) {
+            self.assumeIsolated { room in
+                room.joinDrain = nil
+                guard var queue = room.joinQueue else { return }
+                let due = queue.due()
+                room.joinQueue = queue
+                for join in due where join.sender?.isLive ?? true {
+                    room.handle(
+                        join.stanza,
+                        sender: join.sender,
+                        sink: join.sink,
+                        arrival: join.arrival,
+                        rateChecked: true
+                    )
+                }
+                if !(room.joinQueue?.waiting.isEmpty ?? true) { room.scheduleJoinDrain() }
             }
         }
     }

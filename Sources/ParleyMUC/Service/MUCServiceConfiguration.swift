@@ -12,6 +12,9 @@ public struct MUCServiceConfiguration: Sendable, Hashable {
     public var focusNick = "focus"
     /// The most joins held while waiting for focus, per room (Jitsi: 500).
     public var maxQueuedJoins = 500
+    /// Jitsi's `mod_muc_rate_limit` (`muc_rate_joins`): new occupants per second per room, the rest queued
+    /// (`JoinRateQueue`); nil for no limit.
+    public var joinRate: Int?
     /// Bare JIDs that are owners of every room (Prosody's `component_admins_as_room_owners`).
     public var admins: Set<JID> = []
     /// Room defaults.

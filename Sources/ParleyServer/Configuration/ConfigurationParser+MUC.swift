@@ -5,7 +5,7 @@ import Yams
 extension ConfigurationParser {
     static let mucKeys = [
         "domain", "restrict_room_creation", "room_locking", "focus_lock", "max_occupants", "history_length",
-        "public_jids", "admins", "max_occupants_exempt", "allowed_domains", "password_exempt",
+        "public_jids", "admins", "max_occupants_exempt", "allowed_domains", "password_exempt", "join_rate",
     ]
     static let focusProxyKeys = ["domain", "target"]
 
@@ -36,6 +36,10 @@ extension ConfigurationParser {
                 return self.integer(node, keyPath, in: 1...1_000_000).map { .some($0) }
             }
             self.assign(fields, "history_length", to: &muc.historyLength) { self.integer($0, $1, in: 0...100) }
+            self.assign(fields, "join_rate", to: &muc.joinRate) { node, keyPath -> Int?? in
+                if self.isNull(node) { return .some(nil) }
+                return self.integer(node, keyPath, in: 1...100_000).map { .some($0) }
+            }
             self.assign(fields, "public_jids", to: &muc.publicJIDs, self.bool)
             self.assign(fields, "admins", to: &muc.admins, self.jidList)
             self.assign(fields, "max_occupants_exempt", to: &muc.maxOccupantsExempt, self.accountOrDomainList)

@@ -26,6 +26,9 @@ extension ServerConfiguration {
         public var publicJIDs: Bool
         /// Owners of every room of this service, besides the global `admins`.
         public var admins: [JID]
+        /// Jitsi's `mod_muc_rate_limit` (`muc_rate_joins`): new occupants per second per room, the others queued
+        /// in order; nil (the preset) for no limit. docker's `PROSODY_ENABLE_RATE_LIMITS` sets 3.
+        public var joinRate: Int? = nil
 
         public init(
             domain: String,

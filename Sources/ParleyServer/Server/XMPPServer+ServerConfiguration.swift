@@ -57,6 +57,7 @@ extension XMPPServer.Configuration {
             service.focusLock = muc.focusLock
             service.admins = Set((file.admins + muc.admins).map(\.bare))
             service.maxOccupants = muc.maxOccupants
+            service.joinRate = muc.joinRate
             service.maxOccupantsExempt = Set(muc.maxOccupantsExempt.map(\.bare))
             service.passwordExempt = Set(muc.passwordExempt.map(\.bare))
             service.allowedDomains = Set(muc.allowedDomains)
