@@ -120,6 +120,33 @@ private func condition(_ s: Stanza?) -> String? {
         #expect(state.breakoutRooms(remove, from: alice).failureCondition == .itemNotFound)
     }
 
+    @Test func aModeratorInABreakoutRoomManagesThemAndTheirNumberIsBounded() throws {
+        var state = conference()
+        let breakout = try withBreakoutRoom(&state)
+        _ = state.breakoutStanza(presence(to: try breakout.with(resource: "focus"), from: focus), nowMillis: 1)
+        // alice moves into the breakout room: she still manages the meeting's rooms from there; bob never does.
+        _ = state.handle(presence(to: try roomJID.with(resource: "alice"), from: alice, type: "unavailable"))
+        _ = state.breakoutStanza(presence(to: try breakout.with(resource: "alice"), from: alice), nowMillis: 2)
+        _ = state.breakoutStanza(presence(to: try breakout.with(resource: "bob"), from: bob), nowMillis: 2)
+        _ = state.handle(presence(to: try roomJID.with(resource: "bob"), from: bob, type: "unavailable"))
+        let add = try command([("type", "features/breakout-rooms/add")])
+        #expect(state.breakoutRooms(add, from: bob).failureCondition == .forbidden)
+        for _ in 1..<BreakoutRooms.maxRooms {
+            _ = try state.breakoutRooms(add, from: alice).get()
+        }
+        #expect(state.breakoutRoomsState.listed.count == BreakoutRooms.maxRooms)
+        #expect(state.breakoutRooms(add, from: alice).failureCondition == .policyViolation)
+        #expect(state.breakoutRoomsState.counter == BreakoutRooms.maxRooms)
+        // A room added without a subject has no name in the list (Jitsi's nil subject).
+        let rooms = try #require(
+            jsonMessages(state.timerFired(.breakoutRoomsUpdate, nowMillis: 3)).first?.json["rooms"]
+                as? [String: [String: Any]]
+        )
+        #expect(rooms.count == BreakoutRooms.maxRooms + 1)
+        let nameless = rooms.values.filter { $0["name"] == nil && $0["isMainRoom"] == nil }
+        #expect(nameless.count == BreakoutRooms.maxRooms - 1)
+    }
+
     @Test func malformedCommandsAreBadRequests() {
         let cases: [[(String, String?)]] = [
             [],
