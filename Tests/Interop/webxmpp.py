@@ -192,7 +192,10 @@ class WSClient:
     (for reports); `h_in` counts the stanzas received (XEP-0198 `h`) once `count_stanzas` is set."""
 
     def __init__(self, port: int, query: str = "", *, subprotocols=("xmpp",), timeout: float = 5.0,
-                 auto_ack: bool = True, path: str = "/xmpp-websocket"):
+                 auto_ack: bool = True, path: str = "/xmpp-websocket", headers: dict | None = None,
+                 source: str | None = None):
+        """`headers`: extra request headers (X-Forwarded-For, as a proxy adds it); `source`: the local address to
+        connect from (another loopback address, 127.0.0.2, is a different client to the server)."""
         self.url = f"ws://{HOST}:{port}{path}" + (f"?{query}" if query else "")
         self.timeout = timeout
         self.auto_ack = auto_ack
@@ -208,6 +211,14 @@ class WSClient:
                       close_timeout=2, ping_interval=None, max_size=None, compression=None)
         if _CONNECT_TAKES_LEGACY:
             kwargs["legacy"] = True
+        if headers:
+            kwargs["additional_headers"] = headers
+        if source is not None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.bind((source, 0))
+            sock.settimeout(timeout)
+            sock.connect((HOST, port))
+            kwargs["sock"] = sock
         self.ws = ws_connect(self.url, **kwargs)
 
     @property

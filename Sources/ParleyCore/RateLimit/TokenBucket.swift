@@ -47,6 +47,19 @@ public struct TokenBucket: Sendable, Hashable {
         return self.millisUntilSolvent
     }
 
+    /// The tokens there are now (refilled up to `now`).
+    public mutating func available(nowMillis: Int64) -> Double {
+        self.refill(nowMillis: nowMillis)
+        return self.tokens
+    }
+
+    /// Milliseconds until there are `amount` tokens (0 when there are), `amount` at most the capacity.
+    public func millisUntil(_ amount: Double) -> Int64 {
+        let missing = min(amount, self.capacity) - self.tokens
+        guard missing > 0 else { return 0 }
+        return Int64(min(missing / self.refillPerSecond * 1000, 86_400_000).rounded(.up))
+    }
+
     /// Milliseconds until the tokens are back to zero from a debt (0 when there is none).
     public var millisUntilSolvent: Int64 {
         guard self.tokens < 0 else { return 0 }

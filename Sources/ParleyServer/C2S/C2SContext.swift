@@ -25,6 +25,11 @@ final class C2SContext: Sendable {
         var maxOutputBacklog = XMPPServer.Configuration.defaultMaxOutputBacklog
         /// Tenants' virtual MUC domains (Jitsi's `mod_muc_domain_mapper`); nil maps nothing.
         var tenants: MUCDomainMapper? = nil
+        /// Bytes per second every session may send (Prosody's `limits.c2s.rate`); nil for no limit. Loopback and
+        /// `rateLimits.allow` addresses and unlimited accounts are exempt.
+        var readRate: Double? = nil
+        /// Jitsi's `mod_rate_limit`; nil when off.
+        var rateLimiter: RateLimiter? = nil
     }
 
     let settings: Settings

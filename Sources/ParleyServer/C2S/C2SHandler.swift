@@ -51,8 +51,14 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.throttle = try? context.pipeline.syncOperations.handler(type: ReadThrottleHandler.self)
         if context.channel.isActive { self.begin(context: context) }
     }
+
+    /// The pipeline's `ReadThrottleHandler`, when the server limits rates at all.
+    private var throttle: ReadThrottleHandler?
+
+    func limitReading(to bytesPerSecond: Double?) { self.throttle?.limit(to: bytesPerSecond) }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
@@ -76,6 +82,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         )
         self.session = session
         session.connectionOpened(remote: context.remoteAddress)
+        session.startRateLimits(address: context.remoteAddress?.ipAddress)
         if self.shared.settings.logAddresses, let address = context.remoteAddress {
             session.logger.info("Client connected", metadata: ["address": "\(address)"])
         } else {

@@ -31,6 +31,8 @@ final class C2SSession {
     let query: [String: String]
     /// Tenants' virtual MUC addresses (Jitsi's `mod_muc_domain_mapper`); nil when the server maps none.
     var tenants: TenantAddressing?
+    /// How fast the client may send (`C2SSession+RateLimits`).
+    var rateLimits = SessionRateLimits()
 
     init(
         context shared: C2SContext,
@@ -254,6 +256,7 @@ final class C2SSession {
                 if self.shared.settings.unlimitedJIDs.contains(jid) {
                     transport.raiseStanzaLimit(to: self.shared.settings.unlimitedMaxStanzaBytes)
                 }
+                self.rateLimitsAuthenticated(jid)
                 self.logger.debug("Authenticated")
             case .bind(let jid):
                 self.register(jid)
@@ -383,6 +386,7 @@ final class C2SSession {
 
     private func route(_ sent: Stanza) {
         var stanza = sent
+        if self.rateLimits.stanzas != nil { self.countForRateLimits(stanza) }
         if let refusal = self.tenants?.inbound(&stanza) {
             self.shared.router.bounce(stanza, refusal)
             return
@@ -480,6 +484,7 @@ final class C2SSession {
     func endSession() {
         self.timeout?.cancel()
         self.timeout = nil
+        self.stopRateLimits()
         self.hibernation?.cancel()
         self.hibernation = nil
         self.forgetResumption()

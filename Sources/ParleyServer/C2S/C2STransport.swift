@@ -24,4 +24,11 @@ protocol C2STransport: AnyObject {
     func raiseStanzaLimit(to bytes: Int)
     /// Ends the stream: the error (after a header when `needsHeader`), the closing, then the connection.
     func close(_ error: StreamError?, needsHeader: Bool)
+    /// Reads at most `bytesPerSecond` from the client (nil: as fast as it sends); `ReadThrottleHandler`.
+    func limitReading(to bytesPerSecond: Double?)
+}
+
+extension C2STransport {
+    /// BOSH: every request is its own connection; nothing to slow.
+    func limitReading(to bytesPerSecond: Double?) {}
 }

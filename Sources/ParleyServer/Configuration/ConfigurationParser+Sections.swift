@@ -14,7 +14,7 @@ extension ConfigurationParser {
                 "hosts", "accounts", "admins", "muc", "focus_proxy", "end_conference", "av_moderation", "speaker_stats",
                 "polls", "room_metadata", "conference_duration", "lobby", "breakout_rooms", "http",
                 "room_names",
-                "external_services", "tenants", "operations",
+                "external_services", "tenants", "operations", "rate_limits",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
@@ -24,14 +24,15 @@ extension ConfigurationParser {
             [
                 "require_encryption", "allow_plaintext_loopback", "max_stanza_bytes", "unlimited_max_stanza_bytes",
                 "unlimited_jids", "max_depth", "negotiation_timeout", "advertise_version", "sm_hibernation",
-                "max_output_backlog",
+                "max_output_backlog", "rate_limit",
             ]
         ),
         ("hosts[]", ["domain", "authentication", "require_encryption", "sasl_mechanisms", "token"]),
         ("hosts[].token", ConfigurationParser.tokenKeys),
         ("accounts[]", ["jid", "password", "password_env"]),
         ("muc[]", ConfigurationParser.mucKeys),
-        ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy"]),
+        ("http", ["cors_origins", "bosh_max_wait", "bosh_inactivity", "behind_tls_proxy", "trusted_proxies"]),
+        ("rate_limits", ConfigurationParser.rateLimitsKeys),
         ("focus_proxy", ConfigurationParser.focusProxyKeys),
         ("end_conference", ConfigurationParser.jitsiComponentKeys),
         ("av_moderation", ConfigurationParser.jitsiComponentKeys),
@@ -151,6 +152,9 @@ extension ConfigurationParser {
         if let node = fields["operations"] {
             configuration.operations = self.parseOperations(node, keyPath: "operations", muc: configuration.muc)
         }
+        if let node = fields["rate_limits"], let limits = self.parseRateLimits(node, keyPath: "rate_limits") {
+            configuration.rateLimits = limits
+        }
         return configuration
     }
 
@@ -226,6 +230,7 @@ extension ConfigurationParser {
         self.assign(fields, "max_output_backlog", to: &c2s.maxOutputBacklog) {
             self.integer($0, $1, in: 65_536...1_073_741_824)
         }
+        self.assign(fields, "rate_limit", to: &c2s.rateLimit, self.rateLimit)
         if c2s.unlimitedMaxStanzaBytes < c2s.maxStanzaBytes {
             let key = fields["unlimited_max_stanza_bytes"] != nil ? "unlimited_max_stanza_bytes" : "max_stanza_bytes"
             self.error(
@@ -247,6 +252,7 @@ extension ConfigurationParser {
         self.assign(fields, "bosh_max_wait", to: &http.boshMaxWait) { self.integer($0, $1, in: 1...60) }
         self.assign(fields, "bosh_inactivity", to: &http.boshInactivity) { self.integer($0, $1, in: 1...600) }
         self.assign(fields, "behind_tls_proxy", to: &http.behindTLSProxy, self.bool)
+        self.assign(fields, "trusted_proxies", to: &http.trustedProxies, self.networks)
         return http
     }
 

@@ -19,7 +19,10 @@ public enum JitsiEnvironment {
         "TURN_CREDENTIALS", "TURN_USERNAME", "TURN_PASSWORD", "JWT_APP_ID", "JWT_APP_SECRET", "JWT_ACCEPTED_ISSUERS",
         "JWT_ACCEPTED_AUDIENCES", "JWT_ALLOW_EMPTY", "JWT_ASAP_KEYSERVER", "JWT_SIGN_TYPE",
         "JWT_ENABLE_DOMAIN_VERIFICATION", "XMPP_PORT", "PROSODY_HTTP_PORT", "PROSODY_C2S_REQUIRE_ENCRYPTION",
-        "PROSODY_ADMINS", "ENABLE_SUBDOMAINS", "PROSODY_ENABLE_METRICS", "PROSODY_METRICS_ALLOWED_CIDR", "SHARD",
+        "PROSODY_ADMINS", "ENABLE_SUBDOMAINS", "PROSODY_ENABLE_RATE_LIMITS", "PROSODY_RATE_LIMIT_LOGIN_RATE",
+        "PROSODY_RATE_LIMIT_SESSION_RATE", "PROSODY_RATE_LIMIT_TIMEOUT", "PROSODY_RATE_LIMIT_ALLOW_RANGES",
+        "PROSODY_RATE_LIMIT_CACHE_SIZE", "PROSODY_C2S_LIMIT", "PROSODY_DISABLE_C2S_LIMIT", "PROSODY_TRUSTED_PROXIES",
+        "PROSODY_ENABLE_METRICS", "PROSODY_METRICS_ALLOWED_CIDR", "SHARD",
         "PROSODY_REGION_NAME", "RELEASE_NUMBER", "JVB_BREWERY_MUC",
     ]
 
@@ -149,6 +152,7 @@ public enum JitsiEnvironment {
         c.externalServices = externalServices
         notes += externalServiceNotes
         notes += Self.applyServerSettings(to: &c, value: value, flag: flag)
+        notes += Self.applyRateLimits(to: &c, dockerMode: dockerMode, value: value, flag: flag)
         let (operations, operationsNotes) = Self.operations(value: value, flag: flag, internalMUC: internalMUC)
         c.operations = operations
         notes += operationsNotes

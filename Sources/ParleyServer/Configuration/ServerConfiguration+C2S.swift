@@ -31,6 +31,10 @@ extension ServerConfiguration {
         /// WebSocket connection, or for its next BOSH request) before its session is ended (`resource-constraint`
         /// stream error; BOSH: `policy-violation`).
         public var maxOutputBacklog: Int = 8 * 1024 * 1024
+        /// `rate_limit` (bytes/s): how fast each client may send, its stanzas read more slowly past it (Prosody's
+        /// `limits.c2s.rate`; docker's `PROSODY_C2S_LIMIT`, 10 kb/s); null (the preset) for no limit. Loopback,
+        /// `rate_limits.allow` and `unlimited_jids` are exempt.
+        public var rateLimit: Int? = nil
         /// `advertise_version`: whether to answer XEP-0092 software version queries (privacy: off).
         public var advertiseVersion: Bool
 

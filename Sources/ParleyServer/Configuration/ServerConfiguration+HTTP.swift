@@ -18,6 +18,9 @@ extension ServerConfiguration {
         /// `behind_tls_proxy`: nginx terminates TLS in front (Jitsi's `consider_bosh_secure`); when false,
         /// web clients are held to `c2s.require_encryption`.
         public var behindTLSProxy = true
+        /// `trusted_proxies`: peers whose `X-Forwarded-For` names the client, for rate limits (Prosody's
+        /// `trusted_proxies`, docker's `PROSODY_TRUSTED_PROXIES`): nginx on the same machine.
+        public var trustedProxies: [IPNetwork] = IPAllowList.loopback
 
         public init() {}
     }

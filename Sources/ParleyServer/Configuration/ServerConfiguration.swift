@@ -65,6 +65,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tenants: Tenants? = ServerConfiguration.jitsiTenants
     /// Jitsi's breakout rooms (`mod_muc_breakout_rooms`); nil when off.
     public var breakoutRooms: JitsiComponent? = ServerConfiguration.jitsiBreakoutRooms
+    /// `rate_limits`: Jitsi's `mod_rate_limit`; nil (the preset) when off.
+    public var rateLimits: RateLimits? = nil
     /// The web transports' settings.
     public var http = HTTP()
     /// `room_names`: the room-name privacy policy (Docs/RoomNamePolicy.md).

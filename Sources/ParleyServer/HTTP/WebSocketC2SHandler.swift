@@ -28,7 +28,20 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     /// The session's own address as written in `to`, nearly every delivery's recipient.
     private var recipientAddress = RecipientAddressCache()
 
-    init(context shared: C2SContext, eventLoop: any EventLoop, query: HTTPQuery, secure: Bool, connectionID: String) {
+    /// The client's address (through trusted proxies, `ClientAddress`), for rate limits.
+    private let clientAddress: String?
+    /// The pipeline's `ReadThrottleHandler`, when the server limits rates at all.
+    private var throttle: ReadThrottleHandler?
+
+    init(
+        context shared: C2SContext,
+        eventLoop: any EventLoop,
+        query: HTTPQuery,
+        secure: Bool,
+        connectionID: String,
+        clientAddress: String? = nil
+    ) {
+        self.clientAddress = clientAddress
         self.shared = shared
         self.eventLoop = eventLoop
         self.query = query
@@ -53,6 +66,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         )
         self.session = session
         session.connectionOpened(remote: context.channel.remoteAddress)
+        self.throttle = try? context.pipeline.syncOperations.handler(type: ReadThrottleHandler.self)
+        session.startRateLimits(address: self.clientAddress)
         session.logger.debug("WebSocket client connected")
         session.start()
     }
@@ -148,6 +163,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     func restartStream() {}
 
     func raiseStanzaLimit(to bytes: Int) { self.codec.raiseLimit(to: bytes) }
+
+    func limitReading(to bytesPerSecond: Double?) { self.throttle?.limit(to: bytesPerSecond) }
 
     func close(_ error: StreamError?, needsHeader: Bool) {
         guard let context = self.context else { return }

@@ -78,6 +78,12 @@ extension XMPPServer {
         public var externalServices: ExternalServiceDiscovery?
         /// Tenants' virtual MUC domains (Jitsi's `mod_muc_domain_mapper`); nil maps nothing.
         public var tenants: MUCDomainMapper?
+        /// Bytes per second each client may send (`c2s.rate_limit`, Prosody's `limits.c2s.rate`); nil for none.
+        public var readRate: Double?
+        /// Jitsi's `mod_rate_limit` (`rate_limits`); nil when off.
+        var rateLimits: RateLimitSettings?
+        /// Proxies whose `X-Forwarded-For` names the client (`http.trusted_proxies`, Prosody's `trusted_proxies`).
+        public var trustedProxies: [IPNetwork] = IPAllowList.loopback
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.
         public var roomNamePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 

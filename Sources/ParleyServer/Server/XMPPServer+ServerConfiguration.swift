@@ -73,6 +73,9 @@ extension XMPPServer.Configuration {
         self.roomMetadata = file.roomMetadata.map { ($0.domain, $0.muc) }
         self.conferenceDuration = file.conferenceDuration.map { ($0.domain, $0.muc) }
         self.tenants = file.tenants?.mapper
+        self.readRate = file.c2s.rateLimit.map(Double.init)
+        self.rateLimits = file.rateLimits?.settings(unlimited: file.c2s.unlimitedJIDs)
+        self.trustedProxies = file.http.trustedProxies
         self.breakoutRooms = file.breakoutRooms.map { ($0.domain, $0.muc) }
         self.lobby = file.lobby.map { ($0.component.domain, $0.component.muc, $0.whitelist) }
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)

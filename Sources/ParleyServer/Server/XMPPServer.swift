@@ -173,7 +173,9 @@ public final class XMPPServer: Sendable {
                 logAddresses: configuration.logAddresses,
                 hibernationSeconds: configuration.hibernationSeconds,
                 maxOutputBacklog: configuration.outputBacklogBound,
-                tenants: configuration.tenants
+                tenants: configuration.tenants,
+                readRate: configuration.readRate,
+                rateLimiter: configuration.rateLimits.map(RateLimiter.init(settings:))
             ),
             router: router,
             credentials: credentials,
@@ -245,8 +247,12 @@ public final class XMPPServer: Sendable {
         self.registry.closeAll(StreamError(.systemShutdown, text: "The server is shutting down"))
     }
 
+    /// Whether connections carry a `ReadThrottleHandler` (some rate limit is configured); none costs nothing.
+    private var limitsRates: Bool { self.configuration.readRate != nil || self.configuration.rateLimits != nil }
+
     private func listen(port: Int, directTLS: Bool) throws -> any Channel {
         let c2s = self.c2s
+        let limitsRates = self.limitsRates
         let tls = self.tls
         let counter = self
         let channel = try ServerBootstrap(group: self.group)
@@ -262,6 +268,7 @@ public final class XMPPServer: Sendable {
                     }
                     // STARTTLS later puts its TLS handler first, below this one: either way `read` is held here.
                     try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
+                    if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
                     try channel.pipeline.syncOperations.addHandler(
                         C2SHandler(
                             context: c2s,
@@ -313,6 +320,8 @@ public final class XMPPServer: Sendable {
     /// echoed), everything else to `HTTPHandler` (BOSH, keep-alive, health).
     private func listenHTTP(port: Int, tls: TLSContext?) throws -> any Channel {
         let web = self.web
+        let limitsRates = self.limitsRates
+        let trustedProxies = self.configuration.trustedProxies
         let counter = self
         let maxFrame = max(self.configuration.maxStanzaBytes, 16 * 1024) + 4096
         let channel = try ServerBootstrap(group: self.group)
@@ -354,7 +363,12 @@ public final class XMPPServer: Sendable {
                                     eventLoop: channel.eventLoop,
                                     query: HTTPQuery(uri: head.uri),
                                     secure: web.secure,
-                                    connectionID: "ws-" + counter.nextConnectionID()
+                                    connectionID: "ws-" + counter.nextConnectionID(),
+                                    clientAddress: ClientAddress.resolve(
+                                        peer: channel.remoteAddress?.ipAddress,
+                                        forwardedFor: head.headers["X-Forwarded-For"],
+                                        trusted: trustedProxies
+                                    )
                                 )
                             )
                         }
@@ -365,6 +379,7 @@ public final class XMPPServer: Sendable {
                     // Stays when the upgrade to WebSocket removes the HTTP handlers: holds `read` for BOSH's
                     // HTTP responses and for WebSocket frames alike.
                     try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
+                    if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                         withServerUpgrade: (
                             upgraders: [upgrader],
