@@ -255,7 +255,7 @@ public final class XMPPServer: Sendable {
         let limitsRates = self.limitsRates
         let tls = self.tls
         let counter = self
-        let channel = try ServerBootstrap(group: self.group)
+        let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -280,8 +280,11 @@ public final class XMPPServer: Sendable {
                     )
                 }
             }
-            .bind(host: self.configuration.listenAddress, port: port)
-            .wait()
+        let channel = try self.bind(
+            bootstrap,
+            port: port,
+            role: directTLS ? "c2s direct TLS (XEP-0368)" : "c2s (STARTTLS)"
+        )
         self.channels.withLock { $0.append(channel) }
         self.logger.info(
             "Listening for clients",
@@ -324,7 +327,7 @@ public final class XMPPServer: Sendable {
         let trustedProxies = self.configuration.trustedProxies
         let counter = self
         let maxFrame = max(self.configuration.maxStanzaBytes, 16 * 1024) + 4096
-        let channel = try ServerBootstrap(group: self.group)
+        let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -391,14 +394,28 @@ public final class XMPPServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
                 }
             }
-            .bind(host: self.configuration.listenAddress, port: port)
-            .wait()
+        let channel = try self.bind(
+            bootstrap,
+            port: port,
+            role: tls == nil ? "HTTP (BOSH and WebSocket)" : "HTTPS (BOSH and WebSocket)"
+        )
         self.channels.withLock { $0.append(channel) }
         self.logger.info(
             "Listening for web clients",
             metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"]
         )
         return channel
+    }
+
+    /// Binds a listener; a failure names the listener's role, address and port, and who holds the port when
+    /// it is in use and visible (`ListenerBindError`), instead of NIO's bare `bind(descriptor:ptr:bytes:)`.
+    private func bind(_ bootstrap: ServerBootstrap, port: Int, role: String) throws -> any Channel {
+        let address = self.configuration.listenAddress
+        do {
+            return try bootstrap.bind(host: address, port: port).wait()
+        } catch {
+            throw ListenerBindError(role: role, address: address, port: port, error: error)
+        }
     }
 
     /// glibc keeps freed memory in its arenas; after sessions end, give it back to the OS so a server that
