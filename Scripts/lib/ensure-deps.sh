@@ -48,6 +48,9 @@ ensure_test_deps() {
     # Shards (Tests/Interop/test_shards.py): Debian's HAProxy pins rooms to Parley processes as meet.jit.si's does.
     apt_install haproxy
     pip_install websockets "websockets>=13"
+    # Migration from Prosody (Tests/Interop/test_prosody_import.py): Debian's prosodyctl registers the accounts
+    # that `parley import prosody` imports (no Prosody server is started by the tests).
+    apt_install prosody
     # JWT login (Tests/Interop/test_jwt.py): tokens made by PyJWT.
     pip_install jwt "PyJWT>=2"
     # Metrics (Tests/Interop/test_operations.py): /metrics is read with prometheus_client's own text parser.

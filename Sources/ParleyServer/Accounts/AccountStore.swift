@@ -14,6 +14,13 @@ public protocol AccountStore: Sendable {
     /// one set per `HashAlgorithm`.
     func setPassword(_ password: String, username: String, host: String) throws
 
+    /// Creates the account, or replaces all its credentials, with credentials derived elsewhere: the
+    /// SCRAM-SHA-1 keys of Prosody's `internal_hashed` accounts (`parley import prosody`). An algorithm missing
+    /// from `credentials` has none afterwards, so that algorithm's SCRAM mechanism refuses the account
+    /// (`HostCredentialLookup` finds nothing) while the others, and PLAIN, work. Throws
+    /// `AccountStoreError.invalidCredentials` for keys of the wrong length or an iteration count out of range.
+    func setCredentials(_ credentials: [SCRAMCredentials], username: String, host: String) throws
+
     /// Removes the account; false when there was none.
     func delete(username: String, host: String) throws -> Bool
 
@@ -30,6 +37,8 @@ public enum AccountStoreError: Error, Sendable, Hashable, CustomStringConvertibl
     case invalidAddress(JIDError)
     /// An empty password cannot be set.
     case emptyPassword
+    /// Imported credentials whose keys do not fit their algorithm, or with an iteration count out of range.
+    case invalidCredentials(String)
     /// The storage failed (the SQLite result code and message, without any statement arguments).
     case storage(String)
 
@@ -37,8 +46,16 @@ public enum AccountStoreError: Error, Sendable, Hashable, CustomStringConvertibl
         switch self {
         case .invalidAddress(let error): "invalid account address: \(error)"
         case .emptyPassword: "the password is empty"
+        case .invalidCredentials(let reason): "invalid credentials: \(reason)"
         case .storage(let message): "account storage failed: \(message)"
         }
+    }
+}
+
+extension AccountStore {
+    /// Stores that cannot import credentials (test doubles) refuse.
+    public func setCredentials(_ credentials: [SCRAMCredentials], username: String, host: String) throws {
+        throw AccountStoreError.storage("this account store cannot import credentials")
     }
 }
 
@@ -68,6 +85,27 @@ enum AccountRecord {
                 salt: SecureRandom.bytes(16),
                 iterations: SCRAMCredentials.defaultIterations
             )
+        }
+    }
+
+    /// Checks imported credentials: one set per algorithm at most, keys as long as the algorithm's digest,
+    /// a salt, and an iteration count the server accepts.
+    static func validate(_ credentials: [SCRAMCredentials]) throws(AccountStoreError) {
+        guard !credentials.isEmpty else { throw .invalidCredentials("none given") }
+        guard Set(credentials.map(\.algorithm)).count == credentials.count else {
+            throw .invalidCredentials("two sets for one algorithm")
+        }
+        for credential in credentials {
+            let length = credential.algorithm.digestLength
+            guard credential.storedKey.count == length, credential.serverKey.count == length else {
+                throw .invalidCredentials("\(credential.algorithm.rawValue) keys must be \(length) bytes")
+            }
+            guard !credential.salt.isEmpty else { throw .invalidCredentials("empty salt") }
+            guard (1...SCRAMCredentials.maximumIterations).contains(credential.iterations) else {
+                throw .invalidCredentials(
+                    "iteration count \(credential.iterations) is not within 1...\(SCRAMCredentials.maximumIterations)"
+                )
+            }
         }
     }
 

@@ -20,6 +20,13 @@ public final class MemoryAccountStore: AccountStore {
         self.accounts.withLock { $0[jid] = byAlgorithm }
     }
 
+    public func setCredentials(_ credentials: [SCRAMCredentials], username: String, host: String) throws {
+        let jid = try AccountRecord.address(username: username, host: host)
+        try AccountRecord.validate(credentials)
+        let byAlgorithm = Dictionary(uniqueKeysWithValues: credentials.map { ($0.algorithm, $0) })
+        self.accounts.withLock { $0[jid] = byAlgorithm }
+    }
+
     public func delete(username: String, host: String) -> Bool {
         guard let jid = try? AccountRecord.address(username: username, host: host) else { return false }
         return self.accounts.withLock { $0.removeValue(forKey: jid) != nil }

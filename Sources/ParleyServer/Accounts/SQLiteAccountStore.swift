@@ -151,6 +151,35 @@ public final class SQLiteAccountStore: AccountStore {
         }
     }
 
+    public func setCredentials(_ credentials: [SCRAMCredentials], username: String, host: String) throws {
+        let jid = try AccountRecord.address(username: username, host: host)
+        try AccountRecord.validate(credentials)
+        try self.performWrite { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO account (host, username) VALUES (?, ?)",
+                arguments: [jid.domainpart, jid.localpart]
+            )
+            // All of them replaced: an algorithm not imported must not keep keys of an older password.
+            try db.execute(
+                sql: "DELETE FROM scram_credential WHERE host = ? AND username = ?",
+                arguments: [jid.domainpart, jid.localpart]
+            )
+            for credential in credentials {
+                try db.execute(
+                    sql: """
+                        INSERT INTO scram_credential
+                            (host, username, algorithm, salt, iterations, stored_key, server_key)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        jid.domainpart, jid.localpart, credential.algorithm.rawValue, Data(credential.salt),
+                        credential.iterations, Data(credential.storedKey), Data(credential.serverKey),
+                    ]
+                )
+            }
+        }
+    }
+
     public func delete(username: String, host: String) throws -> Bool {
         guard let jid = try? AccountRecord.address(username: username, host: host) else { return false }
         return try self.performWrite { db in

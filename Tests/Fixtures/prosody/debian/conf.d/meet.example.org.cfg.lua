@@ -1,0 +1,1 @@
+../conf.avail/meet.example.org.cfg.lua

@@ -1,0 +1,313 @@
+import Foundation
+import ParleyCore
+import Testing
+
+@testable import ParleyServer
+
+/// `parley import prosody`: the Lua subset, the Debian and docker layouts (Tests/Fixtures/prosody), the YAML the
+/// real `ConfigurationLoader` accepts, and the accounts.
+@Suite("Prosody import")
+struct ProsodyImportTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/prosody")
+
+    static func convert(_ layout: String) throws -> (ProsodyConverter.Result, ServerConfiguration) {
+        let prosody = try ProsodyConfiguration.read(path: fixtures.appendingPathComponent(layout).path)
+        let result = ProsodyConverter.convert(prosody, dataDirectory: "data")
+        let outcome = ConfigurationLoader.parse(yaml: result.yaml, path: "parley.yaml", environment: [:])
+        #expect(outcome.errors.isEmpty, "\(outcome.errors)")
+        return (result, try #require(outcome.configuration))
+    }
+
+    // MARK: - Lua subset
+
+    @Test("assignments, sections, call forms, tables with both separators, comments and long strings")
+    func luaSubset() throws {
+        let text = """
+            -- a comment
+            admins = { "a@b", 'c@d'; } --[[ a long
+            comment ]] count = 0x10
+            ratio = -1.5e2
+            text = [==[a]]b]==]
+            escaped = "tab\\tquote\\"\\65\\x41\\u{e9}"
+            limits = { c2s = { rate = "10kb/s" }; ["s2sin"] = { rate = "30kb/s" }, }
+            VirtualHost "meet.example.org"
+            Component("conference.meet.example.org")("muc")
+            Component ("focus.meet.example.org", "client_proxy");
+            Include "conf.d/*.cfg.lua"
+            """
+        let statements = try LuaSubsetParser.parse(text, file: "t.lua")
+        #expect(statements.count == 10)
+        guard case .assignment("admins", .table(let admins), 2) = statements[0] else {
+            Issue.record("admins: \(statements[0])")
+            return
+        }
+        #expect(LuaValue.table(admins).strings == ["a@b", "c@d"])
+        #expect(statements[1] == .assignment(name: "count", value: .number(16), line: 3))
+        #expect(statements[2] == .assignment(name: "ratio", value: .number(-150), line: 4))
+        #expect(statements[3] == .assignment(name: "text", value: .string("a]]b"), line: 5))
+        #expect(statements[4] == .assignment(name: "escaped", value: .string("tab\tquote\"AA\u{e9}"), line: 6))
+        guard case .assignment("limits", .table(let limits), 7) = statements[5] else {
+            Issue.record("limits: \(statements[5])")
+            return
+        }
+        #expect(limits["c2s"]?.table?["rate"] == .string("10kb/s"))
+        #expect(limits["s2sin"]?.table?["rate"] == .string("30kb/s"))
+        #expect(statements[6] == .call(function: "VirtualHost", arguments: ["meet.example.org"], line: 8))
+        #expect(
+            statements[7] == .call(function: "Component", arguments: ["conference.meet.example.org", "muc"], line: 9)
+        )
+        #expect(
+            statements[8]
+                == .call(function: "Component", arguments: ["focus.meet.example.org", "client_proxy"], line: 10)
+        )
+        #expect(statements[9] == .call(function: "Include", arguments: ["conf.d/*.cfg.lua"], line: 11))
+    }
+
+    @Test(
+        "Lua Parley does not run is refused with file, line and what was found",
+        arguments: [
+            ("local domain = \"x\"", 1, "'local' is Lua code Parley does not run"),
+            ("admins = {\n  \"focus@\" .. domain }", 2, "the operator '..'"),
+            ("a = 1\nb = os.getenv(\"X\")", 2, "the variable or function 'os'"),
+            ("print(\"hello\")", 1, "calling 'print'"),
+            ("x = {\n 1,\n", 3, "the table opened at line 1 is not closed"),
+            ("if true then end", 1, "'if' is Lua code"),
+            ("x = ENV_JVB_PASSWORD", 1, "'ENV_JVB_PASSWORD'"),
+            ("s = \"open", 1, "not closed"),
+            ("return { }", 1, "'return' is Lua code"),
+            ("t.x = 1", 1, "assigning to a field of 't'"),
+            ("x = 1 + 2", 1, "the operator '+'"),
+            ("x = \"\\q\"", 1, "unknown escape"),
+        ]
+    )
+    func refusals(text: String, line: Int, message: String) {
+        do {
+            let statements = try LuaSubsetParser.parse(text, file: "bad.cfg.lua")
+            Issue.record("accepted: \(statements)")
+        } catch {
+            #expect(error.file == "bad.cfg.lua")
+            #expect(error.line == line)
+            #expect(error.message.contains(message), "\(error)")
+        }
+    }
+
+    @Test("the fixture with a local variable is refused naming its file and line")
+    func unreadableFixture() {
+        let path = Self.fixtures.appendingPathComponent("unreadable.cfg.lua").path
+        #expect {
+            _ = try ProsodyConfiguration.read(path: path)
+        } throws: { error in
+            "\(error)".hasPrefix("\(path):4: 'local' is Lua code Parley does not run")
+        }
+    }
+
+    @Test("every byte sequence ends in statements or an error, never a trap")
+    func randomInput() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["{", "}", "[[", "]]", "\"", "'", "--", "=", "\\", "x", "1", ".", ";", ",", "\n", "[=[", "\\u{"]
+        for _ in 0..<3000 {
+            let count = Int.random(in: 0...20, using: &generator)
+            let text = (0..<count).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            _ = try? LuaSubsetParser.parse(text, file: "random", mode: .data)
+        }
+    }
+
+    // MARK: - Layouts
+
+    @Test("Debian's layout: the main file and the conf.d link it Includes become one YAML the loader accepts")
+    func debianLayout() throws {
+        let (result, configuration) = try Self.convert("debian/prosody.cfg.lua")
+        #expect(configuration.hosts.map(\.domain) == ["localhost", "meet.example.org", "auth.meet.example.org"])
+        #expect(configuration.hosts.map(\.authentication) == [.internalHashed, .anonymous, .internalHashed])
+        #expect(configuration.hosts[2].saslMechanisms == [.scramSHA1, .plain])
+        #expect(configuration.hosts[1].requireEncryption == false)
+        #expect(result.accountHosts == ["localhost", "auth.meet.example.org"])
+        #expect(configuration.muc.map(\.domain) == ["conference.meet.example.org", "internal.auth.meet.example.org"])
+        let conference = configuration.muc[0]
+        #expect(conference.restrictRoomCreation && !conference.roomLocking && conference.focusLock)
+        #expect(conference.publicJIDs && conference.historyLength == 20)
+        #expect(conference.passwordExempt.map(\.description) == ["focus@auth.meet.example.org"])
+        #expect(configuration.muc[1].admins.count == 2 && !configuration.muc[1].restrictRoomCreation)
+        #expect(configuration.focusProxy?.domain == "focus.meet.example.org")
+        #expect(configuration.focusProxy?.target.description == "focus@auth.meet.example.org")
+        #expect(configuration.lobby?.component.domain == "lobby.meet.example.org")
+        #expect(configuration.speakerStats?.muc == "conference.meet.example.org")
+        #expect(configuration.polls?.domain == "polls.meet.example.org")
+        #expect(configuration.externalServices.services.map(\.kind) == [.stun, .turn, .turns])
+        #expect(configuration.externalServices.secret == "turn-shared-secret-123")
+        #expect(configuration.listen.c2sPort == 5222 && configuration.listen.httpPort == 5280)
+        #expect(configuration.listen.c2sTLSPort == 0 && configuration.listen.httpsPort == 0)
+        #expect(configuration.c2s.advertiseVersion && configuration.c2s.smHibernation == 60)
+        #expect(configuration.tls.certificate == "/etc/prosody/certs/meet.example.org.crt")
+        #expect(configuration.admins.isEmpty && configuration.accounts.isEmpty)
+        #expect(result.listeners.map(\.port) == [5222, 5280])
+
+        let notes = result.notes.map(\.description)
+        let main = Self.fixtures.appendingPathComponent("debian/prosody.cfg.lua").path
+        let site = Self.fixtures.appendingPathComponent("debian/conf.d/meet.example.org.cfg.lua").path
+        #expect(notes.contains("\(main):33: ignored: posix: Parley runs in the foreground (systemd, docker)"))
+        #expect(notes.contains { $0.hasPrefix("\(main):40: ignored: pidfile:") })
+        #expect(notes.contains { $0.hasPrefix("\(main):44: not supported: limits:") })
+        #expect(notes.contains { $0.hasPrefix("\(site):78: not supported: muc_rate_limit:") })
+        #expect(notes.contains { $0.hasPrefix("\(site):135: not supported: breakout.meet.example.org:") })
+        // Mapped options are not reported as left out.
+        #expect(!notes.contains { $0.contains(": speakerstats_component:") || $0.contains(": main_muc:") })
+    }
+
+    @Test("docker-jitsi-meet's layout with auth, guests and TURN over TCP")
+    func dockerLayout() throws {
+        let (result, configuration) = try Self.convert("docker/prosody.cfg.lua")
+        #expect(configuration.hosts.map(\.domain) == ["meet.jitsi", "guest.meet.jitsi", "auth.meet.jitsi"])
+        #expect(result.accountHosts == ["meet.jitsi", "auth.meet.jitsi"])
+        #expect(result.dataPath == "/config/data")
+        #expect(
+            configuration.muc.first { $0.domain == "internal-muc.meet.jitsi" }?.allowedDomains == ["auth.meet.jitsi"]
+        )
+        #expect(configuration.muc.first { $0.domain == "muc.meet.jitsi" }?.focusLock == true)
+        #expect(configuration.admins.map(\.description) == ["focus@auth.meet.jitsi", "jvb@auth.meet.jitsi"])
+        #expect(configuration.c2s.unlimitedJIDs.count == 2)
+        #expect(configuration.lobby?.whitelist.map(\.description) == ["hidden.meet.jitsi"])
+        #expect(configuration.externalServices.services.count == 1)
+        #expect(configuration.externalServices.services.first?.transport == .tcp)
+        #expect(!configuration.c2s.advertiseVersion)
+        let main = Self.fixtures.appendingPathComponent("docker/prosody.cfg.lua").path
+        let notes = result.notes.map(\.description)
+        #expect(notes.contains { $0.hasPrefix("\(main):10: ignored: gc: Lua's garbage collector") })
+        #expect(notes.contains { $0.hasPrefix("\(main):17: ignored: network_settings:") })
+        #expect(!notes.contains { $0.contains(": authentication:") })
+    }
+
+    @Test("what Jitsi's defaults expose is listed by check --privacy on the converted Debian config")
+    func privacyOfConvertedConfig() throws {
+        let (result, _) = try Self.convert("debian/prosody.cfg.lua")
+        let findings = PrivacyCheck.check(yaml: result.yaml, path: "parley.yaml")
+        let keys = findings.map(\.keyPath)
+        #expect(
+            keys == [
+                "listen.address", "c2s.advertise_version", "hosts[1].require_encryption", "muc[0].history_length",
+                "muc[1].history_length",
+            ]
+        )
+        let history = try #require(findings.first { $0.keyPath == "muc[0].history_length" })
+        #expect(history.message.contains("recommended: 0"))
+        #expect(history.message.contains("the file says: Prosody's default"))
+        let line = try #require(history.line)
+        #expect(
+            result.yaml.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].contains(
+                "history_length: 20"
+            )
+        )
+    }
+
+    // MARK: - Accounts
+
+    @Test("datamanager's encoding of host and user names")
+    func nameEncoding() {
+        #expect(ProsodyAccountImporter.encode("auth.meet.jitsi") == "auth%2emeet%2ejitsi")
+        #expect(ProsodyAccountImporter.decode("auth%2emeet%2ejitsi") == "auth.meet.jitsi")
+        #expect(ProsodyAccountImporter.decode("jvb%2d1") == "jvb-1")
+        #expect(ProsodyAccountImporter.decode("bad%2") == nil)
+        #expect(ProsodyAccountImporter.decode("bad%zz") == nil)
+    }
+
+    @Test("an account file's SCRAM-SHA-1 keys log in with the password they were made from; nothing else does")
+    func accountImport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("prosody-data-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let accounts = folder.appendingPathComponent("auth%2emeet%2ejitsi/accounts")
+        try FileManager.default.createDirectory(at: accounts, withIntermediateDirectories: true)
+        let salt = "8f6b2bd3-7d1e-4c39-9b1f-0d5f3c1f4a11"
+        let made = SCRAMCredentials.derive(
+            password: "old secret",
+            algorithm: .sha1,
+            salt: Array(salt.utf8),
+            iterations: 10000
+        )
+        func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+        let file = """
+            return {
+            \t["salt"] = "\(salt)";
+            \t["stored_key"] = "\(hex(made.storedKey))";
+            \t["iteration_count"] = 10000;
+            \t["server_key"] = "\(hex(made.serverKey))";
+            };
+            """
+        try file.write(to: accounts.appendingPathComponent("focus.dat"), atomically: true, encoding: .utf8)
+        try "return { [\"password\"] = \"plain\" };".write(
+            to: accounts.appendingPathComponent("old.dat"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let other = folder.appendingPathComponent("meet%2ejitsi/accounts")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        try file.write(to: other.appendingPathComponent("someone.dat"), atomically: true, encoding: .utf8)
+
+        let sqlite = folder.appendingPathComponent("parley")
+        let store = try SQLiteAccountStore(dataDirectory: sqlite.path)
+        try store.setPassword("newer", username: "focus", host: "auth.meet.jitsi")  // replaced by the import
+        let outcome = ProsodyAccountImporter(dataPath: folder.path).importAccounts(
+            hosts: ["auth.meet.jitsi"],
+            into: store
+        )
+        #expect(outcome.imported.map(\.description) == ["focus@auth.meet.jitsi"])
+        #expect(outcome.notes.contains { $0.text.contains("internal_plain") && $0.subject == "old@auth.meet.jitsi" })
+        #expect(outcome.notes.contains { $0.subject == "meet.jitsi" && $0.text.contains("not imported") })
+        let sha1 = try #require(try store.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha1))
+        #expect(sha1 == made)
+        #expect(sha1.verify(password: "old secret") && !sha1.verify(password: "newer"))
+        // The SHA-256 keys of the earlier password are gone: that mechanism refuses the account.
+        #expect(try store.credentials(username: "focus", host: "auth.meet.jitsi", algorithm: .sha256) == nil)
+        // A SCRAM-SHA-1 exchange with the old password succeeds against the stored keys (RFC 5802 §5).
+        let lookup = HostCredentialLookup(store: store, host: "auth.meet.jitsi")
+        #expect(SCRAMExchange.run(password: "old secret", lookup: lookup))
+        #expect(!SCRAMExchange.run(password: "wrong", lookup: lookup))
+        #expect(
+            SASLPlain.authenticate(Array("\0focus\0old secret".utf8), lookup: lookup)
+                == .success(username: "focus", additionalData: [])
+        )
+    }
+
+    @Test("imported credentials are checked: key length, salt, iterations")
+    func invalidCredentials() {
+        let store = MemoryAccountStore()
+        let good = SCRAMCredentials.derive(password: "p", algorithm: .sha1, iterations: 4096)
+        var short = good
+        short.storedKey = Array(good.storedKey.prefix(10))
+        var many = good
+        many.iterations = SCRAMCredentials.maximumIterations + 1
+        for bad in [[short], [many], [good, good], []] {
+            #expect(throws: AccountStoreError.self) { try store.setCredentials(bad, username: "a", host: "h.example") }
+        }
+        #expect(throws: Never.self) { try store.setCredentials([good], username: "a", host: "h.example") }
+    }
+}
+
+/// A SCRAM client (RFC 5802 §3) run against `SCRAMServer` with a store's credentials.
+enum SCRAMExchange {
+    static func run(password: String, lookup: some SASLCredentialLookup) -> Bool {
+        var server = SCRAMServer(algorithm: .sha1)
+        let clientNonce = "rOprNGfwEbeRWgbNEkqO"
+        let clientFirstBare = "n=focus,r=\(clientNonce)"
+        guard case .challenge(let challenge) = server.receive(Array("n,,\(clientFirstBare)".utf8), lookup: lookup),
+            let serverFirst = String(validating: challenge, as: UTF8.self)
+        else { return false }
+        let attributes = Dictionary(
+            serverFirst.split(separator: ",").map { (String($0.prefix(1)), String($0.dropFirst(2))) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        guard let nonce = attributes["r"], let saltText = attributes["s"], let salt = Base64.decode(saltText),
+            let iterations = attributes["i"].flatMap({ Int($0) })
+        else { return false }
+        let salted = SCRAMCredentials.saltedPassword(password, algorithm: .sha1, salt: salt, iterations: iterations)
+        let clientKey = HashAlgorithm.sha1.hmac(key: salted, Array("Client Key".utf8))
+        let storedKey = HashAlgorithm.sha1.hash(clientKey)
+        let withoutProof = "c=biws,r=\(nonce)"
+        let authMessage = Array("\(clientFirstBare),\(serverFirst),\(withoutProof)".utf8)
+        let signature = HashAlgorithm.sha1.hmac(key: storedKey, authMessage)
+        let proof = zip(clientKey, signature).map { $0 ^ $1 }
+        let final = "\(withoutProof),p=\(Base64.encode(proof))"
+        guard case .success = server.receive(Array(final.utf8)) else { return false }
+        return true
+    }
+}
