@@ -65,6 +65,7 @@ public struct PortHolder: Sendable, Hashable, CustomStringConvertible {
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
             let commandLine = ((try? Data(contentsOf: URL(fileURLWithPath: "\(procRoot)/\(entry)/cmdline"))) ?? Data())
                 .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+                .map { $0.isNewline || $0 == "\t" ? " " : $0 }
             let cgroup = (try? String(contentsOfFile: "\(procRoot)/\(entry)/cgroup", encoding: .utf8)) ?? ""
             holders.append(
                 PortHolder(
