@@ -134,6 +134,10 @@ struct ProsodyImportTests {
         #expect(configuration.lobby?.component.domain == "lobby.meet.example.org")
         #expect(configuration.speakerStats?.muc == "conference.meet.example.org")
         #expect(configuration.polls?.domain == "polls.meet.example.org")
+        #expect(configuration.breakoutRooms?.domain == "breakout.meet.example.org")
+        #expect(configuration.breakoutRooms?.muc == "conference.meet.example.org")
+        #expect(configuration.tenants?.base == "meet.example.org")
+        #expect(configuration.tenants?.muc == "conference.meet.example.org")
         #expect(configuration.externalServices.services.map(\.kind) == [.stun, .turn, .turns])
         #expect(configuration.externalServices.secret == "turn-shared-secret-123")
         #expect(configuration.listen.c2sPort == 5222 && configuration.listen.httpPort == 5280)
@@ -150,7 +154,7 @@ struct ProsodyImportTests {
         #expect(notes.contains { $0.hasPrefix("\(main):40: ignored: pidfile:") })
         #expect(notes.contains { $0.hasPrefix("\(main):44: not supported: limits:") })
         #expect(notes.contains { $0.hasPrefix("\(site):78: not supported: muc_rate_limit:") })
-        #expect(notes.contains { $0.hasPrefix("\(site):135: not supported: breakout.meet.example.org:") })
+        #expect(notes.contains { $0.hasPrefix("\(site):135: mapped: breakout.meet.example.org: breakout rooms take") })
         // Mapped options are not reported as left out.
         #expect(!notes.contains { $0.contains(": speakerstats_component:") || $0.contains(": main_muc:") })
     }
@@ -171,6 +175,8 @@ struct ProsodyImportTests {
         #expect(configuration.externalServices.services.count == 1)
         #expect(configuration.externalServices.services.first?.transport == .tcp)
         #expect(!configuration.c2s.advertiseVersion)
+        #expect(configuration.tenants?.muc == "muc.meet.jitsi" && configuration.breakoutRooms?.muc == "muc.meet.jitsi")
+        #expect(!result.notes.contains { $0.subject == "muc_breakout_rooms" || $0.subject == "muc_mapper_domain_base" })
         let main = Self.fixtures.appendingPathComponent("docker/prosody.cfg.lua").path
         let notes = result.notes.map(\.description)
         #expect(notes.contains { $0.hasPrefix("\(main):10: ignored: gc: Lua's garbage collector") })

@@ -12,14 +12,14 @@ enum ProsodyCatalog {
         "av_moderation": "av_moderation", "muc_lobby_rooms": "lobby", "room_metadata": "room_metadata",
         "polls": "polls", "muc_hide_all": "Parley hides rooms from non-occupants",
         "muc_meeting_id": "meeting ids and the focus lock are built in (muc[].focus_lock)",
-        "muc_domain_mapper": "tenant rooms ([tenant]room) are built in", "token_verification": "hosts[].token",
+        "muc_domain_mapper": "tenants", "token_verification": "hosts[].token",
         "token_affiliation": "built in with token hosts", "presence_identity": "built in with token hosts",
         "muc_max_occupants": "muc[].max_occupants", "muc_password_whitelist": "muc[].password_exempt",
         "muc_filter_access": "muc[].allowed_domains", "version": "c2s.advertise_version",
         "jitsi_session": "built in (the room parameter of BOSH and WebSocket URLs)",
         "muc_password_check": "built in", "http": "listen.http_port", "muc": "the muc list",
         "auth_token": "hosts[].token", "auth_jitsi-anonymous": "authentication: anonymous",
-        "muc_resource_validate": "built in",
+        "muc_resource_validate": "built in", "muc_breakout_rooms": "breakout_rooms",
     ]
 
     /// Modules and options that mean nothing to Parley, with the reason.
@@ -63,8 +63,8 @@ enum ProsodyCatalog {
         "allow_registration": "in-band registration is off in Parley",
         "c2s_timeout": "Parley's c2s.negotiation_timeout", "ssl": "TLS versions and ciphers: OpenSSL's defaults",
         "limits_resolution": "no byte-rate limits", "cross_domain_bosh": "mapped to http.cors_origins",
-        "cross_domain_websocket": "mapped to http.cors_origins", "muc_mapper_domain_base": "tenants are built in",
-        "muc_mapper_domain_prefix": "tenants are built in", "uptime": "not needed", "time": "not needed",
+        "cross_domain_websocket": "mapped to http.cors_origins", "muc_mapper_domain_base": "read for tenants.base",
+        "muc_mapper_domain_prefix": "tenants.muc is the main MUC", "uptime": "not needed", "time": "not needed",
         "register": "in-band registration is off in Parley", "offline": "no offline messages (privacy)",
         "s2s": "no s2s", "dialback": "no s2s", "s2s_bidi": "no s2s", "component_ports": "no external components",
         "component_interfaces": "no external components", "pep": "not used by Jitsi",
@@ -88,7 +88,6 @@ enum ProsodyCatalog {
 
     /// Modules Parley has no equivalent for, with what it means.
     static let unsupported: [String: String] = [
-        "muc_breakout_rooms": "breakout rooms are not in Parley yet",
         "muc_rate_limit": "no join rate limit yet", "rate_limit": "no login rate limit yet",
         "mam": "Parley keeps no message archive (privacy)", "muc_mam": "Parley keeps no message archive (privacy)",
         "http_openmetrics": "metrics are not in Parley yet (issue 13)",

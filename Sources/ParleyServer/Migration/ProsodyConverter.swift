@@ -522,19 +522,9 @@ extension ProsodyConverter {
         for section in roomServices {
             items.append(self.muc(section, isMain: section.name == mainName))
         }
-        for name in breakoutNames.sorted() {
-            let section = self.prosody.section(name)
-            self.notes.append(
-                MigrationNote(
-                    .unsupported,
-                    name,
-                    "breakout rooms (mod_muc_breakout_rooms) are not in Parley yet: this MUC is not converted",
-                    at: section?.location
-                )
-            )
-            if let section { self.markAllUsed(section) }
-        }
         var entries = [Entry(key: "muc", value: .list(items))]
+        entries.append(self.tenants(mainMUC: mainName))
+        entries.append(self.breakoutRooms(breakoutNames: breakoutNames, mainMUC: mainName))
         entries.append(self.focusProxy(components))
         for (module, key) in ProsodyCatalog.jitsiComponents {
             entries.append(self.jitsiComponent(module: module, key: key, mainMUC: mainName, hosts: hosts))
@@ -556,6 +546,53 @@ extension ProsodyConverter {
             self.markAllUsed(section)
         }
         return entries
+    }
+
+    /// Jitsi's `mod_muc_domain_mapper` (`muc_mapper_domain_base`) on the main MUC: `tenants`.
+    private mutating func tenants(mainMUC: String?) -> Entry {
+        let base = self.take("muc_mapper_domain_base")
+        _ = self.take("muc_mapper_domain_prefix")
+        guard let mainMUC, let main = self.prosody.section(mainMUC),
+            self.modules(of: main).contains("muc_domain_mapper")
+        else {
+            return Entry(key: "tenants", value: .null, comment: "Prosody did not load muc_domain_mapper")
+        }
+        let domain = base?.value.string ?? String(mainMUC.split(separator: ".", maxSplits: 1).last ?? "")
+        guard mainMUC.split(separator: ".", maxSplits: 1).last.map(String.init) == domain else {
+            self.note(
+                .unsupported,
+                "muc_mapper_domain_base",
+                "\(mainMUC) is not one label before \(domain): tenants are off",
+                base
+            )
+            return Entry(key: "tenants", value: .null)
+        }
+        return Entry(
+            key: "tenants",
+            value: .mapping([Entry(key: "base", value: .string(domain)), Entry(key: "muc", value: .string(mainMUC))]),
+            comment: "Jitsi's muc_domain_mapper"
+        )
+    }
+
+    /// The breakout MUC (`breakout_rooms_muc`): `breakout_rooms`. Parley's breakout rooms take the main MUC's
+    /// settings, so the breakout MUC's own options are not read.
+    private mutating func breakoutRooms(breakoutNames: Set<String>, mainMUC: String?) -> Entry {
+        guard let name = breakoutNames.sorted().first, let section = self.prosody.section(name), let mainMUC else {
+            return Entry(key: "breakout_rooms", value: .null, comment: "Prosody had no breakout MUC")
+        }
+        self.markAllUsed(section)
+        self.notes.append(
+            MigrationNote(
+                .mapped,
+                name,
+                "breakout rooms take \(mainMUC)'s settings; this MUC's own options are not read",
+                at: section.location
+            )
+        )
+        return Entry(
+            key: "breakout_rooms",
+            value: .mapping([Entry(key: "domain", value: .string(name)), Entry(key: "muc", value: .string(mainMUC))])
+        )
     }
 
     private mutating func markAllUsed(_ section: Section) {
