@@ -61,6 +61,25 @@ struct PrivacyCheckTests {
         #expect(PrivacyCheck.check(yaml: yaml, path: "p.yaml").map(\.keyPath) == ["room_names.enabled"])
     }
 
+    @Test("/metrics and occupancy beyond loopback, and occupancy with names")
+    func endpoints() {
+        let yaml = """
+            operations:
+              openmetrics_allow_cidr: 172.16.0.0/12
+              occupancy_allow_cidr: [10.0.0.0/8]
+              occupancy_identities: true
+            """
+        let issues = PrivacyCheck.check(yaml: yaml, path: "p.yaml")
+        #expect(
+            issues.map { "\($0.line ?? 0) \($0.keyPath)" } == [
+                "2 operations.openmetrics_allow_cidr", "3 operations.occupancy_allow_cidr",
+                "4 operations.occupancy_identities",
+            ]
+        )
+        let off = "operations: { metrics: false, occupancy: false, openmetrics_allow_cidr: 10.0.0.0/8 }\n"
+        #expect(PrivacyCheck.check(yaml: off, path: "p.yaml").isEmpty)
+    }
+
     @Test("a file with errors gives its errors, not findings")
     func errorsFirst() {
         let issues = PrivacyCheck.check(yaml: "listen: { c2s_port: 99999 }\n", path: "p.yaml")

@@ -146,6 +146,7 @@ struct ProsodyImportTests {
         #expect(configuration.tls.certificate == "/etc/prosody/certs/meet.example.org.crt")
         #expect(configuration.admins.isEmpty && configuration.accounts.isEmpty)
         #expect(result.listeners.map(\.port) == [5222, 5280])
+        #expect(configuration.operations.brewery?.description == "jvbbrewery@internal.auth.meet.example.org")
 
         let notes = result.notes.map(\.description)
         let main = Self.fixtures.appendingPathComponent("debian/prosody.cfg.lua").path
@@ -182,6 +183,12 @@ struct ProsodyImportTests {
         #expect(notes.contains { $0.hasPrefix("\(main):10: ignored: gc: Lua's garbage collector") })
         #expect(notes.contains { $0.hasPrefix("\(main):17: ignored: network_settings:") })
         #expect(!notes.contains { $0.contains(": authentication:") })
+        #expect(configuration.operations.brewery?.description == "jvbbrewery@internal-muc.meet.jitsi")
+        #expect(configuration.operations.metricsAllow.map(\.description) == ["172.16.0.0/12"])
+        #expect(!notes.contains { $0.contains("openmetrics") })
+        #expect(notes.contains { $0.contains("ignored: statistics: Parley's metrics are always collected") })
+        let findings = PrivacyCheck.check(yaml: result.yaml, path: "parley.yaml").map(\.keyPath)
+        #expect(findings.contains("operations.openmetrics_allow_cidr"))
     }
 
     @Test("what Jitsi's defaults expose is listed by check --privacy on the converted Debian config")

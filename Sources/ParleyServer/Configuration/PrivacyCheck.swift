@@ -138,14 +138,43 @@ public enum PrivacyCheck {
         return findings
     }
 
-    /// Occupancy endpoints, `/metrics` and the control API: open beyond loopback, or with names in them.
+    /// Occupancy endpoints, `/metrics` and the control API: open beyond loopback, or with names in them
+    /// (`operations`, Docs/Operations.md: every endpoint answers 127.0.0.1 and ::1, plus the ranges allowed).
     ///
-    /// TODO(issue 13, issue 14.1): the configuration has no keys for these yet. When `metrics`, `occupancy` or
-    /// `control` sections land, check here that each one's listen address is loopback (recommended:
-    /// 127.0.0.1) and that occupancy lists no room or display names. Today the only HTTP listener is
-    /// `listen.http_port`, which serves /health and nothing about rooms.
+    /// TODO(issue 14.1): the control API has no configuration yet. When its section lands, check here that it
+    /// listens on loopback only (recommended: 127.0.0.1) and is off unless asked for.
     static func endpointFindings(_ configuration: ServerConfiguration) -> [Finding] {
-        []
+        var findings: [Finding] = []
+        let operations = configuration.operations
+        if operations.metrics, !operations.metricsAllow.isEmpty {
+            findings.append(
+                Finding(
+                    keyPath: "operations.openmetrics_allow_cidr",
+                    problem: "/metrics answers beyond loopback (\(operations.metricsAllow.count) range(s))",
+                    recommended: "[] (scrape through loopback, or allow only the Prometheus host)"
+                )
+            )
+        }
+        if operations.occupancy, !operations.occupancyAllow.isEmpty {
+            findings.append(
+                Finding(
+                    keyPath: "operations.occupancy_allow_cidr",
+                    problem: "the occupancy endpoints (/room-size, /room, /room-census, /sessions) answer beyond "
+                        + "loopback (\(operations.occupancyAllow.count) range(s))",
+                    recommended: "[]"
+                )
+            )
+        }
+        if operations.occupancy, operations.occupancyIdentities {
+            findings.append(
+                Finding(
+                    keyPath: "operations.occupancy_identities",
+                    problem: "/room lists each participant's nick JID, display name and e-mail",
+                    recommended: "false"
+                )
+            )
+        }
+        return findings
     }
 
     static func isLoopback(_ address: String) -> Bool {

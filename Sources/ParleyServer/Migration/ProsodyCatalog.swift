@@ -19,7 +19,9 @@ enum ProsodyCatalog {
         "jitsi_session": "built in (the room parameter of BOSH and WebSocket URLs)",
         "muc_password_check": "built in", "http": "listen.http_port", "muc": "the muc list",
         "auth_token": "hosts[].token", "auth_jitsi-anonymous": "authentication: anonymous",
-        "muc_resource_validate": "built in", "muc_breakout_rooms": "breakout_rooms",
+        "muc_resource_validate": "built in", "http_openmetrics": "operations.metrics (/metrics)",
+        "measure_stanza_counts": "operations.metrics", "muc_census": "operations.occupancy (/room-census)",
+        "muc_size": "operations.occupancy (/room-size, /room)", "muc_breakout_rooms": "breakout_rooms",
     ]
 
     /// Modules and options that mean nothing to Parley, with the reason.
@@ -37,8 +39,8 @@ enum ProsodyCatalog {
         "certificates": "Prosody's certificate folder; the certificate found is tls.certificate",
         "storage": "Parley keeps rooms and sessions in memory only", "default_storage": "Parley keeps rooms in memory",
         "log": "Parley logs to standard error (the journal or docker logs); log_level is mapped",
-        "statistics": "metrics are not in Parley yet (issue 13); see the TODO in PrivacyCheck",
-        "statistics_interval": "metrics are not in Parley yet (issue 13)",
+        "statistics": "Parley's metrics are always collected (operations.metrics)",
+        "statistics_interval": "Parley's metrics are read at each scrape",
         "admin_adhoc": "no XMPP administration commands; use parley user and parley check",
         "admin_telnet": "no telnet console; use parley user and parley check",
         "admin_shell": "no console; use parley user and parley check", "admin_socket": "no console",
@@ -77,8 +79,6 @@ enum ProsodyCatalog {
         "groups": "not used by Jitsi", "legacyauth": "not used by Jitsi", "proxy65": "not used by Jitsi",
         "http_health": "Parley answers /health on listen.http_port",
         "debug_sql": "no SQL storage", "sql": "no SQL storage", "sql_manage_tables": "no SQL storage",
-        "shard_name": "sharding is done in the proxy in front (Docs/Deploying-with-Jitsi.md)",
-        "region_name": "sharding is done in the proxy in front", "release_number": "not needed",
         "archive_expires_after": "no message archive (privacy)",
         "c2s_close_timeout": "Parley's own timing", "anonymous_strict": "random resources are built in",
         "anonymous_auth_methods": "random resources are built in",
@@ -90,10 +90,6 @@ enum ProsodyCatalog {
     static let unsupported: [String: String] = [
         "muc_rate_limit": "no join rate limit yet", "rate_limit": "no login rate limit yet",
         "mam": "Parley keeps no message archive (privacy)", "muc_mam": "Parley keeps no message archive (privacy)",
-        "http_openmetrics": "metrics are not in Parley yet (issue 13)",
-        "measure_stanza_counts": "metrics are not in Parley yet (issue 13)",
-        "muc_census": "the occupancy endpoint is not in Parley yet (issue 13)",
-        "muc_size": "the room size endpoint is not in Parley yet (issue 13)",
         "jibri_session": "recording metadata is not in Parley yet",
         "visitors": "visitor nodes are not in Parley", "visitors_component": "visitor nodes are not in Parley",
         "fmuc": "visitor nodes are not in Parley", "s2s_whitelist": "no s2s",
@@ -106,8 +102,6 @@ enum ProsodyCatalog {
         "auth_cyrus": "LDAP (cyrus) authentication is not in Parley", "firewall": "mod_firewall is not in Parley",
         "limits": "byte-rate limits per connection are not in Parley (its backpressure bounds memory instead)",
         "trusted_proxies": "Parley does not read X-Forwarded-For (it logs no addresses by default)",
-        "openmetrics_allow_cidr": "metrics are not in Parley yet (issue 13)",
-        "openmetrics_allow_ips": "metrics are not in Parley yet (issue 13)",
         "recorder_prefixes": "not in Parley yet", "transcriber_prefixes": "not in Parley yet",
         "http_cors_override": "read for http.cors_origins where it is a simple list",
     ]

@@ -145,6 +145,7 @@ public struct ProsodyConverter {
         root.append(Entry(key: "admins", value: .list((self.strings("admins") ?? []).map(YAMLDocument.string))))
         root += self.mucs(hosts: hosts)
         root.append(self.externalServices(hosts: hosts))
+        root.append(self.operations(hosts: hosts))
         self.reportLeftovers()
         let dataPath = self.take("data_path")?.value.string
         return Result(
@@ -830,6 +831,61 @@ extension ProsodyConverter {
         if let ttl { entries.append(Entry(key: "ttl", value: .integer(ttl))) }
         entries.append(Entry(key: "services", value: .list(services)))
         return Entry(key: "external_services", value: .mapping(entries))
+    }
+
+    /// `operations`: the bridges' brewery on the internal MUC, who may read `/metrics` (Prosody's
+    /// `openmetrics_allow_cidr` / `openmetrics_allow_ips`), occupancy with identities where Jitsi's `muc_size` or
+    /// `muc_census` served them, and the shard's names (`shard_name`, `region_name`, `release_number`).
+    private mutating func operations(hosts: [Section]) -> Entry {
+        var entries: [Entry] = []
+        let mucs = self.prosody.components.filter { $0.module == "muc" }
+        let internalMUC =
+            mucs.first { $0.name.hasPrefix("internal") }
+            ?? mucs.first { ($0.option("admins")?.value.strings ?? []).contains { $0.hasPrefix("jvb@") } }
+        entries.append(
+            Entry(
+                key: "brewery",
+                value: internalMUC.map { .string("jvbbrewery@" + $0.name) } ?? .null,
+                comment: internalMUC == nil
+                    ? "no internal MUC found: bridges are not checked" : "Jicofo's default brewery"
+            )
+        )
+        var allowed: [String] = []
+        if let cidr = self.take("openmetrics_allow_cidr") { allowed += cidr.value.strings ?? [] }
+        if let ips = self.strings("openmetrics_allow_ips") {
+            allowed += ips.filter { !["127.0.0.1", "::1"].contains($0) }.map {
+                $0.contains(":") ? "\($0)/128" : "\($0)/32"
+            }
+        }
+        if !allowed.isEmpty {
+            entries.append(
+                Entry(
+                    key: "openmetrics_allow_cidr",
+                    value: .list(allowed.map(YAMLDocument.string)),
+                    comment: "Prosody's openmetrics_allow_cidr / openmetrics_allow_ips"
+                )
+            )
+        }
+        let modules = self.enabledAnywhere
+        if !modules.intersection(["muc_size", "muc_census"]).isEmpty {
+            entries.append(
+                Entry(
+                    key: "occupancy_identities",
+                    value: .boolean(true),
+                    comment: "Jitsi's muc_size lists each participant's nick, display name and e-mail"
+                )
+            )
+        }
+        for (option, key) in [("shard_name", "shard"), ("region_name", "region"), ("release_number", "release")] {
+            var value: String? = nil
+            for host in [nil] + hosts.map(Optional.some) {
+                if let found = self.take(option, in: host)?.value {
+                    value = value ?? found.string ?? found.integer.map(String.init)
+                }
+            }
+            if let value { entries.append(Entry(key: key, value: .string(value))) }
+        }
+        return Entry(key: "operations", value: .mapping(entries))
     }
 
     /// Every option not read and every module not known, with its verdict.

@@ -43,8 +43,8 @@ public struct PortHolder: Sendable, Hashable, CustomStringConvertible {
     public static func find(port: Int, procRoot: String = "/proc") -> [PortHolder] {
         var inodes: Set<String> = []
         for table in ["net/tcp", "net/tcp6"] {
-            guard let text = try? String(contentsOfFile: "\(procRoot)/\(table)", encoding: .utf8) else { continue }
-            inodes.formUnion(self.listeningInodes(inTable: text, port: port))
+            guard let data = self.read("\(procRoot)/\(table)") else { continue }
+            inodes.formUnion(self.listeningInodes(inTable: String(decoding: data, as: UTF8.self), port: port))
         }
         guard !inodes.isEmpty else { return [] }
         let manager = FileManager.default
@@ -61,12 +61,12 @@ public struct PortHolder: Sendable, Hashable, CustomStringConvertible {
             }
             guard holds else { continue }
             let name =
-                (try? String(contentsOfFile: "\(procRoot)/\(entry)/comm", encoding: .utf8))?
+                self.read("\(procRoot)/\(entry)/comm").map { String(decoding: $0, as: UTF8.self) }?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
-            let commandLine = ((try? Data(contentsOf: URL(fileURLWithPath: "\(procRoot)/\(entry)/cmdline"))) ?? Data())
+            let commandLine = (self.read("\(procRoot)/\(entry)/cmdline") ?? Data())
                 .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
                 .map { $0.isNewline || $0 == "\t" ? " " : $0 }
-            let cgroup = (try? String(contentsOfFile: "\(procRoot)/\(entry)/cgroup", encoding: .utf8)) ?? ""
+            let cgroup = self.read("\(procRoot)/\(entry)/cgroup").map { String(decoding: $0, as: UTF8.self) } ?? ""
             holders.append(
                 PortHolder(
                     pid: pid,
@@ -77,6 +77,14 @@ public struct PortHolder: Sendable, Hashable, CustomStringConvertible {
             )
         }
         return holders.sorted { $0.pid < $1.pid }
+    }
+
+    /// A whole file, read to its end: `/proc` files report size 0, and Foundation's `Data(contentsOf:)` and
+    /// `String(contentsOfFile:)` stop after the first page of them (a busy server's `/proc/net/tcp` is longer).
+    static func read(_ path: String) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return try? handle.readToEnd()
     }
 
     /// The inodes of LISTEN sockets on `port` in one `/proc/net/tcp{,6}` table.

@@ -27,6 +27,7 @@ modules_enabled = {
     "limits";
     "ping";
     "http_health";
+    "http_openmetrics";
 }
 
 modules_disabled = {
@@ -53,6 +54,11 @@ limits = {
 log = {
     { levels = { min = "info" }, timestamps = "%Y-%m-%d %X", to = "console" };
 }
+
+-- PROSODY_ENABLE_METRICS=1
+statistics = "internal"
+statistics_interval = "manual"
+openmetrics_allow_cidr = "172.16.0.0/12"
 
 data_path = "/config/data"
 
