@@ -22,6 +22,7 @@ enum ProsodyCatalog {
         "muc_resource_validate": "built in", "http_openmetrics": "operations.metrics (/metrics)",
         "measure_stanza_counts": "operations.metrics", "muc_census": "operations.occupancy (/room-census)",
         "muc_size": "operations.occupancy (/room-size, /room)", "muc_breakout_rooms": "breakout_rooms",
+        "muc_rate_limit": "muc[].join_rate",
     ]
 
     /// Modules and options that mean nothing to Parley, with the reason.
@@ -88,7 +89,7 @@ enum ProsodyCatalog {
 
     /// Modules Parley has no equivalent for, with what it means.
     static let unsupported: [String: String] = [
-        "muc_rate_limit": "no join rate limit yet", "rate_limit": "no login rate limit yet",
+        "rate_limit": "no login rate limit yet",
         "mam": "Parley keeps no message archive (privacy)", "muc_mam": "Parley keeps no message archive (privacy)",
         "jibri_session": "recording metadata is not in Parley yet",
         "visitors": "visitor nodes are not in Parley", "visitors_component": "visitor nodes are not in Parley",

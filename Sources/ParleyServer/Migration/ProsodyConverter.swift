@@ -649,6 +649,16 @@ extension ProsodyConverter {
                 )
             }
         }
+        if modules.contains("muc_rate_limit") {
+            let rate = self.integer("muc_rate_joins", in: section, range: 1...100_000)
+            entries.append(
+                Entry(
+                    key: "join_rate",
+                    value: .integer(rate ?? 3),
+                    comment: rate == nil ? "Jitsi's mod_muc_rate_limit default (muc_rate_joins)" : "muc_rate_joins"
+                )
+            )
+        }
         let history =
             self.integer("muc_room_default_history_length", in: section, range: 0...100)
             ?? self.integer("max_history_messages", in: section, range: 0...100)
