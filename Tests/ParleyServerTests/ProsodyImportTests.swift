@@ -214,6 +214,27 @@ struct ProsodyImportTests {
         )
     }
 
+    @Test("Prosody's mod_turn_external becomes a STUN and TURN service with the shared secret")
+    func turnExternal() throws {
+        let text = """
+            modules_enabled = { "turn_external" }
+            turn_external_host = "turn.example.org"
+            turn_external_secret = "s3cret"
+            turn_external_tcp = true
+            VirtualHost "meet.example.org"
+                authentication = "anonymous"
+            """
+        let prosody = try ProsodyConfiguration.parse(text, file: "p.cfg.lua", includeBase: "/nonexistent")
+        let result = ProsodyConverter.convert(prosody, dataDirectory: "data")
+        let configuration = try ConfigurationLoader.load(yaml: result.yaml, path: "parley.yaml", environment: [:])
+        let services = configuration.externalServices.services
+        #expect(services.map(\.kind) == [.stun, .turn, .turn])
+        #expect(services.map(\.transport) == [nil, .udp, .tcp])
+        #expect(services.allSatisfy { $0.host == "turn.example.org" && $0.port == 3478 })
+        #expect(configuration.externalServices.secret == "s3cret")
+        #expect(!result.notes.contains { $0.subject.hasPrefix("turn_external") })
+    }
+
     // MARK: - Accounts
 
     @Test("datamanager's encoding of host and user names")

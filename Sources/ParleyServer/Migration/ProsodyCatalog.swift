@@ -22,7 +22,7 @@ enum ProsodyCatalog {
         "muc_resource_validate": "built in", "http_openmetrics": "operations.metrics (/metrics)",
         "measure_stanza_counts": "operations.metrics", "muc_census": "operations.occupancy (/room-census)",
         "muc_size": "operations.occupancy (/room-size, /room)", "muc_breakout_rooms": "breakout_rooms",
-        "muc_rate_limit": "muc[].join_rate",
+        "muc_rate_limit": "muc[].join_rate", "turn_external": "external_services",
     ]
 
     /// Modules and options that mean nothing to Parley, with the reason.
@@ -79,6 +79,10 @@ enum ProsodyCatalog {
         "cloud_notify": "not used by Jitsi", "http_files": "not used by Jitsi",
         "groups": "not used by Jitsi", "legacyauth": "not used by Jitsi", "proxy65": "not used by Jitsi",
         "http_health": "Parley answers /health on listen.http_port",
+        "bookmarks": "not used by Jitsi", "vcard4": "not used by Jitsi", "invites": "in-band registration is off",
+        "invites_adhoc": "in-band registration is off", "invites_register": "in-band registration is off",
+        "mimicking": "not used by Jitsi", "tombstones": "not used by Jitsi", "http_file_share": "not used by Jitsi",
+        "account_activity": "not used by Jitsi", "user_account_management": "use parley user",
         "debug_sql": "no SQL storage", "sql": "no SQL storage", "sql_manage_tables": "no SQL storage",
         "archive_expires_after": "no message archive (privacy)",
         "c2s_close_timeout": "Parley's own timing", "anonymous_strict": "random resources are built in",

@@ -793,9 +793,9 @@ extension ProsodyConverter {
             }
         }
         let legacy = self.take("turncredentials")
-        let secretOption = self.take("external_service_secret") ?? self.take("turncredentials_secret")
-        let secret = secretOption?.value.string
-        let ttl = self.integer("external_service_ttl", range: 1...31_536_000)
+        var secretOption = self.take("external_service_secret") ?? self.take("turncredentials_secret")
+        var secret = secretOption?.value.string
+        var ttl = self.integer("external_service_ttl", range: 1...31_536_000)
         var services: [YAMLDocument] = []
         for entry in (options.first ?? legacy)?.value.table?.list ?? [] {
             guard let service = entry.value.table, let type = service["type"]?.string,
@@ -827,6 +827,10 @@ extension ProsodyConverter {
                 fields.append(Entry(key: "password", value: .string(password)))
             }
             services.append(.mapping(fields))
+        }
+        if services.isEmpty, let external = self.turnExternal() {
+            (services, secretOption, ttl) = external
+            secret = secretOption?.value.string
         }
         var entries: [Entry] = []
         if let secret, !services.isEmpty {
@@ -896,6 +900,30 @@ extension ProsodyConverter {
             if let value { entries.append(Entry(key: key, value: .string(value))) }
         }
         return Entry(key: "operations", value: .mapping(entries))
+    }
+
+    /// Prosody's own `mod_turn_external` (`turn_external_host`, `_secret`, `_port`, `_tcp`, `_ttl`): a STUN
+    /// service and a TURN service over UDP (and TCP) on that host with time-limited credentials.
+    private mutating func turnExternal() -> ([YAMLDocument], Option?, Int?)? {
+        guard let host = self.take("turn_external_host")?.value.string,
+            let secretOption = self.take("turn_external_secret"), secretOption.value.string != nil
+        else { return nil }
+        let port = self.integer("turn_external_port", range: 1...65535) ?? 3478
+        let ttl = self.integer("turn_external_ttl", range: 1...31_536_000)
+        let tcp = self.boolean("turn_external_tcp") ?? false
+        func service(_ type: String, _ transport: String?) -> YAMLDocument {
+            var fields = [
+                Entry(key: "type", value: .string(type)), Entry(key: "host", value: .string(host)),
+                Entry(key: "port", value: .integer(port)),
+            ]
+            if let transport {
+                fields.append(Entry(key: "transport", value: .string(transport)))
+                fields.append(Entry(key: "secret", value: .boolean(true)))
+            }
+            return .mapping(fields)
+        }
+        let services = [service("stun", nil), service("turn", "udp")] + (tcp ? [service("turn", "tcp")] : [])
+        return (services, secretOption, ttl)
     }
 
     /// Every option not read and every module not known, with its verdict.
