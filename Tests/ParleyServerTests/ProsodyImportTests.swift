@@ -153,7 +153,9 @@ struct ProsodyImportTests {
         let site = Self.fixtures.appendingPathComponent("debian/conf.d/meet.example.org.cfg.lua").path
         #expect(notes.contains("\(main):33: ignored: posix: Parley runs in the foreground (systemd, docker)"))
         #expect(notes.contains { $0.hasPrefix("\(main):40: ignored: pidfile:") })
-        #expect(notes.contains { $0.hasPrefix("\(main):44: not supported: limits:") })
+        #expect(configuration.c2s.rateLimit == 10_000)  // "10kb/s" in Prosody's decimal units
+        #expect(notes.contains { $0.hasPrefix("\(main):48: ignored: limits.s2sin: no s2s") })
+        #expect(configuration.rateLimits == nil)
         #expect(!notes.contains { $0.contains("muc_rate_limit") })
         #expect(configuration.muc[0].joinRate == 3 && configuration.muc[1].joinRate == nil)
         #expect(notes.contains { $0.hasPrefix("\(site):135: mapped: breakout.meet.example.org: breakout rooms take") })
@@ -185,6 +187,8 @@ struct ProsodyImportTests {
         #expect(notes.contains { $0.hasPrefix("\(main):17: ignored: network_settings:") })
         #expect(!notes.contains { $0.contains(": authentication:") })
         #expect(configuration.operations.brewery?.description == "jvbbrewery@internal-muc.meet.jitsi")
+        #expect(configuration.http.trustedProxies.map(\.description) == ["127.0.0.1/32", "::1/128"])
+        #expect(configuration.c2s.rateLimit == 10_000)
         #expect(configuration.operations.metricsAllow.map(\.description) == ["172.16.0.0/12"])
         #expect(!notes.contains { $0.contains("openmetrics") })
         #expect(notes.contains { $0.contains("ignored: statistics: Parley's metrics are always collected") })
@@ -233,6 +237,37 @@ struct ProsodyImportTests {
         #expect(services.allSatisfy { $0.host == "turn.example.org" && $0.port == 3478 })
         #expect(configuration.externalServices.secret == "s3cret")
         #expect(!result.notes.contains { $0.subject.hasPrefix("turn_external") })
+    }
+
+    @Test("Jitsi's mod_rate_limit becomes rate_limits; an unreadable byte rate is reported")
+    func rateLimits() throws {
+        let text = """
+            modules_enabled = { "limits" }
+            limits = { c2s = { rate = "fast" } }
+            VirtualHost "meet.example.org"
+                authentication = "anonymous"
+                modules_enabled = { "rate_limit" }
+                rate_limit_login_rate = 5
+                rate_limit_session_rate = 300
+                rate_limit_whitelist = { "127.0.0.1", "10.0.0.0/8" }
+                rate_limit_whitelist_jids = { "focus@auth.meet.example.org" }
+                rate_limit_whitelist_hosts = { "auth.meet.example.org" }
+            """
+        let prosody = try ProsodyConfiguration.parse(text, file: "p.cfg.lua", includeBase: "/nonexistent")
+        let result = ProsodyConverter.convert(prosody, dataDirectory: "data")
+        let configuration = try ConfigurationLoader.load(yaml: result.yaml, path: "parley.yaml", environment: [:])
+        let limits = try #require(configuration.rateLimits)
+        #expect(limits.loginRate == 5 && limits.sessionRate == 300)
+        #expect(limits.allow.map(\.description) == ["10.0.0.0/8"])
+        #expect(limits.unlimitedJIDs.map(\.description) == ["focus@auth.meet.example.org"])
+        #expect(configuration.c2s.rateLimit == nil)
+        let notes = result.notes.map(\.description)
+        #expect(
+            notes.contains(
+                "p.cfg.lua:2: not supported: limits.c2s.rate: 'fast' is not a rate Parley reads (like 10kb/s)"
+            )
+        )
+        #expect(notes.contains { $0.hasPrefix("p.cfg.lua:10: not supported: rate_limit_whitelist_hosts:") })
     }
 
     // MARK: - Accounts

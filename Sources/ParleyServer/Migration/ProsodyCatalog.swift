@@ -23,6 +23,7 @@ enum ProsodyCatalog {
         "measure_stanza_counts": "operations.metrics", "muc_census": "operations.occupancy (/room-census)",
         "muc_size": "operations.occupancy (/room-size, /room)", "muc_breakout_rooms": "breakout_rooms",
         "muc_rate_limit": "muc[].join_rate", "turn_external": "external_services",
+        "limits": "c2s.rate_limit", "rate_limit": "rate_limits",
     ]
 
     /// Modules and options that mean nothing to Parley, with the reason.
@@ -64,8 +65,9 @@ enum ProsodyCatalog {
         "muc_room_default_change_subject": "not needed", "name": "the disco name of a component",
         "allow_unencrypted_plain_auth": "Parley offers PLAIN only over TLS",
         "allow_registration": "in-band registration is off in Parley",
-        "c2s_timeout": "Parley's c2s.negotiation_timeout", "ssl": "TLS versions and ciphers: OpenSSL's defaults",
-        "limits_resolution": "no byte-rate limits", "cross_domain_bosh": "mapped to http.cors_origins",
+        "c2s_timeout": "Parley's c2s.negotiation_timeout", "limits_resolution": "Parley meters every read",
+        "ssl": "TLS versions and ciphers: OpenSSL's defaults",
+        "cross_domain_bosh": "mapped to http.cors_origins",
         "cross_domain_websocket": "mapped to http.cors_origins", "muc_mapper_domain_base": "read for tenants.base",
         "muc_mapper_domain_prefix": "tenants.muc is the main MUC", "uptime": "not needed", "time": "not needed",
         "register": "in-band registration is off in Parley", "offline": "no offline messages (privacy)",
@@ -93,7 +95,7 @@ enum ProsodyCatalog {
 
     /// Modules Parley has no equivalent for, with what it means.
     static let unsupported: [String: String] = [
-        "rate_limit": "no login rate limit yet",
+
         "mam": "Parley keeps no message archive (privacy)", "muc_mam": "Parley keeps no message archive (privacy)",
         "jibri_session": "recording metadata is not in Parley yet",
         "visitors": "visitor nodes are not in Parley", "visitors_component": "visitor nodes are not in Parley",
@@ -105,8 +107,6 @@ enum ProsodyCatalog {
         "matrix_affiliation": "Matrix authentication is not in Parley",
         "matrix_lobby_bypass": "Matrix authentication is not in Parley",
         "auth_cyrus": "LDAP (cyrus) authentication is not in Parley", "firewall": "mod_firewall is not in Parley",
-        "limits": "byte-rate limits per connection are not in Parley (its backpressure bounds memory instead)",
-        "trusted_proxies": "Parley does not read X-Forwarded-For (it logs no addresses by default)",
         "recorder_prefixes": "not in Parley yet", "transcriber_prefixes": "not in Parley yet",
         "http_cors_override": "read for http.cors_origins where it is a simple list",
     ]
@@ -123,7 +123,7 @@ enum ProsodyCatalog {
         if let reason = self.ignored[name] { return (.ignored, reason) }
         if let reason = self.unsupported[name] { return (.unsupported, reason) }
         if name.hasPrefix("s2s") { return (.ignored, "no s2s") }
-        if name.hasPrefix("rate_limit_") { return (.unsupported, "no rate limits yet") }
+        if name.hasPrefix("rate_limit_") { return (.unsupported, "not one of Parley's rate_limits keys") }
         if name.hasPrefix("uvs_") || name.hasPrefix("matrix_") {
             return (.unsupported, "Matrix authentication is not in Parley")
         }

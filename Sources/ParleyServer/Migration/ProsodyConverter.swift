@@ -146,6 +146,7 @@ public struct ProsodyConverter {
         root += self.mucs(hosts: hosts)
         root.append(self.externalServices(hosts: hosts))
         root.append(self.operations(hosts: hosts))
+        root.append(self.rateLimits(hosts: hosts))
         self.reportLeftovers()
         let dataPath = self.take("data_path")?.value.string
         return Result(
@@ -328,6 +329,9 @@ public struct ProsodyConverter {
             entries.append(Entry(key: "max_stanza_bytes", value: .integer(limit)))
             entries.append(Entry(key: "unlimited_max_stanza_bytes", value: .integer(max(limit, 10_485_760))))
         }
+        if let rate = self.byteRate() {
+            entries.append(Entry(key: "rate_limit", value: .integer(rate), comment: "Prosody's limits.c2s.rate"))
+        }
         let unlimited = self.strings("unlimited_jids") ?? []
         entries.append(Entry(key: "unlimited_jids", value: .list(unlimited.map(YAMLDocument.string))))
         let version = self.enabledAnywhere.contains("version")
@@ -385,6 +389,9 @@ public struct ProsodyConverter {
                 comment: "consider_bosh_secure / consider_websocket_secure"
             )
         )
+        if let proxies = self.strings("trusted_proxies") {
+            entries.append(Entry(key: "trusted_proxies", value: .list(proxies.map(YAMLDocument.string))))
+        }
         if let inactivity = self.integer("bosh_max_inactivity", range: 1...600) {
             entries.append(Entry(key: "bosh_inactivity", value: .integer(inactivity)))
         }
@@ -900,6 +907,71 @@ extension ProsodyConverter {
             if let value { entries.append(Entry(key: key, value: .string(value))) }
         }
         return Entry(key: "operations", value: .mapping(entries))
+    }
+
+    /// `limits = { c2s = { rate = "10kb/s" } }` with Prosody's `limits` module: bytes per second, in Prosody's
+    /// decimal units (`mod_limits.lua`: k = 10^3, m = 10^6). Nil when not set, not loaded, or unreadable (noted).
+    private mutating func byteRate() -> Int? {
+        guard let option = self.take("limits") else { return nil }
+        guard self.modules(of: nil).contains("limits") else {
+            self.note(.ignored, "limits", "the limits module is not enabled, so Prosody did not apply it", option)
+            return nil
+        }
+        let table = option.value.table
+        for entry in table?.entries ?? [] where entry.key != "c2s" {
+            let key = entry.key ?? "?"
+            let reason = key.hasPrefix("s2s") ? "no s2s" : "Parley limits client streams only"
+            self.notes.append(
+                MigrationNote(
+                    .ignored,
+                    "limits.\(key)",
+                    reason,
+                    at: .init(file: option.location.file, line: entry.line)
+                )
+            )
+        }
+        guard let c2s = table?["c2s"]?.table, let text = c2s["rate"]?.string else { return nil }
+        if c2s["burst"] != nil {
+            self.note(.mapped, "limits.c2s.burst", "Parley allows two seconds' worth at once", option)
+        }
+        let digits = text.prefix { $0.isNumber }
+        let unit = text.dropFirst(digits.count).trimmingPrefix(" ").lowercased()
+        let exponents: [Character: Int] = ["b": 0, "k": 3, "m": 6, "g": 9]
+        guard let quantity = Int(digits), unit.hasSuffix("/s"), let first = unit.first, let exponent = exponents[first],
+            quantity <= 1_073_741_824
+        else {
+            self.note(.unsupported, "limits.c2s.rate", "'\(text)' is not a rate Parley reads (like 10kb/s)", option)
+            return nil
+        }
+        var bytes = quantity
+        for _ in 0..<exponent { bytes = min(bytes * 10, 1_073_741_824) }
+        return max(bytes, 64)
+    }
+
+    /// Jitsi's `mod_rate_limit` (`rate_limit_*`): `rate_limits`; `null` when no host loads it.
+    private mutating func rateLimits(hosts: [Section]) -> Entry {
+        guard let host = hosts.first(where: { self.modules(of: $0).contains("rate_limit") }) else {
+            return Entry(key: "rate_limits", value: .null, comment: "Prosody did not load Jitsi's rate_limit")
+        }
+        var entries: [Entry] = []
+        let integers: [(String, String, ClosedRange<Int>)] = [
+            ("rate_limit_login_rate", "login_rate", 1...100_000),
+            ("rate_limit_session_rate", "session_rate", 1...1_073_741_824),
+            ("rate_limit_timeout", "timeout", 1...86_400), ("rate_limit_cache_size", "cache_size", 1...10_000_000),
+        ]
+        for (option, key, range) in integers {
+            if let value = self.integer(option, in: host, range: range) {
+                entries.append(Entry(key: key, value: .integer(value)))
+            }
+        }
+        if let allow = self.strings("rate_limit_whitelist", in: host) {
+            let ranges = allow.filter { !["127.0.0.1", "::1"].contains($0) }
+            entries.append(Entry(key: "allow", value: .list(ranges.map(YAMLDocument.string))))
+        }
+        if let jids = self.strings("rate_limit_whitelist_jids", in: host) {
+            entries.append(Entry(key: "unlimited_jids", value: .list(jids.map(YAMLDocument.string))))
+        }
+        return Entry(key: "rate_limits", value: .mapping(entries), comment: "Jitsi's mod_rate_limit on \(host.name)")
     }
 
     /// Prosody's own `mod_turn_external` (`turn_external_host`, `_secret`, `_port`, `_tcp`, `_ttl`): a STUN
