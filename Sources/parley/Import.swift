@@ -63,6 +63,8 @@ struct ImportProsody: ParsableCommand {
             ImportProsody.fail("\(self.output) exists; add --force to overwrite it")
         }
         // Mode 0600: the file may hold the token and TURN secrets Prosody's configuration had.
+        let folder = URL(fileURLWithPath: self.output).deletingLastPathComponent()
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         guard
             FileManager.default.createFile(
                 atPath: self.output,
