@@ -91,11 +91,12 @@ import Testing
     }
 
     @Test func prosodysRates() {
-        #expect(JitsiEnvironment.bytesPerSecond("10kb/s") == 10240)
-        #expect(JitsiEnvironment.bytesPerSecond("500 b/s") == 500)
-        #expect(JitsiEnvironment.bytesPerSecond("2MB/s") == 2 * 1024 * 1024)
-        for bad in ["10kb", "fast/s", "0kb/s", "-1kb/s", "10gb/s", "99999999999kb/s"] {
-            #expect(JitsiEnvironment.bytesPerSecond(bad) == nil, "\(bad)")
+        #expect(ProsodyByteRate.bytesPerSecond("10kb/s") == 10000)
+        #expect(ProsodyByteRate.bytesPerSecond("500 b/s") == 500)
+        #expect(ProsodyByteRate.bytesPerSecond("2MB/s") == 2_000_000)
+        #expect(ProsodyByteRate.bytesPerSecond("1 gb/s") == 1_000_000_000)
+        for bad in ["10kb", "fast/s", "0kb/s", "-1kb/s", "10tb/s", "99999999999kb/s", "5gb/s", "10k b/s"] {
+            #expect(ProsodyByteRate.bytesPerSecond(bad) == nil, "\(bad)")
         }
     }
 
@@ -133,7 +134,7 @@ import Testing
         #expect(docker.rateLimits?.allow.map(\.description) == ["10.0.0.0/8"])
         #expect(notes.contains { $0.contains("bogus") })
         #expect(docker.muc.first { $0.focusLock }?.joinRate == 3)
-        #expect(docker.c2s.rateLimit == 10240)
+        #expect(docker.c2s.rateLimit == 10000)
         let (unlimited, _) = JitsiEnvironment.apply(
             to: .jitsiPreset,
             environment: ["XMPP_DOMAIN": "meet.jitsi", "PROSODY_DISABLE_C2S_LIMIT": "1"]

@@ -5,7 +5,7 @@ extension JitsiEnvironment {
     /// - `PROSODY_ENABLE_RATE_LIMITS` → `rate_limits` (Jitsi's `mod_rate_limit`) with `PROSODY_RATE_LIMIT_LOGIN_RATE`
     ///   (3), `_SESSION_RATE` (200), `_TIMEOUT` (60), `_ALLOW_RANGES` (10.0.0.0/8), `_CACHE_SIZE` (10000), and 3
     ///   joins per room per second on the conference MUC (`mod_muc_rate_limit`);
-    /// - `PROSODY_C2S_LIMIT` (`10kb/s`, Prosody's units: `b`, `kb` = 1024 b, `mb`) → `c2s.rate_limit`, unless
+    /// - `PROSODY_C2S_LIMIT` (`10kb/s`, Prosody's decimal units, `ProsodyByteRate`) → `c2s.rate_limit`, unless
     ///   `PROSODY_DISABLE_C2S_LIMIT`; docker sets it whenever the image runs, so it applies in docker mode only;
     /// - `PROSODY_TRUSTED_PROXIES` (`127.0.0.1,::1`) → `http.trusted_proxies`.
     static func applyRateLimits(
@@ -49,7 +49,7 @@ extension JitsiEnvironment {
         }
         if dockerMode, !flag("PROSODY_DISABLE_C2S_LIMIT") {
             let text = value("PROSODY_C2S_LIMIT") ?? "10kb/s"
-            if let rate = Self.bytesPerSecond(text) {
+            if let rate = ProsodyByteRate.bytesPerSecond(text) {
                 c.c2s.rateLimit = rate
             } else {
                 notes.append("PROSODY_C2S_LIMIT=\(text) is not a rate such as 10kb/s; no limit")
@@ -59,20 +59,5 @@ extension JitsiEnvironment {
             c.http.trustedProxies = networks("PROSODY_TRUSTED_PROXIES", [])
         }
         return notes
-    }
-
-    /// Prosody's `mod_limits` rate: `<n> <unit>/s` with `b`, `kb` (1024 b) or `mb`; nil for anything else.
-    static func bytesPerSecond(_ text: String) -> Int? {
-        let lowered = text.lowercased().replacingOccurrences(of: " ", with: "")
-        guard lowered.hasSuffix("/s") else { return nil }
-        let amount = lowered.dropLast(2)
-        let digits = amount.prefix { $0.isASCII && $0.isNumber }
-        guard let quantity = Int(digits), quantity > 0, quantity <= 1_000_000 else { return nil }
-        switch amount.dropFirst(digits.count) {
-        case "b": return quantity
-        case "kb": return quantity * 1024
-        case "mb": return quantity * 1024 * 1024
-        default: return nil
-        }
     }
 }

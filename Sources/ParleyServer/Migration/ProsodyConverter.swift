@@ -934,17 +934,10 @@ extension ProsodyConverter {
         if c2s["burst"] != nil {
             self.note(.mapped, "limits.c2s.burst", "Parley allows two seconds' worth at once", option)
         }
-        let digits = text.prefix { $0.isNumber }
-        let unit = text.dropFirst(digits.count).trimmingPrefix(" ").lowercased()
-        let exponents: [Character: Int] = ["b": 0, "k": 3, "m": 6, "g": 9]
-        guard let quantity = Int(digits), unit.hasSuffix("/s"), let first = unit.first, let exponent = exponents[first],
-            quantity <= 1_073_741_824
-        else {
+        guard let bytes = ProsodyByteRate.bytesPerSecond(text) else {
             self.note(.unsupported, "limits.c2s.rate", "'\(text)' is not a rate Parley reads (like 10kb/s)", option)
             return nil
         }
-        var bytes = quantity
-        for _ in 0..<exponent { bytes = min(bytes * 10, 1_073_741_824) }
         return max(bytes, 64)
     }
 
