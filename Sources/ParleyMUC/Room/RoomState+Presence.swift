@@ -123,7 +123,7 @@ extension RoomState {
         self.occupants[nick] = occupant
         let broadcast = self.broadcastKeepingTemplates(occupant)
         self.rememberPresence(of: nick, from: broadcast)
-        return broadcast.stanzas
+        return broadcast.stanzas + self.startMutedShim(presence, nick: nick)
     }
 
     mutating func changeNick(_ presence: Stanza, from: JID, to newNick: String) -> [Stanza] {

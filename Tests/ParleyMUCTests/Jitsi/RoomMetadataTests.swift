@@ -104,3 +104,32 @@ private func conference() -> RoomState {
         #expect(refused)
     }
 }
+
+/// The legacy `<startmuted/>` presence of older clients, turned into `startMuted` metadata.
+@Suite struct StartMutedShimTests {
+    private func presence(_ nick: String, from: JID, audio: String, video: String) -> Stanza {
+        var element = XMLElement(name: "presence", namespace: Namespace.client)
+        element.append(
+            XMLElement("startmuted", ns: RoomState.startMutedNamespace, [("audio", audio), ("video", video)])
+        )
+        return Stanza(unchecked: element, kind: .presence, from: from, to: try! roomJID.with(resource: nick))
+    }
+
+    @Test func aModeratorsStartMutedSetsTheMetadataOnce() {
+        var state = conference()
+        let out = state.handle(self.presence("alice", from: alice, audio: "true", video: "false"))
+        let seen = metadata(out, to: bob)?["startMuted"] as? [String: Bool]
+        #expect(seen == ["audio": true, "video": false])
+        // The same values again: no second broadcast.
+        let again = state.handle(self.presence("alice", from: alice, audio: "true", video: "false"))
+        #expect(metadata(again, to: bob) == nil)
+        #expect(!again.isEmpty, "the presence itself still goes out")
+    }
+
+    @Test func aParticipantsIsIgnored() {
+        var state = conference()
+        let out = state.handle(self.presence("bob", from: bob, audio: "true", video: "true"))
+        #expect(metadata(out, to: alice) == nil)
+        #expect(state.roomMetadataState.values["startMuted"] == nil)
+    }
+}
