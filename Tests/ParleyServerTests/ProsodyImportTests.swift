@@ -270,6 +270,31 @@ struct ProsodyImportTests {
         #expect(notes.contains { $0.hasPrefix("p.cfg.lua:10: not supported: rate_limit_whitelist_hosts:") })
     }
 
+    @Test("a token host keeps its app, secret (quoted when it must be), audiences and domain verification")
+    func tokenHost() throws {
+        let text = """
+            VirtualHost "meet.example.org"
+                authentication = "token"
+                app_id = "my_app"
+                app_secret = "s3cr3t: with # hash"
+                asap_accepted_audiences = { "jitsi" }
+                enable_domain_verification = true
+                disable_sasl_mechanisms = { "PLAIN" }
+            VirtualHost "auth.example.org"
+                disable_sasl_mechanisms = { "PLAIN", "DIGEST-MD5" }
+            """
+        let prosody = try ProsodyConfiguration.parse(text, file: "p.cfg.lua", includeBase: "/nonexistent")
+        let result = ProsodyConverter.convert(prosody, dataDirectory: "data")
+        let configuration = try ConfigurationLoader.load(yaml: result.yaml, path: "parley.yaml", environment: [:])
+        let token = try #require(configuration.hosts[0].token)
+        #expect(configuration.hosts[0].authentication == .token)
+        #expect(token.appID == "my_app" && token.appSecret == "s3cr3t: with # hash")
+        #expect(token.acceptedAudiences == ["jitsi"] && token.verifySubject)
+        #expect(configuration.hosts[1].saslMechanisms == [.scramSHA1])
+        #expect(result.accountHosts == ["auth.example.org"])
+        #expect(result.notes.contains { $0.kind == .ignored && $0.subject == "disable_sasl_mechanisms" })
+    }
+
     // MARK: - Accounts
 
     @Test("datamanager's encoding of host and user names")

@@ -451,6 +451,10 @@ extension ProsodyConverter {
                 )
             }
         }
+        if !isInternal, let disabled = section.option("disable_sasl_mechanisms") {
+            self.used.insert(section.name + "\0disable_sasl_mechanisms")
+            self.note(.ignored, "disable_sasl_mechanisms", "\(section.name) offers ANONYMOUS only", disabled)
+        }
         if let encryption = section.option("c2s_require_encryption") {
             self.used.insert(section.name + "\0c2s_require_encryption")
             if let value = encryption.value.boolean {
