@@ -12,9 +12,10 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the server (the Jitsi preset on 127.0.0.1 when no configuration file is given).",
         discussion: """
-            --ephemeral binds free ports on 127.0.0.1, keeps everything in memory (accounts, certificate), and \
-            once it accepts connections prints one JSON line naming its ports, for test harnesses:
-              {"c2s":41234,"c2s_tls":41235}
+            --ephemeral binds free ports on 127.0.0.1, keeps everything in memory (accounts, certificate), \
+            serves the control API (Docs/Testing-Jicofo.md) on loopback, and once it accepts connections prints \
+            one JSON line naming its ports, for test harnesses:
+              {"c2s":41234,"c2s_tls":41235,"control":41237,"http":41236}
             """
     )
 
@@ -68,12 +69,18 @@ struct Serve: ParsableCommand {
         // Accounts: SQLite in the data folder, or memory for --ephemeral.
         let store: any AccountStore =
             self.ephemeral ? MemoryAccountStore() : try SQLiteAccountStore(dataDirectory: file.dataDirectory)
-        for warning in AccountProvisioner.apply(file.accounts, to: store, environment: environment) {
-            logger.warning("\(warning)")
+        let commandLineAccounts = try self.accounts.map(Serve.parseAccount)
+        let declaredAccounts = file.accounts
+        // What start-up does to the store, and what the control API's reset does again.
+        let applyConfiguredAccounts: @Sendable () throws -> [String] = {
+            let warnings = AccountProvisioner.apply(declaredAccounts, to: store, environment: environment)
+            for (jid, password) in commandLineAccounts {
+                try store.setPassword(password, username: jid.localpart ?? "", host: jid.domainpart)
+            }
+            return warnings
         }
-        for spec in self.accounts {
-            let (jid, password) = try Serve.parseAccount(spec)
-            try store.setPassword(password, username: jid.localpart ?? "", host: jid.domainpart)
+        for warning in try applyConfiguredAccounts() {
+            logger.warning("\(warning)")
         }
 
         // TLS: the operator's PEM files, or a self-signed certificate (kept in the data folder, or in memory).
@@ -109,6 +116,19 @@ struct Serve: ParsableCommand {
                 "External services (XEP-0215): \(discovery.services.map(\.description).joined(separator: ", "))"
             )
         }
+        // The control API: always with --ephemeral (loopback, no token); otherwise when the file turns it on.
+        if self.ephemeral || file.control.enabled {
+            let token = file.control.resolvedToken(environment: environment)
+            guard self.ephemeral || token != nil else {
+                logger.critical("The control API is enabled but its token is empty: set control.token or its variable")
+                throw ExitCode.failure
+            }
+            serverConfiguration.control = ControlSettings(
+                port: self.ephemeral ? 0 : file.control.port,
+                token: token,
+                accounts: try ControlAccounts(store: store) { _ = try applyConfiguredAccounts() }
+            )
+        }
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0
@@ -129,6 +149,7 @@ struct Serve: ParsableCommand {
             if let tlsPort = ports.c2sTLS { line += ",\"c2s_tls\":\(tlsPort)" }
             if let httpPort = ports.http { line += ",\"http\":\(httpPort)" }
             if let httpsPort = ports.https { line += ",\"https\":\(httpsPort)" }
+            if let controlPort = ports.control { line += ",\"control\":\(controlPort)" }
             line += "}\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }

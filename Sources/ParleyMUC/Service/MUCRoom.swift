@@ -86,6 +86,8 @@ public actor MUCRoom {
             }
         }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let observer = self.service.watchingObserver
+        let before = observer == nil ? nil : self.state.occupantFacts
         if let sender, sender.isTokenModerator, stanza.kind == .presence, stanza.type == nil, let from = stanza.from,
             !self.state.hasSession(from)
         {
@@ -105,6 +107,7 @@ public actor MUCRoom {
         } else if let from = stanza.from, stanza.type == "unavailable" {
             self.pendingJoins[from] = nil
         }
+        if let observer, let before { self.report(to: observer, before: before) }
         self.afterChange(sink: sink)
     }
 
@@ -229,6 +232,13 @@ public actor MUCRoom {
         self.eventLoop.submit { self.assumeIsolated { body($0.state) } }
     }
 
+    /// Tells `observer` how the occupants changed since `before` (`MUCObserver`).
+    private func report(to observer: any MUCObserver, before: [String: MUCOccupantFacts]) {
+        for change in RoomState.changes(room: self.jid, from: before, to: self.state.occupantFacts) {
+            observer.roomChanged(change)
+        }
+    }
+
     /// Each delivery's session, where the room holds it. Sessions that ended, and occupants that are gone (kicked,
     /// banned: their last presence is in `out`), are forgotten here.
     private func resolve(_ out: [Stanza]) -> [(any MUCRecipient)?] {
@@ -259,19 +269,24 @@ public actor MUCRoom {
     public nonisolated func perform(
         _ body: @escaping @Sendable (inout RoomState) -> Result<[Stanza], StanzaError>,
         sink: any MUCDeliverySink,
-        refused: @escaping @Sendable (StanzaError) -> Void
+        refused: @escaping @Sendable (StanzaError) -> Void,
+        performed: (@Sendable () -> Void)? = nil
     ) {
         self.eventLoop.execute {
             self.assumeIsolated { room in
                 guard !room.state.destroyed else {
                     return refused(StanzaError(.itemNotFound, text: "The meeting has ended"))
                 }
+                let observer = room.service.watchingObserver
+                let before = observer == nil ? nil : room.state.occupantFacts
                 switch body(&room.state) {
                 case .failure(let error):
                     refused(error)
                 case .success(let out):
                     sink.deliver(out, recipients: room.resolve(out))
+                    if let observer, let before { room.report(to: observer, before: before) }
                     room.afterChange(sink: sink)
+                    performed?()
                 }
             }
         }
@@ -279,4 +294,5 @@ public actor MUCRoom {
 
     /// A copy of the state, for tests and administration.
     public func snapshot() -> RoomState { self.state }
+
 }

@@ -17,18 +17,33 @@ public final class MUCService: Sendable {
     private let namePolicy: @Sendable (String) -> StanzaError?
     /// Told how long each admitted join took, in nanoseconds, from its presence reaching the service (metrics).
     let joinObserver: (@Sendable (Int64) -> Void)?
+    /// Who watches the rooms (the control API), if anyone may.
+    let observer: (any MUCObserver)?
+    /// Makes a new room's meeting id (`muc#roominfo_meetingId`) from the room's JID: a random UUID, or a repeatable
+    /// one under `parley serve --seed`.
+    private let makeMeetingID: @Sendable (JID) -> String
 
     public init(
         configuration: MUCServiceConfiguration,
         group: any EventLoopGroup,
         namePolicy: @escaping @Sendable (String) -> StanzaError? = { _ in nil },
-        joinObserver: (@Sendable (Int64) -> Void)? = nil
+        joinObserver: (@Sendable (Int64) -> Void)? = nil,
+        observer: (any MUCObserver)? = nil,
+        makeMeetingID: @escaping @Sendable (JID) -> String = { _ in UUID().uuidString.lowercased() }
     ) {
         self.configuration = configuration
         self.group = group
         self.secret = SecureRandom.bytes(32)
         self.namePolicy = namePolicy
         self.joinObserver = joinObserver
+        self.observer = observer
+        self.makeMeetingID = makeMeetingID
+    }
+
+    /// The observer, while it is watching.
+    var watchingObserver: (any MUCObserver)? {
+        guard let observer = self.observer, observer.isObserving else { return nil }
+        return observer
     }
 
     public var domain: String { self.configuration.domain }
@@ -106,31 +121,55 @@ public final class MUCService: Sendable {
             sink.deliver(RoomState.presenceError(stanza, refusal))
             return
         }
-        let room = self.rooms.withLock { rooms -> MUCRoom in
-            if let existing = rooms[name] { return existing }
+        let meetingID = self.makeMeetingID(to.bare)
+        let (room, created) = self.rooms.withLock { rooms -> (MUCRoom, Bool) in
+            if let existing = rooms[name] { return (existing, false) }
             let state = RoomState(
                 jid: to.bare,
                 service: self.configuration,
-                meetingID: UUID().uuidString.lowercased(),
+                meetingID: meetingID,
                 createdMillis: Int64(Date().timeIntervalSince1970 * 1000),
                 iqSecret: self.secret,
                 nameRefusal: refusal
             )
             let room = MUCRoom(state: state, eventLoop: self.group.next(), service: self)
             rooms[name] = room
-            return room
+            return (room, true)
         }
+        if created { self.watchingObserver?.roomChanged(.created(room: room.jid)) }
         room.receive(stanza, sender: sender, sink: sink, arrival: arrival)
     }
 
     /// Called on the room's loop once it is empty: forget it, if it is still the registered one.
     func roomDestroyed(_ room: MUCRoom) {
         guard let name = room.jid.localpart else { return }
-        self.rooms.withLock { rooms in
-            if rooms[name] === room { rooms[name] = nil }
+        let removed = self.rooms.withLock { rooms -> Bool in
+            let removed = rooms[name] === room
+            if removed { rooms[name] = nil }
             // A dictionary keeps its capacity: give a storm's worth back once the service is empty.
             if rooms.isEmpty { rooms = [:] }
+            return removed
         }
+        if removed { self.watchingObserver?.roomChanged(.destroyed(room: room.jid)) }
+    }
+
+    /// Destroys every room (XEP-0045 §10.9: each occupant gets unavailable with `<destroy>` and `reason`), each on
+    /// its own loop; the future completes once all are gone. The control API's reset.
+    public func destroyAllRooms(reason: String, sink: any MUCDeliverySink) -> EventLoopFuture<Void> {
+        let rooms = self.allRooms
+        let loop = self.group.next()
+        guard !rooms.isEmpty else { return loop.makeSucceededVoidFuture() }
+        let done = rooms.map { room -> EventLoopFuture<Void> in
+            let promise = loop.makePromise(of: Void.self)
+            room.perform(
+                { state in .success(state.destroy(reason: reason, alternate: nil)) },
+                sink: sink,
+                refused: { _ in promise.succeed() },
+                performed: { promise.succeed() }
+            )
+            return promise.futureResult
+        }
+        return EventLoopFuture.andAllComplete(done, on: loop)
     }
 
     /// Service-level IQs: disco#info lists the MUC feature (Smack checks it before joining);

@@ -56,6 +56,8 @@ final class C2SContext: Sendable {
     let keyFetchTimeout: TimeAmount = .seconds(5)
     /// Where credential lookups that may block (SQLite) run, off the event loops.
     let blockingPool: NIOThreadPool = .singleton
+    /// The control API's hooks (session events, refused resumptions); nil unless the control API is on.
+    var tap: ControlTap? { self.router.tap }
 
     init(
         settings: Settings,

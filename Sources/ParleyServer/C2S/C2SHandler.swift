@@ -235,6 +235,11 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         self.closeLater(linger: false)
     }
 
+    func abort() {
+        self.pendingOutput = nil
+        self.context?.close(promise: nil)
+    }
+
     /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
     private func closeLater(linger: Bool) {
         guard let channel = self.context?.channel else { return }

@@ -60,6 +60,11 @@ extension C2SSession {
         guard let entry = self.shared.resumption.entry(previd), entry.jid.bare == user.bare else {
             return self.resumeFailed()
         }
+        if let tap = self.shared.tap, tap.takeResumptionRefusal() {
+            // The control API's fault: as if the server had restarted and lost the session (§5: item-not-found).
+            tap.report(ControlEvent(kind: .resumptionRefused, jid: entry.jid))
+            return self.resumeFailed()
+        }
         let newLoop = self.eventLoop
         let target = NIOLoopBound(self, eventLoop: newLoop)
         let claims = self.machine.tokenClaims

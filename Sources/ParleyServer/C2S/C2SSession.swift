@@ -297,6 +297,7 @@ final class C2SSession {
         self.timeout?.cancel()
         self.timeout = nil
         self.logger.debug("Bound a session")
+        self.shared.tap?.report(ControlEvent(kind: .sessionStarted, jid: jid))
     }
 
     /// Answers `.lookUpCredentials`: at once from memory, or on the thread pool when the store may block (SQLite),
@@ -496,6 +497,31 @@ final class C2SSession {
         handle.setPresence(available: false, priority: 0)
         self.shared.router.registry.unbind(handle)
         self.shared.sessionEnded(handle)
+        self.shared.tap?.report(ControlEvent(kind: .sessionEnded, jid: handle.jid))
+    }
+
+    /// The control API's fault: the connection goes away without `</stream:stream>`, as a crashed client's would.
+    /// A resumable session hibernates (XEP-0198 §5); a hibernating one ends now.
+    func dropConnection() {
+        guard let transport = self.transport else {
+            guard self.hibernation != nil else { return }
+            self.hibernation?.cancel()
+            self.hibernation = nil
+            self.forgetResumption()
+            self.endSession()
+            return
+        }
+        if let handle = self.handle { self.shared.tap?.report(ControlEvent(kind: .sessionDropped, jid: handle.jid)) }
+        transport.abort()
+    }
+
+    /// Ends the session whatever its state, a hibernating one included (the control API's reset).
+    func terminate(_ error: StreamError) {
+        if self.transport == nil {
+            self.dropConnection()
+        } else {
+            self.close(error)
+        }
     }
 }
 
@@ -528,5 +554,13 @@ final class C2SSessionSink: StanzaSink, @unchecked Sendable {
 
     func close(_ error: StreamError?) {
         self.eventLoop.execute { self.session?.close(error) }
+    }
+
+    func dropConnection() {
+        self.eventLoop.execute { self.session?.dropConnection() }
+    }
+
+    func terminate(_ error: StreamError) {
+        self.eventLoop.execute { self.session?.terminate(error) }
     }
 }

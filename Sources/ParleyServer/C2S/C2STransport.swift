@@ -24,6 +24,8 @@ protocol C2STransport: AnyObject {
     func raiseStanzaLimit(to bytes: Int)
     /// Ends the stream: the error (after a header when `needsHeader`), the closing, then the connection.
     func close(_ error: StreamError?, needsHeader: Bool)
+    /// Cuts the connection at once, without a stream error or `</stream:stream>` (the control API's fault).
+    func abort()
     /// Reads at most `bytesPerSecond` from the client (nil: as fast as it sends); `ReadThrottleHandler`.
     func limitReading(to bytesPerSecond: Double?)
 }

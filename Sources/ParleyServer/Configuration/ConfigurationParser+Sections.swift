@@ -15,6 +15,7 @@ extension ConfigurationParser {
                 "polls", "room_metadata", "conference_duration", "lobby", "breakout_rooms", "http",
                 "room_names",
                 "external_services", "tenants", "operations", "rate_limits",
+                "control",
             ]
         ),
         ("listen", ["address", "c2s_port", "c2s_tls_port", "http_port", "https_port"]),
@@ -47,6 +48,7 @@ extension ConfigurationParser {
         ("external_services", ConfigurationParser.externalServicesKeys),
         ("operations", ConfigurationParser.operationsKeys),
         ("external_services.services[]", ConfigurationParser.externalServiceKeys),
+        ("control", ConfigurationParser.controlKeys),
     ]
 
     static func keys(of section: String) -> [String] {
@@ -154,6 +156,9 @@ extension ConfigurationParser {
         }
         if let node = fields["rate_limits"], let limits = self.parseRateLimits(node, keyPath: "rate_limits") {
             configuration.rateLimits = limits
+        }
+        if let node = fields["control"] {
+            configuration.control = self.parseControl(node, keyPath: "control")
         }
         return configuration
     }

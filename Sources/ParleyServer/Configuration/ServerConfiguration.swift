@@ -76,6 +76,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var externalServices = ExternalServices()
     /// `operations`: metrics, health and readiness, occupancy, shard identity (Docs/Operations.md).
     public var operations = Operations()
+    /// `control`: the test control API (`Docs/Testing-Jicofo.md`); off by default.
+    public var control = Control()
 
     /// A configuration; every parameter defaults to the Jitsi preset's value.
     public init(

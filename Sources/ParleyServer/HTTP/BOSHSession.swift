@@ -278,6 +278,9 @@ final class BOSHSession: C2STransport {
 
     func raiseStanzaLimit(to bytes: Int) {}
 
+    /// BOSH has no connection of its own to cut: the session ends as if its client had stopped polling.
+    func abort() { self.finish(condition: nil) }
+
     func close(_ error: StreamError?, needsHeader: Bool) {
         // XEP-0206 §7: a stream error travels in a terminate body with condition remote-stream-error.
         let payload = error.map { WebSocketXMPPCodec.encode($0.element) } ?? []

@@ -191,6 +191,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
             }
     }
 
+    func abort() { self.context?.close(promise: nil) }
+
     /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
     private func closeLater(linger: Bool) {
         guard let channel = self.context?.channel else { return }

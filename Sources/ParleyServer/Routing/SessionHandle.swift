@@ -12,6 +12,15 @@ public protocol StanzaSink: AnyObject, Sendable {
     func deliverInEventLoop(_ stanza: Stanza)
     /// Ends the session with a stream error (nil: a clean close).
     func close(_ error: StreamError?)
+    /// Cuts the connection without closing the stream, as a crashed client's would (the control API's fault).
+    func dropConnection()
+    /// Ends the session whatever its state, a hibernating XEP-0198 session included (the control API's reset).
+    func terminate(_ error: StreamError)
+}
+
+extension StanzaSink {
+    public func dropConnection() { self.close(nil) }
+    public func terminate(_ error: StreamError) { self.close(error) }
 }
 
 /// A bound client session (RFC 6120 §7) as the rest of the server sees it: its full JID, its availability
@@ -52,6 +61,10 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     var currentSink: any StanzaSink { self.sink.withLock { $0 } }
     public func deliver(_ stanza: Stanza) { self.currentSink.deliver(stanza) }
     public func close(_ error: StreamError?) { self.currentSink.close(error) }
+    /// Cuts the connection without closing the stream (the control API's fault).
+    public func dropConnection() { self.currentSink.dropConnection() }
+    /// Ends the session, hibernating or not (the control API's reset).
+    public func terminate(_ error: StreamError) { self.currentSink.terminate(error) }
 
     func retarget(to sink: any StanzaSink) { self.sink.withLock { $0 = sink } }
 

@@ -63,6 +63,9 @@ public final class SessionRegistry: Sendable {
     /// Whether a resource is taken.
     func isBound(_ full: JID) -> Bool { self.session(full) != nil }
 
+    /// Every bound session (the control API's listing).
+    public var all: [SessionHandle] { self.sessions.withLock { Array($0.byFull.values) } }
+
     /// How many sessions are bound in all.
     public var count: Int { self.sessions.withLock { $0.byFull.count } }
 }

@@ -12,13 +12,21 @@ public final class StanzaRouter: Sendable {
     let hosts: [String: HostService]
     let domains: [String: any DomainHandler]
     let logger: Logger
+    /// The control API's hooks (faults, routed-stanza events); nil unless the control API is on.
+    let tap: ControlTap?
 
-    init(registry: SessionRegistry, hosts: [String: HostService], domains: [String: any DomainHandler], logger: Logger)
-    {
+    init(
+        registry: SessionRegistry,
+        hosts: [String: HostService],
+        domains: [String: any DomainHandler],
+        logger: Logger,
+        tap: ControlTap? = nil
+    ) {
         self.registry = registry
         self.hosts = hosts
         self.domains = domains
         self.logger = logger
+        self.tap = tap
     }
 
     /// Whether `domain` is served here (a c2s host or a domain handler).
@@ -26,6 +34,12 @@ public final class StanzaRouter: Sendable {
 
     /// Routes a stanza. `from` is the local session that sent it (nil for server-made stanzas).
     public func route(_ stanza: Stanza, from session: SessionHandle? = nil) {
+        if let tap = self.tap, tap.isArmed, tap.inspect(stanza, from: session, router: self) { return }
+        self.routeUntapped(stanza, from: session)
+    }
+
+    /// `route` without the control API's faults: a stanza a fault delayed comes back here.
+    func routeUntapped(_ stanza: Stanza, from session: SessionHandle?) {
         guard let to = stanza.to else {
             // RFC 6120 §10.3: no `to` means the sender's own account.
             guard let sender = stanza.from else { return }
@@ -53,8 +67,9 @@ public final class StanzaRouter: Sendable {
     /// `known`: the recipients' sessions where the caller holds them (a room, `MUCRoom.recipients`), one per
     /// stanza; only the others are looked up in the registry.
     public func routeBatch(_ stanzas: [Stanza], known: [SessionHandle?] = []) {
-        guard stanzas.count > 1 else {
-            if let stanza = stanzas.first { self.route(stanza) }
+        guard stanzas.count > 1, self.tap?.isArmed != true else {
+            // One stanza, or the control API wants to see each: the ordinary route.
+            for stanza in stanzas { self.route(stanza) }
             return
         }
         let targets: [SessionHandle?]

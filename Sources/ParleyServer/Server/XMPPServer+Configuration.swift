@@ -84,6 +84,11 @@ extension XMPPServer {
         var rateLimits: RateLimitSettings?
         /// Proxies whose `X-Forwarded-For` names the client (`http.trusted_proxies`, Prosody's `trusted_proxies`).
         public var trustedProxies: [IPNetwork] = IPAllowList.loopback
+        /// The test control API (`Docs/Testing-Jicofo.md`); nil (the default) serves none.
+        public var control: ControlSettings?
+        /// `parley serve --seed`: makes meeting ids, anonymous usernames and server-made ids repeatable; nil
+        /// (the default) keeps them random.
+        public var seed: UInt64?
         /// The room-name policy: a refusal for a room localpart, or nil when allowed.
         public var roomNamePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 

@@ -19,12 +19,15 @@ public final class XMPPServer: Sendable {
         public var c2sTLS: Int?
         public var http: Int?
         public var https: Int?
+        /// The control API's loopback port, when it is served.
+        public var control: Int?
 
         enum CodingKeys: String, CodingKey {
             case c2s
             case c2sTLS = "c2s_tls"
             case http
             case https
+            case control
         }
     }
 
@@ -33,14 +36,16 @@ public final class XMPPServer: Sendable {
     public let registry: SessionRegistry
     /// The metrics `GET /metrics` renders.
     public let metrics: ServerMetrics
-    private let group: any EventLoopGroup
+    let group: any EventLoopGroup
     private let tls: TLSContext?
     private let c2s: C2SContext
     let web: WebContext
-    private let logger: Logger
-    private let channels = Mutex<[any Channel]>([])
+    let logger: Logger
+    let channels = Mutex<[any Channel]>([])
     private let connectionCounter = Atomic<Int>(0)
     private let trimmer = Mutex<RepeatedTask?>(nil)
+    /// The control API's endpoints, when it is on.
+    private let control: ControlService?
 
     /// - Parameters:
     ///   - tls: the server's TLS context; nil disables STARTTLS and the direct-TLS port.
@@ -60,6 +65,7 @@ public final class XMPPServer: Sendable {
         self.registry = registry
         let metrics = ServerMetrics()
         self.metrics = metrics
+        let tap = configuration.control == nil ? nil : ControlTap(logger: logger)
         var domainHandlers = configuration.domains
         // Jitsi's room components: where each sits, the MUC service field that tells the rooms the component's
         // domain (the sender of their notices), and the handler on the router.
@@ -117,7 +123,8 @@ public final class XMPPServer: Sendable {
                 configuration: muc,
                 group: group,
                 namePolicy: configuration.roomNamePolicy,
-                joinObserver: { metrics.joined(afterNanoseconds: $0) }
+                joinObserver: { metrics.joined(afterNanoseconds: $0) },
+                observer: tap
             )
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
@@ -153,8 +160,19 @@ public final class XMPPServer: Sendable {
                 externalServices: configuration.externalServices
             )
         }
-        let router = StanzaRouter(registry: registry, hosts: hosts, domains: domainHandlers, logger: logger)
+        let router = StanzaRouter(registry: registry, hosts: hosts, domains: domainHandlers, logger: logger, tap: tap)
         self.router = router
+        if let settings = configuration.control, let tap {
+            self.control = ControlService(
+                hub: ControlHub(tap: tap, group: group),
+                router: router,
+                mucServices: mucServices.values.sorted { $0.domain < $1.domain },
+                accounts: settings.accounts,
+                token: settings.token
+            )
+        } else {
+            self.control = nil
+        }
         let domains = domainHandlers
         var makeTLS: (@Sendable () throws -> any ChannelHandler)? = nil
         if let tls {
@@ -231,6 +249,9 @@ public final class XMPPServer: Sendable {
         }
         if let httpsPort = self.configuration.httpsPort, let tls = self.tls {
             ports.https = try self.listenHTTP(port: httpsPort, tls: tls).localAddress?.port
+        }
+        if let control = self.control, let settings = self.configuration.control {
+            ports.control = try self.listenControl(port: settings.port, service: control).localAddress?.port
         }
         self.startMemoryTrimmer()
         return ports
