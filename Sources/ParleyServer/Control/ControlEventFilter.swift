@@ -33,7 +33,9 @@ public struct ControlEventFilter: Sendable, Hashable {
     }
 
     /// The query keys a filter reads.
-    public static let keys: Set<String> = ["kinds", "room", "jid", "stanza_kind", "stanza_type", "namespace", "from", "to"]
+    public static let keys: Set<String> = [
+        "kinds", "room", "jid", "stanza_kind", "stanza_type", "namespace", "from", "to",
+    ]
 
     /// A filter from query parameters; unknown keys, kinds and addresses are refused with a message naming them.
     public init(query: [String: String]) throws(ControlRequestError) {

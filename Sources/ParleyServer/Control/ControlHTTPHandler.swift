@@ -97,7 +97,10 @@ final class ControlHTTPHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: "text/event-stream; charset=utf-8")
         headers.add(name: "Cache-Control", value: "no-store")
         headers.add(name: "Connection", value: "close")
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .ok, headers: headers))), promise: nil)
+        context.write(
+            self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: .ok, headers: headers))),
+            promise: nil
+        )
         context.flush()
         self.service.hub.subscribe(filter, channel: channel).whenSuccess { _ in
             let buffer = channel.allocator.buffer(string: ": subscribed\n\n")
@@ -112,9 +115,14 @@ final class ControlHTTPHandler: ChannelInboundHandler {
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(body.count))
         headers.add(name: "Cache-Control", value: "no-store")
-        if response.status == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"parley-control\"") }
+        if response.status == .unauthorized {
+            headers.add(name: "WWW-Authenticate", value: "Bearer realm=\"parley-control\"")
+        }
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        channel.write(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: response.status, headers: headers)), promise: nil)
+        channel.write(
+            HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: response.status, headers: headers)),
+            promise: nil
+        )
         channel.write(HTTPServerResponsePart.body(.byteBuffer(channel.allocator.buffer(bytes: body))), promise: nil)
         channel.writeAndFlush(HTTPServerResponsePart.end(nil)).whenComplete { _ in
             if !keepAlive { channel.close(promise: nil) }

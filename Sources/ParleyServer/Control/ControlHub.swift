@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyCore
+import Synchronization
 
 /// The one owner of the control API's mutable state: the fault rules and the event subscribers. It lives on one
 /// event loop (`loop`); callers from any thread hop there. After each change it gives every event loop of the server
@@ -17,6 +18,8 @@ final class ControlHub: Sendable {
     let loop: any EventLoop
     private let loops: [any EventLoop]
     private let state: NIOLoopBoundBox<State>
+    /// The server is shutting down: its loops are going away, so nothing more is handed to them.
+    private let stopped = Atomic<Bool>(false)
 
     init(tap: ControlTap, group: any EventLoopGroup) {
         self.tap = tap
@@ -86,16 +89,25 @@ final class ControlHub: Sendable {
     }
 
     private func unsubscribe(_ id: Int) {
+        guard !self.stopped.load(ordering: .relaxed) else { return }
         self.loop.execute {
             self.state.value.subscribers.removeAll { $0.id == id }
             _ = self.publish()
         }
     }
 
+    /// The server is shutting down: no more copies are handed out (the loops are about to stop), and the tap stops
+    /// looking (its flags go off).
+    func stop() {
+        self.stopped.store(true, ordering: .relaxed)
+        self.tap.setFlags(armed: false, watching: false)
+    }
+
     // MARK: - Publishing
 
     /// Gives every loop the current copy; succeeds once all have it. On `loop`.
     private func publish() -> EventLoopFuture<Void> {
+        guard !self.stopped.load(ordering: .relaxed) else { return self.loop.makeSucceededVoidFuture() }
         self.state.value.generation += 1
         let generation = self.state.value.generation
         let view = ControlTapView(faults: self.state.value.faults, subscribers: self.state.value.subscribers)

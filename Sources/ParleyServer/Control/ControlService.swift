@@ -14,8 +14,7 @@ final class ControlService: Sendable {
     let accounts: ControlAccounts?
     let token: String?
 
-    init(hub: ControlHub, router: StanzaRouter, mucServices: [MUCService], accounts: ControlAccounts?, token: String?)
-    {
+    init(hub: ControlHub, router: StanzaRouter, mucServices: [MUCService], accounts: ControlAccounts?, token: String?) {
         self.hub = hub
         self.router = router
         self.mucServices = mucServices
@@ -51,7 +50,8 @@ final class ControlService: Sendable {
         case (.GET, "faults", 1):
             return self.faults()
         case (.POST, "faults", 1):
-            return self.hub.addFault(body).map { ControlResponse(.created, $0.json(now: .now())) }.flatMapErrorThrowing {
+            return self.hub.addFault(body).map { ControlResponse(.created, $0.json(now: .now())) }.flatMapErrorThrowing
+            {
                 guard let error = $0 as? ControlRequestError else { throw $0 }
                 return .error(.badRequest, error.message)
             }
@@ -62,7 +62,9 @@ final class ControlService: Sendable {
                 return self.loop.makeSucceededFuture(.error(.badRequest, "a fault id is a number"))
             }
             return self.hub.removeFaults(id: id).map { removed in
-                removed ? ControlResponse(.ok, .object(["removed": .number(Double(id))])) : .error(.notFound, "no fault \(id)")
+                removed
+                    ? ControlResponse(.ok, .object(["removed": .number(Double(id))]))
+                    : .error(.notFound, "no fault \(id)")
             }
         case (.POST, "faults", 2) where request.segments[1] == "refuse-resumption":
             let count = body["count"] == nil ? 1 : ControlJSON.integer(body["count"])
@@ -70,9 +72,16 @@ final class ControlService: Sendable {
                 return self.loop.makeSucceededFuture(.error(.badRequest, "count must be a whole number from 0 to 1000"))
             }
             self.hub.tap.refuseResumptions(count)
-            return self.loop.makeSucceededFuture(ControlResponse(.ok, .object(["refuse_resumptions": .number(Double(count))])))
+            return self.loop.makeSucceededFuture(
+                ControlResponse(.ok, .object(["refuse_resumptions": .number(Double(count))]))
+            )
         default:
-            return self.loop.makeSucceededFuture(.error(.notFound, "no such control endpoint: \(request.method) /control/\(request.segments.joined(separator: "/"))"))
+            return self.loop.makeSucceededFuture(
+                .error(
+                    .notFound,
+                    "no such control endpoint: \(request.method) /control/\(request.segments.joined(separator: "/"))"
+                )
+            )
         }
     }
 
@@ -104,9 +113,10 @@ final class ControlService: Sendable {
             self.mucServices.map { $0.destroyAllRooms(reason: "Reset by the control API", sink: self.router) },
             on: loop
         )
-        let accounts = self.accounts.map { accounts in
-            NIOThreadPool.singleton.runIfActive(eventLoop: loop) { try accounts.reset() }
-        } ?? loop.makeSucceededVoidFuture()
+        let accounts =
+            self.accounts.map { accounts in
+                NIOThreadPool.singleton.runIfActive(eventLoop: loop) { try accounts.reset() }
+            } ?? loop.makeSucceededVoidFuture()
         return cleared.and(destroyed).flatMap { _ in
             for session in sessions {
                 session.terminate(StreamError(.reset, text: "Reset by the control API"))
@@ -195,7 +205,9 @@ final class ControlService: Sendable {
             guard let text = body["jid"]?.string, let jid = try? JID(text), jid.localpart != nil,
                 jid.resourcepart == nil, let password = body["password"]?.string, !password.isEmpty
             else {
-                return loop.makeSucceededFuture(.error(.badRequest, "the body needs a bare jid and a non-empty password"))
+                return loop.makeSucceededFuture(
+                    .error(.badRequest, "the body needs a bare jid and a non-empty password")
+                )
             }
             guard self.router.isLocal(jid.domainpart) else {
                 return loop.makeSucceededFuture(.error(.badRequest, "\(jid.domainpart) is not a host of this server"))

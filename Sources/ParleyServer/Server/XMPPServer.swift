@@ -264,6 +264,7 @@ public final class XMPPServer: Sendable {
             return channels
         }
         self.trimmer.withLock { $0?.cancel() }
+        self.control?.hub.stop()
         for channel in listeners { try? channel.close().wait() }
         self.registry.closeAll(StreamError(.systemShutdown, text: "The server is shutting down"))
     }
