@@ -55,4 +55,6 @@ ensure_test_deps() {
     pip_install jwt "PyJWT>=2"
     # Metrics (Tests/Interop/test_operations.py): /metrics is read with prometheus_client's own text parser.
     pip_install prometheus_client "prometheus-client>=0.17"
+    # The JVM example for Jicofo developers (Tests/JVM, Docs/Testing-Jicofo.md): javac and java of JDK 17, no Maven.
+    apt_install openjdk-17-jdk-headless
 }
