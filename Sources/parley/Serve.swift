@@ -31,12 +31,21 @@ struct Serve: ParsableCommand {
     )
     var accounts: [String] = []
 
+    @Option(
+        name: .long,
+        help: "With --ephemeral: make anonymous usernames, stream ids, resources and meeting ids repeatable."
+    )
+    var seed: UInt64?
+
     @Option(name: .long, help: "Override the log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String?
 
     func validate() throws {
         if !self.accounts.isEmpty && !self.ephemeral {
             throw ValidationError("--account is for --ephemeral test servers; use `parley user add` otherwise.")
+        }
+        if self.seed != nil && !self.ephemeral {
+            throw ValidationError("--seed is for --ephemeral test servers: it makes identifiers guessable.")
         }
     }
 
@@ -129,6 +138,7 @@ struct Serve: ParsableCommand {
                 accounts: try ControlAccounts(store: store) { _ = try applyConfiguredAccounts() }
             )
         }
+        serverConfiguration.seed = self.seed
         if self.ephemeral {
             serverConfiguration.c2sPort = 0  // free ports, printed below
             serverConfiguration.c2sTLSPort = 0

@@ -122,8 +122,8 @@ class ParleyServer:
     """One `parley serve --ephemeral` process."""
 
     def __init__(self, workdir: Path, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None, name="parley",
-                 env: dict | None = None):
-        self.args = [PARLEY_BIN, "serve", "--ephemeral"]
+                 env: dict | None = None, extra_args: tuple = ()):
+        self.args = [PARLEY_BIN, "serve", "--ephemeral", *extra_args]
         if config is not None:
             config_path = workdir / f"{name}.yaml"
             config_path.write_text(config if isinstance(config, str) else to_yaml(config) + "\n")
@@ -264,9 +264,10 @@ class _ServerPool:
         self.workdir = workdir
         self.servers: list[ParleyServer] = []
 
-    def start(self, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None, env: dict | None = None) -> ParleyServer:
+    def start(self, accounts=DEFAULT_ACCOUNTS, config: dict | str | None = None, env: dict | None = None,
+              extra_args: tuple = ()) -> ParleyServer:
         server = ParleyServer(self.workdir, accounts=accounts, config=config, name=f"parley-{len(self.servers)}",
-                              env=env)
+                              env=env, extra_args=extra_args)
         self.servers.append(server)
         return server
 

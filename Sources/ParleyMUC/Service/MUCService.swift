@@ -29,15 +29,16 @@ public final class MUCService: Sendable {
         namePolicy: @escaping @Sendable (String) -> StanzaError? = { _ in nil },
         joinObserver: (@Sendable (Int64) -> Void)? = nil,
         observer: (any MUCObserver)? = nil,
-        makeMeetingID: @escaping @Sendable (JID) -> String = { _ in UUID().uuidString.lowercased() }
+        secret: [UInt8]? = nil,
+        makeMeetingID: (@Sendable (JID) -> String)? = nil
     ) {
         self.configuration = configuration
         self.group = group
-        self.secret = SecureRandom.bytes(32)
+        self.secret = secret ?? SecureRandom.bytes(32)
         self.namePolicy = namePolicy
         self.joinObserver = joinObserver
         self.observer = observer
-        self.makeMeetingID = makeMeetingID
+        self.makeMeetingID = makeMeetingID ?? { _ in UUID().uuidString.lowercased() }
     }
 
     /// The observer, while it is watching.

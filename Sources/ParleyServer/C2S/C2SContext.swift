@@ -58,6 +58,8 @@ final class C2SContext: Sendable {
     let blockingPool: NIOThreadPool = .singleton
     /// The control API's hooks (session events, refused resumptions); nil unless the control API is on.
     var tap: ControlTap? { self.router.tap }
+    /// `parley serve --seed`: repeatable stream ids, resources and anonymous usernames; nil draws them at random.
+    var identifiers: SeededIdentifiers? { self.router.identifiers }
 
     init(
         settings: Settings,

@@ -62,6 +62,7 @@ final class C2SSession {
             machineConfiguration.anonymousUsername = entry.jid.localpart
         }
         machineConfiguration.token = query["token"]
+        machineConfiguration.identifiers = shared.identifiers
         self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured)
         self.tenants = settings.tenants.map(TenantAddressing.init(mapper:))
         var logger = shared.logger

@@ -55,6 +55,8 @@ struct C2SStateMachine {
         /// The username SASL ANONYMOUS gives: a hibernated session's, when the client resumes it
         /// (Jitsi's `jitsi-anonymous` with `previd`); otherwise random.
         var anonymousUsername: String? = nil
+        /// `parley serve --seed`: stream ids, bound resources and anonymous usernames drawn from the seed.
+        var identifiers: SeededIdentifiers? = nil
         /// The `token` query parameter of the web session's URL (Jitsi's `session.auth_token`); nil on TCP.
         var token: String? = nil
     }
@@ -102,7 +104,11 @@ struct C2SStateMachine {
             to?.domainpart ?? self.host?.domain ?? self.configuration.hosts.keys.sorted().first ?? "localhost"
         actions.append(
             .sendStreamHeader(
-                id: SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics),
+                id: self.configuration.identifiers?.string(
+                    "stream",
+                    count: 16,
+                    alphabet: SecureRandom.lowercaseAlphanumerics
+                ) ?? SecureRandom.string(count: 16, alphabet: SecureRandom.lowercaseAlphanumerics),
                 host: hostName
             )
         )
@@ -182,7 +188,15 @@ struct C2SStateMachine {
         return [.send(failed)]
     }
 
-    var anonymousUsername: String { self.configuration.anonymousUsername ?? SASLAnonymous.randomUsername() }
+    var anonymousUsername: String {
+        self.configuration.anonymousUsername
+            ?? self.configuration.identifiers?.string(
+                "anonymous",
+                count: 16,
+                alphabet: SecureRandom.lowercaseAlphanumerics
+            )
+            ?? SASLAnonymous.randomUsername()
+    }
 
     /// The web session's `?token=` (nil when the URL had none, and on TCP).
     var sessionToken: String? { self.configuration.token }
@@ -342,6 +356,7 @@ struct C2SStateMachine {
         guard let user = self.user else { return self.fail(StreamError(.notAuthorized)) }
         let resource =
             requested.flatMap { $0.isEmpty ? nil : $0 }
+            ?? self.configuration.identifiers?.string("resource", count: 12, alphabet: SecureRandom.identifierAlphabet)
             ?? SecureRandom.string(count: 12, alphabet: SecureRandom.identifierAlphabet)
         let jid: JID
         do {

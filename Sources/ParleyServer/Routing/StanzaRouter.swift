@@ -14,19 +14,23 @@ public final class StanzaRouter: Sendable {
     let logger: Logger
     /// The control API's hooks (faults, routed-stanza events); nil unless the control API is on.
     let tap: ControlTap?
+    /// `parley serve --seed`: identifiers drawn from the seed instead of at random; nil otherwise.
+    let identifiers: SeededIdentifiers?
 
     init(
         registry: SessionRegistry,
         hosts: [String: HostService],
         domains: [String: any DomainHandler],
         logger: Logger,
-        tap: ControlTap? = nil
+        tap: ControlTap? = nil,
+        identifiers: SeededIdentifiers? = nil
     ) {
         self.registry = registry
         self.hosts = hosts
         self.domains = domains
         self.logger = logger
         self.tap = tap
+        self.identifiers = identifiers
     }
 
     /// Whether `domain` is served here (a c2s host or a domain handler).

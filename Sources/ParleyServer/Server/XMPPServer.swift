@@ -66,6 +66,9 @@ public final class XMPPServer: Sendable {
         let metrics = ServerMetrics()
         self.metrics = metrics
         let tap = configuration.control == nil ? nil : ControlTap(logger: logger)
+        let identifiers = configuration.seed.map(SeededIdentifiers.init(seed:))
+        var meetingIDs: (@Sendable (JID) -> String)? = nil
+        if let identifiers { meetingIDs = { jid in identifiers.uuid("meeting:\(jid)") } }
         var domainHandlers = configuration.domains
         // Jitsi's room components: where each sits, the MUC service field that tells the rooms the component's
         // domain (the sender of their notices), and the handler on the router.
@@ -124,7 +127,9 @@ public final class XMPPServer: Sendable {
                 group: group,
                 namePolicy: configuration.roomNamePolicy,
                 joinObserver: { metrics.joined(afterNanoseconds: $0) },
-                observer: tap
+                observer: tap,
+                secret: identifiers?.bytes("occupant-iq-secret:\(muc.domain)", count: 32),
+                makeMeetingID: meetingIDs
             )
             mucServices[muc.domain] = service
             domainHandlers[muc.domain] = MUCDomainHandler(service: service)
@@ -160,7 +165,14 @@ public final class XMPPServer: Sendable {
                 externalServices: configuration.externalServices
             )
         }
-        let router = StanzaRouter(registry: registry, hosts: hosts, domains: domainHandlers, logger: logger, tap: tap)
+        let router = StanzaRouter(
+            registry: registry,
+            hosts: hosts,
+            domains: domainHandlers,
+            logger: logger,
+            tap: tap,
+            identifiers: identifiers
+        )
         self.router = router
         if let settings = configuration.control, let tap {
             self.control = ControlService(
