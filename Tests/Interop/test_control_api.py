@@ -586,3 +586,50 @@ def test_refuse_next_resumption_after_a_dropped_connection(control_server):
     assert events.next(lambda e: e["kind"] == "session_dropped")["jid"] == jvb.jid
     assert events.next(lambda e: e["kind"] == "resumption_refused")["jid"] == jvb.jid
     jvb.client.close()
+
+
+def test_restart_with_and_without_stream_management_state(control_server, aio):
+    """POST /control/restart cuts every connection as a restart would. Keeping the XEP-0198 state, jvb's session
+    hibernates, stays in its room and resumes, while the clients without resumption are gone; without it, the
+    resumption fails with item-not-found and no room or session is left."""
+    server = control_server
+    control = server.control
+    room = "ctlrestart"
+
+    async def scenario():
+        return await conference(aio, server, room, "alice")
+
+    focus, (alice,) = aio.run(scenario(), timeout=20)
+    jvb = SMClient(server)
+    jvb.client.send(f"<presence to='{room_jid(room)}/jvbnick'><x xmlns='http://jabber.org/protocol/muc'/></presence>")
+    jvb.client.wait_for(lambda e: e.tag == PRESENCE and e.get("from") == f"{room_jid(room)}/jvbnick", what="join")
+
+    answer = control.ok("POST", "/control/restart", {"keep_stream_management": True})
+    assert answer == {"keep_stream_management": True, "sessions_cut": 3}, answer
+    jvb.client.read_until_closed(timeout=5)
+
+    async def gone():
+        await asyncio_wait(alice.client.disconnected_event)
+        await asyncio_wait(focus.client.disconnected_event)
+
+    aio.run(gone(), timeout=10)
+    assert alice.client.stream_errors == [] and focus.client.stream_errors == []
+    deadline = time.monotonic() + 5
+    while len(control.ok("GET", "/control/sessions")["sessions"]) > 1:
+        assert time.monotonic() < deadline, control.ok("GET", "/control/sessions")
+        time.sleep(0.05)
+    assert [s["jid"] for s in control.ok("GET", "/control/sessions")["sessions"]] == [jvb.jid]
+    assert [o["nick"] for o in room_of(server, room)["occupants"]] == ["jvbnick"]
+    resumed = jvb.resume()
+    assert resumed.tag == q(NS_SM, "resumed"), show(resumed)
+
+    answer = control.ok("POST", "/control/restart", {})
+    assert answer == {"keep_stream_management": False, "sessions_cut": 1}, answer
+    jvb.client.read_until_closed(timeout=5)
+    assert control.ok("GET", "/control/rooms") == {"rooms": []}
+    assert control.ok("GET", "/control/sessions") == {"sessions": []}
+    failed = jvb.resume()
+    assert failed.tag == q(NS_SM, "failed"), show(failed)
+    jvb.client.close()
+    status, answer = control.call("POST", "/control/restart", {"keep_stream_management": "yes"})
+    assert status == 400, answer

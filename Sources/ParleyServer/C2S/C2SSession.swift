@@ -516,6 +516,19 @@ final class C2SSession {
         transport.abort()
     }
 
+    /// The control API's restart: the connection goes as in `dropConnection`. Without `keepResumption` the
+    /// XEP-0198 state goes too, as in a restarted server that kept nothing: the session ends instead of
+    /// hibernating, and a hibernating one ends now. With it, a resumable session hibernates and a hibernating one
+    /// stays.
+    func restart(keepResumption: Bool) {
+        if !keepResumption { self.forgetResumption() }
+        if self.transport == nil {
+            if !keepResumption { self.dropConnection() }
+            return
+        }
+        self.dropConnection()
+    }
+
     /// Ends the session whatever its state, a hibernating one included (the control API's reset).
     func terminate(_ error: StreamError) {
         if self.transport == nil {
@@ -559,6 +572,10 @@ final class C2SSessionSink: StanzaSink, @unchecked Sendable {
 
     func dropConnection() {
         self.eventLoop.execute { self.session?.dropConnection() }
+    }
+
+    func restart(keepResumption: Bool) {
+        self.eventLoop.execute { self.session?.restart(keepResumption: keepResumption) }
     }
 
     func terminate(_ error: StreamError) {

@@ -43,6 +43,8 @@ final class ControlService: Sendable {
             return self.rooms(request.segments[1])
         case (.GET, "sessions", 1):
             return self.loop.makeSucceededFuture(ControlResponse(.ok, self.sessions()))
+        case (.POST, "restart", 1):
+            return self.restart(body)
         case (.POST, "sessions", 2) where request.segments[1] == "drop":
             return self.loop.makeSucceededFuture(self.dropSessions(body))
         case (.GET, "accounts", 1), (.POST, "accounts", 1), (.DELETE, "accounts", 2):
@@ -90,7 +92,7 @@ final class ControlService: Sendable {
         "endpoints": .array(
             [
                 "POST /control/reset", "GET /control/rooms", "GET /control/rooms/{room jid}", "GET /control/sessions",
-                "POST /control/sessions/drop", "GET /control/events", "GET /control/accounts",
+                "POST /control/sessions/drop", "POST /control/restart", "GET /control/events", "GET /control/accounts",
                 "POST /control/accounts", "DELETE /control/accounts/{jid}", "GET /control/faults",
                 "POST /control/faults", "DELETE /control/faults", "DELETE /control/faults/{id}",
                 "POST /control/faults/refuse-resumption",
@@ -146,6 +148,44 @@ final class ControlService: Sendable {
         }
         return self.loop.scheduleTask(in: .milliseconds(10)) {}.futureResult.flatMap {
             self.waitUntilEmpty(deadline: deadline)
+        }
+    }
+
+    /// `{"keep_stream_management": bool}`: what clients see when the server restarts. Every connection is cut
+    /// without a stream close. Without the XEP-0198 state (the default, what a Prosody restart does: jitsi-operations
+    /// §2.5) every session ends, every room is destroyed and faults are cleared, so a resumption fails with
+    /// item-not-found; with it, resumable sessions hibernate and rooms stay, as a server that kept its state would
+    /// (Jicofo then resumes instead of stopping its conferences). The listeners stay open.
+    private func restart(_ body: JSONValue) -> EventLoopFuture<ControlResponse> {
+        let keep: Bool
+        switch body["keep_stream_management"] {
+        case nil: keep = false
+        case .bool(let value)?: keep = value
+        default:
+            return self.loop.makeSucceededFuture(.error(.badRequest, "keep_stream_management must be true or false"))
+        }
+        let sessions = self.router.registry.all
+        for session in sessions { session.restart(keepResumption: keep) }
+        let answer = ControlResponse(
+            .ok,
+            .object(["sessions_cut": .number(Double(sessions.count)), "keep_stream_management": .bool(keep)])
+        )
+        guard !keep else { return self.loop.makeSucceededFuture(answer) }
+        self.hub.tap.refuseResumptions(0)
+        return self.waitUntilNoSession(deadline: .now() + .seconds(5)).flatMap {
+            EventLoopFuture.andAllComplete(
+                self.mucServices.map { $0.destroyAllRooms(reason: "The server restarted", sink: self.router) },
+                on: self.loop
+            )
+        }.flatMap { self.hub.removeFaults(id: nil) }.map { _ in answer }
+    }
+
+    private func waitUntilNoSession(deadline: NIODeadline) -> EventLoopFuture<Void> {
+        if self.router.registry.count == 0 || NIODeadline.now() >= deadline {
+            return self.loop.makeSucceededVoidFuture()
+        }
+        return self.loop.scheduleTask(in: .milliseconds(10)) {}.futureResult.flatMap {
+            self.waitUntilNoSession(deadline: deadline)
         }
     }
 

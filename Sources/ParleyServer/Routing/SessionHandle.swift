@@ -16,11 +16,14 @@ public protocol StanzaSink: AnyObject, Sendable {
     func dropConnection()
     /// Ends the session whatever its state, a hibernating XEP-0198 session included (the control API's reset).
     func terminate(_ error: StreamError)
+    /// Cuts the connection as a server restart would, keeping or losing the XEP-0198 state (the control API).
+    func restart(keepResumption: Bool)
 }
 
 extension StanzaSink {
     public func dropConnection() { self.close(nil) }
     public func terminate(_ error: StreamError) { self.close(error) }
+    public func restart(keepResumption: Bool) { self.close(nil) }
 }
 
 /// A bound client session (RFC 6120 §7) as the rest of the server sees it: its full JID, its availability
@@ -65,6 +68,8 @@ public final class SessionHandle: Sendable, Hashable, CustomStringConvertible {
     public func dropConnection() { self.currentSink.dropConnection() }
     /// Ends the session, hibernating or not (the control API's reset).
     public func terminate(_ error: StreamError) { self.currentSink.terminate(error) }
+    /// Cuts the connection as a server restart would (the control API).
+    public func restart(keepResumption: Bool) { self.currentSink.restart(keepResumption: keepResumption) }
 
     func retarget(to sink: any StanzaSink) { self.sink.withLock { $0 = sink } }
 
