@@ -49,7 +49,8 @@ struct FakeBridge: ParsableCommand {
     var seed: UInt64?
 
     func validate() throws {
-        guard self.jid.contains("@"), !self.jid.contains("/") else {
+        let parts = self.jid.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }), !self.jid.contains("/") else {
             throw ValidationError("--jid wants a bare JID, e.g. jvb@auth.meet.jitsi")
         }
         guard (1...3600).contains(self.statsInterval) else { throw ValidationError("--stats-interval: 1 to 3600") }
@@ -60,7 +61,8 @@ struct FakeBridge: ParsableCommand {
         guard let password = self.password ?? ProcessInfo.processInfo.environment["JVB_AUTH_PASSWORD"] else {
             throw ValidationError("give --password or set JVB_AUTH_PASSWORD")
         }
-        let parts = self.jid.split(separator: "@", maxSplits: 1).map(String.init)
+        let parts = self.jid.split(separator: "@", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else { throw ValidationError("--jid wants a bare JID") }
         let session = FakeBridgeSession(
             configuration: .init(
                 domain: parts[1],
