@@ -144,6 +144,7 @@ struct Serve: ParsableCommand {
             serverConfiguration.c2sTLSPort = 0
             if serverConfiguration.httpPort != nil { serverConfiguration.httpPort = 0 }
             if serverConfiguration.httpsPort != nil { serverConfiguration.httpsPort = 0 }
+            if serverConfiguration.agentPort != nil { serverConfiguration.agentPort = 0 }
         }
         let server = XMPPServer(
             configuration: serverConfiguration,
@@ -160,6 +161,7 @@ struct Serve: ParsableCommand {
             if let httpPort = ports.http { line += ",\"http\":\(httpPort)" }
             if let httpsPort = ports.https { line += ",\"https\":\(httpsPort)" }
             if let controlPort = ports.control { line += ",\"control\":\(controlPort)" }
+            if let agentPort = ports.agent { line += ",\"agent\":\(agentPort)" }
             line += "}\n"
             FileHandle.standardOutput.write(Data(line.utf8))
         }

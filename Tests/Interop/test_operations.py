@@ -159,7 +159,7 @@ def test_ready_follows_focus_and_bridges(parley_factory, aio):
         jvb.send(jvb_stats_presence("5d8e3c1f2a9b").replace("<stats", f"<x xmlns='{NS_MUC}'/><stats", 1))
         await jvb.presence_from(occupant, "the bridge's self-presence in the brewery")
         status, body = ready(server)
-        assert status == 200 and body == {"ready": True, "focus": True, "bridges": 1, "missing": []}, body
+        assert status == 200 and body == {"ready": True, "focus": True, "bridges": 1, "missing": [], "status": "ready"}, body
         samples = scrape(server)
         assert total(samples, "parley_focus_online") == 1 and total(samples, "parley_brewery_bridges") == 1, samples
 
@@ -380,3 +380,110 @@ def test_endpoints_can_be_turned_off(parley_factory):
     for path in ("/metrics", "/room-census", "/sessions"):
         assert get(server, path)[0] == 404, path
     assert get(server, "/health")[0] == 200
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Drain (issue 13 point 5): parley drain, the status file, the HAProxy agent, new conferences refused
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def agent_line(server) -> str:
+    """What HAProxy's agent-check reads from the agent port: one line, then the server closes."""
+    with socket.create_connection((HOST, server.ports["agent"]), timeout=5) as sock:
+        data = b""
+        while True:
+            chunk = sock.recv(256)
+            if not chunk:
+                return data.decode()
+            data += chunk
+
+
+def parley_drain(server, *args: str) -> tuple[int, str]:
+    import subprocess
+
+    from conftest import PARLEY_BIN
+
+    done = subprocess.run([PARLEY_BIN, "drain", *args, "--port", str(server.ports["http"])], capture_output=True,
+                          timeout=20, text=True)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def test_drain_by_command_and_agent(parley_factory, aio):
+    server = parley_factory(config={"operations": {"agent_port": 6060}})
+    assert agent_line(server) == "up drain 0%\n"  # not ready yet: no focus, no bridge
+    assert parley_drain(server) == (0, '{"status":"ready"}')
+
+    async def scenario():
+        focus = await login_focus(aio, server)
+        jvb = Peer(await connect_client(server.c2s, JVB_JID, JVB_PASSWORD, "SCRAM-SHA-1", runner=aio), "jvb")
+        jvb.send(jvb_stats_presence("5d8e3c1f2a9b").replace("<stats", f"<x xmlns='{NS_MUC}'/><stats", 1))
+        await jvb.presence_from(f"{BREWERY}/5d8e3c1f2a9b", "the bridge's self-presence in the brewery")
+        assert agent_line(server) == "up ready 100%\n"
+
+        code, output = parley_drain(server, "drain")
+        assert code == 0 and json.loads(output) == {"status": "drain", "previous": "ready"}, output
+        assert agent_line(server) == "up drain 0%\n"
+        status, body = ready(server)
+        assert status == 200 and body["status"] == "drain", body  # still serving its conferences
+        samples = scrape(server)
+        assert total(samples, "parley_shard_state", state="drain") == 1
+        assert total(samples, "parley_shard_state", state="ready") == 0
+
+        assert parley_drain(server, "maint")[0] == 0 and agent_line(server) == "maint\n"
+        assert parley_drain(server, "ready")[0] == 0 and agent_line(server) == "up ready 100%\n"
+        code, output = parley_drain(server, "sideways")
+        assert code != 0 and "ready, drain or maint" in output, output
+        await close_client(jvb.client)
+        await close_client(focus.client)
+
+    aio.run(scenario(), timeout=40)
+    # Only loopback's own two addresses may change the state.
+    connection = http.client.HTTPConnection(HOST, server.ports["http"], timeout=5, source_address=("127.0.0.2", 0))
+    try:
+        connection.request("POST", "/shard-status", body=b"drain")
+        assert connection.getresponse().status == 403
+    finally:
+        connection.close()
+    assert parley_drain(server) == (0, '{"status":"ready"}')
+
+
+def test_drain_from_the_status_file(parley_factory, tmp_path):
+    status_file = tmp_path / "shard-status"
+    status_file.write_text("drain\n")
+    server = parley_factory(config={"operations": {"status_file": str(status_file)}})
+    wait_until(lambda: parley_drain(server)[1] == '{"status":"drain"}', "the file's drain", timeout=8)
+    # A state set at run time holds until the file's word changes.
+    assert parley_drain(server, "ready")[0] == 0
+    time.sleep(5.5)
+    assert parley_drain(server)[1] == '{"status":"ready"}'
+    status_file.write_text("maint")
+    wait_until(lambda: parley_drain(server)[1] == '{"status":"maint"}', "the file's maint", timeout=8)
+
+
+def test_draining_refuses_only_new_conferences(parley_factory, aio):
+    from test_jitsi_flow import conference_request, error_text
+
+    server = parley_factory(config={"operations": {"drain_refuses_new_conferences": True}})
+
+    async def scenario():
+        room, focus, browsers = await conference(aio, server, 1)
+        assert parley_drain(server, "drain")[0] == 0
+        browser = browsers[0]
+        # The existing conference: its request still reaches Jicofo.
+        browser.send(conference_request(room, "existing-1"))
+        forwarded = await focus.take(lambda e: e.get("id") == "existing-1", "the existing room's conference request")
+        assert forwarded.get("type") == "set", forwarded
+        # A new one: refused at once, with a text saying why.
+        newcomer = await login_browser(aio, server, "newcomer")
+        reply = await newcomer.iq(conference_request(unique_room("fresh"), "fresh-1"), "conference request")
+        assert reply.get("type") == "error" and "draining" in (error_text(reply) or ""), reply
+        # The meeting goes on: another browser joins it.
+        late = await login_browser(aio, server, "late")
+        await browser_joins(late, room, [focus, browser], "Late")
+        assert parley_drain(server, "ready")[0] == 0
+        newcomer.send(conference_request(unique_room("fresh"), "fresh-2"))
+        await focus.take(lambda e: e.get("id") == "fresh-2", "a new room's request once ready again")
+        for peer in [late, newcomer, browser, focus]:
+            await close_client(peer.client)
+
+    aio.run(scenario(), timeout=40)

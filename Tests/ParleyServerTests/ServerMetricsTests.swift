@@ -117,7 +117,10 @@ import Testing
     @Test func readinessSaysWhatIsMissing() {
         let none = OperatorEndpoints.Readiness(focusOnline: false, bridges: 0)
         #expect(none.missing == ["focus", "bridge"])
-        #expect(JSONValue.text(none.json) == #"{"bridges":0,"focus":false,"missing":["focus","bridge"],"ready":false}"#)
+        #expect(
+            JSONValue.text(none.json)
+                == #"{"bridges":0,"focus":false,"missing":["focus","bridge"],"ready":false,"status":"ready"}"#
+        )
         #expect(OperatorEndpoints.Readiness(focusOnline: true, bridges: 2).missing.isEmpty)
         // Without a focus proxy or a brewery, that check is not made.
         #expect(OperatorEndpoints.Readiness(focusOnline: nil, bridges: nil).missing.isEmpty)
@@ -136,5 +139,47 @@ import Testing
         )
         #expect(identity.headers["X-Jitsi-Shard"] == ["shard-1"] && identity.headers["X-Jitsi-Region"].isEmpty)
         #expect(identity.headers["Access-Control-Expose-Headers"] == ["Content-Type, X-Jitsi-Shard, X-Jitsi-Release"])
+    }
+}
+
+/// Drain: the shard's state, its words and what the HAProxy agent says.
+@Suite struct ShardStatusTests {
+    @Test(arguments: [("ready", ShardState.ready), (" Drain\n", .drain), ("MAINT", .maint)])
+    func words(text: String, state: ShardState) {
+        #expect(ShardState(text: text) == state)
+    }
+
+    @Test(arguments: ["", "up", "drained", "ready drain"])
+    func otherWordsAreNotStates(text: String) {
+        #expect(ShardState(text: text) == nil)
+    }
+
+    @Test func settingReturnsThePreviousState() {
+        let status = ShardStatus()
+        #expect(status.state == .ready)
+        #expect(status.set(.drain) == .ready && status.state == .drain)
+        #expect(status.set(.maint) == .drain && status.state == .maint)
+    }
+
+    @Test func agentLines() {
+        #expect(HAProxyAgent.line(state: .ready, ready: true) == "up ready 100%\n")
+        #expect(HAProxyAgent.line(state: .ready, ready: false) == "up drain 0%\n")
+        #expect(HAProxyAgent.line(state: .drain, ready: true) == "up drain 0%\n")
+        #expect(HAProxyAgent.line(state: .maint, ready: true) == "maint\n")
+    }
+
+    @Test func drainKeysAreRead() throws {
+        let yaml = """
+            operations:
+              status_file: /etc/jitsi/shard-status
+              agent_port: 6060
+              drain_refuses_new_conferences: true
+            """
+        let outcome = ConfigurationLoader.parse(yaml: yaml, path: "t.yaml", environment: [:])
+        let operations = try #require(outcome.configuration?.operations)
+        #expect(operations.statusFile == "/etc/jitsi/shard-status" && operations.agentPort == 6060)
+        #expect(operations.drainRefusesNewConferences)
+        #expect(XMPPServer.Configuration(try #require(outcome.configuration)).agentPort == 6060)
+        #expect(XMPPServer.Configuration(.jitsiPreset).agentPort == nil)
     }
 }

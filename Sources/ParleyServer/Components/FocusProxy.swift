@@ -20,6 +20,9 @@ struct FocusProxy: DomainHandler {
     let target: JID
     /// Refuses room names that identify a person before Jicofo sees them (nil: allowed).
     let roomNamePolicy: @Sendable (String) -> StanzaError?
+    /// Refuses a conference for a room that does not exist while the shard drains, when the operator asks for it
+    /// (`operations.drain_refuses_new_conferences`); nil: allowed.
+    var newConferencePolicy: @Sendable (String) -> StanzaError? = { _ in nil }
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard let from = stanza.from, let to = stanza.to else { return }
@@ -32,7 +35,9 @@ struct FocusProxy: DomainHandler {
                 conference.namespace == Namespace.focus,
                 let room = conference[attribute: "room"]
             {
-                if let refusal = self.roomNamePolicy(room) { return router.bounce(stanza, refusal) }
+                if let refusal = self.roomNamePolicy(room) ?? self.newConferencePolicy(room) {
+                    return router.bounce(stanza, refusal)
+                }
             }
             let live = router.registry.sessions(of: self.target)
             guard let focus = live.filter(\.isAvailable).max(by: { $0.priority < $1.priority }) ?? live.first else {

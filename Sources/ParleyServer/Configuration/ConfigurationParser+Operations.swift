@@ -4,7 +4,8 @@ import Yams
 extension ConfigurationParser {
     static let operationsKeys = [
         "metrics", "openmetrics_allow_cidr", "health_allow_cidr", "occupancy", "occupancy_allow_cidr",
-        "occupancy_identities", "brewery", "shard", "region", "release",
+        "occupancy_identities", "brewery", "shard", "region", "release", "status_file", "agent_port",
+        "drain_refuses_new_conferences",
     ]
 
     /// The `operations` section (`ServerConfiguration.Operations`). `muc` is the parsed MUC list: a brewery on
@@ -30,6 +31,11 @@ extension ConfigurationParser {
         self.assign(fields, "shard", to: &operations.shard) { self.headerValue($0, $1) }
         self.assign(fields, "region", to: &operations.region) { self.headerValue($0, $1) }
         self.assign(fields, "release", to: &operations.release) { self.headerValue($0, $1) }
+        self.assign(fields, "status_file", to: &operations.statusFile) { node, keyPath in
+            self.nullableString(node, keyPath)
+        }
+        self.assign(fields, "agent_port", to: &operations.agentPort, self.port)
+        self.assign(fields, "drain_refuses_new_conferences", to: &operations.drainRefusesNewConferences, self.bool)
         if let node = fields["brewery"] {
             if self.isNull(node) {
                 operations.brewery = nil

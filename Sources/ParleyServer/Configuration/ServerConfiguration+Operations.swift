@@ -11,6 +11,8 @@ extension ServerConfiguration {
     ///   region: eu-central
     ///   release: "1234"
     ///   brewery: jvbbrewery@internal-muc.meet.jitsi
+    ///   status_file: /etc/jitsi/shard-status
+    ///   agent_port: 6060
     /// ```
     public struct Operations: Sendable, Equatable {
         /// `metrics`: serve `GET /metrics` (Prometheus text; Prosody's `mod_http_openmetrics`).
@@ -38,6 +40,15 @@ extension ServerConfiguration {
         public var shard: String?
         public var region: String?
         public var release: String?
+        /// `status_file`: signal-sidecar's status file (`/etc/jitsi/shard-status`), read every 5 seconds; a change of
+        /// its word (`ready`, `drain`, `maint`) sets the shard's state. Null: none.
+        public var statusFile: String?
+        /// `agent_port`: a HAProxy agent-check port reporting the state and a weight (`HAProxyAgent`); 0 is off.
+        public var agentPort = 0
+        /// `drain_refuses_new_conferences`: while draining (or in maintenance), a conference request for a room
+        /// that does not exist here is refused with `service-unavailable`; existing conferences go on. Off: only
+        /// the load balancer keeps new conferences away.
+        public var drainRefusesNewConferences = false
 
         public init() {}
     }

@@ -54,6 +54,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let answer = self.web.operators.respond(
             method: head.method,
             query: query,
+            body: body,
             peer: context.channel.remoteAddress?.ipAddress,
             on: context.eventLoop
         ) {

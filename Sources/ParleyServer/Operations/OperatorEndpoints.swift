@@ -18,6 +18,8 @@ final class OperatorEndpoints: Sendable {
     let brewery: (service: MUCService, room: String)?
     let bosh: BOSHService
     let identity: ShardIdentity
+    /// The shard's state: ready, drain or maint.
+    let status: ShardStatus
 
     init(
         settings: ServerConfiguration.Operations,
@@ -25,8 +27,10 @@ final class OperatorEndpoints: Sendable {
         registry: SessionRegistry,
         mucServices: [MUCService],
         focus: JID?,
-        bosh: BOSHService
+        bosh: BOSHService,
+        status: ShardStatus = ShardStatus()
     ) {
+        self.status = status
         self.settings = settings
         self.metrics = metrics
         self.registry = registry
@@ -48,9 +52,13 @@ final class OperatorEndpoints: Sendable {
     func respond(
         method: HTTPMethod,
         query: HTTPQuery,
+        body: ByteBuffer? = nil,
         peer: String?,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<OperatorResponse>? {
+        if query.path == "/shard-status" {
+            return eventLoop.makeSucceededFuture(self.shardStatus(method: method, body: body, peer: peer))
+        }
         guard method == .GET || method == .HEAD else { return nil }
         let allow: IPAllowList
         let answer: () -> EventLoopFuture<OperatorResponse>
@@ -90,6 +98,9 @@ final class OperatorEndpoints: Sendable {
     struct Readiness: Sendable, Equatable {
         var focusOnline: Bool?
         var bridges: Int?
+        /// Reported, not checked: a draining shard is still ready for its own conferences (HAProxy learns of the
+        /// drain from the agent port).
+        var status: ShardState = .ready
 
         var missing: [String] {
             var missing: [String] = []
@@ -102,6 +113,7 @@ final class OperatorEndpoints: Sendable {
             var object: [String: JSONValue] = [
                 "ready": .bool(self.missing.isEmpty),
                 "missing": .array(self.missing.map { .string($0) }),
+                "status": .string(self.status.rawValue),
             ]
             if let focusOnline = self.focusOnline { object["focus"] = .bool(focusOnline) }
             if let bridges = self.bridges { object["bridges"] = .number(Double(bridges)) }
@@ -127,7 +139,7 @@ final class OperatorEndpoints: Sendable {
     func readiness(on eventLoop: any EventLoop) -> EventLoopFuture<OperatorResponse> {
         let focusOnline = self.focusOnline
         return self.bridges(on: eventLoop).map { bridges in
-            let readiness = Readiness(focusOnline: focusOnline, bridges: bridges)
+            let readiness = Readiness(focusOnline: focusOnline, bridges: bridges, status: self.status.state)
             return .json(readiness.missing.isEmpty ? .ok : .serviceUnavailable, readiness.json)
         }
     }
@@ -156,8 +168,38 @@ final class OperatorEndpoints: Sendable {
             if let bridges {
                 gauges.append(.init(name: Name.bridges, labels: [], value: Double(bridges)))
             }
+            let state = self.status.state
+            for candidate in ShardState.allCases {
+                gauges.append(
+                    .init(
+                        name: Name.shardState,
+                        labels: [("state", candidate.rawValue)],
+                        value: candidate == state ? 1 : 0
+                    )
+                )
+            }
             let body = self.metrics.render(loops: total, gauges: gauges)
             return OperatorResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: body)
+        }
+    }
+}
+
+extension OperatorEndpoints {
+    /// `GET /shard-status`: `{"status": "ready"}`; `POST /shard-status` with `ready`, `drain` or `maint` as the body
+    /// sets it (what `parley drain` sends). Loopback only, whatever the allow lists say: this changes the server.
+    func shardStatus(method: HTTPMethod, body: ByteBuffer?, peer: String?) -> OperatorResponse {
+        guard IPAllowList().permits(peer) else { return .text(.forbidden, "Forbidden\n") }
+        switch method {
+        case .GET, .HEAD:
+            return .json(.ok, .object(["status": .string(self.status.state.rawValue)]))
+        case .POST, .PUT:
+            guard let text = body.map({ String(buffer: $0) }), let state = ShardState(text: text) else {
+                return .text(.badRequest, "The body must be ready, drain or maint\n")
+            }
+            let previous = self.status.set(state)
+            return .json(.ok, .object(["status": .string(state.rawValue), "previous": .string(previous.rawValue)]))
+        default:
+            return .text(.methodNotAllowed, "GET or POST\n")
         }
     }
 }

@@ -89,6 +89,7 @@ public final class ServerMetrics: Sendable {
         static let occupants = "parley_muc_occupants"
         static let focusOnline = "parley_focus_online"
         static let bridges = "parley_brewery_bridges"
+        static let shardState = "parley_shard_state"
         static let joinSeconds = "parley_muc_join_seconds"
         static let streamErrors = "parley_stream_input_errors_total"
         static let connectionErrors = "parley_connection_errors_total"

@@ -94,6 +94,8 @@ extension XMPPServer {
 
         /// Metrics, health and readiness, occupancy and shard identity on the web listener (Docs/Operations.md).
         public var operations = ServerConfiguration.Operations()
+        /// The HAProxy agent-check port (`operations.agent_port`); nil: off, 0: a free port.
+        public var agentPort: Int?
         public init() {}
     }
 }

@@ -81,6 +81,7 @@ extension XMPPServer.Configuration {
         self.setRoomNamePolicy(file, accountNames: file.declaredAccountNames)
         self.setExternalServices(file, environment: [:])
         self.operations = file.operations
+        self.agentPort = file.operations.agentPort == 0 ? nil : file.operations.agentPort
     }
 
     /// The keys of `file`'s token hosts: the shared secret (literal, or read from `environment`) or the public key

@@ -21,6 +21,8 @@ public final class XMPPServer: Sendable {
         public var https: Int?
         /// The control API's loopback port, when it is served.
         public var control: Int?
+        /// The HAProxy agent-check port (`operations.agent_port`), when on.
+        public var agent: Int?
 
         enum CodingKeys: String, CodingKey {
             case c2s
@@ -28,6 +30,7 @@ public final class XMPPServer: Sendable {
             case http
             case https
             case control
+            case agent
         }
     }
 
@@ -36,6 +39,9 @@ public final class XMPPServer: Sendable {
     public let registry: SessionRegistry
     /// The metrics `GET /metrics` renders.
     public let metrics: ServerMetrics
+    /// The shard's state (ready, drain, maint): `parley drain`, the status file, the HAProxy agent.
+    public let status: ShardStatus
+    private let statusFilePoller = Mutex<RepeatedTask?>(nil)
     let group: any EventLoopGroup
     private let tls: TLSContext?
     private let c2s: C2SContext
@@ -69,6 +75,8 @@ public final class XMPPServer: Sendable {
         let identifiers = configuration.seed.map(SeededIdentifiers.init(seed:))
         var meetingIDs: (@Sendable (JID) -> String)? = nil
         if let identifiers { meetingIDs = { jid in identifiers.uuid("meeting:\(jid)") } }
+        let status = ShardStatus()
+        self.status = status
         var domainHandlers = configuration.domains
         // Jitsi's room components: where each sits, the MUC service field that tells the rooms the component's
         // domain (the sender of their notices), and the handler on the router.
@@ -139,11 +147,26 @@ public final class XMPPServer: Sendable {
             domainHandlers[placement.domain] = component.handler(placement.domain, service)
         }
         if let proxy = configuration.focusProxy, let domain = try? JID(proxy.domain) {
-            domainHandlers[proxy.domain] = FocusProxy(
+            var focusProxy = FocusProxy(
                 domain: domain,
                 target: proxy.target.bare,
                 roomNamePolicy: configuration.roomNamePolicy
             )
+            if configuration.operations.drainRefusesNewConferences {
+                let services = mucServices
+                focusProxy.newConferencePolicy = { room in
+                    guard status.state != .ready else { return nil }
+                    guard let jid = try? JID(room), let localpart = jid.localpart,
+                        let service = services[jid.domainpart], service.room(localpart) == nil
+                    else { return nil }
+                    return StanzaError(
+                        .serviceUnavailable,
+                        type: .cancel,
+                        text: "This server is draining: it takes no new conferences"
+                    )
+                }
+            }
+            domainHandlers[proxy.domain] = focusProxy
         }
         var identities: [DiscoIdentity] = []
         for (domain, handler) in domainHandlers.sorted(by: { $0.key < $1.key }) {
@@ -238,7 +261,8 @@ public final class XMPPServer: Sendable {
                 registry: registry,
                 mucServices: Array(mucServices.values),
                 focus: configuration.focusProxy?.target.bare,
-                bosh: bosh
+                bosh: bosh,
+                status: status
             )
         )
         bosh.attach(self.web)
@@ -265,6 +289,21 @@ public final class XMPPServer: Sendable {
         if let control = self.control, let settings = self.configuration.control {
             ports.control = try self.listenControl(port: settings.port, service: control).localAddress?.port
         }
+        if let agentPort = self.configuration.agentPort {
+            let agent = try HAProxyAgent.listen(
+                host: self.configuration.listenAddress,
+                port: agentPort,
+                group: self.group,
+                endpoints: self.web.operators
+            )
+            self.channels.withLock { $0.append(agent) }
+            ports.agent = agent.localAddress?.port
+        }
+        if let path = self.configuration.operations.statusFile {
+            self.statusFilePoller.withLock {
+                $0 = StatusFile(path: path, status: self.status, logger: self.logger).poll(on: self.group.next())
+            }
+        }
         self.startMemoryTrimmer()
         return ports
     }
@@ -277,6 +316,7 @@ public final class XMPPServer: Sendable {
         }
         self.trimmer.withLock { $0?.cancel() }
         self.control?.hub.stop()
+        self.statusFilePoller.withLock { $0?.cancel() }
         for channel in listeners { try? channel.close().wait() }
         self.registry.closeAll(StreamError(.systemShutdown, text: "The server is shutting down"))
     }
