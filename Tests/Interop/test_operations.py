@@ -487,3 +487,39 @@ def test_draining_refuses_only_new_conferences(parley_factory, aio):
             await close_client(peer.client)
 
     aio.run(scenario(), timeout=40)
+
+
+def test_final_stop_closes_every_stream(parley_factory, aio):
+    """SIGTERM: every client learns the stream is over (RFC 6120 §4.9.3.22 system-shutdown) instead of a dropped
+    TCP connection: a TCP client gets the stream error and </stream:stream>, a WebSocket client the error and
+    <close/>, a BOSH client's held request a terminate body."""
+    import signal
+
+    from conftest import NS_STREAM_ERRORS, NS_STREAMS, raw_bound_client
+    from webxmpp import BoshClient, WSClient
+
+    server = parley_factory()
+    tcp = raw_bound_client(server.c2s)
+    ws = WSClient(server.ports["http"])
+    ws.login()
+    bosh = BoshClient(server.ports["http"])
+    bosh.login(wait=10)
+    held = bosh.request_async()  # the long poll the server answers at the stop
+    time.sleep(0.3)
+    server.stopped_by_us = True
+    server.proc.send_signal(signal.SIGTERM)
+    try:
+        tcp_elements = tcp.read_until_closed(timeout=5)
+        assert any(e.tag == f"{{{NS_STREAMS}}}error" and e.find(f"{{{NS_STREAM_ERRORS}}}system-shutdown") is not None
+                   for e in tcp_elements), tcp.transcript()
+        assert tcp.stream_closed, tcp.transcript()
+        ws_error = ws.wait_for(lambda e: e.tag == f"{{{NS_STREAMS}}}error", timeout=5, what="the stream error")
+        assert ws_error.find(f"{{{NS_STREAM_ERRORS}}}system-shutdown") is not None
+        ws.wait_for(lambda e: e.tag == "{urn:ietf:params:xml:ns:xmpp-framing}close", timeout=5, what="<close/>")
+        reply = held.result(timeout=10)
+        assert reply.status == 200 and reply.type == "terminate", reply
+    finally:
+        tcp.close()
+        ws.close()
+        bosh.close()
+    assert server.proc.wait(timeout=5) == 0
