@@ -73,7 +73,9 @@ public actor MUCRoom {
             self.service.handle(stanza, sender: sender, sink: sink, arrival: arrival)
             return
         }
-        let joining = arrival != nil && stanza.from.map { !self.state.hasSession($0) } ?? false
+        // Read the field, not `hasSession(_:)`: a method call here copies the whole state.
+        var joining = false
+        if arrival != nil, let from = stanza.from { joining = self.state.nickByRealJID[from] == nil }
         if !rateChecked, let rate = self.service.configuration.joinRate {
             if joining {
                 var queue = self.joinQueue ?? JoinRateQueue(rate: rate)
@@ -103,7 +105,7 @@ public actor MUCRoom {
         }
         sink.deliver(out, recipients: self.resolve(out))
         if let from = stanza.from, let arrival, joining {
-            self.timeJoin(from, arrival: arrival, out: out)
+            self.timeJoin(from, arrival: arrival, admitted: self.state.nickByRealJID[from] != nil, out: out)
         } else if let from = stanza.from, stanza.type == "unavailable" {
             self.pendingJoins[from] = nil
         }
@@ -139,8 +141,8 @@ public actor MUCRoom {
     }
 
     /// A join from `from`: admitted now (timed), refused (forgotten), or held (timed when admitted).
-    private func timeJoin(_ from: JID, arrival: NIODeadline, out: [Stanza]) {
-        if self.state.hasSession(from) {
+    private func timeJoin(_ from: JID, arrival: NIODeadline, admitted: Bool, out: [Stanza]) {
+        if admitted {
             self.service.joinObserver?((NIODeadline.now() - arrival).nanoseconds)
         } else if !out.contains(where: { $0.to == from && $0.type == "error" }),
             self.pendingJoins.count < MUCRoom.maxTimedPendingJoins
@@ -154,7 +156,7 @@ public actor MUCRoom {
     private func afterChange(sink: any MUCDeliverySink) {
         if !self.pendingJoins.isEmpty {
             let now = NIODeadline.now()
-            for (jid, arrival) in self.pendingJoins where self.state.hasSession(jid) {
+            for (jid, arrival) in self.pendingJoins where self.state.nickByRealJID[jid] != nil {
                 self.pendingJoins[jid] = nil
                 self.service.joinObserver?((now - arrival).nanoseconds)
             }

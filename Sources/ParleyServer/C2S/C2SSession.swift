@@ -27,6 +27,8 @@ final class C2SSession {
     var resumptionEntry: ResumptionRegistry.Entry?
     let supportsStreamManagement: Bool
     var logger: Logger
+    /// This loop's metric counters (`LoopCounters`): counting a stanza is a plain add.
+    let counters: LoopCounters
     /// The query string of the request that opened a web session (`room`, `token`, `previd`, `prefix`).
     let query: [String: String]
     /// Tenants' virtual MUC addresses (Jitsi's `mod_muc_domain_mapper`); nil when the server maps none.
@@ -48,6 +50,7 @@ final class C2SSession {
         self.query = query
         self.supportsStreamManagement = supportsStreamManagement
         self.eventLoop = transport.eventLoop
+        self.counters = shared.metrics.loops.counters(for: transport.eventLoop)
         self.transport = transport
         let settings = shared.settings
         var machineConfiguration = C2SStateMachine.Configuration(
@@ -88,7 +91,7 @@ final class C2SSession {
         switch event {
         case .streamOpened(let header): self.perform(self.machine.streamOpened(header))
         case .element(let element):
-            self.counters.received.add(element, bound: self.machine.isBound)
+            self.counters.received.add(element, bound: self.handle != nil)
             self.sm.received(element)
             self.perform(self.machine.receive(element))
         case .streamClosed: self.perform(self.machine.streamClosed())
@@ -131,7 +134,7 @@ final class C2SSession {
             return
         }
         guard !self.closing else { return }
-        self.counters.sent.add(stanza.kind, bound: self.machine.isBound)
+        self.counters.sent.add(stanza.kind, bound: self.handle != nil)
         if let bytes = stanza.serialized {
             transport.send(bytes, to: stanza.to)
             // XEP-0198 keeps the stanza itself: its shared bytes, not an element rebuilt for this recipient.
@@ -179,8 +182,6 @@ final class C2SSession {
     }
 
     private lazy var flushQueue: OutputFlushQueue = self.shared.flushQueue(for: self.eventLoop).value
-    /// This loop's metric counters (`LoopCounters`): counting a stanza is a plain add.
-    lazy var counters: LoopCounters = self.shared.metrics.loops.counters(for: self.eventLoop)
 
     /// The host the client's stream names (`to`), once it opened: the `host` label of the connection gauge.
     var streamHost: String? { self.machine.host?.domain }
@@ -206,7 +207,7 @@ final class C2SSession {
     private func output(_ element: XMLElement, to transport: any C2STransport) {
         transport.send(element)
         if StreamManagementState.isStanza(element) {
-            self.counters.sent.add(element, bound: self.machine.isBound)
+            self.counters.sent.add(element, bound: self.handle != nil)
             self.countSent(.element(element), to: transport)
         }
     }

@@ -5,11 +5,14 @@ import Synchronization
 /// its live client connections. Loop-bound, like `OutputFlushQueue`: a session caches its loop's instance and
 /// counts with plain adds (no lock, no atomic, no shared cache line), and a scrape reads each loop's counters
 /// on that loop (`LoopCounterTable.snapshots`) and adds them up.
+///
+/// The counters skip Swift's run-time exclusivity checks (`@exclusivity(unchecked)`): only their loop touches them,
+/// one add at a time, and the check would cost more than the add.
 final class LoopCounters {
-    var received = StanzaCounts()
-    var sent = StanzaCounts()
+    @exclusivity(unchecked) var received = StanzaCounts()
+    @exclusivity(unchecked) var sent = StanzaCounts()
     /// Stanzas added to XEP-0198 unacknowledged queues (Prosody's `tx_queued_stanzas`).
-    var smacksQueued = 0
+    @exclusivity(unchecked) var smacksQueued = 0
     private var connections: [ObjectIdentifier: Connection] = [:]
 
     private struct Connection {
