@@ -10,7 +10,9 @@ struct Parley: ParsableCommand {
         abstract: "An XMPP signalling server for self-hosted Jitsi Meet.",
         // The libraries as loaded at run time: what they can do decides whether the server starts (ExpatLibrary).
         version: "parley \(Parley.release)\n\(ExpatLibrary.current)\n\(OpenSSLLibrary.version)",
-        subcommands: [Serve.self, User.self, Check.self, CheckRoom.self, Import.self, Load.self, FakeBridge.self, Drain.self]
+        subcommands: [
+            Serve.self, User.self, Check.self, CheckRoom.self, Import.self, Load.self, FakeBridge.self, Drain.self,
+        ]
     )
 
     /// The release this build belongs to.
