@@ -49,11 +49,15 @@ public final class LoadRunner {
         let useRaw = self.usesRawEngine
         var rawLoops: [RawEventLoop] = []
         var group: MultiThreadedEventLoopGroup? = nil
-        defer {
-            for loop in rawLoops { loop.shutdown() }
-            try? group?.syncShutdownGracefully()
-        }
         var workers: [LoopBound<LoadWorker>] = []
+        defer {
+            // The workers outlive the loops: a client whose connection closes during the shutdown still reaches its
+            // worker (`LoadClient.worker` is unowned).
+            withExtendedLifetime(workers) {
+                for loop in rawLoops { loop.shutdown() }
+                try? group?.syncShutdownGracefully()
+            }
+        }
         let count = configuration.threads
         for index in 0..<count {
             let loop: any LoadEventLoop

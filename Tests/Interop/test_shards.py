@@ -52,12 +52,15 @@ class HAProxy:
     sent to two shards before the stick table holds the room (seen here: one room of 24 split), since the bounded
     load lets HAProxy pass over the hashed shard. Docs/Operations.md says so."""
 
-    def __init__(self, workdir: Path, shards: dict[str, int]):
+    def __init__(self, workdir: Path, shards: dict[str, int], agents: dict[str, int] | None = None):
         if not os.access(HAPROXY, os.X_OK):
             pytest.fail("haproxy is not installed (Debian package `haproxy`; Scripts/test installs it)", pytrace=False)
         self.port = free_port()
+        agents = agents or {}
         servers = "\n".join(
-            f"    server {name} 127.0.0.1:{port} check inter 300ms fall 2 rise 2" for name, port in shards.items()
+            f"    server {name} 127.0.0.1:{port} check inter 300ms fall 2 rise 2"
+            + (f" agent-check agent-port {agents[name]} agent-inter 300ms weight 256" if name in agents else "")
+            for name, port in shards.items()
         )
         self.config = workdir / "haproxy.cfg"
         self.config.write_text(f"""
@@ -173,12 +176,21 @@ class Jicofo(threading.Thread):
 
 @pytest.fixture
 def shards(parley_factory, tmp_path):
-    """Three shards with their Jicofos, and HAProxy in front."""
-    servers = {name: parley_factory(accounts=DEFAULT_ACCOUNTS, config={"operations": {"shard": name}}) for name in SHARDS}
+    """Three shards with their Jicofos, and HAProxy in front, asking each shard's agent port for its state (no
+    brewery is watched: the emulated Jicofo is enough for a shard to be ready)."""
+    servers = {
+        # --ephemeral puts the agent on a free port and names it in its JSON line ("agent").
+        name: parley_factory(
+            accounts=DEFAULT_ACCOUNTS,
+            config=f"operations:\n  shard: {name}\n  agent_port: 6060\n  brewery: null\n",
+        )
+        for name in SHARDS
+    }
+    agents = {name: server.ports["agent"] for name, server in servers.items()}
     jicofos = {name: Jicofo(server) for name, server in servers.items()}
     for jicofo in jicofos.values():
         jicofo.start()
-    proxy = HAProxy(tmp_path, {name: server.ports["http"] for name, server in servers.items()})
+    proxy = HAProxy(tmp_path, {name: server.ports["http"] for name, server in servers.items()}, agents)
     yield servers, jicofos, proxy
     proxy.close()
     for jicofo in jicofos.values():
@@ -248,3 +260,28 @@ def test_a_dead_shards_rooms_reconnect_elsewhere(shards):
             assert shard in SHARDS and shard != victim, f"{room} reconnected to {shard!r}, the dead shard was {victim}"
         else:
             assert shard == first[room], f"{room} moved from {first[room]} to {shard} though its shard lives"
+
+
+def shard_of(proxy: HAProxy, room: str) -> str:
+    """The shard that answers a browser's WebSocket for `room` (its `X-Jitsi-Shard`)."""
+    client = WSClient(proxy.port, f"room={room}")
+    shard = client.ws.response.headers.get("X-Jitsi-Shard", "")
+    client.close()
+    return shard
+
+
+def test_a_draining_shard_keeps_its_rooms_and_gets_no_new_ones(shards):
+    """`parley drain drain` on one shard: its agent tells HAProxy `drain`; rooms already pinned there keep going
+    there (the stick table), new rooms go to the others."""
+    servers, _, proxy = shards
+    before = {f"kept{n}": shard_of(proxy, f"kept{n}") for n in range(12)}
+    victim = max(set(before.values()), key=lambda shard: list(before.values()).count(shard))
+    drained = subprocess.run([PARLEY_BIN, "drain", "drain", "--port", str(servers[victim].ports["http"])],
+                             capture_output=True, text=True, timeout=20)
+    assert drained.returncode == 0, f"parley drain failed: {drained.stdout}{drained.stderr}"
+    time.sleep(1.5)  # a few agent checks at 300 ms
+    for room, shard in before.items():
+        assert shard_of(proxy, room) == shard, f"{room} left {shard} when {victim} began to drain"
+    fresh = {f"fresh{n}": shard_of(proxy, f"fresh{n}") for n in range(12)}
+    assert victim not in fresh.values(), f"new rooms went to the draining {victim}: {fresh}"
+    assert set(fresh.values()) <= set(SHARDS), fresh

@@ -54,7 +54,12 @@ enum HAProxyAgent {
             let endpoints = self.endpoints
             let state = endpoints.status.state
             endpoints.bridges(on: context.eventLoop).whenComplete { result in
-                let bridges = (try? result.get()) ?? 0
+                // No brewery watched: nil, which no bridge is missing from (as `/ready` counts it).
+                let bridges: Int?
+                switch result {
+                case .success(let count): bridges = count
+                case .failure: bridges = 0
+                }
                 let readiness = OperatorEndpoints.Readiness(focusOnline: endpoints.focusOnline, bridges: bridges)
                 let line = HAProxyAgent.line(state: state, ready: readiness.missing.isEmpty)
                 channel.writeAndFlush(channel.allocator.buffer(string: line)).whenComplete { _ in
