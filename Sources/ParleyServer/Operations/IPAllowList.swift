@@ -10,7 +10,7 @@ public struct IPAllowList: Sendable, Hashable {
     }
 
     /// Exactly these two: the rest of 127.0.0.0/8 is allowed only through a range, as in Prosody.
-    static let loopback: [IPNetwork] = [IPNetwork("127.0.0.1")!, IPNetwork("::1")!]
+    static let loopback: [IPNetwork] = [IPNetwork("127.0.0.1"), IPNetwork("::1")].compactMap { $0 }
 
     /// Whether a peer at `address` (text, nil when the peer is not an IP socket) may call the endpoint.
     public func permits(_ address: String?) -> Bool {

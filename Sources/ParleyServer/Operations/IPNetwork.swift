@@ -41,7 +41,8 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         let family = self.network.count == 4 ? AF_INET : AF_INET6
         let written = self.network.withUnsafeBytes { source in
             text.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                guard let base = buffer.baseAddress else { return false }
+                return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
                     inet_ntop(family, source.baseAddress, $0, socklen_t(buffer.count)) != nil
                 }
             }
