@@ -80,6 +80,25 @@ struct PrivacyCheckTests {
         #expect(PrivacyCheck.check(yaml: off, path: "p.yaml").isEmpty)
     }
 
+    @Test("the control API on, and its token in the file")
+    func controlAPI() {
+        let yaml = """
+            control:
+              enabled: true
+              token: s3cret-token-long-enough-0123
+            """
+        let issues = PrivacyCheck.check(yaml: yaml, path: "p.yaml")
+        #expect(issues.map { "\($0.line ?? 0) \($0.keyPath)" } == ["2 control.enabled", "3 control.token"])
+        let fromEnvironment = "control:\n  enabled: true\n  token_env: PARLEY_CONTROL_TOKEN\n"
+        #expect(PrivacyCheck.check(yaml: fromEnvironment, path: "p.yaml").map(\.keyPath) == ["control.enabled"])
+        #expect(
+            PrivacyCheck.check(
+                yaml: "control: { enabled: false, token: s3cret-token-long-enough-0123 }\n",
+                path: "p.yaml"
+            ).isEmpty
+        )
+    }
+
     @Test("a file with errors gives its errors, not findings")
     func errorsFirst() {
         let issues = PrivacyCheck.check(yaml: "listen: { c2s_port: 99999 }\n", path: "p.yaml")

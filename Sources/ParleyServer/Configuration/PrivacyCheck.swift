@@ -141,8 +141,9 @@ public enum PrivacyCheck {
     /// Occupancy endpoints, `/metrics` and the control API: open beyond loopback, or with names in them
     /// (`operations`, Docs/Operations.md: every endpoint answers 127.0.0.1 and ::1, plus the ranges allowed).
     ///
-    /// TODO(issue 14.1): the control API has no configuration yet. When its section lands, check here that it
-    /// listens on loopback only (recommended: 127.0.0.1) and is off unless asked for.
+    /// The control API (`control`) always listens on 127.0.0.1, so it is never open beyond loopback; but when it is
+    /// on, whoever holds its token may read every room and session and reset the server: a test server's tool,
+    /// not a production one. A token written in the file is read by whoever can read the file.
     static func endpointFindings(_ configuration: ServerConfiguration) -> [Finding] {
         var findings: [Finding] = []
         let operations = configuration.operations
@@ -164,6 +165,25 @@ public enum PrivacyCheck {
                     recommended: "[]"
                 )
             )
+        }
+        if configuration.control.enabled {
+            findings.append(
+                Finding(
+                    keyPath: "control.enabled",
+                    problem: "the control API is on: with its token, every room's occupants and every session can be "
+                        + "read and the server reset (Docs/Testing-Jicofo.md)",
+                    recommended: "false (it is for test servers)"
+                )
+            )
+            if configuration.control.token != nil {
+                findings.append(
+                    Finding(
+                        keyPath: "control.token",
+                        problem: "the control API's token is written in the file",
+                        recommended: "token_env: PARLEY_CONTROL_TOKEN (the token in the environment)"
+                    )
+                )
+            }
         }
         if operations.occupancy, operations.occupancyIdentities {
             findings.append(
