@@ -173,6 +173,21 @@ public final class MUCService: Sendable {
         return EventLoopFuture.andAllComplete(done, on: loop)
     }
 
+    /// A MUC service's disco#info (XEP-0045 §6.1): the `conference/text` identity named `name`, and the disco and
+    /// MUC features. The breakout rooms' domain answers the same way.
+    public static func appendServiceInfo(to query: inout XMLElement, name: String) {
+        query.append(
+            XMLElement(
+                "identity",
+                ns: Namespace.discoInfo,
+                [("category", "conference"), ("type", "text"), ("name", name)]
+            )
+        )
+        for feature in [Namespace.discoInfo, Namespace.discoItems, Namespace.muc] {
+            query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))
+        }
+    }
+
     /// Service-level IQs: disco#info lists the MUC feature (Smack checks it before joining);
     /// disco#items lists no rooms (Jitsi's `muc_hide_all`).
     private func serviceIQ(_ stanza: Stanza, sink: any MUCDeliverySink) {
@@ -180,16 +195,7 @@ public final class MUCService: Sendable {
         switch (stanza.type, payload.namespace, payload.name) {
         case ("get", Namespace.discoInfo, "query"):
             var query = XMLElement(name: "query", namespace: Namespace.discoInfo)
-            query.append(
-                XMLElement(
-                    "identity",
-                    ns: Namespace.discoInfo,
-                    [("category", "conference"), ("type", "text"), ("name", "Chatrooms")]
-                )
-            )
-            for feature in [Namespace.discoInfo, Namespace.discoItems, Namespace.muc] {
-                query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))
-            }
+            Self.appendServiceInfo(to: &query, name: "Chatrooms")
             sink.deliver(stanza.resultReply(query))
         case ("get", Namespace.discoItems, "query"):
             sink.deliver(stanza.resultReply(XMLElement(name: "query", namespace: Namespace.discoItems)))

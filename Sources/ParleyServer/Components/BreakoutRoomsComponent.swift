@@ -87,16 +87,7 @@ struct BreakoutRoomsComponent: DomainHandler {
                 }
                 return router.route(stanza.resultReply(query))
             }
-            query.append(
-                XMLElement(
-                    "identity",
-                    ns: Namespace.discoInfo,
-                    [("category", "conference"), ("type", "text"), ("name", "Breakout rooms")]
-                )
-            )
-            for feature in [Namespace.discoInfo, Namespace.discoItems, Namespace.muc] {
-                query.append(XMLElement("feature", ns: Namespace.discoInfo, [("var", feature)]))
-            }
+            MUCService.appendServiceInfo(to: &query, name: "Breakout rooms")
             router.route(stanza.resultReply(query))
         case ("get", Namespace.discoItems, "query"):
             router.route(stanza.resultReply(XMLElement(name: "query", namespace: Namespace.discoItems)))
