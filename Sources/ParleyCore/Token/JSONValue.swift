@@ -45,8 +45,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// `value` as compact JSON text with sorted keys ("{}" should encoding fail).
+    /// `value` as compact JSON text with sorted keys ("{}" should encoding fail). Written directly (`JSONWriter`),
+    /// byte for byte what `JSONEncoder` writes with sorted keys and unescaped slashes; a value holding a fraction,
+    /// a number too large to be exact or not finite goes through `JSONEncoder` itself.
     public static func text(_ value: JSONValue) -> String {
+        var writer = JSONWriter()
+        if writer.write(value) { return writer.text }
+        return encoderText(value)
+    }
+
+    static func encoderText(_ value: JSONValue) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }
