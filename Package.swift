@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "ParleyCoreTests", dependencies: ["ParleyCore"], swiftSettings: strict),
         .testTarget(
             name: "ParleyTransportsTests",
-            dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML"],
+            dependencies: ["ParleyTransports", "ParleyCore", "ParleyXML", "ParleyTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import ParleyCore
 import ParleyTLS
+import ParleyTransports
 
 /// What every c2s connection shares: the router and the per-connection settings. Immutable.
 final class C2SContext: Sendable {
@@ -48,6 +49,8 @@ final class C2SContext: Sendable {
     let flushQueues = PerEventLoop<OutputFlushQueue>()
     /// One `ClosingConnections` per event loop.
     let closers = PerEventLoop<ClosingConnections>()
+    /// One `WebSocketFrameParser` per event loop: the parser every WebSocket session's frames go through.
+    let frameParsers = PerEventLoop<WebSocketFrameParser>()
     /// Public keys fetched from token hosts' key servers, by `kid`.
     let publicKeys = PublicKeyCache()
     /// How key servers are reached over https: the system's trust store, names checked.

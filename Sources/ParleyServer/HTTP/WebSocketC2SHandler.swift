@@ -24,6 +24,9 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private var closeTickets: [ClosingConnections.Ticket] = []
     /// This loop's closing connections, looked up once the stream ends.
     private lazy var closers: ClosingConnections = self.shared.closingConnections(for: self.eventLoop).value
+    /// This loop's parser of WebSocket frames, shared by its sessions.
+    private lazy var frameParser: WebSocketFrameParser =
+        self.shared.frameParsers.value(for: self.eventLoop) { _ in WebSocketFrameParser() }.value
 
     /// The session's own address as written in `to`, nearly every delivery's recipient.
     private var recipientAddress = RecipientAddressCache()
@@ -82,7 +85,9 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         case .text:
             guard let session = self.session, !session.closing else { return }
             do {
-                let event = try frame.unmaskedData.withUnsafeReadableBytes { try self.codec.decode(frame: $0) }
+                let event = try frame.unmaskedData.withUnsafeReadableBytes {
+                    try self.codec.decode(frame: $0, with: self.frameParser)
+                }
                 session.receive(event)
             } catch let error as XMLStreamError {
                 session.inputRefused(error)

@@ -16,10 +16,6 @@ import ParleyXML
 /// cannot tell the transports apart.
 public struct WebSocketXMPPCodec {
     private var configuration: XMLStreamParser.Configuration
-    private static let syntheticRoot = Array(
-        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8
-    )
-
     public init(maxStanzaBytes: Int, maxDepth: Int = 100) {
         self.configuration = .init(maxStanzaBytes: maxStanzaBytes, maxDepth: maxDepth)
     }
@@ -27,23 +23,20 @@ public struct WebSocketXMPPCodec {
     /// Allows larger frames for service accounts.
     public mutating func raiseLimit(to bytes: Int) { self.configuration.maxStanzaBytes = bytes }
 
-    /// Decodes one text frame. Throws `XMLStreamError` for bad XML or a frame that is not exactly one element.
-    ///
-    /// Each frame is a document of its own (RFC 7395 §3.3.3), so each gets a fresh parser, freed when the frame
-    /// is done: an idle WebSocket session holds no parser memory at all.
+    /// Decodes one text frame with the loop's shared parser (`WebSocketFrameParser`). Throws `XMLStreamError` for
+    /// bad XML or a frame that is not exactly one element.
+    public func decode(frame bytes: UnsafeRawBufferPointer, with parser: WebSocketFrameParser) throws -> XMLStreamEvent
+    {
+        Self.event(for: try parser.element(of: bytes, configuration: self.configuration))
+    }
+
+    /// Decodes one text frame with a parser of its own (tests, and callers without a loop's parser).
     public func decode(frame bytes: UnsafeRawBufferPointer) throws -> XMLStreamEvent {
-        let parser = XMLStreamParser(configuration: self.configuration)
-        try parser.feed(WebSocketXMPPCodec.syntheticRoot) { _ in }
-        var elements: [XMLElement] = []
-        try parser.feed(bytes) { event in
-            if case .element(let element) = event { elements.append(element) }
-        }
-        guard parser.depth == 1, elements.count == 1, let element = elements.first else {
-            throw XMLStreamError(
-                .notWellFormed,
-                "A WebSocket frame must carry exactly one complete element (RFC 7395 §3.3.3)"
-            )
-        }
+        Self.event(for: try WebSocketFrameParser.isolated(bytes, configuration: self.configuration))
+    }
+
+    /// The stream event a frame's element stands for: `<open/>` and `<close/>` open and close the stream.
+    private static func event(for element: XMLElement) -> XMLStreamEvent {
         if element.namespace == Namespace.framing {
             switch element.name {
             case "open":

@@ -1,0 +1,110 @@
+import ParleyCore
+import ParleyXML
+
+/// The XML parser that reads the WebSocket frames of every session on one event loop (RFC 7395 §3.3.3: each text
+/// frame is one complete element).
+///
+/// A fresh expat parser per frame costs more than parsing the frame (creating it, reading a synthetic stream
+/// root, freeing it: some 35,000 instructions, a fifth of a WebSocket login+join), and one parser per session
+/// costs memory for as long as the session is idle. So one streaming parser per loop reads frames one after the
+/// other, each as a child of one synthetic `<stream:stream>` root, whichever session sent it. Frames are
+/// decoded one at a time on the loop, so a frame never meets another session's bytes.
+///
+/// A frame that is anything but one whole element (bad XML, two elements, half of one, text, the root's end
+/// tag) throws and leaves the parser fresh for the next frame; its error is the one a fresh parser would give
+/// for that frame alone, so positions name the frame's own line and column. expat keeps every element and
+/// attribute name it has seen until its document ends, so the parser also starts a new document every
+/// `framesPerDocument` frames or `bytesPerDocument` bytes: what one loop keeps stays bounded whatever clients send.
+///
+/// Loop-bound: used only on its event loop (`WebSocketXMPPCodec.decode(frame:with:)`).
+public final class WebSocketFrameParser {
+    static let syntheticRoot = Array(
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8
+    )
+    static let framesPerDocument = 256
+    static let bytesPerDocument = 64 * 1024
+
+    private let parser = XMLStreamParser()
+    private var rooted = false
+    private var frames = 0
+    private var bytes = 0
+    /// The element of the frame being decoded, and how many the frame held.
+    private var element: XMLElement?
+    private var elementCount = 0
+    private var closedRoot = false
+    /// Frames that were read again by a parser of their own because the shared one refused them (tests).
+    private(set) var framesReadAlone = 0
+
+    public init() {}
+
+    /// The one element `frame` carries, parsed under `configuration`'s limits.
+    func element(
+        of frame: UnsafeRawBufferPointer,
+        configuration: XMLStreamParser.Configuration
+    ) throws -> XMLElement {
+        if !self.rooted || self.frames >= Self.framesPerDocument || self.bytes >= Self.bytesPerDocument {
+            try self.startDocument()
+        }
+        self.parser.configuration = configuration
+        self.element = nil
+        self.elementCount = 0
+        self.closedRoot = false
+        self.frames += 1
+        self.bytes += frame.count
+        do {
+            try self.parser.feed(frame) { event in
+                switch event {
+                case .element(let element):
+                    self.element = element
+                    self.elementCount += 1
+                case .streamClosed: self.closedRoot = true
+                case .streamOpened: break
+                }
+            }
+        } catch {
+            // What a parser of this frame alone makes of it: the error with the frame's own line and column.
+            self.rooted = false
+            self.framesReadAlone += 1
+            return try WebSocketFrameParser.isolated(frame, configuration: configuration)
+        }
+        guard self.parser.depth == 1, !self.closedRoot, self.elementCount == 1, let element = self.element else {
+            self.rooted = false
+            self.framesReadAlone += 1
+            return try WebSocketFrameParser.isolated(frame, configuration: configuration)
+        }
+        self.element = nil
+        return element
+    }
+
+    private func startDocument() throws {
+        self.parser.reset()
+        self.frames = 0
+        self.bytes = 0
+        try self.parser.feed(Self.syntheticRoot) { _ in }
+        self.rooted = true
+    }
+
+    static let notOneElement = XMLStreamError(
+        .notWellFormed,
+        "A WebSocket frame must carry exactly one complete element (RFC 7395 §3.3.3)"
+    )
+
+    /// `frame` read by a parser of its own, as one document under the synthetic root: its element, or the error
+    /// that frame alone gives.
+    static func isolated(
+        _ frame: UnsafeRawBufferPointer,
+        configuration: XMLStreamParser.Configuration
+    ) throws -> XMLElement {
+        let parser = XMLStreamParser(configuration: configuration)
+        try parser.feed(Self.syntheticRoot) { _ in }
+        var elements: [XMLElement] = []
+        try parser.feed(frame) { event in
+            if case .element(let element) = event { elements.append(element) }
+        }
+        guard parser.depth == 1, elements.count == 1, let element = elements.first else { throw Self.notOneElement }
+        return element
+    }
+}
+
+@available(*, unavailable)
+extension WebSocketFrameParser: Sendable {}
