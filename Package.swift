@@ -26,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CExpat", pkgConfig: "expat", providers: [.apt(["libexpat1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CLoadSystem"),
+        // Debian's Lua 5.4, sandboxed, reads Prosody's configurations and account files (Docs/Architecture-Libraries.md).
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "ParleyXML", dependencies: ["CExpat"], swiftSettings: strict),
         .target(
             name: "ParleyTLS",
@@ -47,7 +49,7 @@ let package = Package(
         .target(
             name: "ParleyServer",
             dependencies: [
-                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC", "ParleyTransports",
+                "ParleyXML", "ParleyCore", "ParleyTLS", "ParleyMUC", "ParleyTransports", "CLua",
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -22,6 +22,11 @@ ensure_build_deps() {
     command -v swift >/dev/null 2>&1 || { [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"; }
     command -v swift >/dev/null 2>&1 || { echo "Swift 6.3 is required (swift not on PATH)" >&2; exit 1; }
     apt_install libexpat1-dev libssl-dev libsqlite3-dev pkg-config
+    # Lua 5.4 for `parley import prosody` (Sources/CLua): what the build needs is pkg-config's lua5.4 with its
+    # headers, whichever package provides them.
+    if ! pkg-config --exists lua5.4 || [ ! -f "$(pkg-config --variable=includedir lua5.4)/lua5.4/lua.h" ]; then
+        apt_install liblua5.4-dev
+    fi
 }
 
 pip_install() {
