@@ -4,8 +4,8 @@ import Testing
 
 @testable import ParleyServer
 
-/// `parley import prosody`: the Lua subset, the Debian and docker layouts (Tests/Fixtures/prosody), the YAML the
-/// real `ConfigurationLoader` accepts, and the accounts.
+/// `parley import prosody`: the Debian and docker layouts (Tests/Fixtures/prosody), the YAML the real
+/// `ConfigurationLoader` accepts, and the accounts. The Lua layer itself: ProsodyLuaTests.
 @Suite("Prosody import")
 struct ProsodyImportTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -17,100 +17,6 @@ struct ProsodyImportTests {
         let outcome = ConfigurationLoader.parse(yaml: result.yaml, path: "parley.yaml", environment: [:])
         #expect(outcome.errors.isEmpty, "\(outcome.errors)")
         return (result, try #require(outcome.configuration))
-    }
-
-    // MARK: - Lua subset
-
-    @Test("assignments, sections, call forms, tables with both separators, comments and long strings")
-    func luaSubset() throws {
-        let text = """
-            -- a comment
-            admins = { "a@b", 'c@d'; } --[[ a long
-            comment ]] count = 0x10
-            ratio = -1.5e2
-            text = [==[a]]b]==]
-            escaped = "tab\\tquote\\"\\65\\x41\\u{e9}"
-            limits = { c2s = { rate = "10kb/s" }; ["s2sin"] = { rate = "30kb/s" }, }
-            VirtualHost "meet.example.org"
-            Component("conference.meet.example.org")("muc")
-            Component ("focus.meet.example.org", "client_proxy");
-            Include "conf.d/*.cfg.lua"
-            """
-        let statements = try LuaSubsetParser.parse(text, file: "t.lua")
-        #expect(statements.count == 10)
-        guard case .assignment("admins", .table(let admins), 2) = statements[0] else {
-            Issue.record("admins: \(statements[0])")
-            return
-        }
-        #expect(LuaValue.table(admins).strings == ["a@b", "c@d"])
-        #expect(statements[1] == .assignment(name: "count", value: .number(16), line: 3))
-        #expect(statements[2] == .assignment(name: "ratio", value: .number(-150), line: 4))
-        #expect(statements[3] == .assignment(name: "text", value: .string("a]]b"), line: 5))
-        #expect(statements[4] == .assignment(name: "escaped", value: .string("tab\tquote\"AA\u{e9}"), line: 6))
-        guard case .assignment("limits", .table(let limits), 7) = statements[5] else {
-            Issue.record("limits: \(statements[5])")
-            return
-        }
-        #expect(limits["c2s"]?.table?["rate"] == .string("10kb/s"))
-        #expect(limits["s2sin"]?.table?["rate"] == .string("30kb/s"))
-        #expect(statements[6] == .call(function: "VirtualHost", arguments: ["meet.example.org"], line: 8))
-        #expect(
-            statements[7] == .call(function: "Component", arguments: ["conference.meet.example.org", "muc"], line: 9)
-        )
-        #expect(
-            statements[8]
-                == .call(function: "Component", arguments: ["focus.meet.example.org", "client_proxy"], line: 10)
-        )
-        #expect(statements[9] == .call(function: "Include", arguments: ["conf.d/*.cfg.lua"], line: 11))
-    }
-
-    @Test(
-        "Lua Parley does not run is refused with file, line and what was found",
-        arguments: [
-            ("local domain = \"x\"", 1, "'local' is Lua code Parley does not run"),
-            ("admins = {\n  \"focus@\" .. domain }", 2, "the operator '..'"),
-            ("a = 1\nb = os.getenv(\"X\")", 2, "the variable or function 'os'"),
-            ("print(\"hello\")", 1, "calling 'print'"),
-            ("x = {\n 1,\n", 3, "the table opened at line 1 is not closed"),
-            ("if true then end", 1, "'if' is Lua code"),
-            ("x = ENV_JVB_PASSWORD", 1, "'ENV_JVB_PASSWORD'"),
-            ("s = \"open", 1, "not closed"),
-            ("return { }", 1, "'return' is Lua code"),
-            ("t.x = 1", 1, "assigning to a field of 't'"),
-            ("x = 1 + 2", 1, "the operator '+'"),
-            ("x = \"\\q\"", 1, "unknown escape"),
-        ]
-    )
-    func refusals(text: String, line: Int, message: String) {
-        do {
-            let statements = try LuaSubsetParser.parse(text, file: "bad.cfg.lua")
-            Issue.record("accepted: \(statements)")
-        } catch {
-            #expect(error.file == "bad.cfg.lua")
-            #expect(error.line == line)
-            #expect(error.message.contains(message), "\(error)")
-        }
-    }
-
-    @Test("the fixture with a local variable is refused naming its file and line")
-    func unreadableFixture() {
-        let path = Self.fixtures.appendingPathComponent("unreadable.cfg.lua").path
-        #expect {
-            _ = try ProsodyConfiguration.read(path: path)
-        } throws: { error in
-            "\(error)".hasPrefix("\(path):4: 'local' is Lua code Parley does not run")
-        }
-    }
-
-    @Test("every byte sequence ends in statements or an error, never a trap")
-    func randomInput() {
-        var generator = SystemRandomNumberGenerator()
-        let pieces = ["{", "}", "[[", "]]", "\"", "'", "--", "=", "\\", "x", "1", ".", ";", ",", "\n", "[=[", "\\u{"]
-        for _ in 0..<3000 {
-            let count = Int.random(in: 0...20, using: &generator)
-            let text = (0..<count).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
-            _ = try? LuaSubsetParser.parse(text, file: "random", mode: .data)
-        }
     }
 
     // MARK: - Layouts

@@ -17,7 +17,8 @@ import ParleyCore
 /// ```
 ///
 /// Host and user names are encoded by `util/datamanager.lua`: every byte that is not a letter or digit becomes
-/// `%xx` (`auth%2emeet%2ejitsi`). The salt is used as the bytes of its string, as Prosody's SCRAM does. The keys
+/// `%xx` (`auth%2emeet%2ejitsi`). Each file is run by `LuaSandbox` as Prosody loads it: Lua 5.4, text only, an
+/// empty environment, the instruction and memory limits of `LuaSandbox.Limits.data`. The salt is used as the bytes of its string, as Prosody's SCRAM does. The keys
 /// become the account's only credentials, for the hash their length shows (20 bytes SHA-1, 32 bytes SHA-256):
 /// a login with that SCRAM mechanism, or PLAIN, works with the old password; `parley user passwd` later gives
 /// the account both hashes.
@@ -73,11 +74,11 @@ public struct ProsodyAccountImporter {
     public static func credentials(
         fromAccountFile text: String,
         file: String
-    ) throws(LuaSubsetError)
+    ) throws(LuaError)
         -> SCRAMCredentials
     {
-        let value = try LuaSubsetParser.parseData(text, file: file)
-        func fail(_ message: String) -> LuaSubsetError { LuaSubsetError(file: file, line: 1, message: message) }
+        let value = try LuaSandbox(limits: .data).evaluateData(text, file: file)
+        func fail(_ message: String) -> LuaError { LuaError(file: file, line: 1, message: message) }
         guard let table = value.table else { throw fail("an account file returns a table") }
         guard let storedHex = table["stored_key"]?.string, let serverHex = table["server_key"]?.string,
             let salt = table["salt"]?.string, let iterations = table["iteration_count"]?.integer
@@ -185,14 +186,14 @@ public struct ProsodyAccountImporter {
         return outcome
     }
 
-    private static func readSmallFile(_ path: String) throws(LuaSubsetError) -> String {
+    private static func readSmallFile(_ path: String) throws(LuaError) -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw LuaSubsetError(file: path, line: 0, message: "cannot read the file (permissions?)")
+            throw LuaError(file: path, line: 0, message: "cannot read the file (permissions?)")
         }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: Self.maximumFileBytes + 1)) ?? Data()
         guard data.count <= Self.maximumFileBytes, let text = String(data: data, encoding: .utf8) else {
-            throw LuaSubsetError(file: path, line: 0, message: "not a Prosody account file (too large or not UTF-8)")
+            throw LuaError(file: path, line: 0, message: "not a Prosody account file (too large or not UTF-8)")
         }
         return text
     }

@@ -72,17 +72,17 @@ public struct ProsodyConfiguration: Sendable {
 
     // MARK: - Reading
 
-    /// The most files one configuration may include, a guard against include loops.
-    static let maximumFiles = 256
-
-    /// Reads the main file at `path` and every file it includes.
-    public static func read(path: String) throws(LuaSubsetError) -> ProsodyConfiguration {
-        let mainDirectory = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var configuration = ProsodyConfiguration(
-            global: Section(kind: .global, name: "*", location: Location(file: path, line: 1))
-        )
-        try configuration.readFile(path, includeBase: mainDirectory, includedFrom: nil)
-        return configuration
+    /// Reads the main file at `path` and every file it includes, by running them in `LuaSandbox` as Prosody runs
+    /// them (`ProsodyEnvironmentScript`).
+    public static func read(path: String) throws(LuaError) -> ProsodyConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw LuaError(file: path, line: 0, message: "cannot read it: \((error as NSError).localizedDescription)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try Self.run(String(decoding: data, as: UTF8.self), file: path, folder: folder)
     }
 
     /// Reads configuration text directly (tests); `Include` is resolved against `includeBase`.
@@ -90,128 +90,99 @@ public struct ProsodyConfiguration: Sendable {
         _ text: String,
         file: String,
         includeBase: String
-    ) throws(LuaSubsetError)
+    ) throws(LuaError)
         -> ProsodyConfiguration
     {
+        try Self.run(text, file: file, folder: includeBase)
+    }
+
+    private static func run(_ text: String, file: String, folder: String) throws(LuaError) -> ProsodyConfiguration {
+        let sandbox = try LuaSandbox(limits: .configuration)
+        let run = try sandbox.evaluateConfiguration(
+            script: ProsodyEnvironmentScript.text,
+            path: file,
+            folder: folder,
+            text: text
+        )
         var configuration = ProsodyConfiguration(
             global: Section(kind: .global, name: "*", location: Location(file: file, line: 1))
         )
-        configuration.files.append(file)
-        try configuration.apply(LuaSubsetParser.parse(text, file: file), file: file, includeBase: includeBase)
+        configuration.files = run.files
+        try configuration.apply(run)
         return configuration
     }
 
-    private mutating func readFile(_ path: String, includeBase: String, includedFrom: Location?) throws(LuaSubsetError)
-    {
-        guard self.files.count < Self.maximumFiles else {
-            throw LuaSubsetError(
-                file: includedFrom?.file ?? path,
-                line: includedFrom?.line ?? 0,
-                message: "more than \(Self.maximumFiles) files included (an Include loop?)"
-            )
+    /// Builds the sections from the events the environment script recorded, in the order they happened.
+    private mutating func apply(_ run: LuaSandbox.ConfigurationRun) throws(LuaError) {
+        let sources = run.texts.map(LuaSourceLines.init(text:))
+        /// The last line an event happened at, per chunk: a statement starts after it.
+        var boundaries: [Int: Int] = [:]
+        func location(_ chunk: Int?, _ line: Int?) -> Location {
+            let chunk = chunk ?? 0
+            return Location(file: run.files.indices.contains(chunk - 1) ? run.files[chunk - 1] : "?", line: line ?? 0)
         }
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw LuaSubsetError(
-                file: includedFrom?.file ?? path,
-                line: includedFrom?.line ?? 0,
-                message: "cannot read \(path): \((error as NSError).localizedDescription)"
-            )
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw LuaSubsetError(file: path, line: 0, message: "the file is not UTF-8 text")
-        }
-        self.files.append(path)
-        try self.apply(LuaSubsetParser.parse(text, file: path), file: path, includeBase: includeBase)
-    }
-
-    private mutating func apply(
-        _ statements: [LuaStatement],
-        file: String,
-        includeBase: String
-    )
-        throws(LuaSubsetError)
-    {
-        var current: Int? = nil  // index into sections; nil is the global section
-        for statement in statements {
-            switch statement {
-            case .assignment(let name, let value, let line):
-                let option = Option(name: name, value: value, location: Location(file: file, line: line))
-                if let current {
-                    self.sections[current].options.append(option)
-                } else {
-                    self.global.options.append(option)
-                }
-            case .call("Include", let arguments, let line):
-                let location = Location(file: file, line: line)
-                for path in try Self.expand(arguments.first ?? "", base: includeBase, from: location) {
-                    try self.readFile(path, includeBase: includeBase, includedFrom: location)
-                }
-            case .call(let function, let arguments, let line):
-                let name = arguments.first ?? ""
-                let kind: Section.Kind =
-                    function == "VirtualHost" ? .virtualHost : .component(module: arguments.dropFirst().first)
-                if let index = self.sections.firstIndex(where: { $0.name == name }) {
-                    if self.sections[index].kind != kind {
-                        throw LuaSubsetError(
-                            file: file,
-                            line: line,
-                            message: "\(name) is declared again as another kind of section (first at "
-                                + "\(self.sections[index].location))"
+        for event in run.events {
+            let kind = event.first?.string ?? ""
+            let name = event.count > 1 ? event[1].string ?? "" : ""
+            switch kind {
+            case "host", "component":
+                let chunk = event.count > 2 ? event[2].integer : nil
+                let line = event.count > 3 ? event[3].integer : nil
+                if self.sections.firstIndex(where: { $0.name == name }) == nil {
+                    self.sections.append(
+                        Section(
+                            kind: kind == "host" ? .virtualHost : .component(module: nil),
+                            name: name,
+                            location: location(chunk, line)
                         )
-                    }
-                    current = index
-                } else {
-                    self.sections.append(Section(kind: kind, name: name, location: Location(file: file, line: line)))
-                    current = self.sections.count - 1
+                    )
                 }
-            case .return(_, let line):
-                throw LuaSubsetError(file: file, line: line, message: "'return' has no place in a configuration")
+                if let chunk, let line { boundaries[chunk] = line }
+            case "module":
+                let module = event.count > 2 ? event[2].string : nil
+                if let index = self.sections.firstIndex(where: { $0.name == name }) {
+                    self.sections[index].kind = .component(module: module == "component" ? nil : module)
+                }
+            case "option":
+                let key = event.count > 2 ? event[2].string ?? "" : ""
+                let chunk = event.count > 3 ? event[3].integer ?? 0 : 0
+                let end = event.count > 4 ? event[4].integer ?? 0 : 0
+                let assigned = event.count > 5 && event[5].string == "assign"
+                let value = event.count > 6 ? event[6] : .nil
+                var where_ = location(chunk, end)
+                var resolved = value
+                if sources.indices.contains(chunk - 1) {
+                    let source = sources[chunk - 1]
+                    if assigned {
+                        let after = boundaries[chunk].map { $0 + 1 } ?? 1
+                        where_.line = source.firstAssignment(of: key, from: after, through: end) ?? end
+                        resolved = source.locate(value, from: where_.line, through: end)
+                    } else {
+                        // `VirtualHost "h" { key = … }`: Lua gives the call's line; the key is below it.
+                        let last = end + Self.maximumTableFormLines
+                        where_.line = source.firstAssignment(of: key, from: end, through: last) ?? end
+                        resolved = source.locate(value, from: where_.line, through: last)
+                    }
+                }
+                boundaries[chunk] = assigned ? end : max(boundaries[chunk] ?? 0, where_.line)
+                let option = Option(name: key, value: resolved, location: where_)
+                if name == "*" {
+                    self.global.options.append(option)
+                } else if let index = self.sections.firstIndex(where: { $0.name == name }) {
+                    self.sections[index].options.append(option)
+                } else {
+                    throw LuaError(
+                        file: where_.file,
+                        line: where_.line,
+                        message: "\(key) is set for \(name), which no VirtualHost or Component declares"
+                    )
+                }
+            default:
+                continue
             }
         }
     }
 
-    /// The files an `Include` names: a path relative to the main file's folder, with `*` and `?` in its last
-    /// component (Prosody globs only there), in sorted order. A pattern that matches nothing is no error, as in
-    /// Prosody; a plain path that does not exist is.
-    static func expand(_ pattern: String, base: String, from location: Location) throws(LuaSubsetError) -> [String] {
-        let path = pattern.hasPrefix("/") ? pattern : URL(fileURLWithPath: base).appendingPathComponent(pattern).path
-        let url = URL(fileURLWithPath: path)
-        let name = url.lastPathComponent
-        guard name.contains("*") || name.contains("?") else { return [path] }
-        let directory = url.deletingLastPathComponent().path
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
-        return entries.filter { Self.matches(Array($0.utf8)[...], Array(name.utf8)[...]) }.sorted()
-            .map { URL(fileURLWithPath: directory).appendingPathComponent($0).path }
-    }
-
-    /// Shell-style matching of `*` and `?` (no character classes), iterative so no input can recurse deeply.
-    static func matches(_ text: ArraySlice<UInt8>, _ pattern: ArraySlice<UInt8>) -> Bool {
-        let text = Array(text)
-        let pattern = Array(pattern)
-        var t = 0
-        var p = 0
-        var star: Int? = nil
-        var resume = 0
-        while t < text.count {
-            if p < pattern.count, pattern[p] == UInt8(ascii: "?") || pattern[p] == text[t] {
-                t += 1
-                p += 1
-            } else if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
-                star = p
-                resume = t
-                p += 1
-            } else if let star {
-                p = star + 1
-                resume += 1
-                t = resume
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
-        return p == pattern.count
-    }
+    /// How far below `VirtualHost "h" {` its options' entries are looked for.
+    static let maximumTableFormLines = 1000
 }

@@ -1,5 +1,5 @@
-/// A value of the Lua data subset that Prosody's configuration and data files are written in: strings, numbers,
-/// booleans, nil and table constructors (Lua 5.4 reference manual §3.1, §3.4.9). No variables, operators or calls.
+/// A value a Prosody configuration or data file gave, as `LuaSandbox` read it from Lua 5.4 after the file ran
+/// (Lua 5.4 reference manual §2.1): strings (UTF-8), numbers, booleans, nil and tables.
 ///
 /// ```lua
 /// admins = { "focus@auth.meet.jitsi" }
@@ -11,6 +11,8 @@ public indirect enum LuaValue: Sendable, Hashable {
     case boolean(Bool)
     case `nil`
     case table(LuaTable)
+    /// A function, userdata or thread: nothing Parley can carry over; the Lua type name.
+    case other(String)
 
     /// The string, or nil for any other kind.
     public var string: String? {
@@ -55,12 +57,14 @@ public indirect enum LuaValue: Sendable, Hashable {
         case .boolean(let value): return value ? "true" : "false"
         case .nil: return "nil"
         case .table(let table): return "{ \(table.list.count + table.fields.count) entries }"
+        case .other(let type): return "a \(type)"
         }
     }
 }
 
-/// A Lua table constructor's entries in source order, each with its line: positional items (`{ "a", "b" }`)
-/// and named fields (`{ rate = "10kb/s" }`, `{ ["salt"] = "…" }`).
+/// A Lua table's entries, each with the line where it is written (`LuaSourceLines`), in that order: the sequence
+/// 1…n as positional items (`{ "a", "b" }`) and every other key as a named field (`{ rate = "10kb/s" }`,
+/// `{ ["salt"] = "…" }`; a number or boolean key by its text).
 public struct LuaTable: Sendable, Hashable {
     public struct Entry: Sendable, Hashable {
         /// The key of a named field; nil for a positional item.
