@@ -177,6 +177,26 @@ struct ProsodyLuaTests {
         #expect(prosody.global.option("hidden") == nil)
     }
 
+    @Test("RunScript runs a file with the globals as environment (Prosody's dofile), in the same sandbox")
+    func runScript() throws {
+        let folder = try Self.folder([
+            "prosody.cfg.lua": "RunScript \"vars.lua\"\nVirtualHost(domain)\n  authentication = auth\n",
+            "vars.lua": "domain = (\"Meet\"):lower() .. \".example\"\nauth = \"anonymous\"\n",
+            "escape.cfg.lua": "RunScript \"io.lua\"\n",
+            "io.lua": "\nreturn io.open(\"/etc/passwd\")\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let prosody = try ProsodyConfiguration.read(path: folder.appendingPathComponent("prosody.cfg.lua").path)
+        #expect(prosody.sections.map(\.name) == ["meet.example"])
+        #expect(prosody.section("meet.example")?.option("authentication")?.value == .string("anonymous"))
+        #expect(prosody.global.options.isEmpty)  // the script's globals are no options, as in Prosody
+        #expect {
+            _ = try ProsodyConfiguration.read(path: folder.appendingPathComponent("escape.cfg.lua").path)
+        } throws: { error in
+            "\(error)".hasPrefix("\(folder.path)/io.lua:2: attempt to index a nil value (global 'io')")
+        }
+    }
+
     @Test("Include: a missing file, an Include loop and a syntax error in an included file name file and line")
     func includeErrors() throws {
         let folder = try Self.folder([
