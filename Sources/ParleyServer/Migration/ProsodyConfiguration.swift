@@ -75,15 +75,25 @@ public struct ProsodyConfiguration: Sendable {
     /// Reads the main file at `path` and every file it includes, by running them in `LuaSandbox` as Prosody runs
     /// them (`ProsodyEnvironmentScript`).
     public static func read(path: String) throws(LuaError) -> ProsodyConfiguration {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LuaError(file: path, line: 0, message: "cannot read it (no such file, or no permission)")
+        }
+        defer { try? handle.close() }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = try handle.read(upToCount: Self.maximumFileBytes + 1) ?? Data()
         } catch {
             throw LuaError(file: path, line: 0, message: "cannot read it: \((error as NSError).localizedDescription)")
         }
+        guard data.count <= Self.maximumFileBytes else {
+            throw LuaError(file: path, line: 0, message: "larger than 4 MB: not a Prosody configuration")
+        }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        return try Self.run(String(decoding: data, as: UTF8.self), file: path, folder: folder)
+        return try Self.run(Array(data), file: path, folder: folder)
     }
+
+    /// The largest file read, as for included files (`CLUA_MAXIMUM_FILE_BYTES`).
+    static let maximumFileBytes = 4 * 1024 * 1024
 
     /// Reads configuration text directly (tests); `Include` is resolved against `includeBase`.
     public static func parse(
@@ -93,10 +103,10 @@ public struct ProsodyConfiguration: Sendable {
     ) throws(LuaError)
         -> ProsodyConfiguration
     {
-        try Self.run(text, file: file, folder: includeBase)
+        try Self.run(Array(text.utf8), file: file, folder: includeBase)
     }
 
-    private static func run(_ text: String, file: String, folder: String) throws(LuaError) -> ProsodyConfiguration {
+    private static func run(_ text: [UInt8], file: String, folder: String) throws(LuaError) -> ProsodyConfiguration {
         let sandbox = try LuaSandbox(limits: .configuration)
         let run = try sandbox.evaluateConfiguration(
             script: ProsodyEnvironmentScript.text,

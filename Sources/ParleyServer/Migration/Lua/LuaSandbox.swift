@@ -60,7 +60,7 @@ final class LuaSandbox {
     /// Runs a data file (`return { … };`, Prosody's `util/datamanager.lua`) with an empty environment and
     /// returns the value it returns.
     func evaluateData(_ text: String, file: String) throws(LuaError) -> LuaValue {
-        let status = Self.withTexts([text]) { CLua_runData(self.state, $0) }
+        let status = Self.withTexts([Array(text.utf8)]) { CLua_runData(self.state, $0) }
         CLua_liftLimits(self.state)
         guard status == LUA_OK else { throw self.error(status: status, files: [file]) }
         var budget = Self.maximumEntries
@@ -77,9 +77,10 @@ final class LuaSandbox {
         script: String,
         path: String,
         folder: String,
-        text: String
+        text: [UInt8]
     ) throws(LuaError) -> ConfigurationRun {
-        let status = Self.withTexts([script, path, folder, text]) { CLua_runConfiguration(self.state, $0) }
+        let arguments = [Array(script.utf8), Array(path.utf8), Array(folder.utf8), text]
+        let status = Self.withTexts(arguments) { CLua_runConfiguration(self.state, $0) }
         CLua_liftLimits(self.state)
         guard status == LUA_OK else { throw self.error(status: status, files: self.files(main: path)) }
         let files = self.strings(at: 1)
@@ -114,8 +115,7 @@ final class LuaSandbox {
     }
 
     /// Hands `texts` to C as `CLua_Text`s, without copying them into Lua outside a protected call.
-    private static func withTexts(_ texts: [String], _ body: (UnsafePointer<CLua_Text>) -> Int32) -> Int32 {
-        let buffers = texts.map { ContiguousArray($0.utf8) }
+    private static func withTexts(_ buffers: [[UInt8]], _ body: (UnsafePointer<CLua_Text>) -> Int32) -> Int32 {
         func nest(_ index: Int, _ built: [CLua_Text]) -> Int32 {
             guard index < buffers.count else {
                 return built.withUnsafeBufferPointer { pointer in
