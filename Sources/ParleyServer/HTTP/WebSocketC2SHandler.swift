@@ -35,6 +35,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private let clientAddress: String?
     /// The pipeline's `ReadThrottleHandler`, when the server limits rates at all.
     private var throttle: ReadThrottleHandler?
+    /// Writes text frames framed, past NIO's encoder (`WebSocketFrameWriter`); nil sends them through it.
+    private let frameWriter: WebSocketFrameWriter?
 
     init(
         context shared: C2SContext,
@@ -42,9 +44,11 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         query: HTTPQuery,
         secure: Bool,
         connectionID: String,
-        clientAddress: String? = nil
+        clientAddress: String? = nil,
+        frameWriter: WebSocketFrameWriter? = nil
     ) {
         self.clientAddress = clientAddress
+        self.frameWriter = frameWriter
         self.shared = shared
         self.eventLoop = eventLoop
         self.query = query
@@ -153,7 +157,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
         guard let context = self.context, !self.closeSent else { return }
-        var buffer = context.channel.allocator.buffer(capacity: bytes.bytes.count + 128)
+        var buffer = Self.frameBuffer(context, capacity: bytes.bytes.count + 128)
         let value = recipient.map { self.recipientAddress.value(for: $0) }
         buffer.writeStanza(bytes, toAttributeValue: value, declareNamespace: true)
         self.write(buffer)
@@ -207,13 +211,23 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
 
     private func write(_ bytes: [UInt8]) {
         guard let context = self.context, !self.closeSent else { return }
-        self.write(context.channel.allocator.buffer(bytes: bytes))
+        var buffer = Self.frameBuffer(context, capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        self.write(buffer)
     }
 
-    /// One stanza or stream element is one text frame (RFC 7395 §3.3.3).
-    private func write(_ buffer: ByteBuffer) {
+    /// A buffer for one frame's payload with room before it for the frame's header (`WebSocketServerFrame`).
+    static func frameBuffer(_ context: ChannelHandlerContext, capacity: Int) -> ByteBuffer {
+        WebSocketServerFrame.payloadBuffer(context.channel.allocator, capacity: capacity)
+    }
+
+    /// One stanza or stream element is one text frame (RFC 7395 §3.3.3), framed here and written past NIO's
+    /// encoder when the pipeline has a `WebSocketFrameWriter`.
+    /// The payload is consumed, so the header is written into its storage rather than a copy of it.
+    private func write(_ payload: consuming ByteBuffer) {
         guard let context = self.context, !self.closeSent else { return }
-        context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: buffer)), promise: nil)
+        if let writer = self.frameWriter, writer.writeText(&payload) { return }
+        context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
     }
 }
 

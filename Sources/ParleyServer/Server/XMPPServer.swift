@@ -434,6 +434,7 @@ public final class XMPPServer: Sendable {
                                     maxAccumulatedFrameSize: maxFrame
                                 )
                             )
+                            let frameWriter = try WebSocketFrameWriter.install(in: channel.pipeline.syncOperations)
                             try channel.pipeline.syncOperations.addHandler(
                                 WebSocketC2SHandler(
                                     context: web.c2s,
@@ -445,7 +446,8 @@ public final class XMPPServer: Sendable {
                                         peer: channel.remoteAddress?.ipAddress,
                                         forwardedFor: head.headers["X-Forwarded-For"],
                                         trusted: trustedProxies
-                                    )
+                                    ),
+                                    frameWriter: frameWriter
                                 )
                             )
                         }

@@ -1,0 +1,44 @@
+import NIOCore
+
+/// Frames the server sends (RFC 6455 §5.2): final, unmasked, with the header written into room left before the
+/// payload, so header and payload leave as one buffer.
+///
+/// NIO's `WebSocketFrameEncoder` does the same only when it owns the payload's storage alone, which it never does
+/// for a frame written through the pipeline (the `NIOAny` it is handed keeps a reference): every frame then took
+/// a second buffer and a second pending write, a tenth of a WebSocket join's instructions. Parley writes its text
+/// frames framed (`WebSocketFrameWriter`); everything else still goes through NIO's encoder.
+public enum WebSocketServerFrame {
+    /// Room for the longest header of an unmasked frame: 2 bytes, plus 8 of extended payload length.
+    public static let headroom = 10
+
+    /// An empty payload buffer with `headroom` bytes before it.
+    public static func payloadBuffer(_ allocator: ByteBufferAllocator, capacity: Int) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: capacity + Self.headroom)
+        buffer.moveWriterIndex(forwardBy: Self.headroom)
+        buffer.moveReaderIndex(forwardBy: Self.headroom)
+        return buffer
+    }
+
+    /// Writes the header of a final frame of `opcode` (0x1 text, RFC 6455 §5.2) for the readable bytes of `buffer`
+    /// just before them, and moves the reader index onto it. False, with `buffer` untouched, when there is no room.
+    @discardableResult
+    public static func prependHeader(to buffer: inout ByteBuffer, opcode: UInt8 = 0x1) -> Bool {
+        let length = buffer.readableBytes
+        let headerLength = length < 126 ? 2 : length <= Int(UInt16.max) ? 4 : 10
+        let start = buffer.readerIndex - headerLength
+        guard start >= 0 else { return false }
+        buffer.setInteger(0x80 | (opcode & 0x0F), at: start)
+        switch headerLength {
+        case 2:
+            buffer.setInteger(UInt8(truncatingIfNeeded: length), at: start + 1)
+        case 4:
+            buffer.setInteger(UInt8(126), at: start + 1)
+            buffer.setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
+        default:
+            buffer.setInteger(UInt8(127), at: start + 1)
+            buffer.setInteger(UInt64(truncatingIfNeeded: length), at: start + 2)
+        }
+        buffer.moveReaderIndex(to: start)
+        return true
+    }
+}
