@@ -64,6 +64,8 @@ final class LoadClient {
     var updatesSent = 0
     var updatesEchoed = 0
     var updatesWanted = 0
+    /// Whether received presences are looked at for a `DeliveryTag` (the fan-out).
+    var updatesTracked = false
     /// Available presences received from the room, the client's own included.
     var presences = 0
     var occupantJID: [UInt8] = []
@@ -403,6 +405,9 @@ final class LoadClient {
         }
         self.presences += 1
         self.worker.presenceReceived()
+        if self.updatesTracked, let tag = DeliveryTag.value(in: presence) {
+            self.worker.updateReceived(tag: tag)
+        }
         guard own else { return }
         if self.stage == .awaitingJoin {
             self.stage = .joined
@@ -422,14 +427,17 @@ final class LoadClient {
     func sendUpdate() {
         guard let link = self.link, self.stage == .joined else { return }
         let payload = self.templates.updatePayloads[self.updatesSent % self.templates.updatePayloads.count]
+        // DeliveryTag: this client's updates are tags index × updates ..< (index + 1) × updates.
+        let tag = self.index * self.updatesWanted + self.updatesSent
         self.updatesSent += 1
-        self.worker.clientSentUpdate()
         self.updateSentAt = LoadClock.now()
+        self.worker.clientSentUpdate(tag: tag, at: self.updateSentAt)
         link.send(
-            self.templates.presence(
+            self.templates.taggedPresence(
                 room: self.room,
                 client: self.index,
                 payload: payload,
+                tag: tag,
                 allocator: ByteBufferAllocator()
             )
         )

@@ -61,6 +61,27 @@ extension LoadReport {
                 }
                 lines.append(line)
             }
+            if let tracked = phase.updatesTracked, let last = phase.lastDeliveryLatency {
+                var line = "\(phase.name): \(NumberFormat.grouped(tracked)) updates tracked, "
+                line += "\(NumberFormat.grouped(phase.updatesComplete ?? 0)) reached every receiver"
+                if let missed = phase.updatesIncomplete, missed > 0 {
+                    line += ", \(NumberFormat.grouped(missed)) did not"
+                }
+                if let duplicated = phase.updatesDuplicated, duplicated > 0 {
+                    line += ", \(NumberFormat.grouped(duplicated)) arrived twice somewhere"
+                }
+                line += "; update → last delivery p50 \(NumberFormat.milliseconds(last.p50)) ms, "
+                line += "p99 \(NumberFormat.milliseconds(last.p99)) ms, max \(NumberFormat.milliseconds(last.max)) ms"
+                lines.append(line)
+            }
+            if let user = phase.serverUserMicrosecondsPerOperation,
+                let system = phase.serverSystemMicrosecondsPerOperation
+            {
+                lines.append(
+                    "\(phase.name): server CPU per operation \(NumberFormat.fixed(user, 1)) µs user + "
+                        + "\(NumberFormat.fixed(system, 1)) µs system (/proc/<pid>/stat)"
+                )
+            }
         }
         lines.append(
             "generator: \(NumberFormat.fixed(self.generatorCPUSeconds, 3)) CPU s, peak RSS \(self.generatorPeakRSSKib / 1024) MiB, "

@@ -24,12 +24,32 @@ public struct LoadReport: Codable, Sendable {
         public var generatorUserMicrosecondsPerOperation: Double
         public var generatorSystemMicrosecondsPerOperation: Double
         public var serverCPUSeconds: Double?
+        /// The server's user and system (kernel) CPU seconds apart, from `/proc/<pid>/stat` (10 ms ticks), and per
+        /// operation in microseconds.
+        public var serverUserCPUSeconds: Double? = nil
+        public var serverSystemCPUSeconds: Double? = nil
+        public var serverUserMicrosecondsPerOperation: Double? = nil
+        public var serverSystemMicrosecondsPerOperation: Double? = nil
         public var operationsPerServerCPUSecond: Double?
         /// Presences received by the clients in this phase (fanout: the update deliveries counted).
         public var deliveries: Int?
         public var expectedDeliveries: Int?
         public var deliveriesPerServerCPUSecond: Double?
         public var deliveriesPerSecond: Double?
+        /// Fanout (`DeliveryTracker`): update sent → its last delivery (the slowest of its room's receivers, the
+        /// sender's echo included), over the updates every receiver got.
+        public var lastDeliveryLatency: LatencySummary? = nil
+        /// Updates sent and tracked; of them, those every receiver got once, those some receiver missed, and those
+        /// received more often than there are receivers.
+        public var updatesTracked: Int? = nil
+        public var updatesComplete: Int? = nil
+        public var updatesIncomplete: Int? = nil
+        public var updatesDuplicated: Int? = nil
+        /// Receipts of the tracked updates, and how many there should be (each update × its room's occupants).
+        public var trackedDeliveries: Int? = nil
+        public var trackedExpectedDeliveries: Int? = nil
+        /// Receipts carrying a tag outside the tracked range.
+        public var untrackedDeliveries: Int? = nil
     }
 
     /// The server process measured with `--server-pid`.

@@ -141,7 +141,7 @@ public final class LoadRunner {
             $0.finished >= configuration.clients
         }
         let joinEnd = last.lastCompletionAt > joinStart ? last.lastCompletionAt : LoadClock.now()
-        let (joinGeneratorCPU, joinServerCPU) = Self.usage(timeline, from: joinBegin, to: joinEnd)
+        let joinUsage = Self.usage(timeline, from: joinBegin, to: joinEnd)
         // The last joiners' presences to the others of their rooms travel on other connections than their own
         // self-presences: wait for them (at most until nothing moves for two seconds), so the count is whole.
         // The phase's time and CPU end at the last join all the same.
@@ -176,8 +176,7 @@ public final class LoadRunner {
                 failed: last.failed,
                 start: joinStart,
                 end: joinEnd,
-                generatorCPU: joinGeneratorCPU,
-                serverCPU: joinServerCPU,
+                usage: joinUsage,
                 latency: joinLatencies.operation,
                 session: joinLatencies.session,
                 login: configuration.scenario.joinsRoom ? joinLatencies.login : nil,
@@ -210,8 +209,14 @@ public final class LoadRunner {
                 // Done when every expected presence arrived, or nothing has moved for two seconds.
                 return snapshot.presencesMissing == 0 || LoadClock.now() - lastChange > 2_000_000_000
             }
-            let updateEnd = max(last.lastEchoAt, updateStart)
-            let (updateGeneratorCPU, updateServerCPU) = Self.usage(timeline, from: updateBegin, to: updateEnd)
+            var deliveries = DeliveryTracker(updates: 0)
+            for (index, worker) in workers.enumerated() {
+                let tracker = try worker.loop.submitAndWait { worker.value.deliveries }
+                if index == 0 { deliveries = tracker } else { deliveries.merge(tracker) }
+            }
+            // The phase ends at the last delivery of any update (or the last echo, should no update be tracked).
+            let updateEnd = max(last.lastEchoAt, deliveries.lastReceiptAt, updateStart)
+            let updateUsage = Self.usage(timeline, from: updateBegin, to: updateEnd)
             last = try self.snapshot(workers, latencies: true)
             let expected =
                 configuration.updates
@@ -219,22 +224,32 @@ public final class LoadRunner {
                     let occupants = configuration.occupants(ofRoom: $1)
                     return $0 + occupants * occupants
                 }
-            phases.append(
-                self.phase(
-                    name: "fanout",
-                    operations: last.updatesEchoed,
-                    failed: last.updatesSent - last.updatesEchoed,
-                    start: updateStart,
-                    end: updateEnd,
-                    generatorCPU: updateGeneratorCPU,
-                    serverCPU: updateServerCPU,
-                    latency: last.latencies?.update ?? LatencyRecorder(),
-                    session: nil,
-                    login: nil,
-                    deliveries: last.presences - last.joinPresences,
-                    expected: expected
-                )
+            let updates = configuration.updates
+            let tracked = deliveries.summary { tag in
+                configuration.occupants(ofRoom: (tag / updates) / configuration.effectiveRoomSize)
+            }
+            var fanout = self.phase(
+                name: "fanout",
+                operations: last.updatesEchoed,
+                failed: last.updatesSent - last.updatesEchoed,
+                start: updateStart,
+                end: updateEnd,
+                usage: updateUsage,
+                latency: last.latencies?.update ?? LatencyRecorder(),
+                session: nil,
+                login: nil,
+                deliveries: last.presences - last.joinPresences,
+                expected: expected
             )
+            fanout.lastDeliveryLatency = tracked.lastDelivery.summary
+            fanout.updatesTracked = tracked.updates
+            fanout.updatesComplete = tracked.complete
+            fanout.updatesIncomplete = tracked.incomplete
+            fanout.updatesDuplicated = tracked.duplicated
+            fanout.trackedDeliveries = tracked.deliveries
+            fanout.trackedExpectedDeliveries = tracked.expected
+            fanout.untrackedDeliveries = deliveries.untracked
+            phases.append(fanout)
         }
 
         // Idle: hold the joined sessions.
@@ -400,11 +415,25 @@ public final class LoadRunner {
         _ timeline: UsageTimeline,
         from start: UsageTimeline.Sample,
         to end: UInt64
-    ) -> (generator: (user: Double, system: Double), server: Double?) {
+    ) -> PhaseUsage {
         let finish = timeline.value(at: end)
-        var server: Double? = nil
-        if let a = start.server, let b = finish.server { server = b - a }
-        return ((finish.user - start.user, finish.system - start.system), server)
+        func difference(_ a: Double?, _ b: Double?) -> Double? {
+            guard let a, let b else { return nil }
+            return b - a
+        }
+        return PhaseUsage(
+            generator: (finish.user - start.user, finish.system - start.system),
+            server: difference(start.server, finish.server),
+            serverUser: difference(start.serverUser, finish.serverUser),
+            serverSystem: difference(start.serverSystem, finish.serverSystem)
+        )
+    }
+
+    private struct PhaseUsage {
+        var generator: (user: Double, system: Double)
+        var server: Double?
+        var serverUser: Double?
+        var serverSystem: Double?
     }
 
     private func shutdown(_ workers: [LoopBound<LoadWorker>]) {
@@ -421,8 +450,7 @@ public final class LoadRunner {
         failed: Int,
         start: UInt64,
         end: UInt64,
-        generatorCPU: (user: Double, system: Double),
-        serverCPU: Double?,
+        usage: PhaseUsage,
         latency: LatencyRecorder,
         session: LatencyRecorder?,
         login: LatencyRecorder?,
@@ -430,7 +458,13 @@ public final class LoadRunner {
         expected: Int?
     ) -> LoadReport.Phase {
         let seconds = LoadClock.seconds(from: start, to: end)
+        let generatorCPU = usage.generator
+        let serverCPU = usage.server
         func perOperation(_ cpu: Double) -> Double { operations > 0 ? cpu * 1e6 / Double(operations) : 0 }
+        func serverPerOperation(_ cpu: Double?) -> Double? {
+            guard let cpu, operations > 0 else { return nil }
+            return cpu * 1e6 / Double(operations)
+        }
         return LoadReport.Phase(
             name: name,
             operations: operations,
@@ -445,6 +479,10 @@ public final class LoadRunner {
             generatorUserMicrosecondsPerOperation: perOperation(generatorCPU.user),
             generatorSystemMicrosecondsPerOperation: perOperation(generatorCPU.system),
             serverCPUSeconds: serverCPU,
+            serverUserCPUSeconds: usage.serverUser,
+            serverSystemCPUSeconds: usage.serverSystem,
+            serverUserMicrosecondsPerOperation: serverPerOperation(usage.serverUser),
+            serverSystemMicrosecondsPerOperation: serverPerOperation(usage.serverSystem),
             operationsPerServerCPUSecond: serverCPU.flatMap { $0 > 0 ? Double(operations) / $0 : nil },
             deliveries: deliveries,
             expectedDeliveries: expected,

@@ -13,6 +13,8 @@ final class LoadWorker {
     let templates: StanzaTemplates
     private let connector: any ClientConnecting
     private var stats = WorkerSnapshot()
+    /// The fan-out's updates, sent by this worker's clients and received by them (`DeliveryTracker`).
+    private(set) var deliveries: DeliveryTracker
     private var latencies = WorkerSnapshot.Latencies()
     private let scheduler: RateScheduler
     private var phaseStart: UInt64 = 0
@@ -42,6 +44,10 @@ final class LoadWorker {
         self.configuration = configuration
         self.templates = templates
         self.connector = connector
+        // clients ≤ 200,000 and updates ≤ 100,000 (LoadConfiguration.validate): the product fits an Int.
+        self.deliveries = DeliveryTracker(
+            updates: configuration.scenario == .fanout ? configuration.clients * configuration.updates : 0
+        )
         let whole = RateScheduler(mode: configuration.driver, ramp: configuration.ramp, total: configuration.clients)
         self.scheduler = whole.share(worker: id, of: workerCount)
     }
@@ -142,6 +148,7 @@ final class LoadWorker {
             templates: self.templates,
             transport: self.configuration.transport
         )
+        client.updatesTracked = self.configuration.scenario == .fanout
         let now = LoadClock.now()
         if case .rate = self.scheduler.mode {
             let due = self.phaseStart + UInt64(self.scheduler.dueTime(ofStart: local) * 1e9)
@@ -259,8 +266,14 @@ final class LoadWorker {
         self.stats.lastEchoAt = now
     }
 
-    func clientSentUpdate() {
+    func clientSentUpdate(tag: Int, at time: UInt64) {
         self.stats.updatesSent += 1
+        self.deliveries.sent(tag, at: time)
+    }
+
+    /// A client received the fan-out update `tag` (its own echo included).
+    func updateReceived(tag: Int) {
+        self.deliveries.received(tag, at: LoadClock.now())
     }
 
     /// A client answered the server's XEP-0198 `<r/>`.

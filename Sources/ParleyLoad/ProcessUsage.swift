@@ -55,6 +55,25 @@ public enum ProcessUsage {
         return Double(user + system) / (ticks > 0 ? ticks : 100)
     }
 
+    /// User and system CPU seconds of process `pid` apart (`/proc/<pid>/stat` utime and stime, all threads, in
+    /// clock ticks of 10 ms): the server's own code against the kernel's work for it (its sockets, and on loopback
+    /// part of its peers' TCP work).
+    public static func cpuSplit(pid: Int32) -> (user: Double, system: Double)? {
+        guard let stat = Self.read("/proc/\(pid)/stat") else { return nil }
+        return Self.parseCPUSplit(stat: stat, ticksPerSecond: Double(sysconf(Int32(_SC_CLK_TCK))))
+    }
+
+    /// utime and stime (fields 14 and 15) of a `/proc/<pid>/stat` line, in seconds.
+    static func parseCPUSplit(stat: [UInt8], ticksPerSecond: Double) -> (user: Double, system: Double)? {
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")), close + 2 < stat.count else { return nil }
+        let fields = stat[(close + 2)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 13, let user = Self.integer(fields[11]), let system = Self.integer(fields[12]) else {
+            return nil
+        }
+        let ticks = ticksPerSecond > 0 ? ticksPerSecond : 100
+        return (Double(user) / ticks, Double(system) / ticks)
+    }
+
     /// The resident set of `pid` now (`VmRSS`), in KiB.
     public static func rssKiB(pid: Int32) -> Int? { Self.statusField("VmRSS:", pid: pid) }
 

@@ -36,8 +36,12 @@ public final class StanzaTemplates: Sendable {
     public let presenceOpen: [UInt8]
     public let presenceAfterTo: [UInt8]
     public let joinPayload: [UInt8]
-    /// Two alternating updates, so that successive presences differ as real ones do.
+    /// The updates, in turn, so that successive presences differ as real ones do.
     public let updatePayloads: [[UInt8]]
+    /// The fan-out's tag, last child of every update: `<load-tag xmlns='urn:parley:load'>` ID `</load-tag>`
+    /// (`DeliveryTag`).
+    public let tagOpen: [UInt8]
+    public let tagClose: [UInt8]
     public let presenceClose: [UInt8]
     public let unavailable: [UInt8]
 
@@ -108,14 +112,19 @@ public final class StanzaTemplates: Sendable {
             self.joinPayload = Array("<x xmlns='http://jabber.org/protocol/muc'/>".utf8)
             self.updatePayloads = [Array("<show>away</show>".utf8), Array("<show>xa</show>".utf8)]
         case .jitsi:
+            self.joinPayload = Array(JitsiPresence.browserJoin.utf8)
+            self.updatePayloads = JitsiPresence.browserUpdates.map { Array($0.utf8) }
+        case .jitsiLarge:
             self.joinPayload = Array(
-                ("<x xmlns='http://jabber.org/protocol/muc'/>" + JitsiPresence.extensions(sourceInfo: 0)).utf8
+                ("<x xmlns='http://jabber.org/protocol/muc'/>" + JitsiPresence.large(sourceInfo: 0)).utf8
             )
             self.updatePayloads = [
-                Array(JitsiPresence.extensions(sourceInfo: 1).utf8),
-                Array(JitsiPresence.extensions(sourceInfo: 2).utf8),
+                Array(JitsiPresence.large(sourceInfo: 1).utf8),
+                Array(JitsiPresence.large(sourceInfo: 2).utf8),
             ]
         }
+        self.tagOpen = Array("<load-tag xmlns='\(DeliveryTag.namespace)'>".utf8)
+        self.tagClose = Array("</load-tag>".utf8)
         self.roomPrefix = Array(configuration.roomPrefix.utf8)
         self.roomSuffix = Array("@\(configuration.mucDomain)".utf8)
         self.nickPrefix = Array("u".utf8)
@@ -169,7 +178,8 @@ public final class StanzaTemplates: Sendable {
         ]
         for update in self.updatePayloads {
             documents.append(
-                self.presenceOpen + Array("r@m/n".utf8) + self.presenceAfterTo + update + self.presenceClose
+                self.presenceOpen + Array("r@m/n".utf8) + self.presenceAfterTo + update + self.tagOpen
+                    + Array("42".utf8) + self.tagClose + self.presenceClose
             )
         }
         for document in documents {
@@ -205,6 +215,28 @@ public final class StanzaTemplates: Sendable {
         self.writeOccupant(room: room, client: client, into: &buffer)
         buffer.writeBytes(self.presenceAfterTo)
         buffer.writeBytes(payload)
+        buffer.writeBytes(self.presenceClose)
+        return buffer
+    }
+
+    /// A fan-out update of `client` to `room`: `payload`, then the tag that names this update (`DeliveryTag`).
+    public func taggedPresence(
+        room: Int,
+        client: Int,
+        payload: [UInt8],
+        tag: Int,
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var buffer = allocator.buffer(
+            capacity: self.presenceOpen.count + payload.count + self.tagOpen.count + self.tagClose.count + 80
+        )
+        buffer.writeBytes(self.presenceOpen)
+        self.writeOccupant(room: room, client: client, into: &buffer)
+        buffer.writeBytes(self.presenceAfterTo)
+        buffer.writeBytes(payload)
+        buffer.writeBytes(self.tagOpen)
+        Self.writeDecimal(max(0, tag), into: &buffer)
+        buffer.writeBytes(self.tagClose)
         buffer.writeBytes(self.presenceClose)
         return buffer
     }

@@ -7,6 +7,9 @@ struct UsageTimeline {
         var user: Double
         var system: Double
         var server: Double?
+        /// The server's user and system CPU seconds apart (`/proc/<pid>/stat`, 10 ms ticks).
+        var serverUser: Double?
+        var serverSystem: Double?
     }
 
     let serverPID: Int32?
@@ -20,11 +23,14 @@ struct UsageTimeline {
     @discardableResult
     mutating func sample() -> Sample {
         let split = ProcessUsage.selfCPUSplit()
+        let serverSplit = self.serverPID.flatMap { ProcessUsage.cpuSplit(pid: $0) }
         let sample = Sample(
             at: LoadClock.now(),
             user: split.user,
             system: split.system,
-            server: self.serverPID.flatMap { ProcessUsage.cpuSeconds(pid: $0) }
+            server: self.serverPID.flatMap { ProcessUsage.cpuSeconds(pid: $0) },
+            serverUser: serverSplit?.user,
+            serverSystem: serverSplit?.system
         )
         self.samples.append(sample)
         return sample
@@ -34,7 +40,7 @@ struct UsageTimeline {
     /// sampled range).
     func value(at time: UInt64) -> Sample {
         guard let last = self.samples.last, let first = self.samples.first else {
-            return Sample(at: time, user: 0, system: 0, server: nil)
+            return Sample(at: time, user: 0, system: 0, server: nil, serverUser: nil, serverSystem: nil)
         }
         if time >= last.at { return last }
         if time <= first.at { return first }
@@ -50,13 +56,17 @@ struct UsageTimeline {
         let span = Double(after.at - before.at)
         let fraction = span > 0 ? Double(time - before.at) / span : 1
         func mix(_ a: Double, _ b: Double) -> Double { a + (b - a) * fraction }
-        var server: Double? = nil
-        if let a = before.server, let b = after.server { server = mix(a, b) }
+        func mixOptional(_ a: Double?, _ b: Double?) -> Double? {
+            guard let a, let b else { return nil }
+            return mix(a, b)
+        }
         return Sample(
             at: time,
             user: mix(before.user, after.user),
             system: mix(before.system, after.system),
-            server: server
+            server: mixOptional(before.server, after.server),
+            serverUser: mixOptional(before.serverUser, after.serverUser),
+            serverSystem: mixOptional(before.serverSystem, after.serverSystem)
         )
     }
 

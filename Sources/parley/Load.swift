@@ -61,7 +61,9 @@ struct Load: ParsableCommand {
     @Option(help: "Seconds the joined sessions are held (idle).")
     var hold: Double = 10
 
-    @Option(help: "Presence size: minimal (~110 B) or jitsi (~1.5 KB of a Jitsi browser's extensions).")
+    @Option(
+        help: "Presence: minimal (~110 B), jitsi (a browser's, ~0.7 KB: the Jitsi fixtures) or jitsi-large (~1.5 KB)."
+    )
     var presence: String = "minimal"
 
     @Option(help: "anonymous, or plain (accounts <username-prefix><n> with --password).")
@@ -122,7 +124,7 @@ struct Load: ParsableCommand {
             throw ValidationError("--transport must be tcp, starttls, websocket or bosh")
         }
         guard let presence = PresenceProfile(rawValue: self.presence) else {
-            throw ValidationError("--presence must be minimal or jitsi")
+            throw ValidationError("--presence must be minimal, jitsi or jitsi-large")
         }
         guard let sasl = LoadSASL(rawValue: self.sasl) else {
             throw ValidationError("--sasl must be anonymous or plain")

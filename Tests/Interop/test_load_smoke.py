@@ -92,3 +92,34 @@ def test_every_client_joins_without_errors(tmp_path, transport):
     # Rooms of 5: each client sees the four others and itself.
     assert join["deliveries"] == 50 * 5
     assert join["latency"]["count"] == 50
+
+
+@pytest.mark.timeout(30)
+def test_fanout_over_websocket_counts_every_delivery_per_update(tmp_path):
+    """20 participants in one room over WebSocket, 5 updates of the browser presence each: every tagged update
+    reaches all 20 occupants (the sender's echo included), and each is timed to its last delivery."""
+    server, ports = start_server(tmp_path)
+    try:
+        result = subprocess.run(
+            [PARLEY, "load", "fanout", "--transport", "websocket", "--host", "127.0.0.1", "--port", str(ports["http"]),
+             "--clients", "20", "--room-size", "20", "--updates", "5", "--concurrency", "5", "--presence", "jitsi",
+             "--duration", "15", "--server-pid", str(server.pid), "--json", "--no-progress"],
+            capture_output=True, text=True, timeout=25)
+        assert server.poll() is None, "the server died during the run"
+    finally:
+        stop_server(server)
+    assert result.stdout, f"no report; stderr: {result.stderr}"
+    report = json.loads(result.stdout)
+    assert report["errors"] == {}, report["errors"]
+    fanout = report["phases"][1]
+    assert fanout["name"] == "fanout"
+    assert fanout["expected_deliveries"] == 5 * 20 * 20
+    assert fanout["deliveries"] == 5 * 20 * 20
+    assert fanout["updates_tracked"] == 100 and fanout["updates_complete"] == 100
+    assert fanout["updates_incomplete"] == 0 and fanout["updates_duplicated"] == 0
+    assert fanout["tracked_deliveries"] == fanout["tracked_expected_deliveries"] == 5 * 20 * 20
+    assert fanout["untracked_deliveries"] == 0
+    assert fanout["last_delivery_latency"]["count"] == 100
+    # The last delivery of an update comes no earlier than its sender's echo.
+    assert fanout["last_delivery_latency"]["max"] >= fanout["latency"]["p50"]
+    assert fanout["server_user_cpu_seconds"] is not None and fanout["server_system_cpu_seconds"] is not None

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import ParleyTestSupport
 import Testing
@@ -29,25 +30,41 @@ import Testing
         #expect(templates.occupantJID(room: 0, client: 7) == Array("bench0@muc.meet.jitsi/u7".utf8))
     }
 
-    @Test func jitsiPresenceIsAboutOnePointFiveKilobytes() {
+    @Test func largeJitsiPresenceIsAboutOnePointFiveKilobytes() {
         var configuration = LoadConfiguration(scenario: .join, transport: .websocket)
-        configuration.presence = .jitsi
+        configuration.presence = .jitsiLarge
         let templates = StanzaTemplates(configuration: configuration)
         #expect((1400...1600).contains(templates.joinPresenceBytes))
         #expect(String(decoding: templates.presenceOpen, as: UTF8.self).contains("xmlns='jabber:client'"))
     }
 
-    @Test func jitsiPresenceCarriesTheFixtureExtensions() throws {
-        // Every child of the fixture's presence appears, by element name, in the generator's Jitsi presence.
-        let fixture = String(decoding: Fixtures.bytes("participant-join-presence.xml"), as: UTF8.self)
-        #expect(!fixture.isEmpty)
-        let payload = JitsiPresence.extensions(sourceInfo: 0)
-        for name in [
-            "stats-id", "<c ", "<features>", "jitsi_participant_region", "jitsi_participant_codecList", "<email>",
-            "<nick ", "SourceInfo",
-        ] {
-            #expect(fixture.contains(name) && payload.contains(name), "\(name)")
+    /// A fixture presence's children as a browser puts them on the wire: no whitespace between tags, without the
+    /// `<presence>` start and end tags.
+    private func wireChildren(_ name: String) -> String {
+        let file = String(decoding: Fixtures.bytes(name), as: UTF8.self)
+        let wire = file.replacing(/>\s+</, with: "><").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let start = wire.firstIndex(of: ">"), wire.hasSuffix("</presence>") else { return "" }
+        return String(wire[wire.index(after: start)..<wire.index(wire.endIndex, offsetBy: -"</presence>".count)])
+    }
+
+    @Test func jitsiPresenceIsTheBrowserFixture() {
+        var configuration = LoadConfiguration(scenario: .fanout, transport: .websocket)
+        configuration.presence = .jitsi
+        let templates = StanzaTemplates(configuration: configuration)
+        let join = wireChildren("participant-join-presence.xml")
+        let update = wireChildren("participant-presence-update.xml")
+        #expect(join.hasPrefix("<x xmlns=\"http://jabber.org/protocol/muc\"/><stats-id>"))
+        #expect(String(decoding: templates.joinPayload, as: UTF8.self) == join)
+        let updates = templates.updatePayloads.map { String(decoding: $0, as: UTF8.self) }
+        #expect(updates.count == 5)
+        #expect(updates.contains(update))
+        // Every update differs from the one before (mute, unmute, camera, screen share, a property).
+        for index in updates.indices {
+            #expect(updates[index] != updates[(index + 1) % updates.count])
+            #expect(!updates[index].contains("protocol/muc\""))
         }
+        // The README's wire size of the join (673 bytes) plus the addressing.
+        #expect((650...800).contains(templates.joinPresenceBytes))
     }
 
     @Test func decimalWriter() {
