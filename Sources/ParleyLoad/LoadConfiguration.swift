@@ -62,6 +62,9 @@ public struct LoadConfiguration: Sendable {
     public var roomQuery = false
     /// Seconds to wait after the clients leave before the server's RSS is read again.
     public var settle: Double = 0
+    /// Waiting for presences (the last joins' broadcasts, the fan-out's deliveries) ends when none has arrived for
+    /// this many seconds: a server that pauses longer (a busy single-threaded one with a big room) needs more.
+    public var stall: Double = 2
 
     public init(scenario: LoadScenario, transport: LoadTransport = .tcp) {
         self.scenario = scenario
@@ -141,6 +144,9 @@ public struct LoadConfiguration: Sendable {
         }
         if !(self.settle >= 0 && self.settle < self.duration) {
             problems.append("--settle must be at least 0 and shorter than --duration")
+        }
+        if !(self.stall > 0 && self.stall < self.duration) {
+            problems.append("--stall must be more than 0 and shorter than --duration")
         }
         if self.sasl == .plain && self.password.isEmpty {
             problems.append("--sasl plain needs --password (the accounts <prefix><n> must exist)")

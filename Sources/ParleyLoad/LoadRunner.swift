@@ -105,6 +105,8 @@ public final class LoadRunner {
         let deadline = runStart + UInt64(configuration.duration * 1e9)
         let generatorStart = ProcessUsage.selfCPUSeconds()
         var phases: [LoadReport.Phase] = []
+        // Waiting for presences ends when none has arrived for this long (`--stall`).
+        let stallLimit = UInt64(configuration.stall * 1e9)
 
         // The emulated focus logs in before any participant asks for a conference.
         if configuration.scenario == .jitsi && configuration.focusJID != nil {
@@ -143,7 +145,7 @@ public final class LoadRunner {
         let joinEnd = last.lastCompletionAt > joinStart ? last.lastCompletionAt : LoadClock.now()
         let joinUsage = Self.usage(timeline, from: joinBegin, to: joinEnd)
         // The last joiners' presences to the others of their rooms travel on other connections than their own
-        // self-presences: wait for them (at most until nothing moves for two seconds), so the count is whole.
+        // self-presences: wait for them (at most until nothing moves for `--stall` seconds), so the count is whole.
         // The phase's time and CPU end at the last join all the same.
         let expectedJoinPresences = (0..<self.roomCount).reduce(0) {
             let occupants = configuration.occupants(ofRoom: $1)
@@ -164,7 +166,7 @@ public final class LoadRunner {
                     lastPresences = snapshot.presences
                     lastChange = LoadClock.now()
                 }
-                return snapshot.presences >= expectedJoinPresences || LoadClock.now() - lastChange > 2_000_000_000
+                return snapshot.presences >= expectedJoinPresences || LoadClock.now() - lastChange > stallLimit
             }
         }
         last = try self.snapshot(workers, latencies: true)
@@ -206,8 +208,8 @@ public final class LoadRunner {
                     lastPresences = snapshot.presences
                     lastChange = LoadClock.now()
                 }
-                // Done when every expected presence arrived, or nothing has moved for two seconds.
-                return snapshot.presencesMissing == 0 || LoadClock.now() - lastChange > 2_000_000_000
+                // Done when every expected presence arrived, or nothing has moved for `--stall` seconds.
+                return snapshot.presencesMissing == 0 || LoadClock.now() - lastChange > stallLimit
             }
             var deliveries = DeliveryTracker(updates: 0)
             for (index, worker) in workers.enumerated() {

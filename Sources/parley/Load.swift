@@ -108,6 +108,9 @@ struct Load: ParsableCommand {
     @Option(help: "Seconds to wait after the clients leave before the server's RSS is read.")
     var settle: Double = 0
 
+    @Option(help: "Seconds without a presence arriving that end the wait for the fan-out's (or the joins') presences.")
+    var stall: Double = 2
+
     @Flag(help: "Print the report as JSON (snake_case keys) instead of a table.")
     var json = false
 
@@ -168,6 +171,7 @@ struct Load: ParsableCommand {
         configuration.clientTimeout = self.timeout ?? min(30, self.duration)
         if let prefix = self.roomPrefix { configuration.roomPrefix = prefix }
         configuration.settle = self.settle
+        configuration.stall = self.stall
         try configuration.validate()
         return configuration
     }

@@ -34,6 +34,22 @@ private func problems(_ change: (inout LoadConfiguration) -> Void, scenario: Loa
         #expect(problems({ $0.roomQuery = true }).contains { $0.hasPrefix("--room-query") })
     }
 
+    /// `--stall`: how long the wait for presences lasts without any arriving; bounded by the run.
+    @Test func stallIsBoundedByTheRun() {
+        #expect(problems({ $0.stall = 90 }, scenario: .fanout).contains { $0.hasPrefix("--stall") })
+        #expect(problems({ $0.stall = 0 }, scenario: .fanout).contains { $0.hasPrefix("--stall") })
+        #expect(problems({ $0.stall = .nan }, scenario: .fanout).contains { $0.hasPrefix("--stall") })
+        #expect(
+            problems(
+                {
+                    $0.duration = 480
+                    $0.stall = 90
+                },
+                scenario: .fanout
+            ) == []
+        )
+    }
+
     @Test func hardLimitsAreEnforced() {
         #expect(problems { $0.clients = 0 }.count == 1)
         #expect(problems { $0.clients = LoadConfiguration.maxClients + 1 }.count == 1)
