@@ -100,8 +100,11 @@ class Results:
         return load(self.work / "results" / server / f"{name}.json")
 
     def runs(self, server: str, prefix: str):
+        """The rounds `<prefix>-1`, `<prefix>-2`… in round order (not `<prefix>-open-1`)."""
         found = []
-        for path in sorted((self.work / "results" / server).glob(f"{prefix}-*.json")):
+        pattern = re.compile(re.escape(prefix) + r"-(\d+)\.json$")
+        paths = [p for p in (self.work / "results" / server).glob(f"{prefix}-*.json") if pattern.search(p.name)]
+        for path in sorted(paths, key=lambda p: int(pattern.search(p.name).group(1))):
             data = load(path)
             if data is not None:
                 found.append(data)
@@ -183,6 +186,7 @@ HISTORY_START = "<!-- history: hand-written, kept by Scripts/bench across runs -
 HISTORY_END = "<!-- /history -->"
 
 METHOD_NAME = "benchmark-method.md"
+DETAILS_NAME = "benchmark-details.md"
 
 
 def kept_section(path: Path, start: str, end: str) -> str:
@@ -232,11 +236,319 @@ class Table:
         return lines
 
 
+def collect_errors(work: Path, servers: list[str]) -> list[str]:
+    """Every run's errors by condition, every run without a report, and every fan-out whose deliveries fell short of
+    the expected count (a missing presence is an error, whatever the generator's own counters say)."""
+    errors = []
+    for s in servers:
+        for path in sorted((work / "results" / s).glob("*.json")):
+            report = load(path)
+            if report is None:
+                errors.append(f"{NAMES[s]} {path.stem}: no report")
+                continue
+            if report.get("errors"):
+                errors.append(f"{NAMES[s]} {path.stem}: {errors_of(report)}")
+            fan = phase(report, "fanout")
+            if fan and fan.get("expected_deliveries"):
+                short = fan["expected_deliveries"] - (fan.get("deliveries") or 0)
+                if short > 0:
+                    errors.append(f"{NAMES[s]} {path.stem}: {short:,} of {fan['expected_deliveries']:,} presences "
+                                  "not delivered")
+                if fan.get("updates_incomplete"):
+                    errors.append(f"{NAMES[s]} {path.stem}: {fan['updates_incomplete']:,} updates missed a receiver")
+    return errors
+
+
+def round_values(r: "Results", server: str, prefix: str, key: str, phase_name=None) -> list:
+    return [dig(phase(run, phase_name), key) for run in r.runs(server, prefix)]
+
+
+def verdict(value, good) -> str:
+    if value is None:
+        return "not measured"
+    return "met" if good(value) else "missed"
+
+
+# The issue-15 comparisons: (label, runs' prefix, phase, key, higher is better, the ratio to reach).
+ISSUE15_RATIOS = [
+    ("WebSocket login + join, rooms of 10, per server CPU-second", "websocket", None,
+     "operations_per_server_cpu_second", 7),
+    ("BOSH login + join, rooms of 10, per server CPU-second", "bosh", None, "operations_per_server_cpu_second", 8),
+    ("Jitsi join over WebSocket (conference IQ + join, browser presence), per server CPU-second", "jitsi-ws", None,
+     "operations_per_server_cpu_second", 10),
+    ("Big conference over WebSocket ({clients} in one room, {updates} updates each): presences delivered per server "
+     "CPU-second over the updates", "conference", "fanout", "deliveries_per_server_cpu_second", 25),
+    ("Plain TCP login + join, rooms of 10, per server CPU-second", "join", None, "operations_per_server_cpu_second", 8),
+]
+
+
+def write_summary(sadd, r: "Results", servers: list[str], meta: dict, run_name: str, issue5: list[str]) -> None:
+    """benchmarks.md: issue 15's targets, each Parley ÷ Prosody in this run, then issue 5's, then the errors."""
+    sadd("# Benchmarks: Parley against Prosody (and ejabberd)")
+    sadd("")
+    sadd(f"Written by {run_name} (run took {meta.get('elapsed_s', 0) / 60:.1f} min); Prosody {meta.get('prosody', '?')}, "
+         f"ejabberd {meta.get('ejabberd', '?')}, on {meta.get('cpu', '?')}, {meta.get('cores', '?')}. Every figure comes "
+         "from `parley load` (Docs/Load.md) against a server on loopback, the server pinned to one core and the "
+         "generator to the other; Prosody is configured like docker-jitsi-meet. **Per server CPU-second** = "
+         "operations ÷ the server process's CPU time (user + system, all threads) over the phase. Each comparison "
+         "runs in rounds, Parley and Prosody (and ejabberd) in turn, each on a fresh process; a figure is the median "
+         "of its rounds and the ratio is Parley's median ÷ Prosody's (latencies: Prosody's ÷ Parley's). Every table, "
+         f"with each round, is in [{DETAILS_NAME}]({DETAILS_NAME}); the method, configurations, calibration, VM steal, "
+         f"profiles and commands in [{METHOD_NAME}]({METHOD_NAME}).")
+    sadd("")
+    sadd("## Targets (issue 15): ratios to Prosody in the same run")
+    sadd("")
+    sadd("| target | Parley | Prosody | Parley ÷ Prosody | target | |")
+    sadd("|---|---|---|---|---|---|")
+
+    def med(server, prefix, key, phase_name=None):
+        return median(round_values(r, server, prefix, key, phase_name))
+
+    def row(label, parley_text, prosody_text, ratio_text, target_text, verdict_text):
+        sadd(f"| {label} | {parley_text} | {prosody_text} | {ratio_text} | {target_text} | **{verdict_text}** |")
+
+    for label, prefix, phase_name, key, wanted in ISSUE15_RATIOS:
+        p, q = med("parley", prefix, key, phase_name), med("prosody", prefix, key, phase_name)
+        value = p / q if p and q else None
+        rounds = len(r.runs("parley", prefix))
+        first = (r.runs("parley", prefix) or r.runs("prosody", prefix) or [{}])[0]
+        label = label.format(clients=fmt(first.get("clients")), updates=first.get("updates") or "–")
+        row(f"{label} ({rounds} rounds)" if rounds > 1 else label, fmt(p), fmt(q), ratio(p, q), f"≥ {wanted}×",
+            verdict(value, lambda v: v >= wanted))
+        if prefix == "jitsi-ws":
+            # The open loop: 500 joins per second offered, whatever the server does.
+            p99 = med("parley", "jitsi-ws-open", "latency.p99")
+            q99 = med("prosody", "jitsi-ws-open", "latency.p99")
+            rate_p = med("parley", "jitsi-ws-open", "rate")
+            rate_q = med("prosody", "jitsi-ws-open", "rate")
+            row("… its p99 (conference IQ → joined), 500 joins per second offered",
+                f"{ms(p99)} ms ({fmt(rate_p)}/s achieved)" if p99 is not None else "–",
+                f"{ms(q99)} ms ({fmt(rate_q)}/s achieved)" if q99 is not None else "–",
+                ratio(q99, p99), "Parley ≤ 10 ms", verdict(p99, lambda v: v <= 10))
+        if prefix == "conference":
+            def counted(server):
+                runs = [phase(run, "fanout") for run in r.runs(server, "conference")]
+                runs = [x for x in runs if x]
+                if not runs:
+                    return None, "–"
+                got = sum(x.get("deliveries") or 0 for x in runs)
+                expected = sum(x.get("expected_deliveries") or 0 for x in runs)
+                incomplete = sum(x.get("updates_incomplete") or 0 for x in runs)
+                text = f"{got:,} of {expected:,}" + (f", {incomplete} updates short" if incomplete else "")
+                return got == expected and incomplete == 0 and expected > 0, text
+            ok, text = counted("parley")
+            _, prosody_text = counted("prosody")
+            row(f"… every delivery counted (each update × its {fmt(first.get('clients'))} receivers, the sender's echo "
+                "included; all rounds)", text,
+                prosody_text, "–", "all arrive", "met" if ok else ("missed" if ok is not None else "not measured"))
+            p99 = med("parley", "conference", "last_delivery_latency.p99", "fanout")
+            q99 = med("prosody", "conference", "last_delivery_latency.p99", "fanout")
+            row(f"… p99 from an update to its last delivery (the last of its {fmt(first.get('clients'))} receivers)",
+                f"{ms(p99)} ms" if p99 is not None else "–", f"{ms(q99)} ms" if q99 is not None else "–",
+                ratio(q99, p99), "reported", "reported" if p99 is not None else "not measured")
+        if prefix == "join":
+            pu = med("parley", "join", "server_user_microseconds_per_operation")
+            pk = med("parley", "join", "server_system_microseconds_per_operation")
+            qu = med("prosody", "join", "server_user_microseconds_per_operation")
+            qk = med("prosody", "join", "server_system_microseconds_per_operation")
+            row("… the server's user CPU per join, µs (`/proc/<pid>/stat` utime over the phase)", fmt(pu), fmt(qu),
+                ratio(qu, pu), "Parley user ≤ its kernel", verdict(pu, lambda v: pk is not None and v <= pk))
+            row("… the server's kernel CPU per join, µs (stime): the floor", fmt(pk), fmt(qk), ratio(qk, pk),
+                "reported", "reported" if pk is not None else "not measured")
+
+    def idle(server, name, key):
+        return dig((r.run(server, name) or {}).get("server"), key)
+
+    p, q = idle("parley", "idle-ws", "bytes_per_session"), idle("prosody", "idle-ws", "bytes_per_session")
+    clients = (r.run("parley", "idle-ws") or {}).get("clients")
+    row(f"Memory per idle joined WebSocket session, bytes ({fmt(clients)} sessions)", fmt(p), fmt(q), ratio(q, p),
+        "Parley ≤ 8 KB", verdict(p, lambda v: v <= 8192))
+    p, q = idle("parley", "idle-ws-many", "rss_joined_kib"), idle("prosody", "idle-ws-many", "rss_joined_kib")
+    clients = (r.run("parley", "idle-ws-many") or r.run("prosody", "idle-ws-many") or {}).get("clients")
+    row(f"RSS with {fmt(clients)} idle joined WebSocket sessions, MiB", fmt(p / 1024 if p else None, 1),
+        fmt(q / 1024 if q else None, 1), ratio(q, p), "reported", "reported" if p else "not measured")
+    sadd("")
+    sadd("Where a target is missed, the profiles in the method file and the findings in the details say where the "
+         "time goes. Point 6 of the issue (no other ratio regresses) is read from the details against the previous "
+         "run's, in the History of the method file.")
+    sadd("")
+    for line in issue5:
+        sadd(line)
+    errors = collect_errors(r.work, servers)
+    sadd("**Errors:** " + ("; ".join(errors) + "." if errors else "none in any run."))
+    sadd("")
+
+
+def write_issue15_details(add, r: "Results", servers: list[str]) -> None:
+    """The tables behind issue 15's rows: each comparison round by round, with the ratio per round."""
+    web_servers = [s for s in servers if r.runs(s, "websocket") or r.runs(s, "jitsi-ws")]
+    if web_servers:
+        n = max(len(r.runs(s, "websocket")) for s in web_servers)
+        add(f"### The browsers' paths: WebSocket, BOSH, the Jitsi join over WebSocket (median of {n} interleaved rounds)")
+        add("")
+        add("Rooms of 10, 50 in flight; the Jitsi join is the conference IQ through the focus proxy (Prosody and "
+            "ejabberd: to the focus's full JID), then the join with the fixtures' browser presence; the open loop "
+            "starts 500 Jitsi joins per second whatever the server does (latency from the conference IQ).")
+        add("")
+        table = Table(web_servers)
+
+        def m(prefix, key, phase_name=None):
+            return lambda server: median(round_values(r, server, prefix, key, phase_name))
+        add_lines(add, table.lines([
+            ("WebSocket joins per server CPU-second", m("websocket", "operations_per_server_cpu_second"), True),
+            ("WebSocket join p99 ms", m("websocket", "latency.p99"), False),
+            ("BOSH joins per server CPU-second", m("bosh", "operations_per_server_cpu_second"), True),
+            ("BOSH join p99 ms", m("bosh", "latency.p99"), False),
+            ("Jitsi joins over WebSocket per server CPU-second", m("jitsi-ws", "operations_per_server_cpu_second"), True),
+            ("Jitsi join over WebSocket p99 ms (closed loop)", m("jitsi-ws", "latency.p99"), False),
+            ("open loop, 500/s offered: joins per second achieved", m("jitsi-ws-open", "rate"), True),
+            ("open loop: join p50 ms", m("jitsi-ws-open", "latency.p50"), False),
+            ("open loop: join p99 ms", m("jitsi-ws-open", "latency.p99"), False),
+            ("open loop: session p99 ms (scheduled start → joined)", m("jitsi-ws-open", "session_latency.p99"), False),
+        ]))
+        add("")
+        for prefix, key, label in (("websocket", "operations_per_server_cpu_second", "WebSocket joins"),
+                                   ("bosh", "operations_per_server_cpu_second", "BOSH joins"),
+                                   ("jitsi-ws", "operations_per_server_cpu_second", "Jitsi joins over WebSocket"),
+                                   ("jitsi-ws-open", "latency.p99", "Open-loop Jitsi join p99 ms")):
+            add(per_round_line(r, web_servers, prefix, key, None, label, higher_better=key != "latency.p99"))
+            add("")
+
+    conf_servers = [s for s in servers if r.runs(s, "conference")]
+    if conf_servers:
+        sample = phase(r.runs(conf_servers[0], "conference")[0], "fanout") or {}
+        first = r.runs(conf_servers[0], "conference")[0]
+        n = max(len(r.runs(s, "conference")) for s in conf_servers)
+        add(f"### The big conference over WebSocket ({fmt(first.get('clients'))} participants in one room, "
+            f"{first.get('updates') or '–'} updates each; median of {n} interleaved rounds)")
+        add("")
+        add("The participants join 10 at a time, then each sends its updates (the fixtures' browser presence: "
+            "unmute, mute, camera off, screen share, a property change; each tagged with its number), each after "
+            "the echo of its previous one. Expected deliveries = updates × participants × participants: the sender "
+            "gets its own update back (XEP-0045 §7.7) and that echo counts. The phase runs from the first update "
+            "to the last delivery; “last delivery” = update sent → the last of its room's receivers got it.")
+        add("")
+        table = Table(conf_servers)
+
+        def m(key, phase_name="fanout"):
+            return lambda server: median(round_values(r, server, "conference", key, phase_name))
+
+        def total(key):
+            return lambda server: sum(v or 0 for v in round_values(r, server, "conference", key, "fanout")) or None
+        add_lines(add, table.lines([
+            ("fill: joins per second (wall)", m("rate", None), True),
+            ("fill: join p99 ms", m("latency.p99", None), False),
+            ("updates: presences delivered per server CPU-second", m("deliveries_per_server_cpu_second"), True),
+            ("updates: presences delivered per second (wall)", m("deliveries_per_second"), True),
+            ("update → echo p99 ms", m("latency.p99"), False),
+            ("update → last delivery p50 ms", m("last_delivery_latency.p50"), False),
+            ("update → last delivery p99 ms", m("last_delivery_latency.p99"), False),
+            ("update → last delivery max ms", m("last_delivery_latency.max"), False),
+            ("presences delivered, all rounds", total("deliveries"), None),
+            ("presences expected, all rounds", total("expected_deliveries"), None),
+            ("updates that reached every receiver, all rounds", total("updates_complete"), None),
+            ("updates sent, all rounds", total("updates_tracked"), None),
+            ("generator's core busy during the updates (1.00 = saturated: the latencies include its queue)",
+             lambda server: median(
+                 [x["generator_cpu_seconds"] / x["seconds"] if x and x.get("seconds") else None
+                  for x in (phase(run, "fanout") for run in r.runs(server, "conference"))]), None),
+            ("generator µs per delivery (user+system)", lambda server: median(
+                [(x.get("generator_cpu_seconds") or 0) * 1e6 / x["deliveries"] if x and x.get("deliveries") else None
+                 for x in (phase(run, "fanout") for run in r.runs(server, "conference"))]), None),
+        ]))
+        add("")
+        add(per_round_line(r, conf_servers, "conference", "deliveries_per_server_cpu_second", "fanout",
+                           "Delivered presences per server CPU-second", True))
+        add("")
+        add(per_round_line(r, conf_servers, "conference", "last_delivery_latency.p99", "fanout",
+                           "Update → last delivery p99 ms", False))
+        add("")
+
+    join_servers = [s for s in servers if r.runs(s, "join")]
+    if join_servers and any(round_values(r, s, "join", "server_user_microseconds_per_operation")[:1] != [None]
+                            for s in join_servers):
+        add("### Plain TCP join storm: the server's user and kernel CPU per join")
+        add("")
+        add("From `/proc/<pid>/stat` (utime, stime; 10 ms ticks) at the join phase's edges, per login + join in the "
+            "interleaved rounds above. The kernel's part is the floor: on loopback it also carries part of the "
+            "generator's TCP work, and no server goes under it on this machine.")
+        add("")
+        table = Table(join_servers)
+
+        def m(key):
+            return lambda server: median(round_values(r, server, "join", key))
+        add_lines(add, table.lines([
+            ("user µs per join", m("server_user_microseconds_per_operation"), False),
+            ("kernel (system) µs per join", m("server_system_microseconds_per_operation"), False),
+            ("user ÷ kernel", lambda server: (lambda u, k: f"{u / k:.2f}" if u and k else "–")(
+                m("server_user_microseconds_per_operation")(server),
+                m("server_system_microseconds_per_operation")(server)), None),
+        ]))
+        add("")
+        parts = []
+        for server in join_servers:
+            users = round_values(r, server, "join", "server_user_microseconds_per_operation")
+            kernels = round_values(r, server, "join", "server_system_microseconds_per_operation")
+            parts.append(f"{NAMES[server]} " + ", ".join(f"{fmt(u)} + {fmt(k)}" for u, k in zip(users, kernels)))
+        add("User + kernel µs per join, round by round: " + "; ".join(parts) + ".")
+        add("")
+
+    many = [s for s in servers if r.run(s, "idle-ws-many")]
+    if many:
+        first = r.run(many[0], "idle-ws-many")
+        add(f"### {fmt(first.get('clients'))} idle joined WebSocket sessions (rooms of 10, each server fresh)")
+        add("")
+        table = Table(many)
+
+        def srv(key, scale=1.0):
+            return lambda server: (lambda x: x[key] * scale if x and x.get(key) is not None else None)(
+                (r.run(server, "idle-ws-many") or {}).get("server"))
+        add_lines(add, table.lines([
+            ("sessions held", lambda server: (r.run(server, "idle-ws-many") or {}).get("completed"), None),
+            ("RSS before the first connection, MiB", srv("rss_before_kib", 1 / 1024), False),
+            ("RSS with every session joined, MiB", srv("rss_joined_kib", 1 / 1024), False),
+            ("bytes per session", srv("bytes_per_session"), False),
+        ]))
+        add("")
+
+
+def add_lines(add, lines: list[str]) -> None:
+    for line in lines:
+        add(line)
+
+
+def per_round_line(r: "Results", servers: list[str], prefix: str, key: str, phase_name, label: str,
+                   higher_better: bool) -> str:
+    parts = []
+    values = {s: round_values(r, s, prefix, key, phase_name) for s in servers}
+    for s in servers:
+        if values[s]:
+            parts.append(f"{NAMES[s]} " + ", ".join(ms(v) if key.endswith(("p99", "p50", "max")) else fmt(v)
+                                                    for v in values[s]))
+    line = f"{label}, round by round: " + "; ".join(parts) + "."
+    parley = values.get("parley") or []
+    for s in servers:
+        if s == "parley" or not values[s] or len(values[s]) != len(parley):
+            continue
+        ratios = []
+        for a, b in zip(parley, values[s]):
+            if a and b:
+                ratios.append(a / b if higher_better else b / a)
+        if ratios:
+            line += f" Parley ÷ {NAMES[s]} per round: " + ", ".join(f"{x:.2f}×" for x in ratios) + "."
+    return line
+
+
 def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
-    """Writes the results (`out`, Docs/benchmarks.md) and, beside it, how they were measured (`method_out`,
-    Docs/benchmark-method.md): method, configurations, calibration, steal, profiles, history and commands."""
+    """Writes the summary (`out`, Docs/benchmarks.md: every target against Prosody, met or missed), beside it every
+    table round by round with the hand-written findings (benchmark-details.md), and how it was all measured
+    (`method_out`, Docs/benchmark-method.md): method, configurations, calibration, steal, profiles, history and
+    commands."""
     method_out = method_out or out.with_name(METHOD_NAME)
-    previous_findings = kept_section(out, FINDINGS_START, FINDINGS_END)
+    details_out = out.with_name(DETAILS_NAME)
+    # The findings lived in benchmarks.md before the details had their own file.
+    previous_findings = (kept_section(details_out, FINDINGS_START, FINDINGS_END)
+                         or kept_section(out, FINDINGS_START, FINDINGS_END))
     previous_history = kept_section(method_out, HISTORY_START, HISTORY_END)
     r = Results(work)
     meta = json.loads((work / "meta.json").read_text())
@@ -245,8 +557,10 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     table = Table(servers)
     results: list[str] = []
     method: list[str] = []
+    summary: list[str] = []
     add = results.append
     madd = method.append
+    sadd = summary.append
     run_name = (f"`Scripts/bench{' --quick' if meta.get('quick') else ''}` on {meta['date']} against Parley "
                 f"{meta.get('parley', '?')}")
     groups = meta.get("groups") or []
@@ -274,10 +588,10 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     def idle_bytes(name):
         return lambda server: ((r.run(server, name) or {}).get("server") or {}).get("bytes_per_session")
 
-    # ---- Results: header
-    add("# Benchmarks: Parley, Prosody and ejabberd")
+    # ---- Details: header
+    add("# Benchmarks: every table, round by round")
     add("")
-    add(f"Written by {run_name} (run took {meta.get('elapsed_s', 0) / 60:.1f} min); Prosody {meta.get('prosody', '?')}, "
+    add(f"The figures behind the summary in [benchmarks.md](benchmarks.md). Written by {run_name} (run took {meta.get('elapsed_s', 0) / 60:.1f} min); Prosody {meta.get('prosody', '?')}, "
         f"ejabberd {meta.get('ejabberd', '?')}, on {meta.get('cpu', '?')}, {meta.get('cores', '?')}. "
         "Every figure comes from `parley load` (Docs/Load.md) against a server on loopback, the server pinned to one "
         "core and the generator to the other. **Per server CPU-second** = operations ÷ the server process's CPU time "
@@ -351,13 +665,14 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
            + (f"; the simplest C client spends {fmt(client_floor)} µs here" if client_floor else "")
            if gen else "–",
            gen <= 50 if gen else None)
-    add("## Targets (issue 5, point 5)")
-    add("")
-    add("| target | measured | |")
-    add("|---|---|---|")
+    issue5 = ["## Earlier targets (issue 5, point 5; absolute, set on another machine)", "",
+              "| target | measured | |", "|---|---|---|"]
     for name, value, verdict in targets:
-        add(f"| {name} | {value} | **{verdict}** |")
-    add("")
+        issue5.append(f"| {name} | {value} | **{verdict}** |")
+    issue5.append("")
+
+    # ---- Summary: issue 15's targets, each a ratio to Prosody in this run
+    write_summary(sadd, r, servers, meta, run_name, issue5)
 
     # ---- Results: tables
     add("## Results")
@@ -389,19 +704,17 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
         add(line)
         add("")
 
-    add("### Other transports and the Jitsi join (rooms of 10)")
+    add("### STARTTLS and the Jitsi join over TCP (rooms of 10)")
     add("")
     results.extend(table.lines([
         ("STARTTLS joins per server CPU-second", g("starttls", "operations_per_server_cpu_second"), True),
         ("STARTTLS join p99 ms", g("starttls", "latency.p99"), False),
-        ("WebSocket joins per server CPU-second", g("websocket", "operations_per_server_cpu_second"), True),
-        ("WebSocket join p99 ms", g("websocket", "latency.p99"), False),
-        ("BOSH joins per server CPU-second", g("bosh", "operations_per_server_cpu_second"), True),
-        ("BOSH join p99 ms", g("bosh", "latency.p99"), False),
-        ("Jitsi joins (conference IQ + join) per server CPU-second", g("jitsi", "operations_per_server_cpu_second"), True),
-        ("Jitsi join p99 ms", g("jitsi", "latency.p99"), False),
+        ("Jitsi joins over TCP (conference IQ + join) per server CPU-second", g("jitsi", "operations_per_server_cpu_second"),
+         True),
+        ("Jitsi join over TCP p99 ms", g("jitsi", "latency.p99"), False),
     ]))
     add("")
+    write_issue15_details(add, r, servers)
     open_clients = next((run.get("clients") for run in (r.run(s, "open1000") for s in servers) if run), None)
     add(f"### Open loop: 1,000 joins per second offered ({fmt(open_clients) if open_clients else '–'} clients, rooms "
         "of 10)")
@@ -562,14 +875,7 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
         add("")
 
     # ---- Errors
-    errors = []
-    for s in servers:
-        for path in sorted((work / "results" / s).glob("*.json")):
-            report = load(path)
-            if report is None:
-                errors.append(f"{NAMES[s]} {path.stem}: no report")
-            elif report.get("errors"):
-                errors.append(f"{NAMES[s]} {path.stem}: {errors_of(report)}")
+    errors = collect_errors(work, servers)
     add("**Errors:** " + ("; ".join(errors) + "." if errors else "none in any run."))
     add("")
 
@@ -586,13 +892,13 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     # ---- Method file
     madd("# Benchmarks: method, configurations, calibration, profiles")
     madd("")
-    madd(f"How the figures in [benchmarks.md](benchmarks.md) were measured, written by the same run: {run_name} "
+    madd(f"How the figures in [benchmarks.md](benchmarks.md) and [{DETAILS_NAME}]({DETAILS_NAME}) were measured, written by the same run: {run_name} "
          f"(groups: {' '.join(groups) if groups else 'all'}).")
     madd("")
     madd("## Running it")
     madd("")
     madd("```sh")
-    madd("Scripts/bench                          # the full run (25–30 min on 2 cores): writes both files")
+    madd("Scripts/bench                          # the full run (about 26 min on 2 cores): writes the three files")
     madd("Scripts/bench --quick                  # smaller runs, to check the script; report in a temporary folder")
     madd("BENCH_SCENARIOS=\"sm engines\" Scripts/bench   # only these groups; report in the work folder")
     madd("BENCH_SERVERS=\"parley prosody\" BENCH_SCRATCH=.build-bench BENCH_KEEP=1 Scripts/bench")
@@ -600,9 +906,12 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     madd("")
     madd("Groups, in the order they run: `interleaved` (login, join rounds, STARTTLS, the C client floor), `sm` (XEP-0198 "
          "off and on; `BENCH_SM_SERVERS`, `BENCH_SM_REPEATS`), `engines` (`--engine raw` and `nio`; "
-         "`BENCH_ENGINE_REPEATS`), `scenarios`, `idle`, `decay`, `starts`, `unpinned`, `profiles`. Only a run of every "
-         "group writes Docs/; the Findings section of benchmarks.md and the History section here are hand-written and "
-         "kept across runs.")
+         "`BENCH_ENGINE_REPEATS`), `web` (WebSocket, BOSH, the Jitsi join over WebSocket closed and open loop; "
+         "`BENCH_WEB_SERVERS`, `BENCH_WEB_REPEATS`), `conference` (500 in one room, 5 updates each; "
+         "`BENCH_CONF_SERVERS`, `BENCH_CONF_REPEATS`), `scenarios`, `idle` (with 10,000 WebSocket sessions for "
+         "`BENCH_MEM_SERVERS`), `decay`, `starts`, `unpinned`, `profiles`. The script's header says what each costs. "
+         f"Only a run of every group writes Docs/; the Findings section of {DETAILS_NAME} and the History section here "
+         "are hand-written and kept across runs.")
     madd("")
     madd("## Method")
     madd("")
@@ -612,8 +921,12 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
          "`/proc/<pid>/stat`) between the phase's edges. The kernel's loopback TCP work is charged to whichever "
          "process sends, so each side also pays part of the other's network stack.")
     madd("- **Interleaving.** Login, join and STARTTLS run round by round, each server in turn on a fresh process; "
-         "the XEP-0198 runs the same way, off and on alternating which goes first; the engines alternate against "
-         "one Parley. The join figures are medians over the rounds.")
+         "so do the WebSocket, BOSH and Jitsi-over-WebSocket runs (`web`) and the big conference; the XEP-0198 runs "
+         "the same way, off and on alternating which goes first; the engines alternate against one Parley. Those "
+         "figures are medians over the rounds, and the summary's ratio is Parley's median ÷ Prosody's.")
+    madd("- **User and kernel CPU.** Besides the total (the process's CPU clock), the generator reads the server's "
+         "utime and stime from `/proc/<pid>/stat` at the phase's edges (10 ms ticks): the server's own code and the "
+         "kernel's work for it, per operation.")
     madd("- **Noise.** The VM's host moves its speed by ±20% within minutes; every run records the steal time (the "
          "share of both cores the host gave to other guests) and the machine's busy cores (any process: a busy "
          "figure well above server + generator means something else ran on the machine). Compare ratios from the "
@@ -632,17 +945,31 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     madd("- **Big room:** one room filled to 500, 10 in flight; each join makes the server send ~2N presences.")
     madd("- **Fan-out:** 2 rooms of 50; once full, every occupant sends its updates, each after the echo of the "
          "previous one; every presence delivered is counted (2 × 50 × 50 × updates expected). The Jitsi-sized "
-         "variant (`--presence jitsi`, ~1.5 KB) meets the c2s rate limits of Prosody (10 kb/s) and ejabberd "
+         "variant (`--presence jitsi-large`, ~1.5 KB, a busy deployment's presence) meets the c2s rate limits of Prosody (10 kb/s) and ejabberd "
          "(10 KiB/s).")
     madd("- **XEP-0198:** the join storm and the fan-out with `--stream-management`: `<enable resume='true'/>` "
          "right after bind without waiting for `<enabled/>` (as lib-jitsi-meet), every stanza received after "
          "`<enabled/>` counted, every `<r/>` answered with `<a h=…/>`.")
-    madd("- **Jitsi join:** the conference IQ to the focus, then the join, with Jitsi-sized presences; the generator "
-         "emulates Jicofo. Latency = conference IQ sent → own self-presence.")
-    madd("- **WebSocket, BOSH:** the join storm over RFC 7395 and XEP-0206, 50 in flight.")
+    madd("- **Jitsi join:** the conference IQ to the focus, then the join, with the fixtures' browser presence "
+         "(`--presence jitsi`: `participant-join-presence.xml` byte for byte, ~0.7 KB); the generator emulates "
+         "Jicofo. Latency = conference IQ sent → own self-presence. Over TCP in `scenarios`; over WebSocket in `web`, "
+         "closed loop (50 in flight) and open loop (500 starts per second; the p99 includes any queueing in the "
+         "server).")
+    madd("- **WebSocket, BOSH:** the join storm over RFC 7395 and XEP-0206, 50 in flight, interleaved rounds.")
+    madd("- **Big conference:** 500 participants join one room over WebSocket (10 in flight), then each sends 5 "
+         "updates of the browser presence (unmute, mute, camera off, screen share, a `jitsi_participant_*` "
+         "property), each after the echo of its previous one. Every update carries a number "
+         "(`<load-tag xmlns='urn:parley:load'>`, relayed unchanged); each receiver records it, so every delivery is "
+         "counted per update (expected: 5 × 500 × 500, the sender's own echo included) and each update is timed "
+         "from its sending to its last delivery. Delivered presences per server CPU-second over the update phase "
+         "(first update → last delivery). `--stall 90`: the phase waits until no presence has arrived for 90 s; "
+         "with hundreds of updates arriving together Prosody was seen sending nothing for tens of seconds while "
+         "busy, and the default 2 s ended the count early.")
     madd("- **Memory:** clients join rooms of 10 and stay idle for the hold, each run on a fresh server; (RSS at the "
          "end of the hold − RSS before the first connection) ÷ sessions. User-space memory only; the kernel adds "
-         "~5 KB per socket.")
+         "~5 KB per socket. The 10,000-session run (Parley and Prosody) reports the RSS with all of them joined; "
+         "one loopback source address is enough (~28,000 ephemeral ports, a fresh server port per process) and "
+         "every process gets the machine's hard open-file limit.")
     madd("- **Start-up:** process start → first successful TCP connect to its c2s port, median over every start in "
          "the run (Parley: the moment its `--ephemeral` JSON line names the port, printed once it accepts).")
     madd("- **No decay:** identical join storms against one freshly started process, all clients leaving after each; "
@@ -793,7 +1120,11 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
         madd(command)
     madd("```")
     madd("")
-    out.write_text("\n".join(results))
+    if previous_findings:
+        sadd(f"Findings (hand-written, on the figures of the run they name) are at the end of [{DETAILS_NAME}]({DETAILS_NAME}).")
+        sadd("")
+    out.write_text("\n".join(summary))
+    details_out.write_text("\n".join(results))
     method_out.write_text("\n".join(method))
 
 
