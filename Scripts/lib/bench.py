@@ -292,13 +292,14 @@ def write_summary(sadd, r: "Results", servers: list[str], meta: dict, run_name: 
          "generator to the other; Prosody is configured like docker-jitsi-meet. **Per server CPU-second** = "
          "operations ÷ the server process's CPU time (user + system, all threads) over the phase. Each comparison "
          "runs in rounds, Parley and Prosody (and ejabberd) in turn, each on a fresh process; a figure is the median "
-         "of its rounds and the ratio is Parley's median ÷ Prosody's (latencies: Prosody's ÷ Parley's). Every table, "
+         "of its rounds and the ratio is Parley's median ÷ Prosody's for rates, Prosody's ÷ Parley's for latencies, "
+         "CPU per operation and memory: above 1× means Parley is better. Every table, "
          f"with each round, is in [{DETAILS_NAME}]({DETAILS_NAME}); the method, configurations, calibration, VM steal, "
          f"profiles and commands in [{METHOD_NAME}]({METHOD_NAME}).")
     sadd("")
     sadd("## Targets (issue 15): ratios to Prosody in the same run")
     sadd("")
-    sadd("| target | Parley | Prosody | Parley ÷ Prosody | target | |")
+    sadd("| target | Parley | Prosody | ratio | target | |")
     sadd("|---|---|---|---|---|---|")
 
     def med(server, prefix, key, phase_name=None):
