@@ -899,7 +899,7 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     madd("## Running it")
     madd("")
     madd("```sh")
-    madd("Scripts/bench                          # the full run (about 26 min on 2 cores): writes the three files")
+    madd("Scripts/bench                          # the full run (about 31 min on 2 cores): writes the three files")
     madd("Scripts/bench --quick                  # smaller runs, to check the script; report in a temporary folder")
     madd("BENCH_SCENARIOS=\"sm engines\" Scripts/bench   # only these groups; report in the work folder")
     madd("BENCH_SERVERS=\"parley prosody\" BENCH_SCRATCH=.build-bench BENCH_KEEP=1 Scripts/bench")
