@@ -22,10 +22,11 @@ struct C2SStateMachine {
     enum State {
         case awaitingHeader
         case negotiating
-        /// Waiting for the client's next SASL response.
-        case authenticating(SASLExchange)
+        /// Waiting for the client's next SASL response. (Indirect, like the next: an exchange is large and short-lived,
+        /// and a bound session's state need not keep room for one.)
+        indirect case authenticating(SASLExchange)
         /// Waiting for the session to answer `.lookUpCredentials`.
-        case awaitingCredentials(SASLExchange)
+        indirect case awaitingCredentials(SASLExchange)
         /// Waiting for the session to answer `.verifyToken` (SASL ANONYMOUS on a token host).
         case awaitingToken
         /// Waiting for the session to answer `.resume` (XEP-0198 §5).
@@ -63,12 +64,15 @@ struct C2SStateMachine {
 
     var state: State = .awaitingHeader
     private(set) var secured: Bool
-    private(set) var host: HostConfiguration?
+    /// The host the stream is for, once its header named one (boxed: `Boxed`).
+    var host: HostConfiguration? { self.hostBox?.value }
+    private var hostBox: Boxed<HostConfiguration>?
     private(set) var user: JID?
     private(set) var headerWasSent = false
     private(set) var authFailures = 0
     /// What the session's verified token says, after a token login with one (Jitsi's `jitsi_meet_*` fields).
-    private(set) var tokenClaims: TokenClaims?
+    var tokenClaims: TokenClaims? { self.tokenClaimsBox?.value }
+    private var tokenClaimsBox: Boxed<TokenClaims>?
     private let configuration: Configuration
 
     init(configuration: Configuration, secured: Bool) {
@@ -136,7 +140,7 @@ struct C2SStateMachine {
         if let previous = self.host, previous.domain != host.domain {
             return actions + self.fail(StreamError(.hostUnknown, text: "The host may not change on a stream restart"))
         }
-        self.host = host
+        if self.hostBox == nil { self.hostBox = Boxed(host) }
         self.state = .negotiating
         actions.append(.send(self.features(for: host)))
         return actions
@@ -201,7 +205,7 @@ struct C2SStateMachine {
     /// The web session's `?token=` (nil when the URL had none, and on TCP).
     var sessionToken: String? { self.configuration.token }
 
-    mutating func noteVerifiedToken(_ claims: TokenClaims?) { self.tokenClaims = claims }
+    mutating func noteVerifiedToken(_ claims: TokenClaims?) { self.tokenClaimsBox = claims.map(Boxed.init) }
 
     // MARK: - Negotiation
 

@@ -160,7 +160,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         var buffer = Self.frameBuffer(context, capacity: bytes.bytes.count + 128)
         let value = recipient.map { self.recipientAddress.value(for: $0) }
         buffer.writeStanza(bytes, toAttributeValue: value, declareNamespace: true)
-        self.write(buffer)
+        self.write(consume buffer)
     }
 
     func flush() { self.context?.flush() }
@@ -213,7 +213,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         guard let context = self.context, !self.closeSent else { return }
         var buffer = Self.frameBuffer(context, capacity: bytes.count)
         buffer.writeBytes(bytes)
-        self.write(buffer)
+        self.write(consume buffer)
     }
 
     /// A buffer for one frame's payload with room before it for the frame's header (`WebSocketServerFrame`).

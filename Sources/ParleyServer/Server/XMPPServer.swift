@@ -385,8 +385,14 @@ public final class XMPPServer: Sendable {
             high: XMPPServer.writeBufferHighWater
         )
         try options.setOption(.writeBufferWaterMark, value: marks)
+        try options.setOption(.recvAllocator, value: XMPPServer.receiveAllocator)
         if let maxMessagesPerRead { try options.setOption(.maxMessagesPerRead, value: maxMessagesPerRead) }
     }
+
+    /// How much a connection reads at a time: from 512 bytes (a stanza or a frame of an idle client), growing
+    /// to 64 KiB while reads keep filling it and shrinking back when they stop. Each connection keeps its last
+    /// receive buffer for the next read, so NIO's default start of 2 KiB was 2 KiB held by every idle session.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
 
     /// Output waiting in a client's channel above which the server stops reading from that client.
     static let writeBufferHighWater = 512 * 1024

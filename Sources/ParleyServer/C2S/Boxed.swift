@@ -1,0 +1,15 @@
+/// An immutable value kept behind one reference, so a struct that holds it (a session's state machine, kept by
+/// every session for its whole life) stores 8 bytes instead of the value: for values that are large, set once
+/// and often absent.
+struct Boxed<Value> {
+    private final class Storage {
+        let value: Value
+        init(_ value: Value) { self.value = value }
+    }
+
+    private let storage: Storage
+
+    init(_ value: Value) { self.storage = Storage(value) }
+
+    var value: Value { self.storage.value }
+}
