@@ -2,7 +2,7 @@
 /// every session for its whole life) stores 8 bytes instead of the value: for values that are large, set once
 /// and often absent.
 struct Boxed<Value> {
-    private final class Storage {
+    private final class Storage: @unchecked Sendable {
         let value: Value
         init(_ value: Value) { self.value = value }
     }
@@ -13,3 +13,6 @@ struct Boxed<Value> {
 
     var value: Value { self.storage.value }
 }
+
+// The box holds an immutable value: sharing it is as safe as sharing the value.
+extension Boxed: Sendable where Value: Sendable {}

@@ -49,6 +49,8 @@ final class C2SContext: Sendable {
     let flushQueues = PerEventLoop<OutputFlushQueue>()
     /// One `ClosingConnections` per event loop.
     let closers = PerEventLoop<ClosingConnections>()
+    /// The hosts, each boxed once for all sessions (`C2SStateMachine.host`).
+    let hostBoxes: [String: Boxed<HostConfiguration>]
     /// One `WebSocketFrameParser` per event loop: the parser every WebSocket session's frames go through.
     let frameParsers = PerEventLoop<WebSocketFrameParser>()
     /// Public keys fetched from token hosts' key servers, by `kid`.
@@ -80,5 +82,6 @@ final class C2SContext: Sendable {
         self.makeTLSHandler = makeTLSHandler
         self.logger = logger
         self.sessionEnded = sessionEnded
+        self.hostBoxes = settings.hosts.mapValues(Boxed.init)
     }
 }

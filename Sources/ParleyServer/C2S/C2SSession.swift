@@ -26,7 +26,15 @@ final class C2SSession {
     var hibernation: Scheduled<Void>?
     var resumptionEntry: ResumptionRegistry.Entry?
     let supportsStreamManagement: Bool
-    var logger: Logger
+    /// The connection's id in the logs ("ws-12", "c2s-3").
+    let connectionID: String
+    /// The server's logger with this connection's id, made when something is logged: an idle session keeps no
+    /// logger metadata of its own.
+    var logger: Logger {
+        var logger = self.shared.logger
+        logger[metadataKey: "connection"] = "\(self.connectionID)"
+        return logger
+    }
     /// This loop's metric counters (`LoopCounters`): counting a stanza is a plain add.
     let counters: LoopCounters
     /// The query string of the request that opened a web session (`room`, `token`, `previd`, `prefix`).
@@ -66,11 +74,10 @@ final class C2SSession {
         }
         machineConfiguration.token = query["token"]
         machineConfiguration.identifiers = shared.identifiers
+        machineConfiguration.hostBoxes = shared.hostBoxes
         self.machine = C2SStateMachine(configuration: machineConfiguration, secured: secured)
         self.tenants = settings.tenants.map(TenantAddressing.init(mapper:))
-        var logger = shared.logger
-        logger[metadataKey: "connection"] = "\(connectionID)"
-        self.logger = logger
+        self.connectionID = connectionID
     }
 
     /// Starts the negotiation timer (unauthenticated connections time out, RFC 6120 §13.12).

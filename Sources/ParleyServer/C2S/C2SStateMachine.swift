@@ -58,6 +58,8 @@ struct C2SStateMachine {
         var anonymousUsername: String? = nil
         /// `parley serve --seed`: stream ids, bound resources and anonymous usernames drawn from the seed.
         var identifiers: SeededIdentifiers? = nil
+        /// The hosts boxed once for every session (`C2SContext.hostBoxes`); a host missing here is boxed per session.
+        var hostBoxes: [String: Boxed<HostConfiguration>] = [:]
         /// The `token` query parameter of the web session's URL (Jitsi's `session.auth_token`); nil on TCP.
         var token: String? = nil
     }
@@ -140,7 +142,7 @@ struct C2SStateMachine {
         if let previous = self.host, previous.domain != host.domain {
             return actions + self.fail(StreamError(.hostUnknown, text: "The host may not change on a stream restart"))
         }
-        if self.hostBox == nil { self.hostBox = Boxed(host) }
+        if self.hostBox == nil { self.hostBox = self.configuration.hostBoxes[to.domainpart] ?? Boxed(host) }
         self.state = .negotiating
         actions.append(.send(self.features(for: host)))
         return actions
