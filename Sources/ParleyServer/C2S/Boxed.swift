@@ -16,3 +16,10 @@ struct Boxed<Value> {
 
 // The box holds an immutable value: sharing it is as safe as sharing the value.
 extension Boxed: Sendable where Value: Sendable {}
+
+/// A mutable value kept behind one reference by its one owner (a session), for state that most owners never need:
+/// the owner keeps 8 bytes until it does.
+final class MutableBox<Value> {
+    var value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -75,6 +75,7 @@ extension C2SSession {
     }
 
     func stopRateLimits() {
+        guard self.rateLimitsBox != nil else { return }
         self.rateLimits.lift?.cancel()
         self.rateLimits.lift = nil
     }

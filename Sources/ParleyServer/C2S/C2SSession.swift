@@ -42,7 +42,17 @@ final class C2SSession {
     /// Tenants' virtual MUC addresses (Jitsi's `mod_muc_domain_mapper`); nil when the server maps none.
     var tenants: TenantAddressing?
     /// How fast the client may send (`C2SSession+RateLimits`).
-    var rateLimits = SessionRateLimits()
+    /// The session's rate limits (`SessionRateLimits`), kept apart and made only for a session that has any: most
+    /// sessions (loopback, allowed ranges, no limits configured) never do, and keep 8 bytes for them, not 150.
+    var rateLimits: SessionRateLimits {
+        get { self.rateLimitsBox?.value ?? SessionRateLimits() }
+        set {
+            if let box = self.rateLimitsBox { box.value = newValue } else { self.rateLimitsBox = MutableBox(newValue) }
+        }
+    }
+    private(set) var rateLimitsBox: MutableBox<SessionRateLimits>?
+    /// The session counts its stanzas against `mod_rate_limit`'s rates.
+    var countsStanzaRates: Bool { self.rateLimitsBox?.value.stanzas != nil }
 
     init(
         context shared: C2SContext,
@@ -396,7 +406,7 @@ final class C2SSession {
 
     private func route(_ sent: Stanza) {
         var stanza = sent
-        if self.rateLimits.stanzas != nil { self.countForRateLimits(stanza) }
+        if self.countsStanzaRates { self.countForRateLimits(stanza) }
         if let refusal = self.tenants?.inbound(&stanza) {
             self.shared.router.bounce(stanza, refusal)
             return
