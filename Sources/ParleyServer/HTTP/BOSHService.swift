@@ -41,11 +41,15 @@ final class BOSHService: Sendable {
 
     var count: Int { self.sessions.withLock { $0.count } }
 
+    /// One body parser per event loop (`BOSHBodyParser`).
+    private let bodyParsers = PerEventLoop<BOSHBodyParser>()
+
     func handle(body: ByteBuffer, query: HTTPQuery, channel: any Channel, respond: @escaping Respond) {
         let parsed: BOSHBody
         do {
+            let parser = self.bodyParsers.value(for: channel.eventLoop) { _ in BOSHBodyParser() }.value
             parsed = try body.withUnsafeReadableBytes {
-                try BOSHBody(parsing: $0, maxBytes: self.settings.maxBodyBytes)
+                try parser.body(parsing: $0, maxBytes: self.settings.maxBodyBytes)
             }
         } catch {
             return respond(.badRequest, BOSHBody.terminate(condition: "bad-request"))

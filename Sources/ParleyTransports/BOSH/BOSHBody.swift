@@ -31,7 +31,14 @@ public struct BOSHBody: Sendable {
 
     /// Parses a request body: exactly one `<body/>` in the httpbind namespace.
     public init(parsing bytes: UnsafeRawBufferPointer, maxBytes: Int) throws {
-        let parser = XMLStreamParser(configuration: .init(maxStanzaBytes: maxBytes, maxDepth: 100))
+        try self.init(
+            parsing: bytes,
+            with: XMLStreamParser(configuration: .init(maxStanzaBytes: maxBytes, maxDepth: 100))
+        )
+    }
+
+    /// Parses a request body with `parser`, which must be fresh (made or reset for this body).
+    init(parsing bytes: UnsafeRawBufferPointer, with parser: XMLStreamParser) throws {
         var header: XMLStreamHeader?
         var elements: [XMLElement] = []
         var closed = false
