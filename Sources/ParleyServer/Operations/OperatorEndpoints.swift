@@ -53,9 +53,11 @@ final class OperatorEndpoints: Sendable {
         method: HTTPMethod,
         query: HTTPQuery,
         body: ByteBuffer? = nil,
-        peer: String?,
+        peer peerAddress: @autoclosure () -> String?,
         on eventLoop: any EventLoop
     ) -> EventLoopFuture<OperatorResponse>? {
+        // The peer's address is written out (a string) only for the operator paths, not for every BOSH request.
+        var peer: String? { peerAddress() }
         if query.path == "/shard-status" {
             return eventLoop.makeSucceededFuture(self.shardStatus(method: method, body: body, peer: peer))
         }
