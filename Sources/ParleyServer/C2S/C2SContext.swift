@@ -51,8 +51,8 @@ final class C2SContext: Sendable {
     let closers = PerEventLoop<ClosingConnections>()
     /// The hosts, each boxed once for all sessions (`C2SStateMachine.host`).
     let hostBoxes: [String: Boxed<HostConfiguration>]
-    /// One `WebSocketFrameParser` per event loop: the parser every WebSocket session's frames go through.
-    let frameParsers = PerEventLoop<WebSocketFrameParser>()
+    /// One `ElementSequenceParser` per event loop: the parser every WebSocket session's frames go through.
+    let frameParsers = PerEventLoop<ElementSequenceParser>()
     /// Public keys fetched from token hosts' key servers, by `kid`.
     let publicKeys = PublicKeyCache()
     /// How key servers are reached over https: the system's trust store, names checked.

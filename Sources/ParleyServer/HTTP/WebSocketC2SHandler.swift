@@ -25,8 +25,8 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     /// This loop's closing connections, looked up once the stream ends.
     private lazy var closers: ClosingConnections = self.shared.closingConnections(for: self.eventLoop).value
     /// This loop's parser of WebSocket frames, shared by its sessions.
-    private lazy var frameParser: WebSocketFrameParser =
-        self.shared.frameParsers.value(for: self.eventLoop) { _ in WebSocketFrameParser() }.value
+    private lazy var frameParser: ElementSequenceParser =
+        self.shared.frameParsers.value(for: self.eventLoop) { _ in ElementSequenceParser() }.value
 
     /// The session's own address as written in `to`, nearly every delivery's recipient.
     private var recipientAddress = RecipientAddressCache()

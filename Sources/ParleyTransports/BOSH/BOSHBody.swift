@@ -15,6 +15,11 @@ public struct BOSHBody: Sendable {
     public var attributes: [XMLAttribute]
     public var elements: [XMLElement]
 
+    init(attributes: [XMLAttribute], elements: [XMLElement]) {
+        self.attributes = attributes
+        self.elements = elements
+    }
+
     public subscript(attribute name: String) -> String? {
         self.attributes.first { $0.name == name && $0.namespace.isEmpty }?.value
     }
@@ -31,14 +36,7 @@ public struct BOSHBody: Sendable {
 
     /// Parses a request body: exactly one `<body/>` in the httpbind namespace.
     public init(parsing bytes: UnsafeRawBufferPointer, maxBytes: Int) throws {
-        try self.init(
-            parsing: bytes,
-            with: XMLStreamParser(configuration: .init(maxStanzaBytes: maxBytes, maxDepth: 100))
-        )
-    }
-
-    /// Parses a request body with `parser`, which must be fresh (made or reset for this body).
-    init(parsing bytes: UnsafeRawBufferPointer, with parser: XMLStreamParser) throws {
+        let parser = XMLStreamParser(configuration: .init(maxStanzaBytes: maxBytes, maxDepth: 100))
         var header: XMLStreamHeader?
         var elements: [XMLElement] = []
         var closed = false

@@ -23,16 +23,16 @@ public struct WebSocketXMPPCodec {
     /// Allows larger frames for service accounts.
     public mutating func raiseLimit(to bytes: Int) { self.configuration.maxStanzaBytes = bytes }
 
-    /// Decodes one text frame with the loop's shared parser (`WebSocketFrameParser`). Throws `XMLStreamError` for
+    /// Decodes one text frame with the loop's shared parser (`ElementSequenceParser`). Throws `XMLStreamError` for
     /// bad XML or a frame that is not exactly one element.
-    public func decode(frame bytes: UnsafeRawBufferPointer, with parser: WebSocketFrameParser) throws -> XMLStreamEvent
+    public func decode(frame bytes: UnsafeRawBufferPointer, with parser: ElementSequenceParser) throws -> XMLStreamEvent
     {
         Self.event(for: try parser.element(of: bytes, configuration: self.configuration))
     }
 
     /// Decodes one text frame with a parser of its own (tests, and callers without a loop's parser).
     public func decode(frame bytes: UnsafeRawBufferPointer) throws -> XMLStreamEvent {
-        Self.event(for: try WebSocketFrameParser.isolated(bytes, configuration: self.configuration))
+        Self.event(for: try ElementSequenceParser.isolated(bytes, configuration: self.configuration))
     }
 
     /// The stream event a frame's element stands for: `<open/>` and `<close/>` open and close the stream.

@@ -1,30 +1,35 @@
 import ParleyCore
 import ParleyXML
 
-/// The XML parser that reads the WebSocket frames of every session on one event loop (RFC 7395 §3.3.3: each text
-/// frame is one complete element).
+/// One XML parser that reads many small documents of one element each, one after the other: the WebSocket frames
+/// of every session on one event loop (RFC 7395 §3.3.3: a text frame is one complete element), or the BOSH request
+/// bodies (XEP-0124 §4: a request is one `<body/>`).
 ///
-/// A fresh expat parser per frame costs more than parsing the frame (creating it, reading a synthetic stream
-/// root, freeing it: some 35,000 instructions, a fifth of a WebSocket login+join), and one parser per session
-/// costs memory for as long as the session is idle. So one streaming parser per loop reads frames one after the
-/// other, each as a child of one synthetic `<stream:stream>` root, whichever session sent it. Frames are
-/// decoded one at a time on the loop, so a frame never meets another session's bytes.
+/// A fresh expat parser per document costs more than parsing it (creating it, reading a root, freeing it: some
+/// 35,000 instructions, a fifth of a WebSocket login+join), and one parser per session costs memory for as long
+/// as the session is idle. So one streaming parser per loop reads the documents in turn, each as a child of one
+/// synthetic root, whichever session sent it. Documents are decoded one at a time on the loop, so one never meets
+/// another session's bytes.
 ///
-/// A frame that is anything but one whole element (bad XML, two elements, half of one, text, the root's end
-/// tag) throws and leaves the parser fresh for the next frame; its error is the one a fresh parser would give
-/// for that frame alone, so positions name the frame's own line and column. expat keeps every element and
-/// attribute name it has seen until its document ends, so the parser also starts a new document every
-/// `framesPerDocument` frames or `bytesPerDocument` bytes: what one loop keeps stays bounded whatever clients send.
+/// A document that is anything but one whole element (bad XML, two elements, half of one, text, the root's end
+/// tag) is read again by a parser of its own (`isolated`), so its element or its error is exactly what a fresh
+/// parser gives for it alone, and the shared parser starts over. expat keeps every element and attribute name it
+/// has seen until its document ends, so the parser also starts a new document every `framesPerDocument` elements
+/// or `bytesPerDocument` bytes: what one loop keeps stays bounded whatever clients send.
 ///
-/// Loop-bound: used only on its event loop (`WebSocketXMPPCodec.decode(frame:with:)`).
-public final class WebSocketFrameParser {
-    static let syntheticRoot = Array(
+/// Loop-bound: used only on its event loop (`WebSocketXMPPCodec.decode(frame:with:)`, `BOSHBodyParser`).
+public final class ElementSequenceParser {
+    /// The root WebSocket frames are read under: what a client stream declares (RFC 7395 §3.3.3).
+    public static let streamRoot = Array(
         "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>".utf8
     )
+    /// A root that declares nothing, for documents that declare their own namespaces (BOSH bodies).
+    public static let plainRoot = Array("<documents>".utf8)
     static let framesPerDocument = 256
     static let bytesPerDocument = 64 * 1024
 
     private let parser = XMLStreamParser()
+    private let root: [UInt8]
     private var rooted = false
     private var frames = 0
     private var bytes = 0
@@ -35,7 +40,7 @@ public final class WebSocketFrameParser {
     /// Frames that were read again by a parser of their own because the shared one refused them (tests).
     private(set) var framesReadAlone = 0
 
-    public init() {}
+    public init(root: [UInt8] = ElementSequenceParser.streamRoot) { self.root = root }
 
     /// The one element `frame` carries, parsed under `configuration`'s limits.
     func element(
@@ -65,12 +70,12 @@ public final class WebSocketFrameParser {
             // What a parser of this frame alone makes of it: the error with the frame's own line and column.
             self.rooted = false
             self.framesReadAlone += 1
-            return try WebSocketFrameParser.isolated(frame, configuration: configuration)
+            return try ElementSequenceParser.isolated(frame, root: self.root, configuration: configuration)
         }
         guard self.parser.depth == 1, !self.closedRoot, self.elementCount == 1, let element = self.element else {
             self.rooted = false
             self.framesReadAlone += 1
-            return try WebSocketFrameParser.isolated(frame, configuration: configuration)
+            return try ElementSequenceParser.isolated(frame, root: self.root, configuration: configuration)
         }
         self.element = nil
         return element
@@ -80,7 +85,7 @@ public final class WebSocketFrameParser {
         self.parser.reset()
         self.frames = 0
         self.bytes = 0
-        try self.parser.feed(Self.syntheticRoot) { _ in }
+        try self.parser.feed(self.root) { _ in }
         self.rooted = true
     }
 
@@ -93,10 +98,11 @@ public final class WebSocketFrameParser {
     /// that frame alone gives.
     static func isolated(
         _ frame: UnsafeRawBufferPointer,
+        root: [UInt8] = ElementSequenceParser.streamRoot,
         configuration: XMLStreamParser.Configuration
     ) throws -> XMLElement {
         let parser = XMLStreamParser(configuration: configuration)
-        try parser.feed(Self.syntheticRoot) { _ in }
+        try parser.feed(root) { _ in }
         var elements: [XMLElement] = []
         try parser.feed(frame) { event in
             if case .element(let element) = event { elements.append(element) }
@@ -107,4 +113,4 @@ public final class WebSocketFrameParser {
 }
 
 @available(*, unavailable)
-extension WebSocketFrameParser: Sendable {}
+extension ElementSequenceParser: Sendable {}

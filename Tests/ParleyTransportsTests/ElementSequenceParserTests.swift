@@ -7,11 +7,11 @@ import Testing
 
 /// One loop's shared frame parser gives, frame by frame, exactly what a parser of each frame alone gives: the same
 /// element, or the same error, whatever came before it from other sessions.
-@Suite struct WebSocketFrameParserTests {
+@Suite struct ElementSequenceParserTests {
     private static let configuration = XMLStreamParser.Configuration(maxStanzaBytes: 4_096, maxDepth: 20)
 
     /// The shared parser's answer and the isolated one's, as text to compare.
-    private func outcomes(_ parser: WebSocketFrameParser, _ frame: [UInt8]) -> (shared: String, alone: String) {
+    private func outcomes(_ parser: ElementSequenceParser, _ frame: [UInt8]) -> (shared: String, alone: String) {
         func describe(_ body: () throws -> XMLElement) -> String {
             do {
                 return "element " + String(decoding: try body().serialized(inheritedNamespace: ""), as: UTF8.self)
@@ -22,13 +22,13 @@ import Testing
         return frame.withUnsafeBytes { bytes in
             (
                 describe { try parser.element(of: bytes, configuration: Self.configuration) },
-                describe { try WebSocketFrameParser.isolated(bytes, configuration: Self.configuration) }
+                describe { try ElementSequenceParser.isolated(bytes, configuration: Self.configuration) }
             )
         }
     }
 
     @Test func framesFromManySessionsDecodeAsAlone() {
-        let parser = WebSocketFrameParser()
+        let parser = ElementSequenceParser()
         let good = Fixtures.names.map(Fixtures.bytes).filter { $0.count < 4_000 }
         #expect(good.count >= 10)
         let bad = [
@@ -59,9 +59,9 @@ import Testing
     }
 
     @Test func aNewDocumentStartsAfterSoManyFrames() {
-        let parser = WebSocketFrameParser()
+        let parser = ElementSequenceParser()
         let frame = Array("<presence xmlns='jabber:client'><x xmlns='urn:y'/></presence>".utf8)
-        for index in 0..<(WebSocketFrameParser.framesPerDocument * 3 + 5) {
+        for index in 0..<(ElementSequenceParser.framesPerDocument * 3 + 5) {
             let (shared, alone) = self.outcomes(parser, frame)
             #expect(shared == alone && shared.hasPrefix("element"), "frame \(index)")
         }
@@ -70,7 +70,7 @@ import Testing
 
     @Test func theCodecDecodesWithTheSharedParser() throws {
         let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
-        let parser = WebSocketFrameParser()
+        let parser = ElementSequenceParser()
         func decode(_ text: String) throws -> XMLStreamEvent {
             try Array(text.utf8).withUnsafeBytes { try codec.decode(frame: $0, with: parser) }
         }
