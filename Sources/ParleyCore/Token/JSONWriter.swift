@@ -1,6 +1,6 @@
 /// Compact JSON text (RFC 8259 §2–§7) for `JSONValue.text`, written straight into a byte buffer. Jitsi's components
 /// send a JSON body with nearly every join (conference duration, room metadata, speaker statistics), and
-/// `JSONEncoder` costs some 30,000 instructions for a two-member object; this writes the same bytes in a few hundred.
+/// `JSONEncoder` costs some 30,000 instructions for a two-member object; this writes the same bytes in a fifth of that.
 ///
 /// It writes what `JSONEncoder` writes with `.sortedKeys` and `.withoutEscapingSlashes`: members sorted by the
 /// UTF-8 bytes of their keys; `"` and `\` escaped, `\b \f \n \r \t` as such, other control characters as `\u00xx`,
@@ -49,6 +49,12 @@ struct JSONWriter {
 
     private mutating func writeString(_ string: String) {
         self.bytes.append(UInt8(ascii: "\""))
+        // Most strings (keys, event names, ids) need no escape: appended whole.
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            self.bytes.append(contentsOf: string.utf8)
+            self.bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): self.append("\\\"")
