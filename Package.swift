@@ -83,7 +83,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "ParleyFuzzer", dependencies: ["ParleyXML", "ParleyCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "ParleyFuzzer",
+            dependencies: ["ParleyXML", "ParleyCore", "ParleyTransports"],
+            swiftSettings: strict
+        ),
         .target(name: "ParleyTestSupport", path: "Tests/ParleyTestSupport", swiftSettings: strict),
         .testTarget(name: "ParleyXMLTests", dependencies: ["ParleyXML", "ParleyTestSupport"], swiftSettings: strict),
         .testTarget(

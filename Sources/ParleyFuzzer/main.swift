@@ -1,6 +1,8 @@
 // libFuzzer target for the stream parser and the stanza layer above it. Built by Scripts/fuzz with
 // -sanitize=fuzzer,address and -DFUZZING; a plain `swift build` builds a stub so the target always compiles.
+import Foundation
 import ParleyCore
+import ParleyTransports
 import ParleyXML
 
 #if canImport(Glibc)
@@ -30,7 +32,48 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         try parser.feed(UnsafeRawBufferPointer(rebasing: bytes[split...]), handle)
     } catch {}
     fuzzToken(Array(bytes))
+    fuzzSharedParsers(Array(bytes))
+    fuzzJSON(Array(bytes))
     return 0
+}
+
+/// The same bytes cut at each 0xFF (never in UTF-8) into WebSocket frames and BOSH bodies, read in turn by one
+/// loop's shared parsers: each must read exactly as a parser of its own reads it, whatever came before.
+/// (The fuzzer runs on one thread, as a loop does.)
+nonisolated(unsafe) private let sharedFrames = ElementSequenceParser()
+nonisolated(unsafe) private let sharedBodies = BOSHBodyParser()
+nonisolated(unsafe) private let frameCodec = WebSocketXMPPCodec(maxStanzaBytes: 16 * 1024, maxDepth: 40)
+
+func fuzzSharedParsers(_ bytes: [UInt8]) {
+    func outcome(_ read: () throws -> String) -> String {
+        do { return try read() } catch { return "error \(error)" }
+    }
+    for piece in bytes.split(separator: 0xFF, omittingEmptySubsequences: false) {
+        Array(piece).withUnsafeBytes { frame in
+            let shared = outcome { "\(try frameCodec.decode(frame: frame, with: sharedFrames))" }
+            let alone = outcome { "\(try frameCodec.decode(frame: frame))" }
+            precondition(shared == alone, "a WebSocket frame read differently by the shared parser")
+            let body = outcome {
+                let body = try sharedBodies.body(parsing: frame, maxBytes: 16 * 1024)
+                return "\(body.attributes) \(body.elements)"
+            }
+            let bodyAlone = outcome {
+                let body = try BOSHBody(parsing: frame, maxBytes: 16 * 1024)
+                return "\(body.attributes) \(body.elements)"
+            }
+            precondition(body == bodyAlone, "a BOSH body read differently by the shared parser")
+        }
+    }
+}
+
+/// The same bytes as JSON a client sends (polls, room metadata): what decodes is written back by `JSONValue.text`
+/// exactly as `JSONEncoder` writes it.
+func fuzzJSON(_ bytes: [UInt8]) {
+    guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { return }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let expected = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    precondition(JSONValue.text(value) == expected, "JSONWriter differs from JSONEncoder")
 }
 
 /// The same bytes as a JSON Web Token (what a client puts on its URL): verification never traps, and base64url
