@@ -42,13 +42,26 @@ public final class ElementSequenceParser {
 
     public init(root: [UInt8] = ElementSequenceParser.streamRoot) { self.root = root }
 
-    /// The one element `frame` carries, parsed under `configuration`'s limits.
+    /// The one element `frame` carries, parsed under `configuration`'s limits: by the shared parser, or, when it
+    /// does not take the frame whole, by a parser of the frame's own (its element, or the error with the frame's
+    /// own line and column).
     func element(
         of frame: UnsafeRawBufferPointer,
         configuration: XMLStreamParser.Configuration
     ) throws -> XMLElement {
+        if let element = self.sharedElement(of: frame, configuration: configuration) { return element }
+        self.framesReadAlone += 1
+        return try ElementSequenceParser.isolated(frame, root: self.root, configuration: configuration)
+    }
+
+    /// The one element `frame` carries, read by the shared parser; nil when it is anything else (and the parser
+    /// starts a new document for the next frame). Callers with a fallback of their own (`BOSHBodyParser`) use this.
+    func sharedElement(of frame: UnsafeRawBufferPointer, configuration: XMLStreamParser.Configuration) -> XMLElement? {
         if !self.rooted || self.frames >= Self.framesPerDocument || self.bytes >= Self.bytesPerDocument {
-            try self.startDocument()
+            guard (try? self.startDocument()) != nil else {
+                self.rooted = false
+                return nil
+            }
         }
         self.parser.configuration = configuration
         self.element = nil
@@ -56,6 +69,7 @@ public final class ElementSequenceParser {
         self.closedRoot = false
         self.frames += 1
         self.bytes += frame.count
+        defer { self.element = nil }
         do {
             try self.parser.feed(frame) { event in
                 switch event {
@@ -67,17 +81,13 @@ public final class ElementSequenceParser {
                 }
             }
         } catch {
-            // What a parser of this frame alone makes of it: the error with the frame's own line and column.
             self.rooted = false
-            self.framesReadAlone += 1
-            return try ElementSequenceParser.isolated(frame, root: self.root, configuration: configuration)
+            return nil
         }
         guard self.parser.depth == 1, !self.closedRoot, self.elementCount == 1, let element = self.element else {
             self.rooted = false
-            self.framesReadAlone += 1
-            return try ElementSequenceParser.isolated(frame, root: self.root, configuration: configuration)
+            return nil
         }
-        self.element = nil
         return element
     }
 

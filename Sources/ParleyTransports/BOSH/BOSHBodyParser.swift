@@ -21,7 +21,7 @@ public final class BOSHBodyParser {
         // The whole body within `maxBytes` (each stanza is then within it too, the limit the document parse
         // applies), one level deeper than the document parse counts (the synthetic root).
         let configuration = XMLStreamParser.Configuration(maxStanzaBytes: maxBytes, maxDepth: 101)
-        if let body = try? self.bodies.element(of: bytes, configuration: configuration),
+        if let body = self.bodies.sharedElement(of: bytes, configuration: configuration),
             body.name == "body", body.namespace == BOSHBody.namespace
         {
             return BOSHBody(attributes: body.attributes, elements: body.elements)
