@@ -4,6 +4,9 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+/// The server's own targets in release builds: no run-time exclusivity checks (the debug builds that run the tests
+/// keep them). Profiles counted them at ~3% of a join's instructions (Docs/benchmark-details.md).
+let server: [SwiftSetting] = strict + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "Parley",
@@ -28,23 +31,23 @@ let package = Package(
         .systemLibrary(name: "CLoadSystem"),
         // Debian's Lua 5.4, sandboxed, reads Prosody's configurations and account files (Docs/Architecture-Libraries.md).
         .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
-        .target(name: "ParleyXML", dependencies: ["CExpat"], swiftSettings: strict),
+        .target(name: "ParleyXML", dependencies: ["CExpat"], swiftSettings: server),
         .target(
             name: "ParleyTLS",
             dependencies: ["COpenSSL", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict
+            swiftSettings: server
         ),
-        .target(name: "ParleyCore", dependencies: ["ParleyXML", "COpenSSL"], swiftSettings: strict),
+        .target(name: "ParleyCore", dependencies: ["ParleyXML", "COpenSSL"], swiftSettings: server),
         .target(
             name: "ParleyMUC",
             dependencies: ["ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict
+            swiftSettings: server
         ),
         .target(
             name: "ParleyTransports",
             // Framing codecs only; the handlers that drive sessions over HTTP live in ParleyServer/HTTP.
             dependencies: ["ParleyXML", "ParleyCore", .product(name: "NIOCore", package: "swift-nio")],
-            swiftSettings: strict
+            swiftSettings: server
         ),
         .target(
             name: "ParleyServer",
@@ -59,7 +62,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: strict
+            swiftSettings: server
         ),
         .target(
             name: "ParleyLoad",
