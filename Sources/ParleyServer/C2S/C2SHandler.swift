@@ -86,7 +86,7 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         if self.shared.settings.logAddresses, let address = context.remoteAddress {
             session.logger.info("Client connected", metadata: ["address": "\(address)"])
         } else {
-            session.logger.debug("Client connected")
+            session.debug("Client connected")
         }
         session.start()
     }

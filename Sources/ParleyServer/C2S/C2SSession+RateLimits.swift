@@ -21,9 +21,12 @@ struct SessionRateLimits {
 
 extension C2SSession {
     /// The connection is there: `address` is the client's (resolved through trusted proxies).
-    func startRateLimits(address: String?) {
+    /// `address` is read only when some limit is configured: formatting it costs an `inet_ntop` per connection.
+    func startRateLimits(address addressText: @autoclosure () -> String?) {
         let settings = self.shared.settings
         let limiter = settings.rateLimiter
+        guard settings.readRate != nil || limiter != nil else { return }
+        let address = addressText()
         let exempt = limiter?.settings.isExempt(address) ?? IPAllowList().permits(address)
         if let rate = settings.readRate, !exempt {
             self.rateLimits.normalRate = rate

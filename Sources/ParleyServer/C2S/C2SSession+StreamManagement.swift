@@ -37,11 +37,11 @@ extension C2SSession {
     /// Returns false when the session is not resumable and must end now.
     func hibernate() -> Bool {
         guard self.sm.hibernates(abrupt: true), self.handle != nil, self.resumptionEntry != nil else { return false }
-        self.logger.debug("Connection lost: hibernating")
+        self.debug("Connection lost: hibernating")
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
         self.hibernation = self.eventLoop.scheduleTask(in: .seconds(Int64(self.shared.settings.hibernationSeconds))) {
             let session = loopBound.value
-            session.logger.debug("Hibernation expired")
+            session.debug("Hibernation expired")
             session.shared.metrics.smacksResumptionExpired.increment()
             session.hibernation = nil
             session.forgetResumption()
@@ -142,7 +142,7 @@ extension C2SSession {
         handover.handle.retarget(to: C2SSessionSink(self))
         self.machine.resumed(handover.handle.jid)
         self.cancelNegotiationTimeout()
-        self.logger.debug("Resumed a session")
+        self.debug("Resumed a session")
         // §5: <resumed/>, then everything the client has not acknowledged, again and in order.
         for item in replay {
             switch item {

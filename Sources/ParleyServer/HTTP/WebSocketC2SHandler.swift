@@ -75,7 +75,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         session.connectionOpened(remote: context.channel.remoteAddress)
         self.throttle = try? context.pipeline.syncOperations.handler(type: ReadThrottleHandler.self)
         session.startRateLimits(address: self.clientAddress)
-        session.logger.debug("WebSocket client connected")
+        session.debug("WebSocket client connected")
         session.start()
     }
 
