@@ -7,6 +7,17 @@ extension XMLElement {
     /// inside a c2s stream (so stanzas carry no `xmlns`), empty for a stand-alone document such as a
     /// WebSocket frame (RFC 7395 §3.3.3: each stanza then declares its namespace).
     public func serialize(into out: inout [UInt8], inheritedNamespace: String) {
+        self.serialize(into: &out, inheritedNamespace: inheritedNamespace) { _ in }
+    }
+
+    /// Appends this element as `serialize(into:inheritedNamespace:)` does, with `moreAttributes` writing more
+    /// attributes after its own (` name='value'`, escaped by the caller): a stanza's addresses, written from its
+    /// JIDs' parts without making a string or a copy of the element for them.
+    public func serialize(
+        into out: inout [UInt8],
+        inheritedNamespace: String,
+        moreAttributes: (inout [UInt8]) -> Void
+    ) {
         out.append(UInt8(ascii: "<"))
         out.append(contentsOf: self.name.utf8)
         if self.namespace != inheritedNamespace {
@@ -35,6 +46,7 @@ extension XMLElement {
             XMLEscaping.appendEscaped(attribute.value, into: &out)
             out.append(UInt8(ascii: "'"))
         }
+        moreAttributes(&out)
         if self.children.isEmpty {
             out.append(contentsOf: "/>".utf8)
             return

@@ -16,11 +16,19 @@ public final class StanzaBytes: Sendable, Hashable {
         self.insertionPoint = 1 + element.name.utf8.count
     }
 
-    /// A stanza's body (no addresses) with its `from` written in.
-    public convenience init(_ body: XMLElement, from: JID?) {
-        var element = body
-        if let from { element[attribute: "from"] = from.description }
-        self.init(element)
+    /// A stanza's body (no addresses) with its `from` written in, last, as `init(_:)` writes an element whose
+    /// `from` was set last. The JID is written part by part: no string is made for it, and the body is not copied.
+    public init(_ body: XMLElement, from: JID?) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        body.serialize(into: &bytes, inheritedNamespace: Namespace.client) { out in
+            guard let from else { return }
+            out.append(contentsOf: " from='".utf8)
+            StanzaBytes.appendAttributeValue(from, into: &out)
+            out.append(UInt8(ascii: "'"))
+        }
+        self.bytes = bytes
+        self.insertionPoint = 1 + body.name.utf8.count
     }
 
     /// The stanza for one recipient: `to` spliced in, and `xmlns` when the framing needs it (RFC 7395 §3.3.3).

@@ -158,13 +158,11 @@ final class C2SSession {
         }
         guard !self.closing else { return }
         self.counters.sent.add(stanza.kind, bound: self.handle != nil)
-        if let bytes = stanza.serialized {
-            transport.send(bytes, to: stanza.to)
-            // XEP-0198 keeps the stanza itself: its shared bytes, not an element rebuilt for this recipient.
-            if self.sm.enabled { self.countSent(.stanza(stanza), to: transport) }
-        } else {
-            self.output(stanza.element, to: transport)
-        }
+        // A broadcast's bytes are shared by its recipients; a stanza for this session alone is written from its
+        // body and JIDs (`StanzaBytes`), never rebuilt as an element with its addresses as strings.
+        transport.send(stanza.serialized ?? StanzaBytes(stanza.body, from: stanza.from), to: stanza.to)
+        // XEP-0198 keeps the stanza itself: its shared bytes, not an element rebuilt for this recipient.
+        if self.sm.enabled { self.countSent(.stanza(stanza), to: transport) }
         self.scheduleFlush()
     }
 
