@@ -64,10 +64,16 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         JID.same(a.resourcepart, b.resourcepart) && JID.same(a.localpart, b.localpart) && a.domainpart == b.domainpart
     }
 
+    /// A full JID hashes its localpart and resourcepart, not its domainpart: a server's session and occupant
+    /// addresses share a handful of domains, and every registry and room probe hashed them for nothing. A JID
+    /// without a resource hashes its domainpart too, so that domain-only addresses (components) stay apart.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(self.localpart)
-        hasher.combine(self.domainpart)
-        hasher.combine(self.resourcepart)
+        if let resource = self.resourcepart {
+            hasher.combine(resource)
+        } else {
+            hasher.combine(self.domainpart)
+        }
     }
 
     private static func same(_ a: String?, _ b: String?) -> Bool {
