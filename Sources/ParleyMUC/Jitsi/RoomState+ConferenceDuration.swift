@@ -12,9 +12,10 @@ extension RoomState {
         else { return [] }
         if self.conferenceStartedMillis == nil { self.conferenceStartedMillis = self.clockMillis }
         let started = self.conferenceStartedMillis ?? self.clockMillis
-        let body = JSONValue.text(
-            .object(["type": .string("conference_duration"), "created_timestamp": .number(Double(started))])
-        )
+        // What `JSONValue.text` writes for this object (keys sorted, an integral number without a fraction),
+        // written directly: every joiner of a started room gets it, and the general writer cost ~6,000
+        // instructions a join.
+        let body = "{\"created_timestamp\":\(started),\"type\":\"conference_duration\"}"
         return [self.jsonMessage(body, to: occupant.primarySession, from: component)]
     }
 }

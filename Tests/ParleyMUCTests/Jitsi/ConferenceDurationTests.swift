@@ -38,4 +38,25 @@ private func started(_ out: [Stanza], to: JID) -> Int? {
         #expect(started(state.handle(join("alice", from: alice), nowMillis: 2_000), to: alice) == 2_000)
         #expect(started(state.handle(join("bob", from: bob), nowMillis: 9_000), to: bob) == 2_000)
     }
+
+    @Test("the body is what the JSON writer writes for the same object, for any start time")
+    func bodyIsTheJSONWritersText() {
+        var s = MUCServiceConfiguration(domain: "muc.meet.jitsi")
+        s.admins = [focus.bare]
+        s.conferenceDurationComponent = component
+        for startMillis: Int64 in [0, 1_765_000_000_123, 9_007_199_254_740_991] {
+            var state = RoomState(jid: roomJID, service: s, meetingID: "m", createdMillis: 0, iqSecret: Array("k".utf8))
+            _ = state.handle(join("focus", from: focus), nowMillis: startMillis)
+            let out = state.handle(join("alice", from: alice), nowMillis: startMillis)
+            let text = out.first { $0.from == component }?.body.child(
+                "json-message",
+                namespace: "http://jitsi.org/jitmeet"
+            )?
+            .text
+            let expected = JSONValue.text(
+                .object(["type": .string("conference_duration"), "created_timestamp": .number(Double(startMillis))])
+            )
+            #expect(text == expected)
+        }
+    }
 }
