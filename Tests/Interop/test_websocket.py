@@ -8,9 +8,11 @@ Spec: RFC 7395 §3.1 (handshake), §3.3 (framing), §3.4 (stream errors), §3.6 
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import socket
 import struct
+import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 
@@ -101,6 +103,68 @@ def test_jitsi_query_string_accepted(server, ws_clients):
     client = ws_clients(WSClient(server.ports["http"], "prefix=&room=weeklysync&previd="))
     client.login()
     assert ping(client, "q1").get("type") == "result"
+
+
+def _raw_handshake(port: int, key: str, extra: str = "", pieces: int = 1, after: bytes = b"") -> tuple[socket.socket, bytes, bytes]:
+    """Sends a handshake over a raw socket, cut into `pieces` sends, with `after` in the last one; returns the
+    socket, the response head and what followed it."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    request = (f"GET /xmpp-websocket?room=weeklysync HTTP/1.1\r\nHost: {ANON_DOMAIN}\r\nUpgrade: websocket\r\n"
+               f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Protocol: xmpp\r\n{extra}\r\n").encode() + after
+    step = max(1, len(request) // pieces)
+    for start in range(0, len(request), step):
+        sock.sendall(request[start:start + step])
+        if pieces > 1:
+            time.sleep(0.02)
+    received = b""
+    while b"\r\n\r\n" not in received:
+        chunk = sock.recv(4096)
+        assert chunk, f"no WebSocket handshake answer: {received!r}"
+        received += chunk
+    head, rest = received.split(b"\r\n\r\n", 1)
+    return sock, head, rest
+
+
+def _response_headers(head: bytes) -> tuple[str, list[tuple[str, str]]]:
+    lines = head.decode().split("\r\n")
+    return lines[0], [(name.lower(), value.strip()) for name, value in (line.split(":", 1) for line in lines[1:])]
+
+
+def test_handshake_answered_alike_on_both_paths(server):
+    """A browser's plain handshake is answered by Parley's own handler, one with a `Content-Length` by NIO's
+    upgrader: the same status line and headers (RFC 6455 §4.2.2), and the accept value the RFC computes."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+    answers = []
+    for extra in ("", "Content-Length: 0\r\n"):
+        sock, head, _ = _raw_handshake(server.ports["http"], key, extra)
+        sock.close()
+        answers.append(_response_headers(head))
+    assert answers[0] == answers[1], answers
+    status, headers = answers[0]
+    assert status == "HTTP/1.1 101 Switching Protocols", status
+    assert ("sec-websocket-accept", accept) in headers, headers
+    assert ("sec-websocket-protocol", "xmpp") in headers and ("upgrade", "websocket") in headers, headers
+
+
+@pytest.mark.parametrize("pieces", [1, 7])
+def test_handshake_in_pieces_with_the_first_frame_after_it(server, pieces):
+    """The head may arrive in several packets, and the client's first frame in the same packet as its end: the
+    stream opens either way."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    opening = f"<open xmlns='{NS_FRAMING}' to='{ANON_DOMAIN}' version='1.0'/>".encode()
+    sock, head, rest = _raw_handshake(server.ports["http"], key, pieces=pieces, after=_masked_text_frame(opening))
+    try:
+        assert b" 101 " in head.split(b"\r\n", 1)[0], head
+        received = rest
+        while b"</stream:features>" not in received and b"features>" not in received:
+            chunk = sock.recv(65536)
+            assert chunk, f"closed before the stream features: {received!r}"
+            received += chunk
+        assert b"<open " in received, received
+    finally:
+        sock.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -407,6 +407,43 @@ public final class XMPPServer: Sendable {
         let trustedProxies = self.configuration.trustedProxies
         let counter = self
         let maxFrame = max(self.configuration.maxStanzaBytes, 16 * 1024) + 4096
+        // The WebSocket handlers after a handshake, taken by `WebSocketHandshakeHandler` or NIO's upgrader.
+        let addWebSocketHandlers: @Sendable (any Channel, String, [String]) throws -> Void = {
+            channel,
+            uri,
+            forwardedFor in
+            try channel.pipeline.syncOperations.addHandler(
+                NIOWebSocketFrameAggregator(
+                    minNonFinalFragmentSize: 0,
+                    maxAccumulatedFrameCount: 256,
+                    maxAccumulatedFrameSize: maxFrame
+                )
+            )
+            let frameWriter = try WebSocketFrameWriter.install(in: channel.pipeline.syncOperations)
+            try channel.pipeline.syncOperations.addHandler(
+                WebSocketC2SHandler(
+                    context: web.c2s,
+                    eventLoop: channel.eventLoop,
+                    query: HTTPQuery(uri: uri),
+                    secure: web.secure,
+                    connectionID: "ws-" + counter.nextConnectionID(),
+                    clientAddress: ClientAddress.resolve(
+                        peer: channel.remoteAddress?.ipAddress,
+                        forwardedFor: forwardedFor,
+                        trusted: trustedProxies
+                    ),
+                    frameWriter: frameWriter
+                )
+            )
+        }
+        // RFC 7395 §3.3.1: the `xmpp` subprotocol at /xmpp-websocket, for a room name the policy allows;
+        // nil leaves the request to the HTTP handler.
+        let upgradeHeaders: @Sendable (String, [String]) -> [(String, String)]? = { uri, protocols in
+            let query = HTTPQuery(uri: uri)
+            guard query.path == "/xmpp-websocket", protocols.contains("xmpp"), web.roomRefusal(query) == nil
+            else { return nil }
+            return [("Sec-WebSocket-Protocol", "xmpp")] + web.operators.identity.headers.map { ($0.name, $0.value) }
+        }
         let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -416,47 +453,46 @@ public final class XMPPServer: Sendable {
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
-                let upgrader = NIOWebSocketServerUpgrader(
-                    maxFrameSize: maxFrame,
-                    automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
-                    shouldUpgrade: { channel, head in
-                        let query = HTTPQuery(uri: head.uri)
-                        let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap { $0.split(separator: ",") }
-                            .map { $0.trimmingCharacters(in: .whitespaces) }
-                        guard query.path == "/xmpp-websocket", protocols.contains("xmpp"), web.roomRefusal(query) == nil
-                        else {
-                            return channel.eventLoop.makeSucceededFuture(nil)
-                        }
-                        var headers = HTTPHeaders([("Sec-WebSocket-Protocol", "xmpp")])
-                        headers.add(contentsOf: web.operators.identity.headers)
-                        return channel.eventLoop.makeSucceededFuture(headers)
+                // A browser's plain handshake is answered without NIO's HTTP pipeline (`WebSocketHandshakeHandler`);
+                // everything else goes through that pipeline, NIO's upgrader included, as before.
+                let handshake = WebSocketHandshakeHandler(
+                    accepting: { upgradeHeaders($0.target, $0.protocols) },
+                    installWebSocket: { channel, handshake in
+                        // What NIO's upgrader adds before its pipeline handler.
+                        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
+                        try channel.pipeline.syncOperations.addHandler(
+                            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrame))
+                        )
+                        try addWebSocketHandlers(channel, handshake.target, handshake.forwardedFor)
                     },
-                    upgradePipelineHandler: { channel, head in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(
-                                NIOWebSocketFrameAggregator(
-                                    minNonFinalFragmentSize: 0,
-                                    maxAccumulatedFrameCount: 256,
-                                    maxAccumulatedFrameSize: maxFrame
+                    installHTTP: { channel in
+                        let upgrader = NIOWebSocketServerUpgrader(
+                            maxFrameSize: maxFrame,
+                            automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
+                            shouldUpgrade: { channel, head in
+                                let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap {
+                                    $0.split(separator: ",")
+                                }
+                                .map { $0.trimmingCharacters(in: .whitespaces) }
+                                return channel.eventLoop.makeSucceededFuture(
+                                    upgradeHeaders(head.uri, protocols).map { HTTPHeaders($0) }
                                 )
+                            },
+                            upgradePipelineHandler: { channel, head in
+                                channel.eventLoop.makeCompletedFuture {
+                                    try addWebSocketHandlers(channel, head.uri, head.headers["X-Forwarded-For"])
+                                }
+                            }
+                        )
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withServerUpgrade: (
+                                upgraders: [upgrader],
+                                completionHandler: { context in
+                                    context.pipeline.removeHandler(name: "parley.http", promise: nil)
+                                }
                             )
-                            let frameWriter = try WebSocketFrameWriter.install(in: channel.pipeline.syncOperations)
-                            try channel.pipeline.syncOperations.addHandler(
-                                WebSocketC2SHandler(
-                                    context: web.c2s,
-                                    eventLoop: channel.eventLoop,
-                                    query: HTTPQuery(uri: head.uri),
-                                    secure: web.secure,
-                                    connectionID: "ws-" + counter.nextConnectionID(),
-                                    clientAddress: ClientAddress.resolve(
-                                        peer: channel.remoteAddress?.ipAddress,
-                                        forwardedFor: head.headers["X-Forwarded-For"],
-                                        trusted: trustedProxies
-                                    ),
-                                    frameWriter: frameWriter
-                                )
-                            )
-                        }
+                        )
+                        try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
                     }
                 )
                 return channel.eventLoop.makeCompletedFuture {
@@ -465,15 +501,7 @@ public final class XMPPServer: Sendable {
                     // HTTP responses and for WebSocket frames alike.
                     try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withServerUpgrade: (
-                            upgraders: [upgrader],
-                            completionHandler: { context in
-                                context.pipeline.removeHandler(name: "parley.http", promise: nil)
-                            }
-                        )
-                    )
-                    try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
+                    try channel.pipeline.syncOperations.addHandler(handshake)
                 }
             }
         let channel = try self.bind(
@@ -520,7 +548,6 @@ public final class XMPPServer: Sendable {
     }
 
     static func isLoopback(_ address: SocketAddress?) -> Bool {
-        guard let ip = address?.ipAddress else { return false }
-        return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
+        address?.isLoopbackPeer ?? false
     }
 }
