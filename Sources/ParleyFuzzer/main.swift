@@ -34,7 +34,20 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzToken(Array(bytes))
     fuzzSharedParsers(Array(bytes))
     fuzzJSON(Array(bytes))
+    fuzzHandshake(bytes)
     return 0
+}
+
+/// The input as the first bytes of a web connection (`WebSocketHandshake`): whatever it reads, reading any
+/// prefix of a recognised head needs more, and the head's length is within the input.
+func fuzzHandshake(_ bytes: UnsafeRawBufferPointer) {
+    guard case .handshake(let handshake, let length) = WebSocketHandshake.read(bytes) else { return }
+    precondition(length <= bytes.count && length >= 4, "head length outside the input")
+    precondition(
+        WebSocketHandshake.read(UnsafeRawBufferPointer(rebasing: bytes[..<(length - 1)])) == .needMore,
+        "a prefix of a handshake was not waited for"
+    )
+    _ = handshake.accept
 }
 
 /// The same bytes cut at each 0xFF (never in UTF-8) into WebSocket frames and BOSH bodies, read in turn by one

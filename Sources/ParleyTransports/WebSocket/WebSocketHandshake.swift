@@ -5,7 +5,7 @@ import ParleyCore
 /// instructions a connection, an eighth of a browser's whole login and join (Docs/benchmark-details.md).
 ///
 /// Only the plainest form is recognised: `GET <target> HTTP/1.1`, header lines of visible ASCII, no folding, no
-/// body, exactly one `Upgrade: websocket`, `Connection` listing `upgrade`, exactly one non-empty
+/// body (none, or `Content-Length: 0`), exactly one `Upgrade: websocket`, `Connection` listing `upgrade`, exactly one non-empty
 /// `Sec-WebSocket-Key` and exactly one `Sec-WebSocket-Version: 13` (§4.2.1). Anything else is `.notRecognized`
 /// and goes to NIO's HTTP pipeline, which answers it as it always has: this reader never refuses a request.
 public struct WebSocketHandshake: Sendable, Equatable {
@@ -49,8 +49,11 @@ public struct WebSocketHandshake: Sendable, Equatable {
     }
 
     /// `Sec-WebSocket-Accept` for this key (§4.2.2 item 5.4): base64 of SHA-1 of the key and the protocol's GUID.
-    public var accept: String {
-        Base64.encode(HashAlgorithm.sha1.hash(Array((self.key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
+    public var accept: String { WebSocketHandshake.accept(forKey: self.key) }
+
+    /// `Sec-WebSocket-Accept` for `key` (§4.2.2 item 5.4).
+    public static func accept(forKey key: String) -> String {
+        Base64.encode(HashAlgorithm.sha1.hash(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
     }
 
     /// The index of the CR of the first CRLF CRLF within the bound.
@@ -95,22 +98,28 @@ public struct WebSocketHandshake: Sendable, Equatable {
         var version: [String] = []
         var protocols: [String] = []
         var forwardedFor: [String] = []
+        var contentLength: [String] = []
         for line in lines.dropFirst() {
-            guard let (name, value) = WebSocketHandshake.field(line) else { return nil }
+            guard let (name, valueBytes) = WebSocketHandshake.field(line) else { return nil }
+            guard name != .other else { continue }
+            let value = String(decoding: valueBytes, as: UTF8.self)
             switch name {
-            case "upgrade": upgrade.append(value)
-            case "connection": connection.append(value)
-            case "sec-websocket-key": key.append(value)
-            case "sec-websocket-version": version.append(value)
-            case "sec-websocket-protocol": protocols.append(value)
-            case "x-forwarded-for": forwardedFor.append(value)
-            case "content-length", "transfer-encoding": return nil
-            default: continue
+            case .upgrade: upgrade.append(value)
+            case .connection: connection.append(value)
+            case .key: key.append(value)
+            case .version: version.append(value)
+            case .protocols: protocols.append(value)
+            case .forwardedFor: forwardedFor.append(value)
+            case .contentLength: contentLength.append(value)
+            case .transferEncoding: return nil
+            case .other: continue
             }
         }
         guard upgrade.count == 1, upgrade[0].lowercased() == "websocket",
             connection.flatMap(WebSocketHandshake.list).contains(where: { $0.lowercased() == "upgrade" }),
-            key.count == 1, !key[0].isEmpty, version == ["13"]
+            key.count == 1, !key[0].isEmpty, version == ["13"],
+            // NIO's client upgrader (and so `parley load`) sends `Content-Length: 0`: no body either way.
+            contentLength.isEmpty || contentLength == ["0"]
         else { return nil }
         return WebSocketHandshake(
             target: target,
@@ -132,10 +141,43 @@ public struct WebSocketHandshake: Sendable, Equatable {
         return String(decoding: target, as: UTF8.self)
     }
 
-    /// A header line `name: value` (RFC 9110 §5.1, §5.5): the name lower-cased, the value without surrounding
-    /// blanks. Nil for a folded line, a name that is not a token, or a value with anything but visible ASCII,
-    /// spaces and tabs.
-    private static func field(_ line: UnsafeRawBufferPointer) -> (String, String)? {
+    /// The header fields the handshake reads; the rest are only checked for their form.
+    private enum Name: CaseIterable {
+        case upgrade, connection, key, version, protocols, forwardedFor, contentLength, transferEncoding, other
+
+        /// The lower-cased name.
+        var bytes: [UInt8] {
+            switch self {
+            case .upgrade: Array("upgrade".utf8)
+            case .connection: Array("connection".utf8)
+            case .key: Array("sec-websocket-key".utf8)
+            case .version: Array("sec-websocket-version".utf8)
+            case .protocols: Array("sec-websocket-protocol".utf8)
+            case .forwardedFor: Array("x-forwarded-for".utf8)
+            case .contentLength: Array("content-length".utf8)
+            case .transferEncoding: Array("transfer-encoding".utf8)
+            case .other: []
+            }
+        }
+
+        static let known: [(Name, [UInt8])] = Name.allCases.filter { $0 != .other }.map { ($0, $0.bytes) }
+
+        /// The field a token names, in any case (RFC 9110 §5.1: names are case-insensitive).
+        init(_ token: Slice<UnsafeRawBufferPointer>) {
+            for (name, bytes) in Name.known where bytes.count == token.count {
+                if zip(token, bytes).allSatisfy({ (0x41...0x5A).contains($0) ? $0 | 0x20 == $1 : $0 == $1 }) {
+                    self = name
+                    return
+                }
+            }
+            self = .other
+        }
+    }
+
+    /// A header line `name: value` (RFC 9110 §5.1, §5.5): the field and the value without surrounding blanks.
+    /// Nil for a folded line, a name that is not a token, or a value with anything but visible ASCII, spaces and
+    /// tabs.
+    private static func field(_ line: UnsafeRawBufferPointer) -> (Name, Slice<UnsafeRawBufferPointer>)? {
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
         let name = line[..<colon]
         guard name.allSatisfy(WebSocketHandshake.isTokenByte) else { return nil }
@@ -143,8 +185,7 @@ public struct WebSocketHandshake: Sendable, Equatable {
         guard value.allSatisfy({ $0 == 9 || (0x20...0x7E).contains($0) }) else { return nil }
         while let first = value.first, first == 0x20 || first == 9 { value = value.dropFirst() }
         while let last = value.last, last == 0x20 || last == 9 { value = value.dropLast() }
-        let lowered = name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
-        return (String(decoding: lowered, as: UTF8.self), String(decoding: value, as: UTF8.self))
+        return (Name(name), value)
     }
 
     /// `tchar` (RFC 9110 §5.6.2).
