@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import socket
 import struct
 import time
@@ -21,6 +22,7 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from conftest import ANON_DOMAIN, DEFAULT_ACCOUNTS, NS_CLIENT, NS_SASL, NS_STREAMS, ServerSlot, q
 from webxmpp import (
+    assert_server_healthy,
     IQ,
     MESSAGE,
     MUC_DOMAIN,
@@ -132,15 +134,20 @@ def _response_headers(head: bytes) -> tuple[str, list[tuple[str, str]]]:
 
 
 def test_handshake_answered_alike_on_both_paths(server):
-    """A browser's plain handshake is answered by Parley's own handler, one with a `Content-Length` by NIO's
+    """A browser's plain handshake is answered by Parley's own handler, one with a header value that is not ASCII by NIO's
     upgrader: the same status line and headers (RFC 6455 §4.2.2), and the accept value the RFC computes."""
     key = base64.b64encode(os.urandom(16)).decode()
     accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
     answers = []
-    for extra in ("", "Content-Length: 0\r\n"):
-        sock, head, _ = _raw_handshake(server.ports["http"], key, extra)
-        sock.close()
-        answers.append(_response_headers(head))
+    opening = f"<open xmlns='{NS_FRAMING}' to='{ANON_DOMAIN}' version='1.0'/>".encode()
+    for extra in ("", "X-Note: caf\u00e9\r\n"):
+        # The first frame in the same packet as the head: each path hands it to the session.
+        sock, head, rest = _raw_handshake(server.ports["http"], key, extra, after=_masked_text_frame(opening))
+        try:
+            answers.append(_response_headers(head))
+            assert b"<open " in _read_until(sock, rest, b"features>"), extra
+        finally:
+            sock.close()
     assert answers[0] == answers[1], answers
     status, headers = answers[0]
     assert status == "HTTP/1.1 101 Switching Protocols", status
@@ -244,18 +251,77 @@ def test_frame_over_frame_limit_policy_violation(server, ws_clients):
     client.expect_stream_error("policy-violation")
 
 
-def _masked_text_frame(payload: bytes) -> bytes:
-    """One client text frame (RFC 6455 §5.2), masked as clients must."""
+def _masked_text_frame(payload: bytes, opcode: int = 0x1, fin: bool = True) -> bytes:
+    """One client frame (RFC 6455 §5.2), a final text frame unless told, masked as clients must."""
     mask = os.urandom(4)
     length = len(payload)
+    first = (0x80 if fin else 0) | opcode
     if length < 126:
-        header = bytes([0x81, 0x80 | length])
+        header = bytes([first, 0x80 | length])
     elif length < 65536:
-        header = bytes([0x81, 0x80 | 126]) + struct.pack(">H", length)
+        header = bytes([first, 0x80 | 126]) + struct.pack(">H", length)
     else:
-        header = bytes([0x81, 0x80 | 127]) + struct.pack(">Q", length)
+        header = bytes([first, 0x80 | 127]) + struct.pack(">Q", length)
     key = (mask * (length // 4 + 1))[:length]
-    return header + mask + (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(length, "big")
+    masked = (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(length, "big") if length else b""
+    return header + mask + masked
+
+
+def _bound_raw_socket(port: int) -> tuple[socket.socket, bytes]:
+    """A raw WebSocket connection, logged in anonymously and bound; returns it and what it read after the bind."""
+    key = base64.b64encode(os.urandom(16)).decode()
+    opening = f"<open xmlns='{NS_FRAMING}' to='{ANON_DOMAIN}' version='1.0'/>".encode()
+    sock, head, received = _raw_handshake(port, key)
+    assert b" 101 " in head.split(b"\r\n", 1)[0], head
+    for element in (opening, f"<auth xmlns='{NS_SASL}' mechanism='ANONYMOUS'/>".encode(), opening,
+                    f"<iq xmlns='{NS_CLIENT}' type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>".encode()):
+        sock.sendall(_masked_text_frame(element))
+    while b"</jid>" not in received:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed before the bind result: {received!r}"
+        received += chunk
+    return sock, received.split(b"</jid>", 1)[1]
+
+
+def _read_until(sock: socket.socket, received: bytes, marker: bytes) -> bytes:
+    while marker not in received:
+        chunk = sock.recv(65536)
+        assert chunk, f"closed before {marker!r}: {received[-400:]!r}"
+        received += chunk
+    return received
+
+
+def test_fragmented_message_with_a_ping_between_fragments(server):
+    """RFC 6455 §5.4: a message in three fragments, a ping among them (§5.5.2: control frames may come between
+    fragments). The ping is answered at once with its payload, and the message is read as one stanza."""
+    sock, received = _bound_raw_socket(server.ports["http"])
+    try:
+        stanza = f"<iq xmlns='{NS_CLIENT}' type='get' id='frag1' to='{ANON_DOMAIN}'><ping xmlns='{NS_PING}'/></iq>".encode()
+        sock.sendall(_masked_text_frame(stanza[:20], fin=False))
+        sock.sendall(_masked_text_frame(b"are-you-there", opcode=0x9))
+        received = _read_until(sock, received, b"are-you-there")
+        pong = received.index(b"are-you-there")
+        assert received[pong - 2:pong] == bytes([0x8A, len(b"are-you-there")]), received[pong - 8:pong + 13]
+        sock.sendall(_masked_text_frame(stanza[20:50], opcode=0x0, fin=False))
+        sock.sendall(_masked_text_frame(stanza[50:], opcode=0x0, fin=True))
+        received = _read_until(sock, received, b"frag1")
+        reply = re.search(rb"<iq [^>]*id=.frag1.[^>]*>", received)
+        assert reply and b"type='result'" in reply.group(0), received[-300:]
+    finally:
+        sock.close()
+
+
+def test_continuation_without_a_message_is_a_policy_violation(server):
+    """A continuation frame with no message begun is not WebSocket (RFC 6455 §5.4): the stream ends with
+    policy-violation, and the server goes on serving others."""
+    sock, received = _bound_raw_socket(server.ports["http"])
+    try:
+        sock.sendall(_masked_text_frame(b"<presence/>", opcode=0x0, fin=True))
+        received = _read_until(sock, received, b"policy-violation")
+        assert b"<close " in _read_until(sock, received, b"<close ")
+    finally:
+        sock.close()
+    assert_server_healthy(server, "after a stray continuation frame")
 
 
 def test_frame_over_limit_ends_without_reset(server):

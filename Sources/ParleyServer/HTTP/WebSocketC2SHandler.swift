@@ -8,8 +8,8 @@ import ParleyXML
 /// A client session over WebSocket (RFC 7395): the framing for a `C2SSession`. Text frames in, one element
 /// per frame out; ping answered with pong; a bad frame ends that session with the stream error RFC 6120 names.
 final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let eventLoop: any EventLoop
     private let shared: C2SContext
@@ -35,8 +35,13 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     private let clientAddress: String?
     /// The pipeline's `ReadThrottleHandler`, when the server limits rates at all.
     private var throttle: ReadThrottleHandler?
-    /// Writes text frames framed, past NIO's encoder (`WebSocketFrameWriter`); nil sends them through it.
-    private let frameWriter: WebSocketFrameWriter?
+    /// Reads the client's frames from the connection's bytes (`WebSocketFrameReader`).
+    private var reader: WebSocketFrameReader
+    /// Joins fragmented messages (RFC 6455 §5.4), with the bounds of the frame size limit.
+    private var assembler: WebSocketMessageAssembler
+
+    /// The most fragments of one message, as NIO's aggregator was configured.
+    static let maxFragments = 256
 
     init(
         context shared: C2SContext,
@@ -45,10 +50,11 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         secure: Bool,
         connectionID: String,
         clientAddress: String? = nil,
-        frameWriter: WebSocketFrameWriter? = nil
+        maxMessageBytes: Int
     ) {
         self.clientAddress = clientAddress
-        self.frameWriter = frameWriter
+        self.reader = WebSocketFrameReader(maxFrameSize: maxMessageBytes)
+        self.assembler = WebSocketMessageAssembler(maxFragments: Self.maxFragments, maxBytes: maxMessageBytes)
         self.shared = shared
         self.eventLoop = eventLoop
         self.query = query
@@ -84,12 +90,37 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = self.unwrapInboundIn(data)
+        self.reader.append(self.unwrapInboundIn(data))
+        while self.context != nil {
+            let frame: WebSocketFrame?
+            do {
+                frame = try self.reader.next()
+            } catch {
+                return self.errorCaught(context: context, error: error)
+            }
+            guard let frame else { return }
+            self.receive(frame, context: context)
+        }
+    }
+
+    private func receive(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         switch frame.opcode {
-        case .text:
+        case .text, .binary, .continuation:
+            let message: (opcode: WebSocketOpcode, data: ByteBuffer)?
+            do {
+                message = try self.assembler.add(frame)
+            } catch {
+                return self.errorCaught(context: context, error: error)
+            }
+            guard let message else { return }
+            guard message.opcode == .text else {
+                // RFC 7395 §3.2: XMPP over WebSocket uses text frames only.
+                self.session?.close(StreamError(.badFormat, text: "Binary frames are not allowed (RFC 7395 §3.2)"))
+                return
+            }
             guard let session = self.session, !session.closing else { return }
             do {
-                let event = try frame.unmaskedData.withUnsafeReadableBytes {
+                let event = try message.data.withUnsafeReadableBytes {
                     try self.codec.decode(frame: $0, with: self.frameParser)
                 }
                 session.receive(event)
@@ -98,17 +129,9 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
             } catch {
                 session.close(StreamError(.internalServerError))
             }
-        case .binary:
-            // RFC 7395 §3.2: XMPP over WebSocket uses text frames only.
-            self.session?.close(StreamError(.badFormat, text: "Binary frames are not allowed (RFC 7395 §3.2)"))
         case .ping:
             var payload = frame.unmaskedData
-            let pong = WebSocketFrame(
-                fin: true,
-                opcode: .pong,
-                data: payload.readSlice(length: payload.readableBytes) ?? payload
-            )
-            context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
+            self.writeControlFrame(opcode: .pong, payload: &payload, context: context)
         case .connectionClose:
             // The client closed without <close/>: answer the close frame and end the session.
             self.sendCloseFrame(context: context, code: .normalClosure)
@@ -138,12 +161,13 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
             context.close(promise: nil)
             return
         }
-        // Oversized or malformed frames (NIOWebSocketError) end here: the session ends with policy-violation.
+        // Oversized or malformed frames (`WebSocketFrameReader`, `WebSocketMessageAssembler`) end here: the session
+        // ends with policy-violation.
         if let session = self.session, !session.closing {
             session.close(StreamError(.policyViolation, text: "Bad WebSocket frame: \(error)"))
-        } else if self.closeSent, error is ByteToMessageDecoderError {
-            // The rest of a refused frame, still arriving while we linger (the decoder drops it). Closing now
-            // would reset the connection and discard the stream error the peer has not read yet.
+        } else if self.closeSent, error is WebSocketFrameReader.Failure || error is WebSocketMessageAssembler.Failure {
+            // A bad frame while we linger: the reader drops the rest. Closing now would reset the connection and
+            // discard the stream error the peer has not read yet.
         } else {
             context.close(promise: nil)
         }
@@ -193,7 +217,7 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         var data = context.channel.allocator.buffer(capacity: 2)
         data.write(webSocketErrorCode: code)
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)))
+        self.writeControlFrame(opcode: .connectionClose, payload: &data, context: context)
             .whenComplete { _ in
                 // Lingering close (as on TCP): a client still sending keeps reading our error instead of a reset.
                 handler.value.closeLater(linger: true)
@@ -221,13 +245,47 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         WebSocketServerFrame.payloadBuffer(context.channel.allocator, capacity: capacity)
     }
 
-    /// One stanza or stream element is one text frame (RFC 7395 §3.3.3), framed here and written past NIO's
-    /// encoder when the pipeline has a `WebSocketFrameWriter`.
+    /// One stanza or stream element is one text frame (RFC 7395 §3.3.3), framed here.
     /// The payload is consumed, so the header is written into its storage rather than a copy of it.
     private func write(_ payload: consuming ByteBuffer) {
         guard let context = self.context, !self.closeSent else { return }
-        if let writer = self.frameWriter, writer.writeText(&payload) { return }
-        context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: payload)), promise: nil)
+        self.writeFramed(&payload, opcode: .text, context: context, promise: nil)
+    }
+
+    /// A pong or close frame (RFC 6455 §5.5), written and flushed.
+    @discardableResult
+    private func writeControlFrame(
+        opcode: WebSocketOpcode,
+        payload: inout ByteBuffer,
+        context: ChannelHandlerContext
+    )
+        -> EventLoopFuture<Void>
+    {
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        var framed = Self.frameBuffer(context, capacity: payload.readableBytes)
+        framed.writeBuffer(&payload)
+        self.writeFramed(&framed, opcode: opcode, context: context, promise: promise)
+        context.flush()
+        return promise.futureResult
+    }
+
+    /// Writes `payload` as one final frame of `opcode`, its header put in front (`WebSocketServerFrame`), as one
+    /// buffer: the pipeline has no WebSocket encoder.
+    private func writeFramed(
+        _ payload: inout ByteBuffer,
+        opcode: WebSocketOpcode,
+        context: ChannelHandlerContext,
+        promise: EventLoopPromise<Void>?
+    ) {
+        let code = UInt8(webSocketOpcode: opcode)
+        if !WebSocketServerFrame.prependHeader(to: &payload, opcode: code) {
+            // No room before the payload: copied once into a buffer that has it.
+            var framed = Self.frameBuffer(context, capacity: payload.readableBytes)
+            framed.writeBuffer(&payload)
+            WebSocketServerFrame.prependHeader(to: &framed, opcode: code)
+            payload = framed
+        }
+        context.write(self.wrapOutboundOut(payload), promise: promise)
     }
 }
 

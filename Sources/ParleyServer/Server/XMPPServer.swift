@@ -407,19 +407,13 @@ public final class XMPPServer: Sendable {
         let trustedProxies = self.configuration.trustedProxies
         let counter = self
         let maxFrame = max(self.configuration.maxStanzaBytes, 16 * 1024) + 4096
-        // The WebSocket handlers after a handshake, taken by `WebSocketHandshakeHandler` or NIO's upgrader.
-        let addWebSocketHandlers: @Sendable (any Channel, String, [String]) throws -> Void = {
+        // The session's handler after a handshake, taken by `WebSocketHandshakeHandler` or, through NIO's HTTP
+        // pipeline, by `XMPPWebSocketUpgrader`: the one handler of a WebSocket connection above the socket's (it reads,
+        // joins and writes frames itself).
+        let addWebSocketSession: @Sendable (any Channel, String, [String]) throws -> Void = {
             channel,
             uri,
             forwardedFor in
-            try channel.pipeline.syncOperations.addHandler(
-                NIOWebSocketFrameAggregator(
-                    minNonFinalFragmentSize: 0,
-                    maxAccumulatedFrameCount: 256,
-                    maxAccumulatedFrameSize: maxFrame
-                )
-            )
-            let frameWriter = try WebSocketFrameWriter.install(in: channel.pipeline.syncOperations)
             try channel.pipeline.syncOperations.addHandler(
                 WebSocketC2SHandler(
                     context: web.c2s,
@@ -432,7 +426,7 @@ public final class XMPPServer: Sendable {
                         forwardedFor: forwardedFor,
                         trusted: trustedProxies
                     ),
-                    frameWriter: frameWriter
+                    maxMessageBytes: maxFrame
                 )
             )
         }
@@ -458,32 +452,15 @@ public final class XMPPServer: Sendable {
                 let handshake = WebSocketHandshakeHandler(
                     accepting: { upgradeHeaders($0.target, $0.protocols) },
                     installWebSocket: { channel, handshake in
-                        // What NIO's upgrader adds before its pipeline handler.
-                        try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
-                        try channel.pipeline.syncOperations.addHandler(
-                            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrame))
-                        )
-                        try addWebSocketHandlers(channel, handshake.target, handshake.forwardedFor)
+                        try addWebSocketSession(channel, handshake.target, handshake.forwardedFor)
                     },
                     installHTTP: { channel in
-                        let upgrader = NIOWebSocketServerUpgrader(
-                            maxFrameSize: maxFrame,
-                            automaticErrorHandling: false,  // WebSocketC2SHandler answers with a stream error
-                            shouldUpgrade: { channel, head in
-                                let protocols = head.headers["Sec-WebSocket-Protocol"].flatMap {
-                                    $0.split(separator: ",")
-                                }
-                                .map { $0.trimmingCharacters(in: .whitespaces) }
-                                return channel.eventLoop.makeSucceededFuture(
-                                    upgradeHeaders(head.uri, protocols).map { HTTPHeaders($0) }
-                                )
-                            },
-                            upgradePipelineHandler: { channel, head in
-                                channel.eventLoop.makeCompletedFuture {
-                                    try addWebSocketHandlers(channel, head.uri, head.headers["X-Forwarded-For"])
-                                }
-                            }
-                        )
+                        let upgrader = XMPPWebSocketUpgrader(upgradeHeaders: upgradeHeaders) {
+                            channel,
+                            uri,
+                            forwardedFor in
+                            try addWebSocketSession(channel, uri, forwardedFor)
+                        }
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                             withServerUpgrade: (
                                 upgraders: [upgrader],

@@ -5,8 +5,8 @@ import NIOCore
 ///
 /// NIO's `WebSocketFrameEncoder` does the same only when it owns the payload's storage alone, which it never does
 /// for a frame written through the pipeline (the `NIOAny` it is handed keeps a reference): every frame then took
-/// a second buffer and a second pending write, a tenth of a WebSocket join's instructions. Parley writes its text
-/// frames framed (`WebSocketFrameWriter`); everything else still goes through NIO's encoder.
+/// a second buffer and a second pending write, a tenth of a WebSocket join's instructions. Parley's session handler
+/// frames everything it sends this way; the pipeline has no WebSocket encoder.
 public enum WebSocketServerFrame {
     /// Room for the longest header of an unmasked frame: 2 bytes, plus 8 of extended payload length.
     public static let headroom = 10
