@@ -96,6 +96,18 @@ import Testing
         }
     }
 
+    @Test("unmasking eight bytes at a time gives what unmasking byte by byte gives, at every length and key")
+    func unmasking() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let key = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let masked = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let keyWord = key.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let unmasked = WebSocketFrameReader.unmasked(ByteBuffer(bytes: masked), key: keyWord)
+            #expect(Array(unmasked.readableBytesView) == masked.enumerated().map { $0.element ^ key[$0.offset % 4] })
+        }
+    }
+
     @Test("random bytes are read without a trap")
     func randomBytes() {
         var generator = SystemRandomNumberGenerator()

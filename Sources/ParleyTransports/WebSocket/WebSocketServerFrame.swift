@@ -27,15 +27,15 @@ public enum WebSocketServerFrame {
         let headerLength = length < 126 ? 2 : length <= Int(UInt16.max) ? 4 : 10
         let start = buffer.readerIndex - headerLength
         guard start >= 0 else { return false }
-        buffer.setInteger(0x80 | (opcode & 0x0F), at: start)
+        // One or two stores (each of NIO's checks and counts alone): the first two bytes as one big-endian UInt16.
+        let first = UInt16(0x80 | (opcode & 0x0F)) << 8
         switch headerLength {
         case 2:
-            buffer.setInteger(UInt8(truncatingIfNeeded: length), at: start + 1)
+            buffer.setInteger(first | UInt16(truncatingIfNeeded: length), at: start)
         case 4:
-            buffer.setInteger(UInt8(126), at: start + 1)
-            buffer.setInteger(UInt16(truncatingIfNeeded: length), at: start + 2)
+            buffer.setInteger(UInt32(first | 126) << 16 | UInt32(truncatingIfNeeded: length), at: start)
         default:
-            buffer.setInteger(UInt8(127), at: start + 1)
+            buffer.setInteger(first | 127, at: start)
             buffer.setInteger(UInt64(truncatingIfNeeded: length), at: start + 2)
         }
         buffer.moveReaderIndex(to: start)
