@@ -16,6 +16,11 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
     public let localpart: String?
     public let domainpart: String
     public let resourcepart: String?
+    /// The parts' hash, computed once when the JID is made: a JID is made once and looked up in the session
+    /// registry and the rooms' tables many times (a room's broadcast, once per recipient), and hashing its strings
+    /// each time cost more than the lookups' other work. Hashes the localpart and resourcepart of a full JID, not the
+    /// domain every session shares; a JID without a resource hashes its domainpart, so that components stay apart.
+    private let partsHash: Int
 
     /// RFC 7622 §3.1: each part is 1 to 1023 bytes.
     public static let maximumPartBytes = 1023
@@ -48,6 +53,7 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         self.localpart = try localpart.map { p throws(JIDError) in try JID.prepareLocalpart(p) }
         self.domainpart = try JID.prepareDomainpart(domainpart)
         self.resourcepart = try resourcepart.map { p throws(JIDError) in try JID.prepareResourcepart(p) }
+        self.partsHash = JID.hash(self.localpart, self.domainpart, self.resourcepart)
     }
 
     /// Builds a JID from parts that are already prepared (used for server-made values).
@@ -55,25 +61,31 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         self.localpart = localpart
         self.domainpart = domainpart
         self.resourcepart = resourcepart
+        self.partsHash = JID.hash(localpart, domainpart, resourcepart)
     }
 
-    /// Part by part, the resource first (it tells most session addresses apart). Written out because the
-    /// synthesized comparison copied each optional part through the runtime's generic witnesses, and this runs
-    /// for every dictionary probe of the session registry and the rooms.
+    /// The hashes first (different ones settle most probes of a table at once), then part by part, the resource
+    /// first (it tells most session addresses apart). Written out because the synthesized comparison copied each
+    /// optional part through the runtime's generic witnesses, and this runs for every probe of the session registry
+    /// and the rooms.
     public static func == (a: JID, b: JID) -> Bool {
-        JID.same(a.resourcepart, b.resourcepart) && JID.same(a.localpart, b.localpart) && a.domainpart == b.domainpart
+        a.partsHash == b.partsHash && JID.same(a.resourcepart, b.resourcepart) && JID.same(a.localpart, b.localpart)
+            && a.domainpart == b.domainpart
     }
 
-    /// A full JID hashes its localpart and resourcepart, not its domainpart: a server's session and occupant
-    /// addresses share a handful of domains, and every registry and room probe hashed them for nothing. A JID
-    /// without a resource hashes its domainpart too, so that domain-only addresses (components) stay apart.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(self.localpart)
-        if let resource = self.resourcepart {
-            hasher.combine(resource)
+        hasher.combine(self.partsHash)
+    }
+
+    private static func hash(_ localpart: String?, _ domainpart: String, _ resourcepart: String?) -> Int {
+        var hasher = Hasher()
+        hasher.combine(localpart)
+        if let resourcepart {
+            hasher.combine(resourcepart)
         } else {
-            hasher.combine(self.domainpart)
+            hasher.combine(domainpart)
         }
+        return hasher.finalize()
     }
 
     private static func same(_ a: String?, _ b: String?) -> Bool {
