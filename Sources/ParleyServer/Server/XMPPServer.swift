@@ -380,9 +380,9 @@ public final class XMPPServer: Sendable {
     private static func setConnectionOptions(_ channel: any Channel, maxMessagesPerRead: UInt?) throws {
         guard let options = channel.syncOptions else { return }
         #if !os(Linux)
-            // On Linux an accepted socket inherits TCP_NODELAY from the listener, where NIO's ServerBootstrap sets it
-            // (`SocketOptionsTests`): a system call and ~3,000 instructions a connection saved.
-            try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
+        // On Linux an accepted socket inherits TCP_NODELAY from the listener, where NIO's ServerBootstrap sets it
+        // (`SocketOptionsTests`): a system call and ~3,000 instructions a connection saved.
+        try options.setOption(.tcpOption(.tcp_nodelay), value: 1)
         #endif
         let marks = ChannelOptions.Types.WriteBufferWaterMark(
             low: XMPPServer.writeBufferLowWater,
