@@ -7,8 +7,14 @@ import ParleyXML
 
 /// A client session over WebSocket (RFC 7395): the framing for a `C2SSession`. Text frames in, one element
 /// per frame out; ping answered with pong; a bad frame ends that session with the stream error RFC 6120 names.
-final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
+///
+/// It also holds back reading while its channel is unwritable (RFC 6120 §13.12, as NIO's `BackPressureHandler` does
+/// on the other connections): a client that sends without reading fills its own socket buffers, not the server's
+/// memory. Done here, not by a handler of its own, because every handler is a context per session and a hop for
+/// every frame in and out.
+final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     let eventLoop: any EventLoop
@@ -85,7 +91,30 @@ final class WebSocketC2SHandler: ChannelInboundHandler, C2STransport {
         session.start()
     }
 
+    /// A `read` waits while the channel is unwritable, and is passed on once it is writable again.
+    private var readHeld = false
+
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            self.readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if self.readHeld, context.channel.isWritable {
+            self.readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
+        if self.readHeld {
+            self.readHeld = false
+            context.read()
+        }
         self.context = nil
     }
 

@@ -373,8 +373,9 @@ public final class XMPPServer: Sendable {
     ///
     /// Backpressure (RFC 6120 §13.12: guard against denial of service, by means the server chooses): once
     /// more than `writeBufferHighWater` bytes wait in the channel for the peer, the channel turns unwritable and
-    /// NIO's `BackPressureHandler`, which every client pipeline carries right above the socket (or the TLS
-    /// handler), stops passing `read` on; below `writeBufferLowWater` it reads again. A peer that sends without
+    /// NIO's `BackPressureHandler`, which TCP and HTTP pipelines carry right above the socket (or the TLS
+    /// handler), stops passing `read` on; below `writeBufferLowWater` it reads again (a WebSocket session's handler
+    /// does the same itself). A peer that sends without
     /// reading thus fills its own socket buffers, not the server's memory. The TLS handler encrypts as soon as
     /// it is flushed, so its ciphertext is in the channel's buffer and counts against these marks.
     private static func setConnectionOptions(_ channel: any Channel, maxMessagesPerRead: UInt?) throws {
@@ -465,6 +466,8 @@ public final class XMPPServer: Sendable {
                             forwardedFor in
                             try addWebSocketSession(channel, uri, forwardedFor)
                         }
+                        // Holds `read` for BOSH's HTTP responses (and, after NIO's upgrade, WebSocket frames too).
+                        try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
                             withServerUpgrade: (
                                 upgraders: [upgrader],
@@ -478,10 +481,9 @@ public final class XMPPServer: Sendable {
                 )
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
-                    // Stays when the upgrade to WebSocket removes the HTTP handlers: holds `read` for BOSH's
-                    // HTTP responses and for WebSocket frames alike.
-                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
                     if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
+                    // Back-pressure comes with what takes the connection: a `BackPressureHandler` before NIO's HTTP
+                    // pipeline, the WebSocket session's handler itself on the fast path.
                     try channel.pipeline.syncOperations.addHandler(handshake)
                 }
             }
