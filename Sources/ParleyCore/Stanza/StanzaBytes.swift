@@ -9,15 +9,8 @@ public final class StanzaBytes: Sendable, Hashable {
     /// Right after `<name`.
     public let insertionPoint: Int
 
-    public init(_ element: XMLElement) {
-        var bare = element
-        bare[attribute: "to"] = nil
-        self.bytes = bare.serialized(inheritedNamespace: Namespace.client)
-        self.insertionPoint = 1 + element.name.utf8.count
-    }
-
-    /// A stanza's body (no addresses) with its `from` written in, last, as `init(_:)` writes an element whose
-    /// `from` was set last. The JID is written part by part: no string is made for it, and the body is not copied.
+    /// A stanza's body (no addresses) with its `from` written in after the body's own attributes. The JID is
+    /// written part by part: no string is made for it, and the body is not copied.
     public init(_ body: XMLElement, from: JID?) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)

@@ -291,9 +291,7 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
         -> EventLoopFuture<Void>
     {
         let promise = context.eventLoop.makePromise(of: Void.self)
-        var framed = Self.frameBuffer(context, capacity: payload.readableBytes)
-        framed.writeBuffer(&payload)
-        self.writeFramed(&framed, opcode: opcode, context: context, promise: promise)
+        self.writeFramed(&payload, opcode: opcode, context: context, promise: promise)
         context.flush()
         return promise.futureResult
     }
