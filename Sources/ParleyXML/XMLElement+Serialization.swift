@@ -79,22 +79,28 @@ extension XMLElement {
 
 /// XML escaping for text and single-quoted attribute values.
 public enum XMLEscaping {
-    /// Whether `string` holds a character `appendEscaped` would change (markup, quotes, C0 controls).
-    static func needsEscaping(_ string: String) -> Bool {
+    /// Whether `string` holds a character `appendEscaped` would change: markup, C0 controls, a carriage return,
+    /// and in an attribute quotes, a tab or a line feed (which a parser would otherwise normalise to a space, XML 1.0
+    /// §3.3.3).
+    static func needsEscaping(_ string: String, isAttribute: Bool = true) -> Bool {
         // Native strings are contiguous UTF-8: scan the bytes in place (every attribute and text written goes
         // through here).
-        if let found = string.utf8.withContiguousStorageIfAvailable({ XMLEscaping.needsEscaping(bytes: $0) }) {
+        if let found = string.utf8.withContiguousStorageIfAvailable({
+            XMLEscaping.needsEscaping(bytes: $0, isAttribute: isAttribute)
+        }) {
             return found
         }
-        return XMLEscaping.needsEscaping(bytes: string.utf8)
+        return XMLEscaping.needsEscaping(bytes: string.utf8, isAttribute: isAttribute)
     }
 
-    private static func needsEscaping(bytes: some Sequence<UInt8>) -> Bool {
-        for byte in bytes {
+    private static func needsEscaping(bytes: some Sequence<UInt8>, isAttribute: Bool) -> Bool {
+        for byte in bytes where byte < 0x3F {
             switch byte {
-            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "'"), UInt8(ascii: "\""):
+            case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"):
                 return true
-            case 0..<0x20 where byte != 0x09 && byte != 0x0A && byte != 0x0D:
+            case UInt8(ascii: "'"), UInt8(ascii: "\""), 0x09, 0x0A:
+                if isAttribute { return true }
+            case 0..<0x20:
                 return true
             default: continue
             }
@@ -105,7 +111,7 @@ public enum XMLEscaping {
     /// Appends `string` escaped. Text escapes `& < >`; attributes also escape both quotes. Characters that
     /// XML 1.0 cannot carry at all (most C0 controls) are dropped, so the output is always well-formed.
     public static func appendEscaped(_ string: String, into out: inout [UInt8], isAttribute: Bool = true) {
-        if !XMLEscaping.needsEscaping(string) {
+        if !XMLEscaping.needsEscaping(string, isAttribute: isAttribute) {
             out.append(contentsOf: string.utf8)
             return
         }

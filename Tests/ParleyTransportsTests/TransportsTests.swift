@@ -58,6 +58,23 @@ import Testing
         }
     }
 
+    /// RFC 7395 §3.3.2's `<open/>`, with the host escaped, read back by the codec as a stream header.
+    @Test func openAnswer() throws {
+        let open = WebSocketXMPPCodec.open(id: "c2s-17", from: "meet.jitsi")
+        #expect(
+            String(decoding: open, as: UTF8.self)
+                == "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='meet.jitsi' id='c2s-17' version='1.0' xml:lang='en'/>"
+        )
+        let odd = String(decoding: WebSocketXMPPCodec.open(id: "a'b", from: "x&y"), as: UTF8.self)
+        #expect(odd.contains("from='x&amp;y' id='a&apos;b'"))
+        let codec = WebSocketXMPPCodec(maxStanzaBytes: 10_000)
+        guard case .streamOpened(let header) = try self.decode(codec, String(decoding: open, as: UTF8.self)) else {
+            Issue.record("not read as a stream header")
+            return
+        }
+        #expect(header.attributes.first { $0.name == "id" }?.value == "c2s-17")
+    }
+
     @Test func encodingDeclaresNamespaces() {
         let stanza = XMLElement("message", ns: Namespace.client, [("to", "a@b")])
         #expect(

@@ -125,6 +125,25 @@ private func stream(_ body: String) -> [UInt8] { streamOpen + Array(body.utf8) }
         #expect(events[1] == .element(element))
     }
 
+    /// Each character that needs escaping alone in its string: the fast path that copies a string unescaped
+    /// must not take it (a lone carriage return, or a tab or line feed in an attribute, would come back changed).
+    @Test(arguments: ["\r", "\t", "\n", "'", "\"", "<", ">", "&", "a\rb", "x\ty"])
+    func loneSpecialCharactersRoundTrip(_ special: String) throws {
+        var element = XMLElement(name: "message", namespace: "jabber:client")
+        element[attribute: "id"] = special
+        var body = XMLElement(name: "body", namespace: "jabber:client")
+        body.append(text: special)
+        element.append(body)
+        let events = try parse(streamOpen + element.serialized(inheritedNamespace: "jabber:client"))
+        #expect(events[1] == .element(element))
+    }
+
+    @Test func quotesInTextAreWrittenAsThemselves() {
+        var body = XMLElement(name: "json-message", namespace: "http://jitsi.org/jitmeet")
+        body.append(text: "{\"type\":\"x\"}")
+        #expect(body.xmlString() == "<json-message xmlns='http://jitsi.org/jitmeet'>{\"type\":\"x\"}</json-message>")
+    }
+
     @Test func controlCharactersAreDroppedSoOutputStaysWellFormed() throws {
         var element = XMLElement(name: "body", namespace: "jabber:client")
         element.append(text: "a\u{01}b")

@@ -94,8 +94,11 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         return a == b
     }
 
-    /// The bare JID (`localpart@domainpart`).
-    public var bare: JID { JID(unchecked: self.localpart, domainpart: self.domainpart, resourcepart: nil) }
+    /// The bare JID (`localpart@domainpart`): itself when it has no resource, without hashing its parts again.
+    public var bare: JID {
+        if self.resourcepart == nil { return self }
+        return JID(unchecked: self.localpart, domainpart: self.domainpart, resourcepart: nil)
+    }
     /// The domain alone.
     public var domain: JID { JID(unchecked: nil, domainpart: self.domainpart, resourcepart: nil) }
     public var isBare: Bool { self.resourcepart == nil }

@@ -57,8 +57,11 @@ extension RoomState {
             existing.payload = payload
             self.occupants[nick] = existing
             self.nickByRealJID[from] = nick
+            let showsJID = self.showsRealJID(to: from)
             for other in self.order where other != nick {
-                if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
+                if let template = self.cachedPresence(of: other, showingJID: showsJID) {
+                    out.append(template.addressed(to: from))
+                }
             }
             out.append(self.presence(of: existing, to: from, statuses: self.selfStatuses(created: false)))
             return out
@@ -73,8 +76,11 @@ extension RoomState {
             payload: payload
         )
         // §7.2.3: existing occupants' presence to the newcomer first…
+        let showsJID = self.showsRealJID(to: from)
         for other in self.order {
-            if let template = self.cachedPresence(of: other, for: from) { out.append(template.addressed(to: from)) }
+            if let template = self.cachedPresence(of: other, showingJID: showsJID) {
+                out.append(template.addressed(to: from))
+            }
         }
         // …then the newcomer's presence to everyone else…
         let broadcast = self.broadcastKeepingTemplates(occupant)
@@ -250,13 +256,14 @@ extension RoomState {
         self.occupants[nick]?.cachedPresence = (key, template)
     }
 
-    /// An existing occupant's presence as `recipient` will see it, from the occupant's cache.
-    mutating func cachedPresence(of nick: String, for recipient: JID) -> Stanza? {
+    /// An existing occupant's presence as a recipient will see it, from the occupant's cache. `showsJID` is
+    /// `showsRealJID(to:)` of that recipient, which its caller works out once for every occupant it sends.
+    mutating func cachedPresence(of nick: String, showingJID showsJID: Bool) -> Stanza? {
         guard let occupant = self.occupants[nick] else { return nil }
         let key = Occupant.PresenceKey(
             affiliation: self.affiliation(of: occupant.bareJID),
             role: occupant.role,
-            showsJID: self.showsRealJID(to: recipient),
+            showsJID: showsJID,
             primarySession: occupant.primarySession
         )
         if let cached = occupant.cachedPresence, cached.key == key { return cached.stanza }

@@ -102,8 +102,9 @@ public struct RoomState: Sendable {
 
     /// The affiliation of a real bare JID: configured admins own every room.
     func affiliation(of jid: JID) -> Affiliation {
-        if self.service.isAdmin(jid) { return .owner }
-        return self.affiliations[jid.bare] ?? .none
+        let bare = jid.bare
+        if self.service.admins.contains(bare) { return .owner }
+        return self.affiliations[bare] ?? .none
     }
 
     func occupantJID(_ nick: String) -> JID {

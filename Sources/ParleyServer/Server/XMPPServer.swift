@@ -419,6 +419,7 @@ public final class XMPPServer: Sendable {
             channel,
             uri,
             forwardedFor in
+            let peer = channel.remoteAddress
             try channel.pipeline.syncOperations.addHandler(
                 WebSocketC2SHandler(
                     context: web.c2s,
@@ -426,11 +427,13 @@ public final class XMPPServer: Sendable {
                     query: HTTPQuery(uri: uri),
                     secure: web.secure,
                     connectionID: "ws-" + counter.nextConnectionID(),
-                    clientAddress: ClientAddress.resolve(
-                        peer: channel.remoteAddress?.ipAddress,
-                        forwardedFor: forwardedFor,
-                        trusted: trustedProxies
-                    ),
+                    clientAddress: {
+                        ClientAddress.resolve(
+                            peer: peer?.ipAddress,
+                            forwardedFor: forwardedFor,
+                            trusted: trustedProxies
+                        )
+                    },
                     maxMessageBytes: maxFrame
                 )
             )

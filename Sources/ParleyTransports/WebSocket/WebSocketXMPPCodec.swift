@@ -62,12 +62,23 @@ public struct WebSocketXMPPCodec {
     // MARK: - Encoding
 
     /// `<open/>` answering the client's (RFC 7395 §3.3.2).
+    /// Written from its parts: an interpolated string cost ~7,000 instructions a stream, twice a login.
     public static func open(id: String, from host: String) -> [UInt8] {
-        Array(
-            "<open xmlns='\(Namespace.framing)' from='\(XMLEscaping.escaped(host))' id='\(id)' version='1.0' xml:lang='en'/>"
-                .utf8
-        )
+        var out: [UInt8] = []
+        out.reserveCapacity(WebSocketXMPPCodec.openParts.0.count + host.utf8.count + id.utf8.count + 48)
+        out.append(contentsOf: WebSocketXMPPCodec.openParts.0)
+        XMLEscaping.appendEscaped(host, into: &out)
+        out.append(contentsOf: WebSocketXMPPCodec.openParts.1)
+        XMLEscaping.appendEscaped(id, into: &out)
+        out.append(contentsOf: WebSocketXMPPCodec.openParts.2)
+        return out
     }
+
+    private static let openParts = (
+        Array("<open xmlns='\(Namespace.framing)' from='".utf8),
+        Array("' id='".utf8),
+        Array("' version='1.0' xml:lang='en'/>".utf8)
+    )
 
     /// `<close/>` (RFC 7395 §3.6).
     public static let close = Array("<close xmlns='\(Namespace.framing)'/>".utf8)

@@ -13,9 +13,12 @@ public struct MaxOccupantsPolicy: JoinPolicy {
     public init() {}
 
     public func evaluate(_ join: JoinRequest, in room: RoomState) -> JoinVerdict {
+        let limit = room.effectiveMaxOccupants
+        // Fewer occupants than the limit, exempt or not: no need to count them (a join must not cost a pass over a
+        // big room).
+        if room.occupants.count < limit { return .admit }
         let service = room.service
         guard !service.isExemptFromMaxOccupants(join.from) else { return .admit }
-        let limit = room.effectiveMaxOccupants
         var counted = 0
         for occupant in room.occupants.values where !service.isExemptFromMaxOccupants(occupant.bareJID) {
             counted += 1
