@@ -10,7 +10,8 @@ public struct RecipientAddressCache: Sendable {
 
     /// `jid` as an attribute value (`StanzaBytes.appendAttributeValue`).
     public mutating func value(for jid: JID) -> [UInt8] {
-        if jid == self.jid { return self.bytes }
+        // JID's own comparison (hash first), not Optional's generic one.
+        if let cached = self.jid, cached == jid { return self.bytes }
         var bytes: [UInt8] = []
         StanzaBytes.appendAttributeValue(jid, into: &bytes)
         self.jid = jid

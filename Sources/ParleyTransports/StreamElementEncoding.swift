@@ -11,22 +11,22 @@ public enum StreamElementEncoding {
         // every login, and interpolated temporaries cost an allocation each.
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        out.append(contentsOf: "<stream:".utf8)
-        out.append(contentsOf: element.name.utf8)
+        out.appendUTF8("<stream:")
+        out.appendUTF8(element.name)
         if declarePrefix {
-            out.append(contentsOf: " xmlns:stream='".utf8)
-            out.append(contentsOf: Namespace.streams.utf8)
+            out.appendUTF8(" xmlns:stream='")
+            out.appendUTF8(Namespace.streams)
             out.append(UInt8(ascii: "'"))
         }
         for attribute in element.attributes where attribute.namespace.isEmpty {
             out.append(UInt8(ascii: " "))
-            out.append(contentsOf: attribute.name.utf8)
-            out.append(contentsOf: "='".utf8)
+            out.appendUTF8(attribute.name)
+            out.appendUTF8("='")
             XMLEscaping.appendEscaped(attribute.value, into: &out)
             out.append(UInt8(ascii: "'"))
         }
         if element.children.isEmpty {
-            out.append(contentsOf: "/>".utf8)
+            out.appendUTF8("/>")
             return out
         }
         out.append(UInt8(ascii: ">"))
@@ -36,8 +36,8 @@ public enum StreamElementEncoding {
             case .text(let t): XMLEscaping.appendEscaped(t, into: &out, isAttribute: false)
             }
         }
-        out.append(contentsOf: "</stream:".utf8)
-        out.append(contentsOf: element.name.utf8)
+        out.appendUTF8("</stream:")
+        out.appendUTF8(element.name)
         out.append(UInt8(ascii: ">"))
         return out
     }

@@ -19,9 +19,9 @@ extension XMLElement {
         moreAttributes: (inout [UInt8]) -> Void
     ) {
         out.append(UInt8(ascii: "<"))
-        out.append(contentsOf: self.name.utf8)
+        out.appendUTF8(self.name)
         if self.namespace != inheritedNamespace {
-            out.append(contentsOf: " xmlns='".utf8)
+            out.appendUTF8(" xmlns='")
             XMLEscaping.appendEscaped(self.namespace, into: &out)
             out.append(UInt8(ascii: "'"))
         }
@@ -29,10 +29,10 @@ extension XMLElement {
         for attribute in self.attributes {
             out.append(UInt8(ascii: " "))
             if attribute.namespace.isEmpty {
-                out.append(contentsOf: attribute.name.utf8)
+                out.appendUTF8(attribute.name)
             } else if attribute.namespace == XMLAttribute.xmlNamespace {
-                out.append(contentsOf: "xml:".utf8)
-                out.append(contentsOf: attribute.name.utf8)
+                out.appendUTF8("xml:")
+                out.appendUTF8(attribute.name)
             } else {
                 // A namespaced attribute: declare a prefix for it on this element.
                 extraPrefixes += 1
@@ -40,15 +40,15 @@ extension XMLElement {
                 out.append(contentsOf: "xmlns:\(prefix)='".utf8)
                 XMLEscaping.appendEscaped(attribute.namespace, into: &out)
                 out.append(contentsOf: "' \(prefix):".utf8)
-                out.append(contentsOf: attribute.name.utf8)
+                out.appendUTF8(attribute.name)
             }
-            out.append(contentsOf: "='".utf8)
+            out.appendUTF8("='")
             XMLEscaping.appendEscaped(attribute.value, into: &out)
             out.append(UInt8(ascii: "'"))
         }
         moreAttributes(&out)
         if self.children.isEmpty {
-            out.append(contentsOf: "/>".utf8)
+            out.appendUTF8("/>")
             return
         }
         out.append(UInt8(ascii: ">"))
@@ -58,8 +58,8 @@ extension XMLElement {
             case .text(let text): XMLEscaping.appendEscaped(text, into: &out, isAttribute: false)
             }
         }
-        out.append(contentsOf: "</".utf8)
-        out.append(contentsOf: self.name.utf8)
+        out.appendUTF8("</")
+        out.appendUTF8(self.name)
         out.append(UInt8(ascii: ">"))
     }
 
@@ -83,17 +83,12 @@ public enum XMLEscaping {
     /// and in an attribute quotes, a tab or a line feed (which a parser would otherwise normalise to a space, XML 1.0
     /// §3.3.3).
     static func needsEscaping(_ string: String, isAttribute: Bool = true) -> Bool {
-        // Native strings are contiguous UTF-8: scan the bytes in place (every attribute and text written goes
-        // through here).
-        if let found = string.utf8.withContiguousStorageIfAvailable({
-            XMLEscaping.needsEscaping(bytes: $0, isAttribute: isAttribute)
-        }) {
-            return found
-        }
-        return XMLEscaping.needsEscaping(bytes: string.utf8, isAttribute: isAttribute)
+        var string = string
+        return string.withUTF8 { XMLEscaping.needsEscaping(bytes: $0, isAttribute: isAttribute) }
     }
 
-    private static func needsEscaping(bytes: some Sequence<UInt8>, isAttribute: Bool) -> Bool {
+    @inline(__always)
+    private static func needsEscaping(bytes: UnsafeBufferPointer<UInt8>, isAttribute: Bool) -> Bool {
         for byte in bytes where byte < 0x3F {
             switch byte {
             case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"):
@@ -109,24 +104,28 @@ public enum XMLEscaping {
     }
 
     /// Appends `string` escaped. Text escapes `& < >`; attributes also escape both quotes. Characters that
-    /// XML 1.0 cannot carry at all (most C0 controls) are dropped, so the output is always well-formed.
+    /// XML 1.0 cannot carry at all (most C0 controls) are dropped, so the output is always well-formed. The bytes
+    /// are scanned in place and, as nearly always, copied at once when nothing needs escaping.
     public static func appendEscaped(_ string: String, into out: inout [UInt8], isAttribute: Bool = true) {
-        if !XMLEscaping.needsEscaping(string, isAttribute: isAttribute) {
-            out.append(contentsOf: string.utf8)
-            return
-        }
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "'") where isAttribute: out.append(contentsOf: "&apos;".utf8)
-            case UInt8(ascii: "\"") where isAttribute: out.append(contentsOf: "&quot;".utf8)
-            case 0x0D: out.append(contentsOf: "&#13;".utf8)  // kept through a round trip
-            case 0x09 where isAttribute: out.append(contentsOf: "&#9;".utf8)
-            case 0x0A where isAttribute: out.append(contentsOf: "&#10;".utf8)
-            case 0..<0x20 where byte != 0x09 && byte != 0x0A: continue
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            if !XMLEscaping.needsEscaping(bytes: bytes, isAttribute: isAttribute) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "&"): out.appendUTF8("&amp;")
+                case UInt8(ascii: "<"): out.appendUTF8("&lt;")
+                case UInt8(ascii: ">"): out.appendUTF8("&gt;")
+                case UInt8(ascii: "'") where isAttribute: out.appendUTF8("&apos;")
+                case UInt8(ascii: "\"") where isAttribute: out.appendUTF8("&quot;")
+                case 0x0D: out.appendUTF8("&#13;")  // kept through a round trip
+                case 0x09 where isAttribute: out.appendUTF8("&#9;")
+                case 0x0A where isAttribute: out.appendUTF8("&#10;")
+                case 0..<0x20 where byte != 0x09 && byte != 0x0A: continue
+                default: out.append(byte)
+                }
             }
         }
     }

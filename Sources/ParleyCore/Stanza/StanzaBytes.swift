@@ -16,7 +16,7 @@ public final class StanzaBytes: Sendable, Hashable {
         bytes.reserveCapacity(256)
         body.serialize(into: &bytes, inheritedNamespace: Namespace.client) { out in
             guard let from else { return }
-            out.append(contentsOf: " from='".utf8)
+            out.appendUTF8(" from='")
             StanzaBytes.appendAttributeValue(from, into: &out)
             out.append(UInt8(ascii: "'"))
         }
@@ -28,9 +28,9 @@ public final class StanzaBytes: Sendable, Hashable {
     public func write(to recipient: JID?, declareNamespace: Bool, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + self.bytes.count + 80)
         out.append(contentsOf: self.bytes[..<self.insertionPoint])
-        if declareNamespace { out.append(contentsOf: " xmlns='jabber:client'".utf8) }
+        if declareNamespace { out.appendUTF8(" xmlns='jabber:client'") }
         if let recipient {
-            out.append(contentsOf: " to='".utf8)
+            out.appendUTF8(" to='")
             StanzaBytes.appendAttributeValue(recipient, into: &out)
             out.append(UInt8(ascii: "'"))
         }
@@ -41,10 +41,10 @@ public final class StanzaBytes: Sendable, Hashable {
     /// character XML escapes (RFC 7622 §3.3.1 excludes `& ' < > "`), so only the resourcepart is escaped.
     public static func appendAttributeValue(_ jid: JID, into out: inout [UInt8]) {
         if let local = jid.localpart {
-            out.append(contentsOf: local.utf8)
+            out.appendUTF8(local)
             out.append(UInt8(ascii: "@"))
         }
-        out.append(contentsOf: jid.domainpart.utf8)
+        out.appendUTF8(jid.domainpart)
         if let resource = jid.resourcepart {
             out.append(UInt8(ascii: "/"))
             XMLEscaping.appendEscaped(resource, into: &out)
