@@ -42,3 +42,20 @@ public enum StreamElementEncoding {
         return out
     }
 }
+
+/// A stream-level element encoded once for every stream that sends it, in both of `StreamElementEncoding`'s forms:
+/// stream features are the same for every client of a host in the same state, and building and encoding them
+/// cost ~8,500 instructions, twice a login (Docs/benchmark-details.md).
+public final class PreparedStreamElement: Sendable {
+    public let element: XMLElement
+    /// For a TCP stream, whose header declared the `stream` prefix.
+    public let inStream: [UInt8]
+    /// For a WebSocket frame or a BOSH body, which declare it themselves.
+    public let standalone: [UInt8]
+
+    public init(_ element: XMLElement) {
+        self.element = element
+        self.inStream = StreamElementEncoding.encode(element, declarePrefix: false)
+        self.standalone = StreamElementEncoding.encode(element, declarePrefix: true)
+    }
+}

@@ -1,4 +1,5 @@
 import ParleyCore
+import ParleyTransports
 import ParleyXML
 import Testing
 
@@ -64,7 +65,13 @@ private func header(
 }
 
 private func sent(_ actions: [C2SAction]) -> [XMLElement] {
-    actions.compactMap { if case .send(let e) = $0 { return e } else { return nil } }
+    actions.compactMap {
+        switch $0 {
+        case .send(let e): e
+        case .sendPrepared(let prepared): prepared.element
+        default: nil
+        }
+    }
 }
 
 private func closedWith(_ actions: [C2SAction]) -> StreamError.Condition? {
@@ -441,5 +448,48 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
                 )
             ) != nil
         )
+    }
+}
+
+/// The features a stream is offered come from `StreamFeaturesCache`: the same object for streams in the same
+/// state, encoded as `StreamElementEncoding` would encode the element.
+@Suite struct StreamFeaturesCacheTests {
+    @Test func preparedFeaturesAreSharedAndEncodedLikeTheElement() {
+        let key = StreamFeaturesCache.Key(
+            authenticated: false,
+            offersStreamManagement: true,
+            secured: false,
+            tlsAvailable: true,
+            encryptionRequired: false,
+            mechanisms: [.scramSHA1, .plain]
+        )
+        let first = StreamFeaturesCache.shared.features(for: key) { C2SStateMachine.features(key) }
+        let second = StreamFeaturesCache.shared.features(for: key) {
+            Issue.record("built twice")
+            return C2SStateMachine.features(key)
+        }
+        #expect(first === second)
+        #expect(first.element == C2SStateMachine.features(key))
+        #expect(first.inStream == StreamElementEncoding.encode(first.element, declarePrefix: false))
+        #expect(first.standalone == StreamElementEncoding.encode(first.element, declarePrefix: true))
+        let mechanisms = first.element.child("mechanisms", namespace: Namespace.sasl)?.elements.map(\.text)
+        #expect(mechanisms == ["SCRAM-SHA-1", "PLAIN"])
+        #expect(first.element.child("starttls", namespace: Namespace.tls) != nil)
+    }
+
+    @Test func theTableIsBounded() {
+        let cache = StreamFeaturesCache()
+        for index in 0..<(StreamFeaturesCache.maxEntries * 3) {
+            let key = StreamFeaturesCache.Key(
+                authenticated: index % 2 == 0,
+                offersStreamManagement: false,
+                secured: true,
+                tlsAvailable: false,
+                encryptionRequired: false,
+                mechanisms: Array(repeating: .anonymous, count: index)
+            )
+            _ = cache.features(for: key) { C2SStateMachine.features(key) }
+        }
+        #expect(cache.count <= StreamFeaturesCache.maxEntries)
     }
 }

@@ -76,7 +76,13 @@ import Testing
     }
 
     static func sent(_ actions: [C2SAction]) -> [XMLElement] {
-        actions.compactMap { if case .send(let element) = $0 { return element } else { return nil } }
+        actions.compactMap {
+            switch $0 {
+            case .send(let element): element
+            case .sendPrepared(let prepared): prepared.element
+            default: nil
+            }
+        }
     }
 
     /// The `<failure/>`'s condition and text.

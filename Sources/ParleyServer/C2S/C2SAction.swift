@@ -1,4 +1,5 @@
 import ParleyCore
+import ParleyTransports
 import ParleyXML
 
 /// What the c2s state machine asks its transport to do, in order.
@@ -7,6 +8,8 @@ enum C2SAction: Sendable {
     case sendStreamHeader(id: String, host: String)
     /// Write a stream-level element (features, SASL, TLS) or a stanza addressed to this client.
     case send(XMLElement)
+    /// Write a stream-level element encoded once for many streams (stream features, `C2SStateMachine`).
+    case sendPrepared(PreparedStreamElement)
     /// `<proceed/>` was queued: flush it in plaintext, insert TLS in front, restart the stream (RFC 6120 §5.4.3.3).
     /// The machine is already on the TLS stream; a session that cannot start TLS closes the connection.
     case startTLS

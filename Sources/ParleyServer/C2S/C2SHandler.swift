@@ -158,6 +158,8 @@ final class C2SHandler: ChannelInboundHandler, RemovableChannelHandler, C2STrans
         self.withPendingOutput { $0.writeBytes(bytes) }
     }
 
+    func send(_ prepared: PreparedStreamElement) { self.withPendingOutput { $0.writeBytes(prepared.inStream) } }
+
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
         let value = recipient.map { self.recipientAddress.value(for: $0) }
         self.withPendingOutput { $0.writeStanza(bytes, toAttributeValue: value, declareNamespace: false) }

@@ -259,6 +259,8 @@ final class C2SSession {
                 transport.sendStreamHeader(id: id, host: host)
             case .send(let element):
                 self.output(element, to: transport)
+            case .sendPrepared(let prepared):
+                transport.send(prepared)
             case .startTLS:
                 transport.flush()
                 guard transport.startTLS() else {

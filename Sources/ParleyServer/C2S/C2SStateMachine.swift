@@ -1,5 +1,6 @@
 import Foundation
 import ParleyCore
+import ParleyTransports
 import ParleyXML
 
 /// The client-to-server stream (RFC 6120 §4–§7): stream headers, STARTTLS, SASL, resource binding,
@@ -144,7 +145,7 @@ struct C2SStateMachine {
         }
         if self.hostBox == nil { self.hostBox = self.configuration.hostBoxes[to.domainpart] ?? Boxed(host) }
         self.state = .negotiating
-        actions.append(.send(self.features(for: host)))
+        actions.append(.sendPrepared(self.features(for: host)))
         return actions
     }
 
@@ -262,29 +263,42 @@ struct C2SStateMachine {
         return [.route(stanza)]
     }
 
+    /// Stream features (RFC 6120 §4.3.2), from the process's `StreamFeaturesCache`.
+    private func features(for host: HostConfiguration) -> PreparedStreamElement {
+        let key = StreamFeaturesCache.Key(
+            authenticated: self.user != nil,
+            offersStreamManagement: self.configuration.offerStreamManagement,
+            secured: self.secured,
+            tlsAvailable: self.configuration.tlsAvailable,
+            encryptionRequired: self.encryptionRequired,
+            mechanisms: host.mechanisms
+        )
+        return StreamFeaturesCache.shared.features(for: key) { Self.features(key) }
+    }
+
     /// Stream features (RFC 6120 §4.3.2): STARTTLS first; SASL once TLS is done or not required;
     /// bind and session after authentication.
-    private func features(for host: HostConfiguration) -> XMLElement {
+    static func features(_ key: StreamFeaturesCache.Key) -> XMLElement {
         var features = XMLElement(name: "features", namespace: Namespace.streams)
-        if self.user != nil {
+        if key.authenticated {
             features.append(XMLElement(name: "bind", namespace: Namespace.bind))
             var session = XMLElement(name: "session", namespace: Namespace.session)
             session.append(XMLElement(name: "optional", namespace: Namespace.session))
             features.append(session)
-            if self.configuration.offerStreamManagement {
+            if key.offersStreamManagement {
                 features.append(XMLElement(name: "sm", namespace: Namespace.streamManagement))
             }
             return features
         }
-        if !self.secured && self.configuration.tlsAvailable {
+        if !key.secured && key.tlsAvailable {
             var starttls = XMLElement(name: "starttls", namespace: Namespace.tls)
-            if self.encryptionRequired { starttls.append(XMLElement(name: "required", namespace: Namespace.tls)) }
+            if key.encryptionRequired { starttls.append(XMLElement(name: "required", namespace: Namespace.tls)) }
             features.append(starttls)
-            if self.encryptionRequired { return features }
+            if key.encryptionRequired { return features }
         }
-        if self.secured || !self.encryptionRequired {
+        if key.secured || !key.encryptionRequired {
             var mechanisms = XMLElement(name: "mechanisms", namespace: Namespace.sasl)
-            for mechanism in host.mechanisms {
+            for mechanism in key.mechanisms {
                 var m = XMLElement(name: "mechanism", namespace: Namespace.sasl)
                 m.append(text: mechanism.rawValue)
                 mechanisms.append(m)

@@ -1,5 +1,6 @@
 import NIOCore
 import ParleyCore
+import ParleyTransports
 import ParleyXML
 
 /// What a transport does for a `C2SSession`: framing only. TCP writes a `<stream:stream>` document,
@@ -12,6 +13,8 @@ protocol C2STransport: AnyObject {
     func send(_ element: XMLElement)
     /// A stanza serialized once for many recipients, with this recipient's `to` spliced in.
     func send(_ bytes: StanzaBytes, to recipient: JID?)
+    /// A stream-level element already encoded in the forms transports write.
+    func send(_ prepared: PreparedStreamElement)
     func flush()
     /// Bytes written for the client that it has not taken yet; 0 below the transport's own threshold (a
     /// channel still writable). `C2SSession` ends a stream whose backlog passes `maxOutputBacklog`.
@@ -31,6 +34,9 @@ protocol C2STransport: AnyObject {
 }
 
 extension C2STransport {
+    /// A transport without its own way writes the element.
+    func send(_ prepared: PreparedStreamElement) { self.send(prepared.element) }
+
     /// BOSH: every request is its own connection; nothing to slow.
     func limitReading(to bytesPerSecond: Double?) {}
 }

@@ -239,6 +239,8 @@ final class BOSHSession: C2STransport {
 
     func send(_ element: XMLElement) { self.pending += WebSocketXMPPCodec.encode(element) }
 
+    func send(_ prepared: PreparedStreamElement) { self.pending += prepared.standalone }
+
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
         bytes.write(to: recipient, declareNamespace: true, into: &self.pending)
     }

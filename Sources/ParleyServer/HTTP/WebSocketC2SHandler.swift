@@ -211,6 +211,8 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
 
     func send(_ element: XMLElement) { self.write(WebSocketXMPPCodec.encode(element)) }
 
+    func send(_ prepared: PreparedStreamElement) { self.write(prepared.standalone) }
+
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
         guard let context = self.context, !self.closeSent else { return }
         var buffer = Self.frameBuffer(context, capacity: bytes.bytes.count + 128)
