@@ -1,5 +1,11 @@
 internal import CExpat
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A streaming XML parser on libexpat: bytes in any split → `XMLStreamEvent`s.
 ///
 /// The root element opens the stream (`<stream:stream>`, or `<body>` for a BOSH request), each complete child
@@ -307,13 +313,14 @@ public final class XMLStreamParser {
         self.text.removeAll(keepingCapacity: true)
     }
 
-    /// Splits expat's `uri\u{1}local` into its namespace and local name.
+    /// Splits expat's `uri\u{1}local` into its namespace and local name. The length and the separator are found by
+    /// libc's `strlen` and `memchr`, which read a word at a time: every element and attribute name goes through here.
     private static func split(_ name: UnsafePointer<CChar>) -> (String, String) {
-        var length = 0
-        while name[length] != 0 { length += 1 }
+        let length = strlen(name)
         return name.withMemoryRebound(to: UInt8.self, capacity: length) { p in
             let buffer = UnsafeBufferPointer(start: p, count: length)
-            if let sep = buffer.firstIndex(of: 0x01) {
+            if let found = memchr(p, 0x01, length) {
+                let sep = UnsafeRawPointer(found) - UnsafeRawPointer(p)
                 return (
                     XMLStreamParser.namespace(UnsafeBufferPointer(rebasing: buffer[..<sep])),
                     String(decoding: UnsafeBufferPointer(rebasing: buffer[(sep + 1)...]), as: UTF8.self)

@@ -23,6 +23,18 @@ import Testing
         #expect(jid.domainpart == domain)
         #expect(jid.resourcepart == resource)
         #expect(try JID(jid.description) == jid)
+        let expected =
+            (local.map { $0 + "@" } ?? "") + domain + (resource.map { "/" + $0 } ?? "")
+        #expect(jid.description == expected)
+    }
+
+    @Test func descriptionOfEveryForm() throws {
+        #expect(try JID("meet.jitsi").description == "meet.jitsi")
+        #expect(try JID("a@meet.jitsi").description == "a@meet.jitsi")
+        #expect(try JID("meet.jitsi/r").description == "meet.jitsi/r")
+        #expect(try JID("ĳ@ëxample.com/Grüße 🎉").description == "ĳ@ëxample.com/Grüße 🎉")
+        let long = String(repeating: "r", count: 1023)
+        #expect(try JID("a@meet.jitsi/" + long).description == "a@meet.jitsi/" + long)
     }
 
     @Test(arguments: [

@@ -109,25 +109,39 @@ public struct JID: Sendable, Hashable, CustomStringConvertible {
         JID(unchecked: self.localpart, domainpart: self.domainpart, resourcepart: try JID.prepareResourcepart(resource))
     }
 
-    /// `localpart@domainpart/resourcepart` (RFC 7622 §3.1), built in one allocation: it is written into the
-    /// `from` and `to` of every routed stanza.
+    /// `localpart@domainpart/resourcepart` (RFC 7622 §3.1), written as UTF-8 into one allocation: it is written
+    /// into the `from` and `to` of stanzas built as elements. (Appending the parts to a string cost ~2,000
+    /// instructions a JID.)
     public var description: String {
         guard self.localpart != nil || self.resourcepart != nil else { return self.domainpart }
-        var s = ""
-        s.reserveCapacity(
-            (self.localpart?.utf8.count ?? -1) + 1 + self.domainpart.utf8.count + (self.resourcepart?.utf8.count ?? -1)
-                + 1
-        )
-        if let l = self.localpart {
-            s.append(l)
-            s.append("@")
+        var local = self.localpart ?? ""
+        var domain = self.domainpart
+        var resource = self.resourcepart ?? ""
+        let count =
+            (self.localpart == nil ? 0 : local.utf8.count + 1) + domain.utf8.count
+            + (self.resourcepart == nil ? 0 : resource.utf8.count + 1)
+        let hasLocal = self.localpart != nil
+        let hasResource = self.resourcepart != nil
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = 0
+            func copy(_ part: UnsafeBufferPointer<UInt8>) {
+                guard let base = part.baseAddress, part.count > 0, let target = buffer.baseAddress else { return }
+                (target + index).update(from: base, count: part.count)
+                index += part.count
+            }
+            if hasLocal {
+                local.withUTF8(copy)
+                buffer[index] = UInt8(ascii: "@")
+                index += 1
+            }
+            domain.withUTF8(copy)
+            if hasResource {
+                buffer[index] = UInt8(ascii: "/")
+                index += 1
+                resource.withUTF8(copy)
+            }
+            return index
         }
-        s.append(self.domainpart)
-        if let r = self.resourcepart {
-            s.append("/")
-            s.append(r)
-        }
-        return s
     }
 
     // MARK: - Preparation (RFC 7622 §3)

@@ -9,7 +9,7 @@ extension RoomState {
     /// The invitations in `message`, if it carries any.
     static func invitations(in message: Stanza) -> [XMLElement]? {
         guard message.type == nil || message.type == "normal",
-            let x = message.element.child("x", namespace: Namespace.mucUser)
+            let x = message.body.child("x", namespace: Namespace.mucUser)
         else { return nil }
         let invites = x.elements.filter { $0.name == "invite" && $0.namespace == Namespace.mucUser }
         return invites.isEmpty ? nil : invites

@@ -18,7 +18,7 @@ extension RoomState {
             return self.join(presence, from: from, nick: nick)
         case "unavailable", "error":
             if presence.type == "unavailable" { self.noteSwitchingRoom(presence, from: from) }
-            return self.leave(from, status: presence.type == "unavailable" ? presence.element.children : [])
+            return self.leave(from, status: presence.type == "unavailable" ? presence.body.children : [])
         default:
             return []
         }
@@ -384,7 +384,7 @@ extension RoomState {
 
     /// The presence children kept for broadcast: everything but MUC's own `<x/>` elements.
     static func payload(of presence: Stanza) -> [XMLNode] {
-        presence.element.children.filter { node in
+        presence.body.children.filter { node in
             if case .element(let e) = node {
                 return !(e.name == "x" && (e.namespace == Namespace.muc || e.namespace == Namespace.mucUser))
             }

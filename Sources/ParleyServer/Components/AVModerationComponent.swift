@@ -17,7 +17,7 @@ struct AVModerationComponent: DomainHandler {
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard ConferenceRooms.isCommand(stanza, router: router) else { return }
-        guard let element = stanza.element.elements.first(where: { $0.name == "av_moderation" }) else {
+        guard let element = stanza.body.elements.first(where: { $0.name == "av_moderation" }) else {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <av_moderation/>"))
         }
         let command: AVModerationCommand

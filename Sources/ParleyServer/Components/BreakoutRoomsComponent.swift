@@ -52,7 +52,7 @@ struct BreakoutRoomsComponent: DomainHandler {
     /// A moderator's command to the domain.
     private func command(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard ConferenceRooms.isCommand(stanza, router: router) else { return }
-        guard let element = stanza.element.elements.first(where: { $0.name == Self.identityType }) else {
+        guard let element = stanza.body.elements.first(where: { $0.name == Self.identityType }) else {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <breakout_rooms/>"))
         }
         let command: BreakoutRoomsCommand

@@ -21,7 +21,7 @@ struct EndConference: DomainHandler {
 
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard ConferenceRooms.isCommand(stanza, router: router) else { return }
-        guard stanza.element.elements.contains(where: { $0.name == "end_conference" }) else {
+        guard stanza.body.elements.contains(where: { $0.name == "end_conference" }) else {
             return router.bounce(stanza, StanzaError(.badRequest, text: "Expected <end_conference/>"))
         }
         guard let (room, sender) = self.rooms.room(for: stanza, from: session, router: router) else { return }

@@ -17,7 +17,7 @@ struct PollsComponent: DomainHandler {
     func handle(_ stanza: Stanza, from session: SessionHandle?, router: StanzaRouter) {
         guard ConferenceRooms.isCommand(stanza, router: router), stanza.type != "groupchat" else { return }
         guard
-            let json = stanza.element.elements.first(where: {
+            let json = stanza.body.elements.first(where: {
                 $0.name == "json-message"
                     && ($0.namespace == SpeakerStatsCommand.namespace || $0.namespace == Namespace.client)
             })

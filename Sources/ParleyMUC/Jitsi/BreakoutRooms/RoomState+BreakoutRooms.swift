@@ -283,7 +283,7 @@ extension RoomState {
     /// (Jitsi's `muc-occupant-pre-leave` hooks).
     mutating func noteSwitchingRoom(_ presence: Stanza, from: JID) {
         guard self.service.breakoutRoomsDomain != nil || self.breakoutOf != nil,
-            let status = presence.element.child("status", namespace: Namespace.client), status.text == "switch_room",
+            let status = presence.body.child("status", namespace: Namespace.client), status.text == "switch_room",
             let nick = self.nickByRealJID[from]
         else { return }
         if self.breakoutOf != nil {

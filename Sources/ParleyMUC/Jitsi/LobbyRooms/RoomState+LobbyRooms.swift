@@ -125,7 +125,7 @@ extension RoomState {
         case .presence:
             if stanza.type == "unavailable" || stanza.type == "error" { return true }
             let codes =
-                stanza.element.child("x", namespace: Namespace.mucUser)?.elements
+                stanza.body.child("x", namespace: Namespace.mucUser)?.elements
                 .filter { $0.name == "status" }.compactMap { $0[attribute: "code"] } ?? []
             if codes.contains("110") { return true }
             guard subject != nil else { return toOwner }

@@ -36,6 +36,6 @@ public struct JoinRequest: Sendable {
 
     /// The password the join carries (XEP-0045 §7.2.5), if any.
     public var password: String? {
-        self.presence.element.child("x", namespace: Namespace.muc)?.child("password", namespace: Namespace.muc)?.text
+        self.presence.body.child("x", namespace: Namespace.muc)?.child("password", namespace: Namespace.muc)?.text
     }
 }

@@ -23,7 +23,7 @@ public struct LobbyPolicy: JoinPolicy {
             return join.affiliation < .member ? .admitAsMember : .admit
         }
         guard join.affiliation < .member else { return .admit }
-        let displayName = join.presence.element.child("nick", namespace: Namespace.nick)?.text ?? ""
+        let displayName = join.presence.body.child("nick", namespace: Namespace.nick)?.text ?? ""
         if displayName.isEmpty {
             var required = XMLElement(name: "displayname-required", namespace: LobbyRoomsWire.namespace)
             required[attribute: "lobby"] = "true"
