@@ -20,10 +20,13 @@ public enum RoomTimer: Sendable, Hashable, CaseIterable {
 
 extension RoomState {
     /// The timers the room wants running now.
-    public var wantedTimers: Set<RoomTimer> {
+    public var wantedTimers: Set<RoomTimer> { RoomState.timers(wantedBy: self.breakoutRoomsState) }
+
+    /// What `wantedTimers` depends on, for a caller that must not copy the whole state to ask.
+    static func timers(wantedBy breakoutRooms: BreakoutRooms) -> Set<RoomTimer> {
         var timers: Set<RoomTimer> = []
-        if self.breakoutRoomsState.updateDue { timers.insert(.breakoutRoomsUpdate) }
-        if self.breakoutRoomsState.closeDue { timers.insert(.breakoutRoomsClose) }
+        if breakoutRooms.updateDue { timers.insert(.breakoutRoomsUpdate) }
+        if breakoutRooms.closeDue { timers.insert(.breakoutRoomsClose) }
         return timers
     }
 

@@ -97,7 +97,7 @@ public actor MUCRoom {
         }
         let out = self.state.handle(stanza, nowMillis: now)
         if let from = stanza.from {
-            if self.state.hasSessionInMeeting(from) {
+            if self.hasSessionInMeeting(from) {
                 if let sender, sender.isLive { self.recipients[from] = sender }
             } else {
                 self.recipients[from] = nil
@@ -181,7 +181,7 @@ public actor MUCRoom {
             }
             return
         }
-        let wanted = self.state.wantedTimers
+        let wanted = RoomState.timers(wantedBy: self.state.breakoutRoomsState)
         for (timer, scheduled) in self.timers where !wanted.contains(timer) {
             scheduled.cancel()
             self.timers[timer] = nil
@@ -241,6 +241,13 @@ public actor MUCRoom {
         }
     }
 
+    /// `RoomState.hasSessionInMeeting`, read field by field: a method called on the actor's stored state made a copy
+    /// of all of it first (~1,600 instructions, several times a join).
+    private func hasSessionInMeeting(_ session: JID) -> Bool {
+        if self.state.nickByRealJID[session] != nil { return true }
+        return !self.state.breakoutRoomsState.rooms.isEmpty && self.state.hasSessionInMeeting(session)
+    }
+
     /// Each delivery's session, where the room holds it. Sessions that ended, and occupants that are gone (kicked,
     /// banned: their last presence is in `out`), are forgotten here.
     private func resolve(_ out: [Stanza]) -> [(any MUCRecipient)?] {
@@ -258,7 +265,7 @@ public actor MUCRoom {
                 continue
             }
             resolved.append(recipient)
-            if stanza.kind == .presence, stanza.type == "unavailable", !self.state.hasSessionInMeeting(to) {
+            if stanza.kind == .presence, stanza.type == "unavailable", !self.hasSessionInMeeting(to) {
                 self.recipients[to] = nil
             }
         }
