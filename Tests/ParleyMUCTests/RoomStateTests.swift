@@ -78,6 +78,43 @@ private func errorCondition(_ s: Stanza) -> String? {
         #expect(out[1].kind == .message && out[1].element.child("subject") != nil)
     }
 
+    /// A self-presence is written from the bytes others get with its status codes put in (`selfPresence`): the same
+    /// bytes a serialization of it writes, for a Jitsi join, a moderator's view with the real JID, and an update.
+    @Test func selfPresenceBytesAreTheOthersCopyWithStatusCodes() throws {
+        for whois in [RoomConfiguration.WhoIs.anyone, .moderators] {
+            var state = newRoom()
+            state.configuration.whois = whois
+            _ = state.handle(join("focus", from: focus))
+            _ = state.handle(join("bob", from: bob))
+            let fixture = parse(String(decoding: Fixtures.bytes("participant-join-presence.xml"), as: UTF8.self))
+            var presence = try Stanza(fixture)
+            presence.from = alice
+            let joined = state.handle(presence)
+            var update = try Stanza(fixture)
+            update.from = alice
+            let updated = state.handle(update)
+            for out in [joined, updated] {
+                let own = try #require(out.first { $0.to == alice && $0.kind == .presence && $0.from == presence.to })
+                #expect(statuses(own).first == "110")
+                let bytes = try #require(own.serialized, "no bytes made from the others' copy")
+                #expect(bytes == StanzaBytes(own.body, from: own.from))
+                #expect(bytes.bytes.count > 500)
+            }
+        }
+    }
+
+    @Test func insertingBeforeClosingNeedsTheClosing() {
+        let element = XMLElement("presence", ns: Namespace.client, children: [XMLElement("x", ns: "urn:y")])
+        let bytes = StanzaBytes(element, from: room)
+        #expect(bytes.inserting([0x41], beforeClosing: Array("</z></presence>".utf8)) == nil)
+        let spliced = bytes.inserting(Array("<a/>".utf8), beforeClosing: Array("</presence>".utf8))
+        #expect(
+            spliced.map { String(decoding: $0.bytes, as: UTF8.self) }
+                == "<presence from='\(room)'><x xmlns='urn:y'/><a/></presence>"
+        )
+        #expect(bytes.inserting([], beforeClosing: bytes.bytes) == nil)
+    }
+
     @Test func joinOrderFollowsXEP0045Section7_2_3() {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))

@@ -91,6 +91,15 @@ public struct Stanza: Sendable, Hashable {
         storage.serialized = StanzaBytes(storage.body, from: storage.from)
     }
 
+    /// Takes `bytes` as this stanza's serialized form, made by its caller from another stanza's (a MUC self-presence
+    /// from the copy others get, `StanzaBytes.inserting(_:beforeClosing:)`). They must be what `prepareBroadcast`
+    /// would write; debug builds, which run the tests, check it.
+    public mutating func useSerialized(_ bytes: StanzaBytes) {
+        let storage = self.mutableStorage
+        assert(StanzaBytes(storage.body, from: storage.from) == bytes, "serialized bytes differ from the stanza")
+        storage.serialized = bytes
+    }
+
     public var to: JID? {
         get { self.storage.to }
         set { self.mutableStorage.to = newValue }

@@ -24,6 +24,24 @@ public final class StanzaBytes: Sendable, Hashable {
         self.insertionPoint = 1 + body.name.utf8.count
     }
 
+    init(bytes: [UInt8], insertionPoint: Int) {
+        self.bytes = bytes
+        self.insertionPoint = insertionPoint
+    }
+
+    /// These bytes with `extra` written in just before `closing`, their last bytes; nil when they do not end with
+    /// it. A MUC self-presence is the presence the others get with its status codes before `</x></presence>`.
+    public func inserting(_ extra: [UInt8], beforeClosing closing: [UInt8]) -> StanzaBytes? {
+        let cut = self.bytes.count - closing.count
+        guard cut > self.insertionPoint, self.bytes[cut...].elementsEqual(closing) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(self.bytes.count + extra.count)
+        bytes.append(contentsOf: self.bytes[..<cut])
+        bytes.append(contentsOf: extra)
+        bytes.append(contentsOf: closing)
+        return StanzaBytes(bytes: bytes, insertionPoint: self.insertionPoint)
+    }
+
     /// The stanza for one recipient: `to` spliced in, and `xmlns` when the framing needs it (RFC 7395 §3.3.3).
     public func write(to recipient: JID?, declareNamespace: Bool, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + self.bytes.count + 80)
