@@ -340,9 +340,13 @@ public final class XMPPServer: Sendable {
                     if directTLS, let tls {
                         try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls))
                     }
-                    // STARTTLS later puts its TLS handler first, below this one: either way `read` is held here.
-                    try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
-                    if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
+                    // `C2SHandler` holds `read` while the channel is unwritable. A `ReadThrottleHandler` below it
+                    // passes on reads it held when its budget refills, so with rate limits a `BackPressureHandler`
+                    // below both holds those too. STARTTLS later puts its TLS handler first, below them all.
+                    if limitsRates {
+                        try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
+                        try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler())
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         C2SHandler(
                             context: c2s,
@@ -373,9 +377,9 @@ public final class XMPPServer: Sendable {
     ///
     /// Backpressure (RFC 6120 §13.12: guard against denial of service, by means the server chooses): once
     /// more than `writeBufferHighWater` bytes wait in the channel for the peer, the channel turns unwritable and
-    /// NIO's `BackPressureHandler`, which TCP and HTTP pipelines carry right above the socket (or the TLS
-    /// handler), stops passing `read` on; below `writeBufferLowWater` it reads again (a WebSocket session's handler
-    /// does the same itself). A peer that sends without
+    /// the session's handler (`C2SHandler`, `WebSocketC2SHandler`) stops passing `read` on, as NIO's
+    /// `BackPressureHandler` does right above the socket of HTTP pipelines and of rate-limited TCP ones; below
+    /// `writeBufferLowWater` it reads again. A peer that sends without
     /// reading thus fills its own socket buffers, not the server's memory. The TLS handler encrypts as soon as
     /// it is flushed, so its ciphertext is in the channel's buffer and counts against these marks.
     private static func setConnectionOptions(_ channel: any Channel, maxMessagesPerRead: UInt?) throws {
