@@ -333,9 +333,12 @@ public final class XMLStreamParser {
     /// A namespace URI as a `String`, shared with the table of the ones XMPP and Jitsi use on every stream,
     /// so the common case costs a comparison instead of an allocation (URIs over 15 bytes are not inline).
     private static func namespace(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        if bytes.count > 15 {
+        if bytes.count > 15, let base = bytes.baseAddress {
             for (known, utf8) in XMLStreamParser.commonNamespaces where utf8.count == bytes.count {
-                if utf8.withUnsafeBufferPointer({ $0.elementsEqual(bytes) }) { return known }
+                if utf8.withUnsafeBufferPointer({ $0.baseAddress.map { memcmp($0, base, bytes.count) == 0 } ?? false })
+                {
+                    return known
+                }
             }
         }
         return String(decoding: bytes, as: UTF8.self)
