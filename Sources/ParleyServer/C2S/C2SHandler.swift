@@ -62,31 +62,17 @@ final class C2SHandler: ChannelDuplexHandler, RemovableChannelHandler, C2STransp
     func limitReading(to bytesPerSecond: Double?) { self.throttle?.limit(to: bytesPerSecond) }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        if self.readHeld {
-            self.readHeld = false
-            context.read()
-        }
+        self.backPressure.release(context: context)
         self.context = nil
     }
 
-    /// A `read` waits while the channel is unwritable, and is passed on once it is writable again (RFC 6120 §13.12,
-    /// as NIO's `BackPressureHandler` does, which a connection then does not need: one handler and context fewer a
-    /// connection, and one hop fewer a read).
-    private var readHeld = false
+    /// Reading waits while the channel is unwritable (`BackPressureGate`).
+    private var backPressure = BackPressureGate()
 
-    func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            context.read()
-        } else {
-            self.readHeld = true
-        }
-    }
+    func read(context: ChannelHandlerContext) { self.backPressure.read(context: context) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if self.readHeld, context.channel.isWritable {
-            self.readHeld = false
-            context.read()
-        }
+        self.backPressure.writabilityChanged(context: context)
         context.fireChannelWritabilityChanged()
     }
 

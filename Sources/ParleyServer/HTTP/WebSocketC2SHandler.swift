@@ -94,30 +94,18 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
         session.start()
     }
 
-    /// A `read` waits while the channel is unwritable, and is passed on once it is writable again.
-    private var readHeld = false
+    /// Reading waits while the channel is unwritable (`BackPressureGate`).
+    private var backPressure = BackPressureGate()
 
-    func read(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            context.read()
-        } else {
-            self.readHeld = true
-        }
-    }
+    func read(context: ChannelHandlerContext) { self.backPressure.read(context: context) }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if self.readHeld, context.channel.isWritable {
-            self.readHeld = false
-            context.read()
-        }
+        self.backPressure.writabilityChanged(context: context)
         context.fireChannelWritabilityChanged()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        if self.readHeld {
-            self.readHeld = false
-            context.read()
-        }
+        self.backPressure.release(context: context)
         self.context = nil
     }
 
