@@ -79,14 +79,9 @@ extension XMLElement {
 
 /// XML escaping for text and single-quoted attribute values.
 public enum XMLEscaping {
-    /// Whether `string` holds a character `appendEscaped` would change: markup, C0 controls, a carriage return,
-    /// and in an attribute quotes, a tab or a line feed (which a parser would otherwise normalise to a space, XML 1.0
+    /// Whether `bytes` hold a character `appendEscaped` would change: markup, C0 controls, a carriage return, and in
+    /// an attribute quotes, a tab or a line feed (which a parser would otherwise normalise to a space, XML 1.0
     /// §3.3.3).
-    static func needsEscaping(_ string: String, isAttribute: Bool = true) -> Bool {
-        var string = string
-        return string.withUTF8 { XMLEscaping.needsEscaping(bytes: $0, isAttribute: isAttribute) }
-    }
-
     @inline(__always)
     private static func needsEscaping(bytes: UnsafeBufferPointer<UInt8>, isAttribute: Bool) -> Bool {
         for byte in bytes where byte < 0x3F {

@@ -103,7 +103,7 @@ public struct RoomState: Sendable {
     /// The affiliation of a real bare JID: configured admins own every room.
     func affiliation(of jid: JID) -> Affiliation {
         let bare = jid.bare
-        if self.service.admins.contains(bare) { return .owner }
+        if self.service.isAdmin(bare) { return .owner }
         return self.affiliations[bare] ?? .none
     }
 
