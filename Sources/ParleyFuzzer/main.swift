@@ -35,6 +35,7 @@ public func fuzzXMLStream(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     fuzzSharedParsers(Array(bytes))
     fuzzJSON(Array(bytes))
     fuzzHandshake(bytes)
+    fuzzBOSHRequestHead(bytes)
     return 0
 }
 
@@ -48,6 +49,20 @@ func fuzzHandshake(_ bytes: UnsafeRawBufferPointer) {
         "a prefix of a handshake was not waited for"
     )
     _ = handshake.accept
+}
+
+/// The input at a request boundary of a web connection (`BOSHRequestHead`): reading any prefix of a recognised head
+/// needs more, the head's length is within the input, and the body's length within the limit.
+func fuzzBOSHRequestHead(_ bytes: UnsafeRawBufferPointer) {
+    let limit = 64 * 1024
+    guard case .request(let head, let length) = BOSHRequestHead.read(bytes, maxBodyBytes: limit) else { return }
+    precondition(length <= bytes.count && length >= 4, "head length outside the input")
+    precondition(head.contentLength >= 0 && head.contentLength <= limit, "body length outside the limit")
+    precondition(
+        BOSHRequestHead.read(UnsafeRawBufferPointer(rebasing: bytes[..<(length - 1)]), maxBodyBytes: limit)
+            == .needMore,
+        "a prefix of a request head was not waited for"
+    )
 }
 
 /// The same bytes cut at each 0xFF (never in UTF-8) into WebSocket frames and BOSH bodies, read in turn by one

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import time
 import urllib.parse
 
@@ -420,3 +421,104 @@ def test_message_between_bosh_sessions_in_a_room(server, bosh_clients, focus_fac
     assert got.findtext(q(NS_CLIENT, "body")) == "hi over BOSH", show(got)
     assert reply.status == 200
     assert a_occupant != b_occupant
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The plain path (`BOSHHTTPHandler`) over raw sockets: pipelining, HTTP/1.0 as nginx sends it, requests in pieces,
+# and the hand-over to NIO's pipeline in the middle of a connection
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def creation_body(rid: int) -> bytes:
+    return (f"<body xmlns='{NS_HTTPBIND}' rid='{rid}' to='{ANON_DOMAIN}' wait='60' hold='1' ver='1.6' "
+            f"xmlns:xmpp='{NS_XBOSH}' xmpp:version='1.0'/>").encode()
+
+
+def post_bytes(body: bytes, *, version: str = "1.1", headers: dict | None = None, path: str = "/http-bind") -> bytes:
+    lines = [f"POST {path} HTTP/{version}", "Host: meet.jitsi", "Content-Type: text/xml; charset=utf-8",
+             f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def read_responses(sock, count: int, timeout: float = 8.0) -> tuple[list[tuple[str, dict, bytes]], bytes]:
+    """`count` whole responses (status line, lower-cased headers, body by Content-Length), and any bytes after."""
+    sock.settimeout(timeout)
+    data = b""
+    responses = []
+    while len(responses) < count:
+        end = data.find(b"\r\n\r\n")
+        if end >= 0:
+            head = data[:end].decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in head[1:])}
+            length = int(headers.get("content-length", "0"))
+            if len(data) >= end + 4 + length:
+                responses.append((head[0], headers, data[end + 4:end + 4 + length]))
+                data = data[end + 4 + length:]
+                continue
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {len(responses)} of {count} responses: {data[:300]!r}"
+        data += chunk
+    return responses, data
+
+
+def test_pipelined_requests_answered_in_order(server):
+    """RFC 9112 §9.3.2: two requests in one write on one connection get their responses in request order: the
+    session creation (200 with features), then a request for an unknown sid (404 item-not-found)."""
+    unknown = (f"<body xmlns='{NS_HTTPBIND}' rid='5' sid='no-such-sid'/>").encode()
+    with socket.create_connection(("127.0.0.1", server.ports["http"])) as sock:
+        sock.sendall(post_bytes(creation_body(100)) + post_bytes(unknown))
+        (first, second), rest = read_responses(sock, 2)
+    assert first[0] == "HTTP/1.1 200 OK" and b"sid=" in first[2], first
+    assert second[0] == "HTTP/1.1 404 Not Found" and b"item-not-found" in second[2], second
+    assert rest == b"", rest
+
+
+def test_http10_request_as_nginx_sends_it(server):
+    """nginx's default towards an upstream: HTTP/1.0 with `Connection: close`. The answer is HTTP/1.0 with
+    `Connection: close`, and the server closes the connection after it."""
+    with socket.create_connection(("127.0.0.1", server.ports["http"])) as sock:
+        sock.sendall(post_bytes(creation_body(200), version="1.0",
+                                headers={"Connection": "close", "X-Forwarded-For": "192.0.2.9"}))
+        (response,), rest = read_responses(sock, 1)
+        sock.settimeout(5)
+        tail = rest + sock.recv(100)
+    assert response[0] == "HTTP/1.0 200 OK", response
+    assert response[1].get("connection") == "close", response[1]
+    assert response[1].get("content-type", "").startswith("text/xml"), response[1]
+    assert b"sid=" in response[2], response
+    assert tail == b"", f"the connection should close after the response, got {tail!r}"
+
+
+def test_request_in_pieces(server):
+    """A request written a few bytes at a time (head and body split anywhere) is answered once it is whole."""
+    data = post_bytes(creation_body(300), headers={"Origin": "https://meet.jitsi"})
+    with socket.create_connection(("127.0.0.1", server.ports["http"])) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(data), 7):
+            sock.sendall(data[start:start + 7])
+            time.sleep(0.002)
+        (response,), _ = read_responses(sock, 1)
+    assert response[0] == "HTTP/1.1 200 OK" and b"sid=" in response[2], response
+
+
+def test_other_requests_on_a_bosh_connection(server):
+    """One keep-alive connection: a BOSH request, then a health check and a chunked BOSH request (both left to
+    NIO's HTTP pipeline), then another BOSH request: each gets its answer, in order."""
+    chunked_body = creation_body(500)
+    chunked = (b"POST /http-bind HTTP/1.1\r\nHost: meet.jitsi\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + f"{len(chunked_body):x}\r\n".encode() + chunked_body + b"\r\n0\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", server.ports["http"])) as sock:
+        sock.sendall(post_bytes(creation_body(400)))
+        (first,), _ = read_responses(sock, 1)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: meet.jitsi\r\n\r\n")
+        (health,), _ = read_responses(sock, 1)
+        sock.sendall(chunked)
+        (second,), _ = read_responses(sock, 1)
+        sock.sendall(post_bytes(creation_body(600)))
+        (third,), rest = read_responses(sock, 1)
+    assert first[0] == "HTTP/1.1 200 OK" and b"sid=" in first[2], first
+    assert health[0] == "HTTP/1.1 200 OK", health
+    assert second[0] == "HTTP/1.1 200 OK" and b"sid=" in second[2], second
+    assert third[0] == "HTTP/1.1 200 OK" and b"sid=" in third[2], third
+    assert rest == b""

@@ -43,6 +43,8 @@ final class BOSHService: Sendable {
 
     /// One body parser per event loop (`BOSHBodyParser`).
     private let bodyParsers = PerEventLoop<BOSHBodyParser>()
+    /// The sessions' `wait` and inactivity timers, one table per event loop (`CoarseTimers`).
+    private let timers = PerEventLoop<CoarseTimers>()
 
     func handle(body: ByteBuffer, query: HTTPQuery, channel: any Channel, respond: @escaping Respond) {
         let parsed: BOSHBody
@@ -87,6 +89,7 @@ final class BOSHService: Sendable {
             web: web,
             service: self,
             eventLoop: eventLoop,
+            timers: self.timers.value(for: eventLoop) { CoarseTimers(eventLoop: $0) }.value,
             query: query,
             wait: max(1, min(requestedWait, self.settings.maxWait)),
             hold: max(0, min(requestedHold, self.settings.hold)),

@@ -14,11 +14,13 @@ final class BOSHSession: C2STransport {
     struct Held {
         let rid: UInt64
         let respond: BOSHService.Respond
-        let timer: Scheduled<Void>?
+        let timer: CoarseTimers.Token?
     }
 
     let sid: String
     let eventLoop: any EventLoop
+    /// The loop's timers, for `wait` and inactivity.
+    private let timers: CoarseTimers
     private let web: WebContext
     private unowned let service: BOSHService
     private let query: HTTPQuery
@@ -36,13 +38,14 @@ final class BOSHSession: C2STransport {
     private var creationAttributes: [(String, String)]?
     private var terminated = false
     private var terminateBody: [UInt8]?
-    private var inactivityTimer: Scheduled<Void>?
+    private var inactivityTimer: CoarseTimers.Token?
 
     init(
         sid: String,
         web: WebContext,
         service: BOSHService,
         eventLoop: any EventLoop,
+        timers: CoarseTimers,
         query: HTTPQuery,
         wait: Int,
         hold: Int,
@@ -52,6 +55,7 @@ final class BOSHSession: C2STransport {
         self.web = web
         self.service = service
         self.eventLoop = eventLoop
+        self.timers = timers
         self.query = query
         self.wait = wait
         self.hold = hold
@@ -82,8 +86,7 @@ final class BOSHSession: C2STransport {
 
     /// A later request.
     func request(_ body: BOSHBody, rid: UInt64, respond: @escaping BOSHService.Respond) {
-        self.inactivityTimer?.cancel()
-        self.inactivityTimer = nil
+        self.cancelInactivityTimer()
         if let terminateBody = self.terminateBody {
             // Ended while no request was held (`overflow`): this request carries the reason, then the sid goes.
             self.service.remove(self.sid)
@@ -149,7 +152,7 @@ final class BOSHSession: C2STransport {
 
     private func hold(rid: UInt64, respond: @escaping BOSHService.Respond) {
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-        let timer = self.eventLoop.scheduleTask(in: .seconds(Int64(self.wait))) {
+        let timer = self.timers.schedule(in: .seconds(Int64(self.wait))) {
             loopBound.value.answer(rid: rid)
         }
         self.held.append(Held(rid: rid, respond: respond, timer: timer))
@@ -176,7 +179,7 @@ final class BOSHSession: C2STransport {
     }
 
     private func respond(_ request: Held) {
-        request.timer?.cancel()
+        self.cancel(request)
         var attributes = self.creationAttributes ?? []
         self.creationAttributes = nil
         if attributes.isEmpty == false { attributes.append(("from", self.hostName ?? "")) }
@@ -192,13 +195,22 @@ final class BOSHSession: C2STransport {
 
     private func startInactivityTimer() {
         guard !self.terminated else { return }
-        self.inactivityTimer?.cancel()
+        self.cancelInactivityTimer()
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-        self.inactivityTimer = self.eventLoop.scheduleTask(in: .seconds(Int64(self.service.settings.inactivity))) {
+        self.inactivityTimer = self.timers.schedule(in: .seconds(Int64(self.service.settings.inactivity))) {
             let bosh = loopBound.value
             bosh.session?.logger.info("BOSH session inactive: ending it")
             bosh.finish(condition: nil)
         }
+    }
+
+    private func cancelInactivityTimer() {
+        if let timer = self.inactivityTimer { self.timers.cancel(timer) }
+        self.inactivityTimer = nil
+    }
+
+    private func cancel(_ request: Held) {
+        if let timer = request.timer { self.timers.cancel(timer) }
     }
 
     private func terminate(condition: String?, respond: @escaping BOSHService.Respond) {
@@ -214,9 +226,9 @@ final class BOSHSession: C2STransport {
         self.pending.removeAll()
         self.terminateBody = body
         self.terminated = true
-        self.inactivityTimer?.cancel()
+        self.cancelInactivityTimer()
         for request in self.held {
-            request.timer?.cancel()
+            self.cancel(request)
             request.respond(.ok, body)
         }
         self.held.removeAll()
@@ -265,7 +277,7 @@ final class BOSHSession: C2STransport {
         self.sent = []
         self.finish(condition: "policy-violation", forgetSID: false)
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-        self.inactivityTimer = self.eventLoop.scheduleTask(in: .seconds(Int64(self.service.settings.inactivity))) {
+        self.inactivityTimer = self.timers.schedule(in: .seconds(Int64(self.service.settings.inactivity))) {
             let bosh = loopBound.value
             bosh.service.remove(bosh.sid)
         }
@@ -289,7 +301,7 @@ final class BOSHSession: C2STransport {
         let condition = error == nil ? nil : "remote-stream-error"
         if let request = self.held.first {
             self.held.removeFirst()
-            request.timer?.cancel()
+            self.cancel(request)
             request.respond(.ok, BOSHBody.terminate(condition: condition, payload: self.pending + payload))
             self.pending.removeAll()
         }

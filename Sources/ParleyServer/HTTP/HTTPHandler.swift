@@ -119,22 +119,19 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 extra: shard
             )
         case (.POST, "/http-bind"):
-            if self.tooLarge {
-                return self.send(.payloadTooLarge, "", head: head, context: context)
-            }
-            if let refusal = self.web.roomRefusal(query) {
-                return self.send(.forbidden, (refusal.text ?? "room name refused") + "\n", head: head, context: context)
-            }
-            let cors = self.web.corsHeaders(origin: origin, preflight: false).adding(shard)
             let channel = context.channel
             let keepAlive = head.isKeepAlive
             let version = head.version
-            self.web.bosh.handle(body: body ?? ByteBuffer(), query: query, channel: channel) { status, bytes in
+            self.web.postBOSH(body: body, tooLarge: self.tooLarge, query: query, origin: origin, channel: channel) {
+                status,
+                contentType,
+                bytes,
+                extra in
                 HTTPHandler.write(
                     status: status,
                     body: bytes,
-                    contentType: "text/xml; charset=utf-8",
-                    extra: cors,
+                    contentType: contentType,
+                    extra: extra,
                     version: version,
                     keepAlive: keepAlive,
                     channel: channel
@@ -155,7 +152,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         HTTPHandler.write(
             status: status,
             body: Array(text.utf8),
-            contentType: "text/plain; charset=utf-8",
+            contentType: WebContext.plainText,
             extra: extra,
             version: head.version,
             keepAlive: head.isKeepAlive,

@@ -40,6 +40,42 @@ final class WebContext: Sendable {
         return self.roomNamePolicy(room)
     }
 
+    /// What answers an HTTP response: status, content type, body and the headers beyond the common ones.
+    typealias Answer = @Sendable (HTTPResponseStatus, _ contentType: String, _ body: [UInt8], HTTPHeaders) -> Void
+
+    /// A POST to `/http-bind`, through NIO's pipeline (`HTTPHandler`) or the plain path (`BOSHHTTPHandler`): the
+    /// body limit, the room-name policy, then the BOSH session (XEP-0124, XEP-0206), answered with CORS and the
+    /// shard identity headers. `answer` is called once, on any loop.
+    func postBOSH(
+        body: ByteBuffer?,
+        tooLarge: Bool,
+        query: HTTPQuery,
+        origin: String?,
+        channel: any Channel,
+        answer: @escaping Answer
+    ) {
+        if tooLarge {
+            return answer(.payloadTooLarge, WebContext.plainText, [], [:])
+        }
+        if let refusal = self.roomRefusal(query) {
+            return answer(
+                .forbidden,
+                WebContext.plainText,
+                Array(((refusal.text ?? "room name refused") + "\n").utf8),
+                [:]
+            )
+        }
+        var headers = self.corsHeaders(origin: origin, preflight: false)
+        headers.add(contentsOf: self.operators.identity.headers)
+        let extra = headers
+        self.bosh.handle(body: body ?? ByteBuffer(), query: query, channel: channel) { status, bytes in
+            answer(status, WebContext.xml, bytes, extra)
+        }
+    }
+
+    static let plainText = "text/plain; charset=utf-8"
+    static let xml = "text/xml; charset=utf-8"
+
     func corsHeaders(origin: String?, preflight: Bool) -> HTTPHeaders {
         guard let origin, self.corsOrigins.contains(origin) || self.corsOrigins.contains("*") else { return [:] }
         var headers = HTTPHeaders()

@@ -3,7 +3,8 @@ import ParleyTransports
 
 /// The first handler of a web connection: answers a browser's plain WebSocket handshake itself
 /// (`WebSocketHandshake`, RFC 6455 §4.2.2) and puts the session's handler in its place; hands anything else
-/// (BOSH, health, an unusual or refused handshake) to NIO's HTTP pipeline, unchanged, which answers it as before.
+/// (BOSH, health, an unusual or refused handshake) on unchanged: to `BOSHHTTPHandler`, which answers plain BOSH
+/// requests and gives everything else to NIO's HTTP pipeline, which answers it as before.
 /// Either way it leaves the pipeline after the first request head. Loop-bound, like the pipeline it is in.
 ///
 /// NIO's HTTP decoder and upgrade handler cost ~150,000 instructions per WebSocket connection (parsing, building
@@ -18,7 +19,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
     typealias Accepting = (WebSocketHandshake) -> [(String, String)]?
     /// Adds the WebSocket handlers after this one, for the handshake taken.
     typealias InstallWebSocket = (any Channel, WebSocketHandshake) throws -> Void
-    /// Adds NIO's HTTP pipeline and Parley's HTTP handler after this one.
+    /// Adds the handlers for everything but the plain handshake after this one.
     typealias InstallHTTP = (any Channel) throws -> Void
 
     private let accepting: Accepting
@@ -75,7 +76,7 @@ final class WebSocketHandshakeHandler: ChannelInboundHandler, RemovableChannelHa
         context.fireChannelInactive()
     }
 
-    /// NIO's pipeline takes the connection from its first byte.
+    /// The next path takes the connection from its first byte.
     private func handOverToHTTP(context: ChannelHandlerContext, bytes: ByteBuffer) {
         do {
             try self.installHTTP(context.channel)

@@ -450,6 +450,27 @@ public final class XMPPServer: Sendable {
             else { return nil }
             return [("Sec-WebSocket-Protocol", "xmpp")] + web.operators.identity.headers.map { ($0.name, $0.value) }
         }
+        // NIO's HTTP pipeline, its WebSocket upgrader included, and Parley's HTTP handler: what answers every request
+        // the plain paths (`WebSocketHandshakeHandler`, `BOSHHTTPHandler`) do not recognise.
+        let installNIOHTTP: @Sendable (any Channel) throws -> Void = { channel in
+            let upgrader = XMPPWebSocketUpgrader(upgradeHeaders: upgradeHeaders) {
+                channel,
+                uri,
+                forwardedFor in
+                try addWebSocketSession(channel, uri, forwardedFor)
+            }
+            // Holds `read` for BOSH's HTTP responses (and, after NIO's upgrade, WebSocket frames too).
+            try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                withServerUpgrade: (
+                    upgraders: [upgrader],
+                    completionHandler: { context in
+                        context.pipeline.removeHandler(name: "parley.http", promise: nil)
+                    }
+                )
+            )
+            try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
+        }
         let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -459,38 +480,25 @@ public final class XMPPServer: Sendable {
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
-                // A browser's plain handshake is answered without NIO's HTTP pipeline (`WebSocketHandshakeHandler`);
-                // everything else goes through that pipeline, NIO's upgrader included, as before.
+                // A browser's plain handshake (`WebSocketHandshakeHandler`) and plain BOSH requests
+                // (`BOSHHTTPHandler`) are answered without NIO's HTTP pipeline; the first request neither recognises
+                // hands the connection to that pipeline, NIO's upgrader included, as before.
                 let handshake = WebSocketHandshakeHandler(
                     accepting: { upgradeHeaders($0.target, $0.protocols) },
                     installWebSocket: { channel, handshake in
                         try addWebSocketSession(channel, handshake.target, handshake.forwardedFor)
                     },
                     installHTTP: { channel in
-                        let upgrader = XMPPWebSocketUpgrader(upgradeHeaders: upgradeHeaders) {
-                            channel,
-                            uri,
-                            forwardedFor in
-                            try addWebSocketSession(channel, uri, forwardedFor)
-                        }
-                        // Holds `read` for BOSH's HTTP responses (and, after NIO's upgrade, WebSocket frames too).
-                        try channel.pipeline.syncOperations.addHandler(BackPressureHandler())
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                            withServerUpgrade: (
-                                upgraders: [upgrader],
-                                completionHandler: { context in
-                                    context.pipeline.removeHandler(name: "parley.http", promise: nil)
-                                }
-                            )
+                        try channel.pipeline.syncOperations.addHandler(
+                            BOSHHTTPHandler(web: web, installHTTP: installNIOHTTP)
                         )
-                        try channel.pipeline.syncOperations.addHandler(HTTPHandler(web: web), name: "parley.http")
                     }
                 )
                 return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
                     if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
                     // Back-pressure comes with what takes the connection: a `BackPressureHandler` before NIO's HTTP
-                    // pipeline, the WebSocket session's handler itself on the fast path.
+                    // pipeline, the WebSocket session's handler or `BOSHHTTPHandler` itself on the plain paths.
                     try channel.pipeline.syncOperations.addHandler(handshake)
                 }
             }

@@ -30,16 +30,14 @@ public struct WebSocketHandshake: Sendable, Equatable {
     }
 
     /// The most bytes a head may take here; a longer one goes to NIO's pipeline and its own limits.
-    public static let maxHeadBytes = 8192
+    public static let maxHeadBytes = HTTPHeadScanner.maxHeadBytes
 
     private static let get: [UInt8] = Array("GET ".utf8)
-    private static let version: [UInt8] = Array(" HTTP/1.1".utf8)
 
     /// Reads a request head from the start of `bytes`.
     public static func read(_ bytes: UnsafeRawBufferPointer) -> Reading {
-        let prefix = min(bytes.count, WebSocketHandshake.get.count)
-        guard bytes.prefix(prefix).elementsEqual(WebSocketHandshake.get.prefix(prefix)) else { return .notRecognized }
-        guard let end = WebSocketHandshake.headEnd(in: bytes) else {
+        guard HTTPHeadScanner.mayStart(bytes, with: WebSocketHandshake.get) else { return .notRecognized }
+        guard let end = HTTPHeadScanner.headEnd(in: bytes) else {
             return bytes.count >= WebSocketHandshake.maxHeadBytes ? .notRecognized : .needMore
         }
         guard let handshake = WebSocketHandshake.parse(UnsafeRawBufferPointer(rebasing: bytes[..<end])) else {
@@ -54,20 +52,6 @@ public struct WebSocketHandshake: Sendable, Equatable {
     /// `Sec-WebSocket-Accept` for `key` (§4.2.2 item 5.4).
     public static func accept(forKey key: String) -> String {
         Base64.encode(HashAlgorithm.sha1.hash(Array((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8)))
-    }
-
-    /// The index of the CR of the first CRLF CRLF within the bound.
-    private static func headEnd(in bytes: UnsafeRawBufferPointer) -> Int? {
-        let limit = min(bytes.count, WebSocketHandshake.maxHeadBytes)
-        guard limit >= 4 else { return nil }
-        var index = 0
-        while index + 3 < limit {
-            if bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-                return index
-            }
-            index += 1
-        }
-        return nil
     }
 
     /// Parses a head without its final CRLF CRLF; nil for anything but the plain handshake. One pass over the
@@ -86,109 +70,50 @@ public struct WebSocketHandshake: Sendable, Equatable {
         var contentLengthIsZero = false
         var protocols: [String] = []
         var forwardedFor: [String] = []
-        let count = head.count
-        var start = 0
-        while true {
-            var end = start
-            while end < count {
-                let byte = head[end]
-                if byte == 13 {
-                    // Only CRLF ends a line; a bare CR (or a bare LF below) is not the plain form.
-                    guard end + 1 < count, head[end + 1] == 10 else { return nil }
-                    break
-                }
-                if byte == 10 { return nil }
-                end += 1
-            }
-            let line = UnsafeRawBufferPointer(rebasing: head[start..<end])
+        let plain = HTTPHeadScanner.forEachLine(head) { line in
             if target == nil {
-                guard let requestTarget = WebSocketHandshake.target(of: line) else { return nil }
+                // RFC 6455 §4.1: the handshake is HTTP/1.1.
+                guard
+                    let (requestTarget, minor) = HTTPHeadScanner.requestLine(of: line, method: WebSocketHandshake.get),
+                    minor == 1
+                else { return false }
                 target = requestTarget
-            } else {
-                guard let (name, value) = WebSocketHandshake.field(line) else { return nil }
-                switch name {
-                case .upgrade:
-                    upgrades += 1
-                    upgradeIsWebSocket = WebSocketHandshake.equalsIgnoringCase(value, Name.websocket)
-                case .connection:
-                    WebSocketHandshake.forEachListElement(value) {
-                        if WebSocketHandshake.equalsIgnoringCase($0, Name.upgradeToken) { connectionUpgrade = true }
-                    }
-                case .key:
-                    keys += 1
-                    key = String(decoding: value, as: UTF8.self)
-                case .version:
-                    versions += 1
-                    versionIs13 = value.elementsEqual(Name.thirteen)
-                case .protocols:
-                    WebSocketHandshake.forEachListElement(value) {
-                        protocols.append(String(decoding: $0, as: UTF8.self))
-                    }
-                case .forwardedFor: forwardedFor.append(String(decoding: value, as: UTF8.self))
-                case .contentLength:
-                    contentLengths += 1
-                    contentLengthIsZero = value.elementsEqual(Name.zero)
-                case .transferEncoding: return nil
-                case .other: break
-                }
+                return true
             }
-            if end >= count { break }
-            start = end + 2
+            guard let (name, value) = HTTPHeadScanner.field(line) else { return false }
+            switch Name(name) {
+            case .upgrade:
+                upgrades += 1
+                upgradeIsWebSocket = HTTPHeadScanner.equalsIgnoringCase(value, Name.websocket)
+            case .connection:
+                HTTPHeadScanner.forEachListElement(value) {
+                    if HTTPHeadScanner.equalsIgnoringCase($0, Name.upgradeToken) { connectionUpgrade = true }
+                }
+            case .key:
+                keys += 1
+                key = String(decoding: value, as: UTF8.self)
+            case .version:
+                versions += 1
+                versionIs13 = value.elementsEqual(Name.thirteen)
+            case .protocols:
+                HTTPHeadScanner.forEachListElement(value) {
+                    protocols.append(String(decoding: $0, as: UTF8.self))
+                }
+            case .forwardedFor: forwardedFor.append(String(decoding: value, as: UTF8.self))
+            case .contentLength:
+                contentLengths += 1
+                contentLengthIsZero = value.elementsEqual(Name.zero)
+            case .transferEncoding: return false
+            case .other: break
+            }
+            return true
         }
-        guard let target, upgrades == 1, upgradeIsWebSocket, connectionUpgrade,
+        guard plain, let target, upgrades == 1, upgradeIsWebSocket, connectionUpgrade,
             keys == 1, let key, !key.isEmpty, versions == 1, versionIs13,
             // NIO's client upgrader (and so `parley load`) sends `Content-Length: 0`: no body either way.
             contentLengths == 0 || (contentLengths == 1 && contentLengthIsZero)
         else { return nil }
         return WebSocketHandshake(target: target, key: key, protocols: protocols, forwardedFor: forwardedFor)
-    }
-
-    /// Whether `bytes` are `lowercase` in any ASCII case.
-    private static func equalsIgnoringCase(_ bytes: Slice<UnsafeRawBufferPointer>, _ lowercase: [UInt8]) -> Bool {
-        guard bytes.count == lowercase.count else { return false }
-        var index = bytes.startIndex
-        for expected in lowercase {
-            let byte = bytes[index]
-            guard (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) == expected else { return false }
-            index += 1
-        }
-        return true
-    }
-
-    /// A comma-separated list's elements, trimmed, empty ones left out (RFC 9110 §5.6.1).
-    private static func forEachListElement(
-        _ value: Slice<UnsafeRawBufferPointer>,
-        _ body: (Slice<UnsafeRawBufferPointer>) -> Void
-    ) {
-        var start = value.startIndex
-        while start <= value.endIndex {
-            var end = start
-            while end < value.endIndex, value[end] != UInt8(ascii: ",") { end += 1 }
-            let element = WebSocketHandshake.trimmed(value[start..<end])
-            if !element.isEmpty { body(element) }
-            start = end + 1
-        }
-    }
-
-    /// `bytes` without leading and trailing spaces and tabs.
-    private static func trimmed(_ bytes: Slice<UnsafeRawBufferPointer>) -> Slice<UnsafeRawBufferPointer> {
-        var lower = bytes.startIndex
-        var upper = bytes.endIndex
-        while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 9 { lower += 1 }
-        while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 9 { upper -= 1 }
-        return bytes[lower..<upper]
-    }
-
-    /// The target of `GET <target> HTTP/1.1`: origin form, visible ASCII.
-    private static func target(of line: UnsafeRawBufferPointer) -> String? {
-        let get = WebSocketHandshake.get.count
-        let version = WebSocketHandshake.version
-        guard line.count > get + version.count, line.prefix(get).elementsEqual(WebSocketHandshake.get),
-            line.suffix(version.count).elementsEqual(version)
-        else { return nil }
-        let target = UnsafeRawBufferPointer(rebasing: line[get..<(line.count - version.count)])
-        guard target.first == UInt8(ascii: "/"), target.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
-        return String(decoding: target, as: UTF8.self)
     }
 
     /// The header fields the handshake reads; the rest are only checked for their form.
@@ -215,7 +140,7 @@ public struct WebSocketHandshake: Sendable, Equatable {
         /// The field a token names, in any case (RFC 9110 §5.1: names are case-insensitive).
         init(_ token: Slice<UnsafeRawBufferPointer>) {
             for (name, bytes) in Name.known where bytes.count == token.count {
-                if WebSocketHandshake.equalsIgnoringCase(token, bytes) {
+                if HTTPHeadScanner.equalsIgnoringCase(token, bytes) {
                     self = name
                     return
                 }
@@ -228,40 +153,4 @@ public struct WebSocketHandshake: Sendable, Equatable {
         static let thirteen: [UInt8] = Array("13".utf8)
         static let zero: [UInt8] = Array("0".utf8)
     }
-
-    /// A header line `name: value` (RFC 9110 §5.1, §5.5): the field and the value without surrounding blanks.
-    /// Nil for a folded line, a name that is not a token, or a value with anything but visible ASCII, spaces and
-    /// tabs.
-    private static func field(_ line: UnsafeRawBufferPointer) -> (Name, Slice<UnsafeRawBufferPointer>)? {
-        var colon = 0
-        while colon < line.count, line[colon] != UInt8(ascii: ":") {
-            guard WebSocketHandshake.isTokenByte(line[colon]) else { return nil }
-            colon += 1
-        }
-        guard colon > 0, colon < line.count else { return nil }
-        var index = colon + 1
-        while index < line.count {
-            let byte = line[index]
-            guard byte == 9 || (byte >= 0x20 && byte <= 0x7E) else { return nil }
-            index += 1
-        }
-        return (Name(line[..<colon]), WebSocketHandshake.trimmed(line[(colon + 1)...]))
-    }
-
-    /// `tchar` (RFC 9110 §5.6.2), as two 64-bit masks over ASCII.
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        if byte < 64 { return (WebSocketHandshake.tokenMasks.0 >> UInt64(byte)) & 1 == 1 }
-        if byte < 128 { return (WebSocketHandshake.tokenMasks.1 >> UInt64(byte - 64)) & 1 == 1 }
-        return false
-    }
-
-    private static let tokenMasks: (UInt64, UInt64) = {
-        var low: UInt64 = 0
-        var high: UInt64 = 0
-        let bytes = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~".utf8)
-        for byte in bytes {
-            if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
-        }
-        return (low, high)
-    }()
 }
