@@ -105,6 +105,8 @@ struct Serve: ParsableCommand {
         let tls = try TLSContext.server(certificateChainPEM: pem.certificatePEM, privateKeyPEM: pem.privateKeyPEM)
 
         let threads = file.eventLoops > 0 ? file.eventLoops : UsableCores.count
+        // One loop: it and the main thread share glibc's main arena (`MallocArenas`).
+        if threads == 1 { MallocArenas.useMainArenaOnly() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         var serverConfiguration = XMPPServer.Configuration(file)
         // Room names that are account names are refused: the store's accounts as of start-up.
