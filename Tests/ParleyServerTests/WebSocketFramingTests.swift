@@ -56,6 +56,27 @@ import Testing
         #expect(frames.first?.unmaskedData.readableBytes == length)
     }
 
+    @Test("frames gathered in one buffer, at every header size, read back in order with their payloads")
+    func gatheredFrames() throws {
+        let lengths = [0, 5, 125, 126, 65_535, 65_536, 100_000, 3]
+        var buffer = ByteBufferAllocator().buffer(capacity: 16)
+        buffer.writeString("before")
+        buffer.moveReaderIndex(forwardBy: 6)
+        for (index, length) in lengths.enumerated() {
+            WebSocketServerFrame.appendFrame(to: &buffer) {
+                $0.writeRepeatingByte(UInt8(ascii: "a") + UInt8(index), count: length)
+            }
+        }
+        let headers = lengths.map { $0 < 126 ? 2 : $0 < 65_536 ? 4 : 10 }
+        #expect(buffer.readableBytes == zip(lengths, headers).map { $0 + $1 }.reduce(0, +))
+        let frames = try self.read(Array(buffer.readableBytesView), piece: 1000)
+        #expect(frames.map(\.unmaskedData.readableBytes) == lengths)
+        #expect(frames.allSatisfy { $0.fin && $0.opcode == .text && $0.maskKey == nil })
+        for (index, frame) in frames.enumerated() {
+            #expect(frame.unmaskedData.readableBytesView.allSatisfy { $0 == UInt8(ascii: "a") + UInt8(index) })
+        }
+    }
+
     @Test func aPayloadWithoutRoomIsLeftAlone() {
         var payload = ByteBufferAllocator().buffer(string: "<presence/>")
         #expect(!WebSocketServerFrame.prependHeader(to: &payload))

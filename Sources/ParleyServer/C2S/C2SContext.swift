@@ -49,6 +49,8 @@ final class C2SContext: Sendable {
     let flushQueues = PerEventLoop<OutputFlushQueue>()
     /// One `ClosingConnections` per event loop.
     let closers = PerEventLoop<ClosingConnections>()
+    /// One `CoarseTimers` per event loop: negotiation timeouts, BOSH's `wait` and inactivity.
+    let timers = PerEventLoop<CoarseTimers>()
     /// The hosts, each boxed once for all sessions (`C2SStateMachine.host`).
     let hostBoxes: [String: Boxed<HostConfiguration>]
     /// One `ElementSequenceParser` per event loop: the parser every WebSocket session's frames go through.

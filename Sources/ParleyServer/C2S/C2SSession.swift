@@ -17,7 +17,8 @@ final class C2SSession {
     var handle: SessionHandle?
     /// Entities that got directed presence (RFC 6121 §4.6): they get unavailable when the session ends.
     var directedPresence: Set<JID> = []
-    private var timeout: Scheduled<Void>?
+    private var timeout: CoarseTimers.Token?
+    private var loopTimers: CoarseTimers?
     /// The stream is over or ending: the machine's `.closed` state, the one record of it.
     var closing: Bool { self.machine.isClosed }
     private var flushScheduled = false
@@ -99,7 +100,7 @@ final class C2SSession {
     /// Starts the negotiation timer (unauthenticated connections time out, RFC 6120 §13.12).
     func start() {
         let loopBound = NIOLoopBound(self, eventLoop: self.eventLoop)
-        self.timeout = self.eventLoop.scheduleTask(in: self.shared.settings.negotiationTimeout) {
+        self.timeout = self.timers.schedule(in: self.shared.settings.negotiationTimeout) {
             let session = loopBound.value
             guard !session.machine.isBound else { return }
             session.logger.info("Negotiation timed out")
@@ -240,8 +241,20 @@ final class C2SSession {
     }
 
     func cancelNegotiationTimeout() {
-        self.timeout?.cancel()
+        self.cancelNegotiationTimer()
+    }
+
+    private func cancelNegotiationTimer() {
+        if let timeout = self.timeout { self.timers.cancel(timeout) }
         self.timeout = nil
+    }
+
+    /// The loop's timers (`CoarseTimers`), found once.
+    private var timers: CoarseTimers {
+        if let timers = self.loopTimers { return timers }
+        let timers = self.shared.timers.value(for: self.eventLoop) { CoarseTimers(eventLoop: $0) }.value
+        self.loopTimers = timers
+        return timers
     }
 
     /// Ends the stream (for example `conflict` when another session took the resource).
@@ -317,8 +330,7 @@ final class C2SSession {
             replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))
         }
         self.handle = handle
-        self.timeout?.cancel()
-        self.timeout = nil
+        self.cancelNegotiationTimer()
         self.debug("Bound a session")
         self.shared.tap?.report(ControlEvent(kind: .sessionStarted, jid: jid))
     }
@@ -506,8 +518,7 @@ final class C2SSession {
 
     /// The session is over: presence cleaned up, registry left (RFC 6121 §4.6.3). Idempotent.
     func endSession() {
-        self.timeout?.cancel()
-        self.timeout = nil
+        self.cancelNegotiationTimer()
         self.stopRateLimits()
         self.hibernation?.cancel()
         self.hibernation = nil

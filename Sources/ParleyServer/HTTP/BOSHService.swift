@@ -43,8 +43,6 @@ final class BOSHService: Sendable {
 
     /// One body parser per event loop (`BOSHBodyParser`).
     private let bodyParsers = PerEventLoop<BOSHBodyParser>()
-    /// The sessions' `wait` and inactivity timers, one table per event loop (`CoarseTimers`).
-    private let timers = PerEventLoop<CoarseTimers>()
 
     func handle(body: ByteBuffer, query: HTTPQuery, channel: any Channel, respond: @escaping Respond) {
         let parsed: BOSHBody
@@ -89,7 +87,7 @@ final class BOSHService: Sendable {
             web: web,
             service: self,
             eventLoop: eventLoop,
-            timers: self.timers.value(for: eventLoop) { CoarseTimers(eventLoop: $0) }.value,
+            timers: web.c2s.timers.value(for: eventLoop) { CoarseTimers(eventLoop: $0) }.value,
             query: query,
             wait: max(1, min(requestedWait, self.settings.maxWait)),
             hold: max(0, min(requestedHold, self.settings.hold)),

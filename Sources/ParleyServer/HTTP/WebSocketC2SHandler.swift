@@ -26,6 +26,8 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
     private var session: C2SSession?
     private var context: ChannelHandlerContext?
     private var closeSent = false
+    /// The frames written since the last flush, as one buffer (`appendTextFrame`).
+    private var pendingOutput: ByteBuffer?
     /// Where this connection waits to be closed once its stream has ended (`ClosingConnections`).
     private var closeTickets: [ClosingConnections.Ticket] = []
     /// This loop's closing connections, looked up once the stream ends.
@@ -107,6 +109,7 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
     func handlerRemoved(context: ChannelHandlerContext) {
         self.backPressure.release(context: context)
         self.context = nil
+        self.pendingOutput = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -166,6 +169,7 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
         if !self.closeTickets.isEmpty { self.closers.forget(&self.closeTickets) }
         self.session?.transportClosed()
         self.session = nil
+        self.pendingOutput = nil
         context.fireChannelInactive()
     }
 
@@ -202,14 +206,34 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
     func send(_ prepared: PreparedStreamElement) { self.write(prepared.standalone) }
 
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
-        guard let context = self.context, !self.closeSent else { return }
-        var buffer = Self.frameBuffer(context, capacity: bytes.bytes.count + 128)
+        guard self.context != nil, !self.closeSent else { return }
         let value = recipient.map { self.recipientAddress.value(for: $0) }
-        buffer.writeStanza(bytes, toAttributeValue: value, declareNamespace: true)
-        self.write(consume buffer)
+        self.appendTextFrame { $0.writeStanza(bytes, toAttributeValue: value, declareNamespace: true) }
     }
 
-    func flush() { self.context?.flush() }
+    func flush() {
+        guard let context = self.context else { return }
+        self.writePendingOutput(context: context)
+        context.flush()
+    }
+
+    /// Appends one text frame to what this loop turn sends the client (RFC 7395 §3.3.3: one stanza or stream
+    /// element a frame): the frames of a turn leave as one buffer and one write into the pipeline at `flush`, as
+    /// `C2SHandler` gathers a TCP session's output (a Jitsi joiner gets a dozen presences at once).
+    private func appendTextFrame(_ writePayload: (inout ByteBuffer) -> Void) {
+        guard let context = self.context, !self.closeSent else { return }
+        var buffer = self.pendingOutput ?? context.channel.allocator.buffer(capacity: 1024)
+        self.pendingOutput = nil  // one reference while writing: no copy-on-write
+        WebSocketServerFrame.appendFrame(to: &buffer, writePayload)
+        self.pendingOutput = buffer
+    }
+
+    /// Hands the gathered frames to the pipeline, before anything written after them.
+    private func writePendingOutput(context: ChannelHandlerContext) {
+        guard let output = self.pendingOutput else { return }
+        self.pendingOutput = nil
+        context.write(self.wrapOutboundOut(output), promise: nil)
+    }
 
     var outputBacklog: Int { C2SHandler.outputBacklog(of: self.context?.channel) }
 
@@ -246,7 +270,10 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
             }
     }
 
-    func abort() { self.context?.close(promise: nil) }
+    func abort() {
+        self.pendingOutput = nil
+        self.context?.close(promise: nil)
+    }
 
     /// Hands the connection to the loop's `ClosingConnections`, unless it is closed already.
     private func closeLater(linger: Bool) {
@@ -256,22 +283,12 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
     }
 
     private func write(_ bytes: [UInt8]) {
-        guard let context = self.context, !self.closeSent else { return }
-        var buffer = Self.frameBuffer(context, capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        self.write(consume buffer)
+        self.appendTextFrame { $0.writeBytes(bytes) }
     }
 
     /// A buffer for one frame's payload with room before it for the frame's header (`WebSocketServerFrame`).
     static func frameBuffer(_ context: ChannelHandlerContext, capacity: Int) -> ByteBuffer {
         WebSocketServerFrame.payloadBuffer(context.channel.allocator, capacity: capacity)
-    }
-
-    /// One stanza or stream element is one text frame (RFC 7395 §3.3.3), framed here.
-    /// The payload is consumed, so the header is written into its storage rather than a copy of it.
-    private func write(_ payload: consuming ByteBuffer) {
-        guard let context = self.context, !self.closeSent else { return }
-        self.writeFramed(&payload, opcode: .text, context: context, promise: nil)
     }
 
     /// A pong or close frame (RFC 6455 §5.5), written and flushed.
@@ -284,6 +301,7 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
         -> EventLoopFuture<Void>
     {
         let promise = context.eventLoop.makePromise(of: Void.self)
+        self.writePendingOutput(context: context)
         self.writeFramed(&payload, opcode: opcode, context: context, promise: promise)
         context.flush()
         return promise.futureResult

@@ -1,8 +1,9 @@
 import NIOCore
 
-/// Timers for many sessions on one event loop, to a quarter of a second: BOSH's held requests (XEP-0124 §7.1
-/// `wait`) and its inactivity limit (Prosody's `bosh_max_inactivity`). Setting one is a table insert and
-/// cancelling it a table removal, whatever the number of timers.
+/// Timers for many sessions on one event loop, to a quarter of a second: the negotiation timeout of every new
+/// connection (RFC 6120 §13.12), BOSH's held requests (XEP-0124 §7.1 `wait`) and its inactivity limit (Prosody's
+/// `bosh_max_inactivity`). Setting one is a table insert and cancelling it a table removal, whatever the number of
+/// timers.
 ///
 /// NIO keeps its scheduled tasks in a heap whose `cancel` searches it: with a thousand BOSH sessions, each request
 /// cancelled two timers at ~5,000 instructions apiece, and scheduling one (a promise and its future) cost ~2,600

@@ -24,12 +24,45 @@ public enum WebSocketServerFrame {
     @discardableResult
     public static func prependHeader(to buffer: inout ByteBuffer, opcode: UInt8 = 0x1) -> Bool {
         let length = buffer.readableBytes
-        let headerLength = length < 126 ? 2 : length <= Int(UInt16.max) ? 4 : 10
-        let start = buffer.readerIndex - headerLength
+        let start = buffer.readerIndex - Self.headerLength(for: length)
         guard start >= 0 else { return false }
+        Self.setHeader(in: &buffer, at: start, length: length, opcode: opcode)
+        buffer.moveReaderIndex(to: start)
+        return true
+    }
+
+    /// Appends one final frame of `opcode` to `buffer`, its payload written by `writePayload` after the header's
+    /// room; the payload is moved back over the room the header does not need. Frames gathered this way leave as
+    /// one buffer (RFC 6455 §5.2: frames follow one another on the connection).
+    public static func appendFrame(
+        to buffer: inout ByteBuffer,
+        opcode: UInt8 = 0x1,
+        _ writePayload: (inout ByteBuffer) -> Void
+    ) {
+        let start = buffer.writerIndex
+        buffer.writeRepeatingByte(0, count: Self.headroom)
+        writePayload(&buffer)
+        let length = buffer.writerIndex - start - Self.headroom
+        let headerLength = Self.headerLength(for: length)
+        let gap = Self.headroom - headerLength
+        if gap > 0 {
+            if length > 0 {
+                _ = try? buffer.copyBytes(at: start + Self.headroom, to: start + headerLength, length: length)
+            }
+            buffer.moveWriterIndex(to: buffer.writerIndex - gap)
+        }
+        Self.setHeader(in: &buffer, at: start, length: length, opcode: opcode)
+    }
+
+    private static func headerLength(for length: Int) -> Int {
+        length < 126 ? 2 : length <= Int(UInt16.max) ? 4 : 10
+    }
+
+    /// The header of a final, unmasked frame of `opcode` with `length` bytes of payload, at `start`.
+    private static func setHeader(in buffer: inout ByteBuffer, at start: Int, length: Int, opcode: UInt8) {
         // One or two stores (each of NIO's checks and counts alone): the first two bytes as one big-endian UInt16.
         let first = UInt16(0x80 | (opcode & 0x0F)) << 8
-        switch headerLength {
+        switch Self.headerLength(for: length) {
         case 2:
             buffer.setInteger(first | UInt16(truncatingIfNeeded: length), at: start)
         case 4:
@@ -38,7 +71,5 @@ public enum WebSocketServerFrame {
             buffer.setInteger(first | 127, at: start)
             buffer.setInteger(UInt64(truncatingIfNeeded: length), at: start + 2)
         }
-        buffer.moveReaderIndex(to: start)
-        return true
     }
 }
