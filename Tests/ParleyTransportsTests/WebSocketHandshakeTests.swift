@@ -1,4 +1,5 @@
 import Foundation
+import ParleyTestSupport
 import Testing
 
 @testable import ParleyTransports
@@ -139,16 +140,6 @@ import Testing
 
     @Test("random bytes and mutated handshakes are read without a trap")
     func randomInput() {
-        var generator = SystemRandomNumberGenerator()
-        let head = Array(Self.chromium.utf8)
-        for _ in 0..<2_000 {
-            var bytes = head
-            for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                let index = Int.random(in: 0..<bytes.count, using: &generator)
-                bytes[index] = UInt8.random(in: 0...255, using: &generator)
-            }
-            if Bool.random(using: &generator) { bytes = Array(bytes.prefix(Int.random(in: 0...bytes.count))) }
-            _ = self.read(bytes)
-        }
+        Mutations.forEachVariant(of: Array(Self.chromium.utf8)) { _ = self.read($0) }
     }
 }
