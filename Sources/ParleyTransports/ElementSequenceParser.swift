@@ -67,6 +67,7 @@ public final class ElementSequenceParser {
         self.element = nil
         self.elementCount = 0
         self.closedRoot = false
+        self.parser.sawTextBetweenElements = false
         self.frames += 1
         self.bytes += frame.count
         defer { self.element = nil }
@@ -84,7 +85,11 @@ public final class ElementSequenceParser {
             self.rooted = false
             return nil
         }
-        guard self.parser.depth == 1, !self.closedRoot, self.elementCount == 1, let element = self.element else {
+        // Text beside the element (before or after it in the frame) is left to the parse of the frame alone,
+        // which refuses it where the frame is a document of its own (a BOSH body: XML 1.0 §2.1).
+        guard self.parser.depth == 1, !self.closedRoot, self.elementCount == 1, !self.parser.sawTextBetweenElements,
+            let element = self.element
+        else {
             self.rooted = false
             return nil
         }

@@ -51,6 +51,10 @@ public final class XMLStreamParser {
     private var bytesFed: Int = 0
     private var resetRequested = false
     private var insideFeed = false
+    /// Whether character data other than whitespace came between the root's children (it is not an event: a stream
+    /// drops it). `ElementSequenceParser` clears it before each document it reads under its synthetic root, where
+    /// such text would have been outside the document's element, which a parse of that document alone refuses.
+    public var sawTextBetweenElements = false
 
     /// Whether expat's reparse deferral is turned off (always, but for the test that shows `ExpatLibrary`'s probe
     /// catches a parser that defers).
@@ -159,6 +163,7 @@ public final class XMLStreamParser {
         self.markIndex = 0
         self.suspendedEnd = 0
         self.bytesFed = 0
+        self.sawTextBetweenElements = false
         // A stream restart (RFC 6120 §4.3.3, after STARTTLS and SASL) reuses the parser's memory: expat's
         // XML_ParserReset starts a new document and clears every handler, which are set again below.
         let parser: XML_Parser
@@ -279,6 +284,11 @@ public final class XMLStreamParser {
     }
 
     fileprivate func characterData(_ s: UnsafePointer<CChar>, _ length: Int32) {
+        if self.elementDepth == 1, !self.sawTextBetweenElements, length > 0 {
+            // Between the root's children: whitespace keep-alives on a stream, dropped; anything else is noted.
+            let bytes = UnsafeRawBufferPointer(start: s, count: Int(length))
+            self.sawTextBetweenElements = bytes.contains { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
+        }
         guard self.failure == nil, self.elementDepth >= 2, length > 0, let parser = self.parser else { return }
         guard self.checkSize(parser) else { return }
         s.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
