@@ -49,6 +49,17 @@ import Testing
         timers.cancel(tokens[1])  // after it fired: nothing
     }
 
+    @Test("a delay too long to add to the clock is set without a trap, and cancelled")
+    func hugeDelay() {
+        let (loop, timers) = self.make()
+        var fired = false
+        let token = timers.schedule(in: .nanoseconds(.max)) { fired = true }
+        loop.advanceTime(by: .seconds(5))
+        #expect(!fired)
+        timers.cancel(token)
+        #expect(timers.count == 0)
+    }
+
     @Test("a timer set from a firing timer, and after the ticking stopped, fires in turn")
     func rescheduled() {
         let (loop, timers) = self.make()

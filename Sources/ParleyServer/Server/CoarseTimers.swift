@@ -41,8 +41,11 @@ final class CoarseTimers {
         self.nextID &+= 1
         let now = CoarseTimers.tickNumber(self.clock())
         if self.ticker == nil { self.start(at: now) }
-        let ticks = max(1, (delay.nanoseconds + CoarseTimers.tick.nanoseconds - 1) / CoarseTimers.tick.nanoseconds)
-        self.buckets[now + ticks, default: []].append(id)
+        // Rounded up to whole ticks, without overflow whatever the configured delay.
+        let tick = CoarseTimers.tick.nanoseconds
+        let ticks = max(1, delay.nanoseconds / tick + (delay.nanoseconds % tick > 0 ? 1 : 0))
+        let (due, overflow) = now.addingReportingOverflow(ticks)
+        self.buckets[overflow ? Int64.max : due, default: []].append(id)
         self.actions[id] = action
         return Token(id: id)
     }
