@@ -522,3 +522,16 @@ def test_other_requests_on_a_bosh_connection(server):
     assert second[0] == "HTTP/1.1 200 OK" and b"sid=" in second[2], second
     assert third[0] == "HTTP/1.1 200 OK" and b"sid=" in third[2], third
     assert rest == b""
+
+
+def test_many_pipelined_requests_answered_at_once(server):
+    """A thousand pipelined requests whose bodies are refused at once (400 `bad-request`) in one write: each gets
+    its answer, in order, and the server keeps serving."""
+    count = 1000
+    with socket.create_connection(("127.0.0.1", server.ports["http"])) as sock:
+        sock.sendall(b"".join(post_bytes(b"<nope/>") for _ in range(count)))
+        responses, rest = read_responses(sock, count, timeout=20)
+    assert [r[0] for r in responses] == ["HTTP/1.1 400 Bad Request"] * count, responses[:3]
+    assert all(b"bad-request" in r[2] for r in responses)
+    assert rest == b""
+    assert_server_healthy(server, "after 1,000 pipelined BOSH requests")

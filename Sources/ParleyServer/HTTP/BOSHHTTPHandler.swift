@@ -33,6 +33,8 @@ final class BOSHHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closing = false
     /// A `read` held until the outstanding request is answered.
     private var readHeld = false
+    /// `takeRequests` is running (an answer given at once comes back into it).
+    private var taking = false
     private var gate = BackPressureGate()
     /// Set while the handler is in the pipeline; nil once it has left it or the connection is gone.
     private var context: ChannelHandlerContext?
@@ -84,28 +86,33 @@ final class BOSHHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Pipelined bytes wait behind an outstanding request.
     private var mustWait: Bool { self.outstanding && (self.buffered?.readableBytes ?? 0) > 0 }
 
-    /// Starts the next complete request in the buffer, or hands the connection to NIO's pipeline at one this handler
-    /// does not recognise.
+    /// Starts the complete requests in the buffer in turn, each once the one before it is answered, or hands the
+    /// connection to NIO's pipeline at one this handler does not recognise. A loop, not a recursion through
+    /// `answered`: a session that answers at once (a malformed body) must not nest a call per pipelined request.
     private func takeRequests(context: ChannelHandlerContext) {
-        guard !self.outstanding, !self.closing else { return }
-        guard var bytes = self.buffered, bytes.readableBytes > 0 else {
-            self.buffered = nil
-            return
-        }
+        guard !self.taking else { return }
+        self.taking = true
+        defer { self.taking = false }
         let maxBody = self.web.maxBodyBytes
-        switch bytes.withUnsafeReadableBytes({ BOSHRequestHead.read($0, maxBodyBytes: maxBody) }) {
-        case .needMore:
-            return
-        case .notRecognized:
-            self.handOverToHTTP(context: context)
-        case .request(let head, let headLength):
-            guard bytes.readableBytes >= headLength + head.contentLength else { return }
-            bytes.moveReaderIndex(forwardBy: headLength)
-            guard let body = bytes.readSlice(length: head.contentLength) else { return }
-            self.buffered = bytes.readableBytes > 0 ? bytes : nil
-            self.outstanding = true
-            self.closing = !head.keepAlive
-            self.post(head, body: body, context: context)
+        while !self.outstanding, !self.closing, self.context != nil {
+            guard var bytes = self.buffered, bytes.readableBytes > 0 else {
+                self.buffered = nil
+                return
+            }
+            switch bytes.withUnsafeReadableBytes({ BOSHRequestHead.read($0, maxBodyBytes: maxBody) }) {
+            case .needMore:
+                return
+            case .notRecognized:
+                return self.handOverToHTTP(context: context)
+            case .request(let head, let headLength):
+                guard bytes.readableBytes >= headLength + head.contentLength else { return }
+                bytes.moveReaderIndex(forwardBy: headLength)
+                guard let body = bytes.readSlice(length: head.contentLength) else { return }
+                self.buffered = bytes.readableBytes > 0 ? bytes : nil
+                self.outstanding = true
+                self.closing = !head.keepAlive
+                self.post(head, body: body, context: context)
+            }
         }
     }
 
