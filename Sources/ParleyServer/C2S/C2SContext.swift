@@ -49,8 +49,13 @@ final class C2SContext: Sendable {
     let flushQueues = PerEventLoop<OutputFlushQueue>()
     /// One `ClosingConnections` per event loop.
     let closers = PerEventLoop<ClosingConnections>()
-    /// One `CoarseTimers` per event loop: negotiation timeouts, BOSH's `wait` and inactivity.
-    let timers = PerEventLoop<CoarseTimers>()
+    /// One `CoarseTimers` per event loop: negotiation timeouts, BOSH's `wait` and inactivity (`timers(on:)`).
+    private let loopTimers = PerEventLoop<CoarseTimers>()
+
+    /// The timers of `eventLoop`, made on first use. Call on that loop.
+    func timers(on eventLoop: any EventLoop) -> CoarseTimers {
+        self.loopTimers.value(for: eventLoop) { CoarseTimers(eventLoop: $0) }.value
+    }
     /// The hosts, each boxed once for all sessions (`C2SStateMachine.host`).
     let hostBoxes: [String: Boxed<HostConfiguration>]
     /// One `ElementSequenceParser` per event loop: the parser every WebSocket session's frames go through.

@@ -241,10 +241,6 @@ final class C2SSession {
     }
 
     func cancelNegotiationTimeout() {
-        self.cancelNegotiationTimer()
-    }
-
-    private func cancelNegotiationTimer() {
         if let timeout = self.timeout { self.timers.cancel(timeout) }
         self.timeout = nil
     }
@@ -252,7 +248,7 @@ final class C2SSession {
     /// The loop's timers (`CoarseTimers`), found once.
     private var timers: CoarseTimers {
         if let timers = self.loopTimers { return timers }
-        let timers = self.shared.timers.value(for: self.eventLoop) { CoarseTimers(eventLoop: $0) }.value
+        let timers = self.shared.timers(on: self.eventLoop)
         self.loopTimers = timers
         return timers
     }
@@ -330,7 +326,7 @@ final class C2SSession {
             replaced.close(StreamError(.conflict, text: "Replaced by a new connection for the same resource"))
         }
         self.handle = handle
-        self.cancelNegotiationTimer()
+        self.cancelNegotiationTimeout()
         self.debug("Bound a session")
         self.shared.tap?.report(ControlEvent(kind: .sessionStarted, jid: jid))
     }
@@ -518,7 +514,7 @@ final class C2SSession {
 
     /// The session is over: presence cleaned up, registry left (RFC 6121 §4.6.3). Idempotent.
     func endSession() {
-        self.cancelNegotiationTimer()
+        self.cancelNegotiationTimeout()
         self.stopRateLimits()
         self.hibernation?.cancel()
         self.hibernation = nil

@@ -87,7 +87,7 @@ final class BOSHService: Sendable {
             web: web,
             service: self,
             eventLoop: eventLoop,
-            timers: web.c2s.timers.value(for: eventLoop) { CoarseTimers(eventLoop: $0) }.value,
+            timers: web.c2s.timers(on: eventLoop),
             query: query,
             wait: max(1, min(requestedWait, self.settings.maxWait)),
             hold: max(0, min(requestedHold, self.settings.hold)),

@@ -206,7 +206,6 @@ final class WebSocketC2SHandler: ChannelDuplexHandler, C2STransport {
     func send(_ prepared: PreparedStreamElement) { self.write(prepared.standalone) }
 
     func send(_ bytes: StanzaBytes, to recipient: JID?) {
-        guard self.context != nil, !self.closeSent else { return }
         let value = recipient.map { self.recipientAddress.value(for: $0) }
         self.appendTextFrame { $0.writeStanza(bytes, toAttributeValue: value, declareNamespace: true) }
     }
