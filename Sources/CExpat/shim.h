@@ -1,8 +1,14 @@
 #ifndef PARLEY_CEXPAT_SHIM_H
 #define PARLEY_CEXPAT_SHIM_H
 #include <dlfcn.h>
+#include <errno.h>
 #include <stddef.h>
 #include <expat.h>
+#if defined(__linux__)
+#include <sys/random.h>
+#else
+#include <stdlib.h>
+#endif
 
 /// `XML_SetReparseDeferralEnabled`'s signature (expat 2.6.0, libexpat #840).
 typedef XML_Bool (*CExpat_SetReparseDeferralEnabled)(XML_Parser parser, XML_Bool enabled);
@@ -66,5 +72,43 @@ static inline void CExpat_limitAmplification(XML_Parser parser) {
     CExpat_SetActivationThreshold setThreshold = __atomic_load_n(&threshold, __ATOMIC_RELAXED);
     if (setAmplification != NULL) setAmplification(parser, 2.0f);
     if (setThreshold != NULL) setThreshold(parser, 1024 * 1024);
+}
+
+/// A fresh random salt for one parser's hash tables, or 0 when no randomness could be had.
+///
+/// Expat salts the SipHash of its name tables so that a peer cannot choose names that collide (hash flooding).
+/// Left to itself it draws the salt with one `getrandom` system call, after reading `EXPAT_ENTROPY_DEBUG`, every
+/// time a document starts: twice per client login (the stream and its restart after SASL, RFC 6120 §4.3.3). Here
+/// the same kernel randomness is drawn 64 salts at a time, per thread, and each salt is handed out once and wiped.
+static inline unsigned long CExpat_nextHashSalt(void) {
+    static __thread unsigned long pool[64];
+    static __thread unsigned int left = 0;
+    if (left == 0) {
+#if defined(__linux__)
+        size_t filled = 0;
+        while (filled < sizeof pool) {
+            ssize_t count = getrandom((char *)pool + filled, sizeof pool - filled, 0);
+            if (count < 0) {
+                if (errno == EINTR) continue;
+                return 0;
+            }
+            filled += (size_t)count;
+        }
+#else
+        arc4random_buf(pool, sizeof pool);
+#endif
+        left = sizeof pool / sizeof pool[0];
+    }
+    left -= 1;
+    unsigned long salt = pool[left];
+    pool[left] = 0;
+    return salt;
+}
+
+/// Gives a parser that has not started its document a salt from `CExpat_nextHashSalt`. Expat reads a salt of 0
+/// as "none set" and draws its own, so a failed draw falls back to expat's behaviour.
+static inline void CExpat_setHashSalt(XML_Parser parser) {
+    unsigned long salt = CExpat_nextHashSalt();
+    if (salt != 0) (void)XML_SetHashSalt(parser, salt);
 }
 #endif

@@ -181,6 +181,7 @@ public final class XMLStreamParser {
         self.parser = parser
         if self.disablesReparseDeferral { _ = CExpat_disableReparseDeferral(parser) }
         CExpat_limitAmplification(parser)
+        CExpat_setHashSalt(parser)
         XML_SetUserData(parser, Unmanaged.passUnretained(self).toOpaque())
         XML_SetElementHandler(parser, parleyStartElement, parleyEndElement)
         XML_SetCharacterDataHandler(parser, parleyCharacterData)

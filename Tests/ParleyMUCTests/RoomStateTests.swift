@@ -345,6 +345,32 @@ private func errorCondition(_ s: Stanza) -> String? {
         #expect(out.contains { $0.to == bob && $0.from?.resourcepart == "bob" && statuses($0) == ["110", "100"] })
     }
 
+    @Test("every joiner gets the current subject, serialized once per subject and addressed to the joiner")
+    func joinersGetTheCurrentSubject() {
+        var state = newRoom()
+        _ = state.handle(join("focus", from: focus))
+        let first = state.handle(join("alice", from: alice)).last!
+        #expect(first.to == alice && first.from == room && first.element.child("subject")?.text == "")
+        let changed = state.handle(
+            stanza("<message type='groupchat' to='\(room)'><subject>Standup</subject></message>", from: focus)
+        )
+        #expect(changed.count == 2)
+        for (joiner, nick) in [(bob, "bob"), (carol, "carol")] {
+            let subject = state.handle(join(nick, from: joiner)).last!
+            #expect(subject.kind == .message && subject.to == joiner)
+            #expect(subject.from?.description == "\(room)/focus")
+            #expect(subject.element.child("subject")?.text == "Standup")
+            // The bytes a session writes are a fresh serialization's.
+            #expect(subject.serialized != nil)
+            var cached: [UInt8] = []
+            subject.serialized?.write(to: joiner, declareNamespace: false, into: &cached)
+            var fresh: [UInt8] = []
+            StanzaBytes(subject.body, from: subject.from).write(to: joiner, declareNamespace: false, into: &fresh)
+            #expect(cached == fresh)
+            #expect(String(decoding: cached, as: UTF8.self).contains(joiner.description))
+        }
+    }
+
     @Test func groupchatAndPrivateMessages() {
         var state = newRoom()
         _ = state.handle(join("focus", from: focus))

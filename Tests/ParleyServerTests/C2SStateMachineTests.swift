@@ -203,6 +203,7 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
         (header(streamNS: "urn:wrong"), .invalidNamespace),
         (header(to: "unknown.example"), .hostUnknown),
         (header(to: "user@meet.jitsi"), .hostUnknown),
+        (header(to: "meet.jitsi/resource"), .hostUnknown),
         (header(version: nil), .unsupportedVersion),
     ])
     func badHeaders(_ h: XMLStreamHeader, _ condition: StreamError.Condition) {
@@ -213,6 +214,27 @@ private func auth(_ mechanism: String, _ payload: [UInt8] = []) -> XMLElement {
             return
         }
         #expect(closedWith(actions) == condition)
+    }
+
+    @Test("a host named in another form than the configured one is prepared first (RFC 7622 §3.2)")
+    func hostNamesArePrepared() {
+        for to in ["meet.jitsi", "MEET.Jitsi", "meet.jitsi."] {
+            var m = machine()
+            let actions = m.streamOpened(header(to: to))
+            #expect(closedWith(actions) == nil, "\(to)")
+            #expect(m.host?.domain == "meet.jitsi", "\(to)")
+        }
+    }
+
+    @Test("a SASL payload may have XML white space around it; none, or '=', is empty (RFC 6120 §6.4.2)")
+    func saslPayloadsAreTrimmed() {
+        #expect(C2SStateMachine.decodeSASLPayload("  \n\tAGFsaWNlAHNlY3JldA==\r\n") == Array("\0alice\0secret".utf8))
+        #expect(C2SStateMachine.decodeSASLPayload("AGFsaWNlAHNlY3JldA==") == Array("\0alice\0secret".utf8))
+        #expect(C2SStateMachine.decodeSASLPayload("") == [])
+        #expect(C2SStateMachine.decodeSASLPayload(" \n ") == [])
+        #expect(C2SStateMachine.decodeSASLPayload(" = ") == [])
+        #expect(C2SStateMachine.decodeSASLPayload("A GFs") == nil)
+        #expect(C2SStateMachine.decodeSASLPayload("\u{A0}AGFsaWNlAHNlY3JldA==") == nil)
     }
 
     @Test func stanzaBeforeAuthenticationIsNotAuthorized() {

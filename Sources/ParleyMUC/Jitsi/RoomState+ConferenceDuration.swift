@@ -12,10 +12,17 @@ extension RoomState {
         else { return [] }
         if self.conferenceStartedMillis == nil { self.conferenceStartedMillis = self.clockMillis }
         let started = self.conferenceStartedMillis ?? self.clockMillis
+        if let cached = self.conferenceDurationTemplate, cached.started == started {
+            return [cached.message.addressed(to: occupant.primarySession)]
+        }
         // What `JSONValue.text` writes for this object (keys sorted, an integral number without a fraction),
         // written directly: every joiner of a started room gets it, and the general writer cost ~6,000
-        // instructions a join.
+        // instructions a join. The message is the same for every joiner but its `to`, so it is serialized once.
         let body = "{\"created_timestamp\":\(started),\"type\":\"conference_duration\"}"
-        return [self.jsonMessage(body, to: occupant.primarySession, from: component)]
+        var template = self.jsonMessage(body, to: occupant.primarySession, from: component)
+        template.to = nil
+        template.prepareBroadcast()
+        self.conferenceDurationTemplate = (started, template)
+        return [template.addressed(to: occupant.primarySession)]
     }
 }

@@ -76,6 +76,17 @@ extension RoomState {
         }
     }
 
+    /// `subjectMessage(to:)` for a joiner: a copy of the room's serialized subject message, which is made once per
+    /// subject, so each joiner's costs only its `to`.
+    mutating func joinerSubjectMessage(to recipient: JID) -> Stanza {
+        if let template = self.subjectTemplate { return template.addressed(to: recipient) }
+        var template = self.subjectMessage(to: recipient)
+        template.to = nil
+        template.prepareBroadcast()
+        self.subjectTemplate = template
+        return template.addressed(to: recipient)
+    }
+
     /// The subject message every newcomer gets last, even when empty (§7.2.15).
     func subjectMessage(to recipient: JID) -> Stanza {
         var element = XMLElement("message", ns: Namespace.client, [("type", "groupchat")])

@@ -105,7 +105,7 @@ extension RoomState {
             )
         )
         out += self.historyDeliveries(to: from)
-        out.append(self.subjectMessage(to: from))
+        out.append(self.joinerSubjectMessage(to: from))
         out += self.react(to: .occupantJoined(nick: nick))
         if nick == self.service.focusNick, self.service.focusLock, !self.focusJoined {
             self.focusJoined = true

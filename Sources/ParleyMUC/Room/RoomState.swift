@@ -23,7 +23,12 @@ public struct RoomState: Sendable {
     public internal(set) var focusJoined = false
     var queuedJoins: [Stanza] = []
     var history: [(stanza: Stanza, stampMillis: Int64)] = []
-    var subject: (text: String, by: String)? = nil
+    var subject: (text: String, by: String)? = nil {
+        didSet { self.subjectTemplate = nil }
+    }
+    /// The subject message every joiner gets (§7.2.15), serialized once for the current subject
+    /// (`joinerSubjectMessage(to:)`).
+    var subjectTemplate: Stanza?
     let service: MUCServiceConfiguration
     let iqSecret: [UInt8]
     /// Why non-admins may not use this room's name, when the room-name policy refuses it.
@@ -38,6 +43,8 @@ public struct RoomState: Sendable {
     public internal(set) var pollsState = Polls()
     /// When the conference started: the first time the room had more than one occupant (`RoomState+ConferenceDuration`).
     public internal(set) var conferenceStartedMillis: Int64?
+    /// The conference-duration message for this conference's start, serialized once for every later joiner.
+    var conferenceDurationTemplate: (started: Int64, message: Stanza)?
     /// Jitsi's room metadata (`RoomState+RoomMetadata`).
     public internal(set) var roomMetadataState = RoomMetadata()
     /// Jitsi's lobby of this room while it has one (`RoomState+LobbyRooms`).

@@ -117,7 +117,7 @@ extension C2SStateMachine {
         case .failure(let failure):
             return self.saslFailed(failure)
         case .success(let username, let data):
-            let local = username.split(separator: "@", maxSplits: 1).first.map(String.init) ?? username
+            let local = username.utf8.firstIndex(of: UInt8(ascii: "@")).map { String(username[..<$0]) } ?? username
             guard let jid = try? JID(localpart: local, domainpart: host.domain, resourcepart: nil) else {
                 return self.saslFailed(SASLFailure(.notAuthorized, text: "Invalid username"))
             }
@@ -151,8 +151,13 @@ extension C2SStateMachine {
 
     /// RFC 6120 §6.4.2: `=` is an empty response; otherwise strict base64.
     static func decodeSASLPayload(_ text: String) -> [UInt8]? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed == "=" { return [] }
+        // XML white space around the text (XML 1.0 §2.3: space, tab, CR, LF) is not part of the payload.
+        let bytes = text.utf8
+        let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
+        else { return [] }
+        let trimmed = Substring(bytes[first...last])
+        if trimmed == "=" { return [] }
         return Base64.decode(trimmed)
     }
 }

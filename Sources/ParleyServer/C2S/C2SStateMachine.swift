@@ -106,9 +106,8 @@ struct C2SStateMachine {
             return self.fail(StreamError(.invalidXML, text: "Unexpected stream header"))
         }
         var actions: [C2SAction] = []
-        let to = header[attribute: "to"].flatMap { try? JID($0) }
-        let hostName =
-            to?.domainpart ?? self.host?.domain ?? self.configuration.hosts.keys.sorted().first ?? "localhost"
+        let to = self.addressedHost(header[attribute: "to"])
+        let hostName = to?.domain ?? self.host?.domain ?? self.configuration.hosts.keys.sorted().first ?? "localhost"
         actions.append(
             .sendStreamHeader(
                 id: self.configuration.identifiers?.string(
@@ -136,17 +135,26 @@ struct C2SStateMachine {
         guard let version = header[attribute: "version"], version.hasPrefix("1.") else {
             return actions + self.fail(StreamError(.unsupportedVersion, text: "XMPP version 1.0 is required"))
         }
-        guard let to, to.localpart == nil, to.resourcepart == nil, let host = self.configuration.hosts[to.domainpart]
-        else {
+        guard let to, to.isDomainOnly, let host = self.configuration.hosts[to.domain] else {
             return actions + self.fail(StreamError(.hostUnknown, text: "This server does not serve that host"))
         }
         if let previous = self.host, previous.domain != host.domain {
             return actions + self.fail(StreamError(.hostUnknown, text: "The host may not change on a stream restart"))
         }
-        if self.hostBox == nil { self.hostBox = self.configuration.hostBoxes[to.domainpart] ?? Boxed(host) }
+        if self.hostBox == nil { self.hostBox = self.configuration.hostBoxes[to.domain] ?? Boxed(host) }
         self.state = .negotiating
         actions.append(.sendPrepared(self.features(for: host)))
         return actions
+    }
+
+    /// The header's `to` (RFC 6120 §4.7.2) as a domain, and whether it was only a domain. A served host's name as
+    /// configured is already a prepared domainpart (RFC 7622 §3.2; `ConfigurationParser.domain`), so the common case
+    /// is one lookup; anything else is parsed and prepared as a JID.
+    private func addressedHost(_ value: String?) -> (domain: String, isDomainOnly: Bool)? {
+        guard let value else { return nil }
+        if self.configuration.hosts[value] != nil { return (value, true) }
+        guard let jid = try? JID(value) else { return nil }
+        return (jid.domainpart, jid.localpart == nil && jid.resourcepart == nil)
     }
 
     mutating func streamClosed() -> [C2SAction] {
