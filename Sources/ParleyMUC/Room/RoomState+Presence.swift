@@ -264,7 +264,8 @@ extension RoomState {
     /// `occupant`'s presence to one of its own sessions: what others who see it the same way get (`template`), with
     /// `selfStatuses` after its `statuses` (§7.2.3: 110 and the rest). Its bytes are the template's with the status
     /// codes written in before `</x></presence>`, not a second serialization of the payload, which for a Jitsi
-    /// presence took ~30,000 instructions. Without a serialized template it is serialized when delivered.
+    /// presence took ~30,000 instructions; its element is the template's with the `<status/>` elements added to its
+    /// `<x/>`, not built again. Without a serialized template it is built, and serialized when delivered.
     func selfPresence(
         of occupant: Occupant,
         to session: JID,
@@ -274,14 +275,23 @@ extension RoomState {
         selfStatuses: [Int],
         template: Stanza?
     ) -> Stanza {
-        var stanza = self.presence(
-            of: occupant,
-            to: session,
-            showJID: showJID,
-            type: type,
-            statuses: statuses + selfStatuses
-        )
-        guard !selfStatuses.isEmpty, let bytes = template?.serialized else { return stanza }
+        guard !selfStatuses.isEmpty, let template, let bytes = template.serialized else {
+            return self.presence(
+                of: occupant,
+                to: session,
+                showJID: showJID,
+                type: type,
+                statuses: statuses + selfStatuses
+            )
+        }
+        var stanza = template.addressed(to: session)
+        stanza.withElement { element in
+            RoomState.addToUserX(&element) { x in
+                for code in selfStatuses {
+                    x.append(XMLElement("status", ns: Namespace.mucUser, [("code", String(code))]))
+                }
+            }
+        }
         var codes: [UInt8] = []
         for code in selfStatuses {
             codes.appendUTF8("<status code='")

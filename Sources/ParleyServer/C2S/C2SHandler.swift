@@ -93,9 +93,12 @@ final class C2SHandler: ChannelDuplexHandler, RemovableChannelHandler, C2STransp
             supportsStreamManagement: true
         )
         self.session = session
-        session.connectionOpened(remote: context.remoteAddress)
-        session.startRateLimits(address: context.remoteAddress?.ipAddress)
-        if self.shared.settings.logAddresses, let address = context.remoteAddress {
+        // The channel's address, which NIO read once when it accepted the connection. The context's asks the kernel
+        // again (`getpeername`) and formats the address again, each time.
+        let remote = context.channel.remoteAddress
+        session.connectionOpened(remote: remote)
+        session.startRateLimits(address: remote?.ipAddress)
+        if self.shared.settings.logAddresses, let address = remote {
             session.logger.info("Client connected", metadata: ["address": "\(address)"])
         } else {
             session.debug("Client connected")
