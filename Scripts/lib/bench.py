@@ -679,13 +679,13 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     add("## Results")
     add("")
     n_rounds = max((len(v) for v in rounds.values()), default=0)
-    add(f"### Login and join storms (plain TCP, closed loop, 100 in flight; joins: rooms of 10, median of {n_rounds} "
+    add(f"### Login and join storms (plain TCP, closed loop, 100 in flight; joins: rooms of 10; median of {n_rounds} "
         "interleaved rounds)")
     add("")
     results.extend(table.lines([
-        ("logins per server CPU-second", g("login", "operations_per_server_cpu_second"), True),
-        ("logins per second (wall)", g("login", "rate"), True),
-        ("login p99 ms", g("login", "latency.p99"), False),
+        ("logins per server CPU-second", median_of("login", "operations_per_server_cpu_second"), True),
+        ("logins per second (wall)", median_of("login", "rate"), True),
+        ("login p99 ms", median_of("login", "latency.p99"), False),
         ("joins per server CPU-second", lambda s: median_join(s, "operations_per_server_cpu_second"), True),
         ("joins per second (wall)", lambda s: median_join(s, "rate"), True),
         ("join p50 ms", lambda s: median_join(s, "latency.p50"), False),
@@ -704,17 +704,27 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
                     f"{a / b:.2f}×" if a and b else "–" for a, b in zip(rounds["parley"], rounds[server])) + "."
         add(line)
         add("")
+    if any(r.runs(s, "login") for s in servers):
+        add(per_round_line(r, servers, "login", "operations_per_server_cpu_second", None,
+                           "Logins per server CPU-second", True))
+        add("")
 
-    add("### STARTTLS and the Jitsi join over TCP (rooms of 10)")
+    jitsi_tcp_rounds = max((len(r.runs(s, "jitsi-tcp")) for s in servers), default=0)
+    add(f"### STARTTLS (first round) and the Jitsi join over TCP (rooms of 10; median of {jitsi_tcp_rounds} rounds "
+        "of the web group)")
     add("")
     results.extend(table.lines([
         ("STARTTLS joins per server CPU-second", g("starttls", "operations_per_server_cpu_second"), True),
         ("STARTTLS join p99 ms", g("starttls", "latency.p99"), False),
-        ("Jitsi joins over TCP (conference IQ + join) per server CPU-second", g("jitsi", "operations_per_server_cpu_second"),
-         True),
-        ("Jitsi join over TCP p99 ms", g("jitsi", "latency.p99"), False),
+        ("Jitsi joins over TCP (conference IQ + join) per server CPU-second",
+         median_of("jitsi-tcp", "operations_per_server_cpu_second"), True),
+        ("Jitsi join over TCP p99 ms", median_of("jitsi-tcp", "latency.p99"), False),
     ]))
     add("")
+    if jitsi_tcp_rounds:
+        add(per_round_line(r, servers, "jitsi-tcp", "operations_per_server_cpu_second", None,
+                           "Jitsi joins over TCP per server CPU-second", True))
+        add("")
     write_issue15_details(add, r, servers)
     open_clients = next((run.get("clients") for run in (r.run(s, "open1000") for s in servers) if run), None)
     add(f"### Open loop: 1,000 joins per second offered ({fmt(open_clients) if open_clients else '–'} clients, rooms "
@@ -905,9 +915,11 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     madd("BENCH_SERVERS=\"parley prosody\" BENCH_SCRATCH=.build-bench BENCH_KEEP=1 Scripts/bench")
     madd("```")
     madd("")
-    madd("Groups, in the order they run: `interleaved` (login, join rounds, STARTTLS, the C client floor), `sm` (XEP-0198 "
+    madd("Groups, in the order they run: `interleaved` (login and join rounds, STARTTLS in the first, the C client "
+         "floor), `sm` (XEP-0198 "
          "off and on; `BENCH_SM_SERVERS`, `BENCH_SM_REPEATS`), `engines` (`--engine raw` and `nio`; "
-         "`BENCH_ENGINE_REPEATS`), `web` (WebSocket, BOSH, the Jitsi join over WebSocket closed and open loop; "
+         "`BENCH_ENGINE_REPEATS`), `web` (WebSocket, BOSH, the Jitsi join over WebSocket closed loop, over TCP closed loop, "
+         "over WebSocket open loop; "
          "`BENCH_WEB_SERVERS`, `BENCH_WEB_REPEATS`), `conference` (500 in one room, 5 updates each; "
          "`BENCH_CONF_SERVERS`, `BENCH_CONF_REPEATS`), `scenarios`, `idle` (with 10,000 WebSocket sessions for "
          "`BENCH_MEM_SERVERS`), `decay`, `starts`, `unpinned`, `profiles`. The script's header says what each costs. "
@@ -936,7 +948,8 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
     madd("")
     madd("## Scenarios")
     madd("")
-    madd("- **Login storm:** connect, SASL ANONYMOUS, bind, leave; closed loop, 100 in flight.")
+    madd("- **Login storm:** connect, SASL ANONYMOUS, bind, leave; closed loop, 100 in flight; one run per round of "
+         "the join storm, on the same fresh process before it.")
     madd("- **Join storm:** login + join into rooms of 10, closed loop, 100 in flight; every client stays until the "
          "last has joined. Join latency = join presence sent → own self-presence. Presences delivered are counted "
          "until all rooms × size² arrived.")
@@ -1000,7 +1013,7 @@ def write_report(work: Path, out: Path, method_out: Path | None = None) -> None:
                            ("x25519", "`openssl speed ecdhx25519`: key agreements per CPU-second")]:
             if calib.get(key):
                 madd(f"| {label} | {fmt(calib[key])} | {fmt(REFERENCE[key])} | {REFERENCE[key] / calib[key]:.2f}× |")
-        prosody_login = per_cpu(r.run("prosody", "login"))
+        prosody_login = median([per_cpu(run) for run in r.runs("prosody", "login")])
         if prosody_login:
             low, high = REFERENCE["prosody_logins"]
             madd(f"| Prosody, anonymous logins per server CPU-second (this run's login storm) | {fmt(prosody_login)} | "
