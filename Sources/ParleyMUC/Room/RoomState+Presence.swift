@@ -27,17 +27,20 @@ extension RoomState {
     // MARK: Entering
 
     mutating func join(_ presence: Stanza, from: JID, nick: String) -> [Stanza] {
+        // The bare JID once: making it from a full JID allocates and hashes its parts.
+        let bare = from.bare
+        let isAdmin = self.service.isAdmin(bare)
         let request = JoinRequest(
             presence: presence,
             from: from,
             nick: nick,
-            isAdmin: self.service.isAdmin(from),
-            affiliation: self.affiliation(of: from)
+            isAdmin: isAdmin,
+            affiliation: self.affiliation(ofBare: bare, isAdmin: isAdmin)
         )
         switch self.joinPolicies.evaluate(request, in: self) {
         case .admit: break
         case .admitAsMember:
-            if self.affiliation(of: from) < .member { self.affiliations[from.bare] = .member }
+            if self.affiliation(ofBare: bare, isAdmin: isAdmin) < .member { self.affiliations[bare] = .member }
         case .refuse(let error): return self.joinError(presence, error)
         case .hold:
             self.queuedJoins.append(presence)
@@ -46,8 +49,8 @@ extension RoomState {
         // §10.1.1: whoever creates the room is its owner. A room made again after it emptied is a new room, so
         // its first joiner owns it too (nothing of the old room's affiliations is kept: it was a different value).
         // A breakout room has no owner of its own: its affiliations are its main room's (Jitsi's breakout rooms).
-        if self.isNew, self.occupants.isEmpty, self.breakoutOf == nil { self.affiliations[from.bare] = .owner }
-        let affiliation = self.affiliation(of: from)
+        if self.isNew, self.occupants.isEmpty, self.breakoutOf == nil { self.affiliations[bare] = .owner }
+        let affiliation = self.affiliation(ofBare: bare, isAdmin: isAdmin)
 
         let payload = RoomState.payload(of: presence)
         var out: [Stanza] = []
@@ -70,7 +73,7 @@ extension RoomState {
         let occupant = Occupant(
             nick: nick,
             jid: occupantJID,
-            bareJID: from.bare,
+            bareJID: bare,
             session: from,
             role: affiliation.defaultRole,
             payload: payload

@@ -110,8 +110,12 @@ public struct RoomState: Sendable {
     /// The affiliation of a real bare JID: configured admins own every room.
     func affiliation(of jid: JID) -> Affiliation {
         let bare = jid.bare
-        if self.service.isAdmin(bare) { return .owner }
-        return self.affiliations[bare] ?? .none
+        return self.affiliation(ofBare: bare, isAdmin: self.service.isAdmin(bare))
+    }
+
+    /// `affiliation(of:)` for a bare JID whose admin status the caller already knows.
+    func affiliation(ofBare bare: JID, isAdmin: Bool) -> Affiliation {
+        isAdmin ? .owner : self.affiliations[bare] ?? .none
     }
 
     func occupantJID(_ nick: String) -> JID {
