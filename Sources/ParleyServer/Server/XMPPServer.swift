@@ -333,7 +333,7 @@ public final class XMPPServer: Sendable {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                XMPPServer.initialize(channel) {
                     try XMPPServer.setConnectionOptions(channel, maxMessagesPerRead: 8)
                     let id = counter.nextConnectionID()
                     let loopback = XMPPServer.isLoopback(channel.remoteAddress)
@@ -494,7 +494,7 @@ public final class XMPPServer: Sendable {
                         )
                     }
                 )
-                return channel.eventLoop.makeCompletedFuture {
+                return XMPPServer.initialize(channel) {
                     if let tls { try channel.pipeline.syncOperations.addHandler(try OpenSSLHandler(context: tls)) }
                     if limitsRates { try channel.pipeline.syncOperations.addHandler(ReadThrottleHandler()) }
                     // Back-pressure comes with what takes the connection: a `BackPressureHandler` before NIO's HTTP
@@ -513,6 +513,20 @@ public final class XMPPServer: Sendable {
             metadata: ["port": "\(channel.localAddress?.port ?? port)", "tls": "\(tls != nil)"]
         )
         return channel
+    }
+
+    /// Runs a connection's set-up on its loop and answers with the loop's shared succeeded future, or a failed one.
+    /// `makeCompletedFuture { … }` made a future (and looked up its generic metadata) for every connection.
+    private static func initialize(
+        _ channel: any Channel,
+        _ body: () throws -> Void
+    ) -> EventLoopFuture<Void> {
+        do {
+            try body()
+            return channel.eventLoop.makeSucceededVoidFuture()
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
     }
 
     /// Binds a listener; a failure names the listener's role, address and port, and who holds the port when
