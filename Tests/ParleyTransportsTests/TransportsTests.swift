@@ -120,6 +120,19 @@ import Testing
         }
     }
 
+    @Test("a response is the body element with its namespaces, its attributes escaped, and the payload as given")
+    func responseBytes() {
+        let opening =
+            "<body xmlns='http://jabber.org/protocol/httpbind' xmlns:xmpp='urn:xmpp:xbosh'"
+            + " xmlns:stream='http://etherx.jabber.org/streams'"
+        let empty = BOSHBody.response(attributes: [("sid", "a1"), ("authid", "x'<&\"")], payload: [])
+        #expect(String(decoding: empty, as: UTF8.self) == opening + " sid='a1' authid='x&apos;&lt;&amp;&quot;'/>")
+        let full = BOSHBody.response(attributes: [], payload: Array("<presence/><iq type='result' id='1'/>".utf8))
+        #expect(String(decoding: full, as: UTF8.self) == opening + "><presence/><iq type='result' id='1'/></body>")
+        let parsed = try? parse(String(decoding: empty, as: UTF8.self))
+        #expect(parsed?[attribute: "authid"] == "x'<&\"")
+    }
+
     @Test func terminateResponse() {
         let text = String(decoding: BOSHBody.terminate(condition: "item-not-found"), as: UTF8.self)
         #expect(text.contains("type='terminate'") && text.contains("condition='item-not-found'"))
