@@ -10,10 +10,14 @@ struct ShardIdentity: Sendable {
     let region: String?
     let release: String?
 
+    /// The headers; empty when no identity is configured. Made once: every BOSH and web response carries them.
+    let headers: HTTPHeaders
+
     init(_ settings: ServerConfiguration.Operations) {
         self.shard = settings.shard
         self.region = settings.region
         self.release = settings.release
+        self.headers = ShardIdentity.headers(shard: settings.shard, region: settings.region, release: settings.release)
     }
 
     /// The disco identities, in mod_jiconop's order.
@@ -23,13 +27,10 @@ struct ShardIdentity: Sendable {
         }
     }
 
-    /// The headers; empty when no identity is configured.
-    var headers: HTTPHeaders {
+    private static func headers(shard: String?, region: String?, release: String?) -> HTTPHeaders {
         var headers = HTTPHeaders()
         var exposed: [String] = []
-        for (name, value) in [
-            ("X-Jitsi-Shard", self.shard), ("X-Jitsi-Region", self.region), ("X-Jitsi-Release", self.release),
-        ] {
+        for (name, value) in [("X-Jitsi-Shard", shard), ("X-Jitsi-Region", region), ("X-Jitsi-Release", release)] {
             guard let value else { continue }
             headers.add(name: name, value: value)
             exposed.append(name)
