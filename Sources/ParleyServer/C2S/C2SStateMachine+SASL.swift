@@ -1,6 +1,5 @@
 import Foundation
 import ParleyCore
-import ParleyTransports
 import ParleyXML
 
 /// SASL negotiation (RFC 6120 §6): `<auth/>`, `<challenge/>`/`<response/>`, `<success/>` or `<failure/>`.
@@ -123,17 +122,11 @@ extension C2SStateMachine {
                 return self.saslFailed(SASLFailure(.notAuthorized, text: "Invalid username"))
             }
             self.markAuthenticated(jid)
-            guard !data.isEmpty else {
-                return [.sendPrepared(C2SStateMachine.emptySuccess), .authenticated(jid), .restartStream]
-            }
             var success = XMLElement(name: "success", namespace: Namespace.sasl)
-            success.append(text: Base64.encode(data))
+            if !data.isEmpty { success.append(text: Base64.encode(data)) }
             return [.send(success), .authenticated(jid), .restartStream]
         }
     }
-
-    /// `<success/>` without additional data (RFC 6120 §6.4.6; ANONYMOUS and PLAIN), serialized once for every login.
-    static let emptySuccess = PreparedStreamElement(XMLElement(name: "success", namespace: Namespace.sasl))
 
     private mutating func saslFailed(_ failure: SASLFailure) -> [C2SAction] {
         self.noteAuthFailure()
