@@ -5,8 +5,8 @@
 /// page by page, each step an `mprotect` system call; the main arena grows with `brk` and a 128 KiB pad. With one event
 /// loop that thread does nearly all the allocating (the main thread sleeps; the thread pool only looks up accounts),
 /// so all share the main arena: a TCP login and join then made no `mprotect` call instead of 4.5, and `/proc` showed
-/// ~10% less kernel time per join (Docs/benchmark-details.md). With more loops, one arena would make them take turns for its lock (measured
-/// slower with two loops on two cores), so the default stays.
+/// ~10% less kernel time per join (Docs/benchmark-details.md). With more loops, one arena would make them take turns
+/// for its lock (measured slower with two loops on two cores), so the default stays.
 public enum MallocArenas {
     /// Shares the main arena between all threads; call before the event loops start. Returns whether glibc took
     /// the setting.
